@@ -1,0 +1,95 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Flags every Sluice target builds with: strict boundaries so a public signature can
+/// never leak a C type or an implicit import.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Sluice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Sluice", targets: ["SluiceRuntime", "SluicePipeline", "SluiceConnectors"]),
+        .executable(name: "sluice", targets: ["sluice"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "SluiceCore", swiftSettings: strictSettings),
+        .target(name: "SluiceExpr", dependencies: ["SluiceCore"], swiftSettings: strictSettings),
+        .target(name: "SluiceFormats", dependencies: ["SluiceCore"], swiftSettings: strictSettings),
+        .target(name: "SluiceOperators", dependencies: ["SluiceCore", "SluiceExpr"], swiftSettings: strictSettings),
+        .target(
+            name: "SluiceRuntime",
+            dependencies: ["SluiceCore", "SluiceExpr", "SluiceOperators", "SluiceFormats"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SluiceConnectors",
+            dependencies: ["SluiceCore", "SluiceFormats", "CSQLite"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SluicePipeline",
+            dependencies: [
+                "SluiceCore", "SluiceExpr", "SluiceOperators", "SluiceRuntime", "SluiceConnectors",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "sluice",
+            dependencies: [
+                "SluicePipeline", "SluiceRuntime", "SluiceConnectors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SluiceTestSupport",
+            dependencies: ["SluiceCore", "SluiceOperators", "SluiceRuntime", "SluiceFormats", "SluiceConnectors"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceCoreTests",
+            dependencies: ["SluiceCore", "SluiceTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceExprTests",
+            dependencies: ["SluiceExpr", "SluiceTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceFormatsTests",
+            dependencies: ["SluiceFormats", "SluiceTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceOperatorsTests",
+            dependencies: [
+                "SluiceOperators", "SluiceTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceRuntimeTests",
+            dependencies: ["SluiceRuntime", "SluiceConnectors", "SluiceTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluicePipelineTests",
+            dependencies: ["SluicePipeline", "SluiceTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

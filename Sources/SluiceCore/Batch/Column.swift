@@ -1,0 +1,277 @@
+/// A typed column of a batch: one contiguous array of the column's storage type.
+///
+/// Only the array matching `type` is used; the others stay empty and cost nothing.
+/// Strings are dictionary-encoded per batch: `codes[i]` indexes `dictionary`. A batch
+/// split by partition shares its parent's dictionary (copy-on-write), so string work such
+/// as hashing `agent_id` or `lower(x)` is done once per distinct value, not once per row.
+///
+/// - Important: `validity` is nil when every row is valid; otherwise it has `count`
+///   entries and `false` marks a null. The value slot of a null row holds a default.
+public struct Column: Sendable {
+    public let type: DataType
+    public var ints: [Int64] = []
+    public var doubles: [Double] = []
+    public var bools: [Bool] = []
+    public var codes: [UInt32] = []
+    public var dictionary: [String] = []
+    public var validity: [Bool]? = nil
+
+    public init(type: DataType) { self.type = type }
+
+    public init(ints: [Int64], type: DataType = .int64, validity: [Bool]? = nil) {
+        precondition(type.isIntegerStorage)
+        self.type = type
+        self.ints = ints
+        self.validity = validity
+    }
+
+    public init(doubles: [Double], validity: [Bool]? = nil) {
+        self.type = .double
+        self.doubles = doubles
+        self.validity = validity
+    }
+
+    public init(bools: [Bool], validity: [Bool]? = nil) {
+        self.type = .bool
+        self.bools = bools
+        self.validity = validity
+    }
+
+    public init(codes: [UInt32], dictionary: [String], validity: [Bool]? = nil) {
+        self.type = .string
+        self.codes = codes
+        self.dictionary = dictionary
+        self.validity = validity
+    }
+
+    /// Builds a string column from plain strings, dictionary-encoding them.
+    public init(strings: [String?]) {
+        self.type = .string
+        var index: [String: UInt32] = [:]
+        var codes: [UInt32] = []
+        codes.reserveCapacity(strings.count)
+        var valid: [Bool] = []
+        var anyNull = false
+        for s in strings {
+            if let s {
+                if let code = index[s] {
+                    codes.append(code)
+                } else {
+                    let code = UInt32(dictionary.count)
+                    index[s] = code
+                    dictionary.append(s)
+                    codes.append(code)
+                }
+                valid.append(true)
+            } else {
+                codes.append(0)
+                valid.append(false)
+                anyNull = true
+            }
+        }
+        self.codes = codes
+        self.validity = anyNull ? valid : nil
+    }
+
+    public var count: Int {
+        switch type {
+        case .int64, .timestamp: ints.count
+        case .double: doubles.count
+        case .bool: bools.count
+        case .string: codes.count
+        }
+    }
+
+    @inlinable
+    public func isValid(_ row: Int) -> Bool { validity?[row] ?? true }
+
+    public var hasNulls: Bool { validity?.contains(false) ?? false }
+
+    public func string(at row: Int) -> String? {
+        guard type == .string, isValid(row) else { return nil }
+        return dictionary[Int(codes[row])]
+    }
+
+    /// The value at `row` as a `Value` (slow path).
+    public func value(at row: Int) -> Value {
+        guard isValid(row) else { return .null }
+        switch type {
+        case .int64: return .int(ints[row])
+        case .timestamp: return .timestamp(ints[row])
+        case .double: return .double(doubles[row])
+        case .bool: return .bool(bools[row])
+        case .string: return .string(dictionary[Int(codes[row])])
+        }
+    }
+
+    /// A column of `count` nulls.
+    public static func nulls(_ type: DataType, count: Int) -> Column {
+        var column = Column(type: type)
+        column.appendDefaults(count)
+        column.validity = [Bool](repeating: false, count: count)
+        return column
+    }
+
+    /// A column holding `value` in every one of `count` rows.
+    public static func constant(_ value: Value, type: DataType, count: Int) -> Column {
+        var builder = ColumnBuilder(type: type, capacity: count)
+        for _ in 0..<count { builder.append(value) }
+        return builder.finish()
+    }
+
+    mutating func appendDefaults(_ n: Int) {
+        switch type {
+        case .int64, .timestamp: ints.append(contentsOf: repeatElement(0, count: n))
+        case .double: doubles.append(contentsOf: repeatElement(0, count: n))
+        case .bool: bools.append(contentsOf: repeatElement(false, count: n))
+        case .string: codes.append(contentsOf: repeatElement(0, count: n))
+        }
+    }
+
+    /// The rows at `indices`, in that order. The dictionary is shared, not copied.
+    public func gather(_ indices: [Int32]) -> Column {
+        var out = Column(type: type)
+        switch type {
+        case .int64, .timestamp:
+            out.ints = ints.withUnsafeBufferPointer { src in indices.map { src[Int($0)] } }
+        case .double:
+            out.doubles = doubles.withUnsafeBufferPointer { src in indices.map { src[Int($0)] } }
+        case .bool:
+            out.bools = bools.withUnsafeBufferPointer { src in indices.map { src[Int($0)] } }
+        case .string:
+            out.codes = codes.withUnsafeBufferPointer { src in indices.map { src[Int($0)] } }
+            out.dictionary = dictionary
+        }
+        if let validity {
+            let gathered = indices.map { validity[Int($0)] }
+            out.validity = gathered.contains(false) ? gathered : nil
+        }
+        return out
+    }
+
+    /// Rows `range` of this column.
+    public func slice(_ range: Range<Int>) -> Column {
+        var out = Column(type: type)
+        switch type {
+        case .int64, .timestamp: out.ints = Array(ints[range])
+        case .double: out.doubles = Array(doubles[range])
+        case .bool: out.bools = Array(bools[range])
+        case .string:
+            out.codes = Array(codes[range])
+            out.dictionary = dictionary
+        }
+        if let validity {
+            let part = Array(validity[range])
+            out.validity = part.contains(false) ? part : nil
+        }
+        return out
+    }
+
+    /// This column followed by `other` (same type); string dictionaries are merged.
+    public func appending(_ other: Column) -> Column {
+        precondition(type == other.type, "appending a \(other.type) column to a \(type) column")
+        var out = self
+        let oldCount = count
+        switch type {
+        case .int64, .timestamp: out.ints.append(contentsOf: other.ints)
+        case .double: out.doubles.append(contentsOf: other.doubles)
+        case .bool: out.bools.append(contentsOf: other.bools)
+        case .string:
+            if dictionary == other.dictionary {
+                out.codes.append(contentsOf: other.codes)
+            } else {
+                var index: [String: UInt32] = [:]
+                for (i, s) in out.dictionary.enumerated() where index[s] == nil { index[s] = UInt32(i) }
+                let remap: [UInt32] = other.dictionary.map { s in
+                    if let code = index[s] { return code }
+                    let code = UInt32(out.dictionary.count)
+                    out.dictionary.append(s)
+                    index[s] = code
+                    return code
+                }
+                out.codes.append(contentsOf: other.codes.map { remap[Int($0)] })
+            }
+        }
+        if validity != nil || other.validity != nil {
+            var merged = validity ?? [Bool](repeating: true, count: oldCount)
+            merged.append(contentsOf: other.validity ?? [Bool](repeating: true, count: other.count))
+            out.validity = merged
+        }
+        return out
+    }
+}
+
+/// Appends values one at a time into a column (generators, tests, row-wise operators).
+public struct ColumnBuilder: Sendable {
+    public private(set) var column: Column
+    private var index: [String: UInt32] = [:]
+    private var valid: [Bool] = []
+    private var anyNull = false
+
+    public init(type: DataType, capacity: Int = 0) {
+        column = Column(type: type)
+        switch type {
+        case .int64, .timestamp: column.ints.reserveCapacity(capacity)
+        case .double: column.doubles.reserveCapacity(capacity)
+        case .bool: column.bools.reserveCapacity(capacity)
+        case .string: column.codes.reserveCapacity(capacity)
+        }
+        valid.reserveCapacity(capacity)
+    }
+
+    public var count: Int { valid.count }
+
+    public mutating func appendNull() {
+        column.appendDefaults(1)
+        valid.append(false)
+        anyNull = true
+    }
+
+    public mutating func append(int value: Int64) {
+        column.ints.append(value)
+        valid.append(true)
+    }
+
+    public mutating func append(double value: Double) {
+        column.doubles.append(value)
+        valid.append(true)
+    }
+
+    public mutating func append(bool value: Bool) {
+        column.bools.append(value)
+        valid.append(true)
+    }
+
+    public mutating func append(string value: String) {
+        if let code = index[value] {
+            column.codes.append(code)
+        } else {
+            let code = UInt32(column.dictionary.count)
+            index[value] = code
+            column.dictionary.append(value)
+            column.codes.append(code)
+        }
+        valid.append(true)
+    }
+
+    /// Appends a dynamic value, converting numerics where the column type asks for it;
+    /// a value that does not fit the column becomes null.
+    public mutating func append(_ value: Value) {
+        switch (column.type, value) {
+        case (_, .null): appendNull()
+        case (.int64, _), (.timestamp, _):
+            if let v = value.asInt { append(int: v) } else { appendNull() }
+        case (.double, _):
+            if let v = value.asDouble { append(double: v) } else { appendNull() }
+        case (.bool, .bool(let b)): append(bool: b)
+        case (.string, .string(let s)): append(string: s)
+        default: appendNull()
+        }
+    }
+
+    public func finish() -> Column {
+        var out = column
+        out.validity = anyNull ? valid : nil
+        return out
+    }
+}

@@ -1,0 +1,80 @@
+public import SluiceCore
+
+/// The batches one operator call produced, by output port.
+///
+/// Port 0 is the main output. Operators with side outputs document their ports:
+/// windows use port 1 for late data, de-duplication port 1 for duplicates, a branch one
+/// port per route (the last port is "no route matched" when the branch has a default).
+public struct OperatorOutput: Sendable {
+    public private(set) var batches: [(port: Int, batch: Batch)] = []
+
+    public init() {}
+
+    public mutating func emit(_ batch: Batch, port: Int = 0) {
+        guard !batch.isEmpty else { return }
+        batches.append((port, batch))
+    }
+
+    public mutating func removeAll() { batches.removeAll(keepingCapacity: true) }
+
+    public var isEmpty: Bool { batches.isEmpty }
+}
+
+/// Counters an operator keeps for the run summary and metrics.
+public struct OperatorCounters: Sendable, Equatable {
+    public var rowsIn: Int64 = 0
+    public var rowsOut: Int64 = 0
+    /// Events later than the allowed lateness, sent to the late output.
+    public var late: Int64 = 0
+    /// Events recognised as already seen (de-duplication).
+    public var duplicates: Int64 = 0
+    /// Events that updated an already fired window (within allowed lateness).
+    public var lateUpdates: Int64 = 0
+    public init() {}
+
+    public static func += (lhs: inout OperatorCounters, rhs: OperatorCounters) {
+        lhs.rowsIn += rhs.rowsIn
+        lhs.rowsOut += rhs.rowsOut
+        lhs.late += rhs.late
+        lhs.duplicates += rhs.duplicates
+        lhs.lateUpdates += rhs.lateUpdates
+    }
+}
+
+/// One operator instance, owned by one partition.
+///
+/// Laws:
+/// - An instance is used by one partition executor at a time and is never shared: it needs
+///   no locks. The runtime moves it between threads only while it is idle.
+/// - `process` sees batches in arrival order per input; `advanceWatermark` is called with
+///   the partition's combined watermark (the minimum over every upstream input), which
+///   never decreases. Event-time decisions (lateness, firing) use the watermark as it was
+///   *before* the batch, so results do not depend on how rows are split into batches
+///   across partitions.
+/// - `snapshot` writes the complete state deterministically; `restore` into a fresh
+///   instance built from the same spec, followed by the same inputs, produces exactly the
+///   outputs the original instance would have produced.
+/// - Outputs carry absolute values (a window row holds its full aggregate, not a delta).
+public protocol StreamOperator: AnyObject {
+    /// The schema of each output port.
+    var outputSchemas: [Schema] { get }
+    /// Handles a batch that arrived on input `input` (0, or 1 for the right side of a join).
+    func process(_ batch: Batch, input: Int, into out: inout OperatorOutput)
+    /// The watermark has advanced to `watermark` (`EventTime.endOfTime` at end of input).
+    func advanceWatermark(to watermark: EventTime, into out: inout OperatorOutput)
+    /// Processing time has reached `nowMillis` (partial results of open windows).
+    func tick(nowMillis: Int64, into out: inout OperatorOutput)
+    /// Writes the operator's state.
+    func snapshot(into writer: inout SnapshotWriter)
+    /// Replaces the operator's state with a snapshot.
+    func restore(from reader: inout SnapshotReader) throws
+    /// Counters since creation (restored counters are not carried over).
+    var counters: OperatorCounters { get }
+}
+
+extension StreamOperator {
+    public func advanceWatermark(to watermark: EventTime, into out: inout OperatorOutput) {}
+    public func tick(nowMillis: Int64, into out: inout OperatorOutput) {}
+    public func snapshot(into writer: inout SnapshotWriter) {}
+    public func restore(from reader: inout SnapshotReader) throws {}
+}
