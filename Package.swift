@@ -81,6 +81,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "SluiceConnectorsTests",
+            dependencies: ["SluiceConnectors", "SluiceTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "SluiceRuntimeTests",
             dependencies: ["SluiceRuntime", "SluiceConnectors", "SluiceTestSupport"],
             swiftSettings: strictSettings
