@@ -10,7 +10,7 @@
 #   bash ops/test-stack.sh rabbit rabbitmqctl list_queues   # a RabbitMQ CLI with the stack's env
 #
 # Settings (environment, all optional):
-#   SLUICE_STACK_DIR         state, logs and env file     (default ${TMPDIR:-/tmp}/sluice-test-stack)
+#   SLUICE_STACK_DIR         state, logs and env file     (default /tmp/sluice-test-stack)
 #   SLUICE_TEST_AMQP_PORT    RabbitMQ AMQP port           (default 5672; distribution port = +20000)
 #   SLUICE_TEST_PG_PORT      PostgreSQL port              (default 55432)
 #   SLUICE_STACK_TIMEOUT     seconds to wait for each server to become ready (default 120)
@@ -19,7 +19,9 @@
 # their parts; tests read those and fail (never skip) when a server is missing.
 set -euo pipefail
 
-stack_dir=${SLUICE_STACK_DIR:-${TMPDIR:-/tmp}/sluice-test-stack}
+# /tmp rather than $TMPDIR: the postgres user must be able to reach the directory, and a
+# private $TMPDIR (mode 700) would shut it out.
+stack_dir=${SLUICE_STACK_DIR:-/tmp/sluice-test-stack}
 amqp_port=${SLUICE_TEST_AMQP_PORT:-5672}
 pg_port=${SLUICE_TEST_PG_PORT:-55432}
 timeout_seconds=${SLUICE_STACK_TIMEOUT:-120}
@@ -156,6 +158,7 @@ CONF
 start_postgres() {
   mkdir -p "$pg_dir/socket"
   chown -R postgres:postgres "$pg_dir"
+  as_postgres test -w "$pg_dir" || die "the postgres user cannot write $pg_dir (is a parent directory private?)"
   log "initialising PostgreSQL in $pg_dir/data"
   as_postgres "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
     >"$pg_dir/initdb.log" 2>&1 || { print_logs "$pg_dir/initdb.log"; die "initdb failed"; }

@@ -16,6 +16,9 @@ bash ops/install-deps.sh
 
 echo "== starting the test servers"
 trap 'echo "== stopping the test servers"; bash ops/test-stack.sh stop || true' EXIT
+# A terminated run still stops the servers: exiting on the signal runs the EXIT trap.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 bash ops/test-stack.sh start
 env_file=$(bash ops/test-stack.sh env)
 # shellcheck source=/dev/null

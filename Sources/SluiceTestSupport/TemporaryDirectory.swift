@@ -1,5 +1,5 @@
 import Foundation
-public import SluiceCore
+import SluiceCore
 
 /// A fresh directory under the system's temporary directory that is removed with everything
 /// in it by `remove()` or, at the latest, when the value is released.

@@ -9,7 +9,10 @@ public import SluiceCore
 /// - Deterministic: the same options give the same events in every split, whatever batch
 ///   sizes are asked for. Split `s` carries the agents whose index `% splits == s`.
 /// - Positions count the events a split has emitted; reopening after a position resumes
-///   with exactly the next event (the split's prefix is regenerated and skipped).
+///   with exactly the next event. The split's prefix is regenerated and skipped, so
+///   reopening takes time proportional to the offset.
+/// - Event ids are `g<seed>-<split>-<n>`, n the event's place in its split; a redelivery
+///   repeats an earlier event of the same split, id included.
 /// - With `eventsPerSecond` set, each split is paced by the wall clock at its share of the
 ///   rate and reports `.idle` while it is ahead of schedule.
 public struct DAAGeneratorSource: Source {

@@ -173,7 +173,7 @@ struct DAASplitGenerator {
         let agent = chooseAgent()
         if !agents[agent].created { return created(agent, serial: serial, nominal: nominal) }
 
-        // Lifecycle events stay on time, so an agent's creation always precedes its traffic.
+        // Lifecycle events (creation, destruction, workflows) are never late.
         let late = kind != .agentDestroyed && random.chance(options.lateFraction)
         var event = envelope(type: Self.typeName(kind), agent: agent, serial: serial, nominal: nominal, late: late)
         switch kind {
