@@ -33,6 +33,12 @@ struct JoinKeyCodec: Sendable {
 
     /// Fills `words` with the keys of every row of `batch` from input `side`.
     mutating func encode(_ batch: Batch, side: Int, into words: inout [UInt64]) {
+        var batch = batch
+        for c in keyColumns[side] where batch.columns[c].type == .string && batch.columns[c].dictionary.isEmpty {
+            // Every row is null (code 0, empty dictionary). `KeyEncoder` maps codes through
+            // the dictionary before it looks at validity, so give code 0 something to map to.
+            batch.columns[c].dictionary = [""]
+        }
         encoders[side].encode(batch, interner: &interner, into: &words)
     }
 
