@@ -164,6 +164,54 @@ struct JoinIntervalTests {
         #expect(join.bufferedRows == (0, 0))
     }
 
+    @Test("buffered string columns keep their values and nulls across batches and compaction")
+    func bufferedStrings() {
+        let left = Schema([Field("k", .int64), Field("ts", .timestamp), Field("note", .string)])
+        let right = Schema([Field("k", .int64), Field("ts", .timestamp), Field("tag", .string)])
+        let join = IntervalJoinOperator(
+            left: left, right: right, leftKeys: ["k"], rightKeys: ["k"], leftTime: "ts", rightTime: "ts",
+            lowerMillis: 0, upperMillis: 1000, leftPrefix: "l_", rightPrefix: "r_", emitUnmatchedLeft: false)
+        var out = OperatorOutput()
+        // Filler rows that expire, so the survivors go through a compaction.
+        let filler = Batch(schema: left, columns: [
+            Column(ints: Array(100..<300)), Column(ints: [Int64](repeating: 0, count: 200), type: .timestamp),
+            Column(strings: (0..<200).map { "filler-\($0)" }),
+        ])
+        join.process(filler, input: 0, into: &out)
+        join.process(Batch(schema: left, columns: [
+            Column(ints: [1, 2, 3]), Column(ints: [2000, 2000, 2000], type: .timestamp),
+            Column(strings: ["first", nil, "third"]),
+        ]), input: 0, into: &out)
+        join.process(Batch(schema: left, columns: [
+            Column(ints: [4]), Column(ints: [2000], type: .timestamp), Column.nulls(.string, count: 1),
+        ]), input: 0, into: &out)
+        join.advanceWatermark(to: 1500, into: &out)
+        #expect(join.retainedRows.left == 4, "the 200 expired rows were compacted away")
+        join.process(Batch(schema: right, columns: [
+            Column(ints: [3, 2, 1, 4]), Column(ints: [2500, 2500, 2500, 2500], type: .timestamp),
+            Column.nulls(.string, count: 4),
+        ]), input: 1, into: &out)
+        let rows = H.collect(out).map { [$0.values[0], $0.values[2], $0.values[5]] }
+        #expect(rows == [
+            [.int(3), .string("third"), .null], [.int(2), .null, .null], [.int(1), .string("first"), .null],
+            [.int(4), .null, .null],
+        ])
+    }
+
+    @Test("the end of input releases every row, even one whose bound saturates")
+    func endOfInputReleasesAll() {
+        let join = Self.makeJoin(lower: 0, upper: 100, unmatched: true)
+        var out = OperatorOutput()
+        join.process(H.batch([JoinTestRow(key: "a", ts: .max - 10, payload: .int(1))], schema: H.leftSchema), input: 0, into: &out)
+        join.advanceWatermark(to: .max - 1, into: &out)
+        #expect(out.isEmpty)
+        join.advanceWatermark(to: .endOfTime, into: &out)
+        #expect(H.collect(out) == [
+            JoinTestOutput(port: 0, values: [.string("a"), .timestamp(.max - 10), .int(1), .null, .null, .null, .timestamp(.max)])
+        ])
+        #expect(join.retainedRows == (0, 0))
+    }
+
     @Test("multi-field keys join only when every key field is equal")
     func compositeKeys() {
         let left = Schema([Field("agent", .string), Field("n", .int64), Field("ts", .timestamp)])

@@ -208,12 +208,14 @@ public final class IntervalJoinOperator: StreamOperator {
         guard newWatermark > watermark else { return }
         watermark = newWatermark
         var unmatched: [Int32] = []
-        while let time = sides[0].expiry.minTime, time < newWatermark {
+        // At the end of input every row goes, even one whose bound saturated at Int64.max.
+        let passes = { (time: Int64) in time < newWatermark || newWatermark == .endOfTime }
+        while let time = sides[0].expiry.minTime, passes(time) {
             let row = sides[0].expiry.popMin().row
             sides[0].store.kill(row)
             if emitUnmatchedLeft, !sides[0].matched[Int(row)] { unmatched.append(row) }
         }
-        while let time = sides[1].expiry.minTime, time < newWatermark {
+        while let time = sides[1].expiry.minTime, passes(time) {
             sides[1].store.kill(sides[1].expiry.popMin().row)
         }
         if !unmatched.isEmpty {
