@@ -223,10 +223,7 @@ public final class IntervalJoinOperator: StreamOperator {
             let times = unmatched.map { sides[0].times[Int($0)] }
             emitUnmatched(left: sides[0].store.gather(unmatched), times: times, valid: nil, into: &out)
         }
-        if Self.shouldCompact(live: sides[0].store.liveCount + sides[1].store.liveCount,
-                              dead: sides[0].store.deadCount + sides[1].store.deadCount) {
-            rebuildFromLiveRows()
-        }
+        if JoinRowStore.worthRebuilding(sides[0].store, sides[1].store) { rebuildFromLiveRows() }
     }
 
     private func emit(_ batch: Batch, into out: inout OperatorOutput) {
@@ -239,11 +236,5 @@ public final class IntervalJoinOperator: StreamOperator {
         let outputTimes = times.map { JoinTimeMath.adding($0, upper) }
         let timeColumn = Column(ints: outputTimes, type: .timestamp, validity: valid.flatMap { $0.contains(false) ? $0 : nil })
         emit(layout.leftOnly(left: left, extra: [timeColumn], count: times.count), into: &out)
-    }
-
-    /// Rebuilding costs O(live + dead); doing it once dead rows outnumber live ones keeps
-    /// the cost O(1) per row and memory within about twice the live state.
-    static func shouldCompact(live: Int, dead: Int) -> Bool {
-        dead > 0 && (live == 0 || dead >= max(live, 64))
     }
 }

@@ -47,4 +47,13 @@ struct JoinRowStore: Sendable {
         for (row, isAlive) in alive.enumerated() where isAlive { indices.append(Int32(row)) }
         return (Batch(schema: schema, columns: gather(indices), count: indices.count), indices)
     }
+
+    /// Whether a join with these two sides should rebuild from its live rows. Rebuilding
+    /// costs O(live + dead); doing it once dead rows outnumber live ones keeps the cost
+    /// O(1) per row and memory within about twice the live state.
+    static func worthRebuilding(_ left: JoinRowStore, _ right: JoinRowStore) -> Bool {
+        let live = left.liveCount + right.liveCount
+        let dead = left.deadCount + right.deadCount
+        return dead > 0 && (live == 0 || dead >= max(live, 64))
+    }
 }

@@ -224,12 +224,7 @@ public final class WindowJoinOperator: StreamOperator {
             counters.rowsOut += Int64(batch.count)
             out.emit(batch)
         }
-        if IntervalJoinOperator.shouldCompact(
-            live: sides[0].store.liveCount + sides[1].store.liveCount,
-            dead: sides[0].store.deadCount + sides[1].store.deadCount)
-        {
-            rebuildFromLiveRows()
-        }
+        if JoinRowStore.worthRebuilding(sides[0].store, sides[1].store) { rebuildFromLiveRows() }
     }
 
     /// Appends the (left row, right row) pairs of one window: left rows in arrival order,
