@@ -21,7 +21,7 @@ enum Validity {
 
     /// nil when every row is valid, so consumers keep their no-null fast paths.
     static func compact(_ valid: [Bool]?) -> [Bool]? {
-        guard let valid, !valid.contains(false) else { return nil }
+        guard let valid, valid.contains(false) else { return nil }
         return valid
     }
 }
