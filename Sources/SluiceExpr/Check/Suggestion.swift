@@ -1,18 +1,19 @@
 /// "Did you mean" suggestions for unknown names.
 enum Suggestion {
     /// The candidate `name` most likely meant: one differing only in case, else the
-    /// closest within an edit distance of 2 (adjacent transpositions count as one edit),
-    /// provided the edits do not replace the whole name. Ties go to the earlier candidate.
+    /// closest within an edit distance of 2 (adjacent transpositions count as one edit).
+    /// Short names allow fewer edits (one per three characters, at least one), so `nope`
+    /// does not suggest `type`. Ties go to the earlier candidate.
     static func closest(to name: String, in candidates: [String]) -> String? {
         let lowered = name.lowercased()
         if let sameLetters = candidates.first(where: { $0 != name && $0.lowercased() == lowered }) {
             return sameLetters
         }
-        let length = lowered.count
+        let allowed = min(2, max(1, lowered.count / 3))
         var best: (name: String, distance: Int)?
         for candidate in candidates where candidate != name {
             let d = distance(lowered, candidate.lowercased())
-            if d <= 2 && d < length && d < (best?.distance ?? .max) { best = (candidate, d) }
+            if d <= allowed && d < lowered.count && d < (best?.distance ?? .max) { best = (candidate, d) }
         }
         return best?.name
     }

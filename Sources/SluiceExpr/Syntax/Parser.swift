@@ -322,6 +322,9 @@ struct Parser {
     private mutating func parseCase() throws(Failure) -> ExprNode {
         let caseToken = advance()
         try enter(caseToken)
+        if isKeyword(.end) || isKeyword(.else) {
+            throw fail("expected 'when' in 'case', found \(describe(current))", at: current)
+        }
         let subject: ExprNode? = isKeyword(.when) ? nil : try parseOr()
         var clauses: [ExprWhenClause] = []
         while isKeyword(.when) {
