@@ -16,12 +16,15 @@ enum Harness {
         return out
     }
 
-    static func mismatches(_ source: String, batches: [Batch], schema: Schema = RandomBatches.schema) -> [String] {
+    /// `reference` (default: `source`) is what the reference interpreter evaluates.
+    static func mismatches(
+        _ source: String, batches: [Batch], schema: Schema = RandomBatches.schema, reference referenceSource: String? = nil
+    ) -> [String] {
         let compiled: CompiledExpression
         let node: ExprNode
         do {
-            node = try Expr.parse(source)
-            compiled = try Expr.compile(node, source: source, schema: schema)
+            compiled = try Expr.compile(source, schema: schema)
+            node = try Expr.parse(referenceSource ?? source)
         } catch {
             return ["\(source): does not compile: \(error)"]
         }
