@@ -7,7 +7,7 @@ enum Logic {
         switch a {
         case .scalar(let value): return .scalar(value.asBool.map { .bool(!$0) } ?? .null)
         case .column(let column):
-            return .column(Column(bools: map1(.array(column.bools), count: count) { !$0 }, validity: column.validity))
+            return .column(Column(bools: bytewise(column.bools, count: count) { $0 ^ 1 }, validity: column.validity))
         }
     }
 
@@ -33,29 +33,23 @@ enum Logic {
         if left.validity == nil && right.validity == nil {
             let values =
                 dominant
-                ? map2(.array(left.bools), .array(right.bools), count: count) { $0 || $1 }
-                : map2(.array(left.bools), .array(right.bools), count: count) { $0 && $1 }
+                ? bytewise(left.bools, right.bools, count: count) { $0 | $1 }
+                : bytewise(left.bools, right.bools, count: count) { $0 & $1 }
             return .column(Column(bools: values))
         }
         let all = [Bool](repeating: true, count: count)
-        let lv = left.validity ?? all
-        let rv = right.validity ?? all
-        var values = [Bool]()
-        var validity = [Bool]()
-        left.bools.withUnsafeBufferPointer { x in
-            right.bools.withUnsafeBufferPointer { y in
-                lv.withUnsafeBufferPointer { xv in
-                    rv.withUnsafeBufferPointer { yv in
-                        // A side "decides" when it is valid and holds the dominant value.
-                        values = generate(count) { i in
-                            let decided = (xv[i] && x[i] == dominant) || (yv[i] && y[i] == dominant)
-                            return decided ? dominant : !dominant
-                        }
-                        validity = generate(count) { i in
-                            (xv[i] && x[i] == dominant) || (yv[i] && y[i] == dominant) || (xv[i] && yv[i])
-                        }
-                    }
-                }
+        let (x, xv, y, yv) = (left.bools, left.validity ?? all, right.bools, right.validity ?? all)
+        // A valid dominant value on either side decides the row; else both sides must be valid.
+        // Values of null rows are arbitrary, so each side is masked by its validity.
+        let values: [Bool]
+        let validity: [Bool]
+        if dominant {
+            values = bytewise(x, xv, y, yv, count: count) { x, xv, y, yv in (x & xv) | (y & yv) }
+            validity = bytewise(x, xv, y, yv, count: count) { x, xv, y, yv in (x & xv) | (y & yv) | (xv & yv) }
+        } else {
+            values = bytewise(x, xv, y, yv, count: count) { x, xv, y, yv in x & xv & y & yv }
+            validity = bytewise(x, xv, y, yv, count: count) { x, xv, y, yv in
+                ((x ^ 1) & xv) | ((y ^ 1) & yv) | (xv & yv)
             }
         }
         return .column(Column(bools: values, validity: Validity.compact(validity)))
@@ -67,7 +61,7 @@ enum Logic {
         case .scalar(let value): return .scalar(.bool(value.isNull != negated))
         case .column(let column):
             guard let validity = column.validity else { return .scalar(.bool(negated)) }
-            return .column(Column(bools: map1(.array(validity), count: count) { $0 == negated }))
+            return .column(Column(bools: bytewise(validity, count: count) { negated ? $0 : $0 ^ 1 }))
         }
     }
 
@@ -78,7 +72,7 @@ enum Logic {
         case .scalar(let value): return (value.asBool == true, nil)
         case .column(let column):
             guard let validity = column.validity else { return (nil, column.bools) }
-            return (nil, map2(.array(column.bools), .array(validity), count: column.bools.count) { $0 && $1 })
+            return (nil, bytewise(column.bools, validity, count: column.bools.count) { $0 & $1 })
         }
     }
 }

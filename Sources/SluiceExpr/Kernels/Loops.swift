@@ -89,3 +89,67 @@ func map2Checked<A, B, R>(_ a: Slot<A>, _ b: Slot<B>, count: Int, _ f: (A, B) ->
     }
     return (values, failures == 0 ? nil : map2(a, b, count: count) { f($0, $1).1 })
 }
+
+/// Bool arrays combined as bytes (a `Bool` is one byte holding 0 or 1): `&`, `|` and `^`
+/// on bytes vectorize, where `&&` and `||` on `Bool` compile to per-element branches.
+@inline(__always)
+func bytewise(_ a: [Bool], count: Int, _ op: (UInt8) -> UInt8) -> [Bool] {
+    [Bool](unsafeUninitializedCapacity: count) { out, initialized in
+        out.withMemoryRebound(to: UInt8.self) { o in
+            a.withUnsafeBufferPointer { x in
+                x.withMemoryRebound(to: UInt8.self) { x in
+                    for i in 0..<count { o.initializeElement(at: i, to: op(x[i]) & 1) }
+                }
+            }
+        }
+        initialized = count
+    }
+}
+
+@inline(__always)
+func bytewise(_ a: [Bool], _ b: [Bool], count: Int, _ op: (UInt8, UInt8) -> UInt8) -> [Bool] {
+    [Bool](unsafeUninitializedCapacity: count) { out, initialized in
+        out.withMemoryRebound(to: UInt8.self) { o in
+            a.withUnsafeBufferPointer { x in
+                b.withUnsafeBufferPointer { y in
+                    x.withMemoryRebound(to: UInt8.self) { x in
+                        y.withMemoryRebound(to: UInt8.self) { y in
+                            for i in 0..<count { o.initializeElement(at: i, to: op(x[i], y[i]) & 1) }
+                        }
+                    }
+                }
+            }
+        }
+        initialized = count
+    }
+}
+
+@inline(__always)
+func bytewise(
+    _ a: [Bool], _ b: [Bool], _ c: [Bool], _ d: [Bool], count: Int, _ op: (UInt8, UInt8, UInt8, UInt8) -> UInt8
+) -> [Bool] {
+    [Bool](unsafeUninitializedCapacity: count) { out, initialized in
+        out.withMemoryRebound(to: UInt8.self) { o in
+            a.withUnsafeBufferPointer { w in
+                b.withUnsafeBufferPointer { x in
+                    c.withUnsafeBufferPointer { y in
+                        d.withUnsafeBufferPointer { z in
+                            w.withMemoryRebound(to: UInt8.self) { w in
+                                x.withMemoryRebound(to: UInt8.self) { x in
+                                    y.withMemoryRebound(to: UInt8.self) { y in
+                                        z.withMemoryRebound(to: UInt8.self) { z in
+                                            for i in 0..<count {
+                                                o.initializeElement(at: i, to: op(w[i], x[i], y[i], z[i]) & 1)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        initialized = count
+    }
+}

@@ -42,9 +42,11 @@ enum StringMaps {
 }
 
 /// Functions of two strings where both vary by row.
+///
+/// When the two dictionaries are small enough for a dense table of their pairs, each
+/// distinct (left, right) pair that occurs is computed once; otherwise row by row.
 enum StringPairs {
-    /// `f(a[i], b[i])` per row, computed per distinct pair of dictionary entries when the
-    /// two dictionaries are small, and per row otherwise. Nulls are the caller's concern.
+    /// `f(a[i], b[i])` per row. Nulls are the caller's concern.
     static func map<R>(_ a: Operand, _ b: Operand, count: Int, unused: R, _ f: (String, String) -> R) -> [R] {
         switch (a, b) {
         case (.scalar, .scalar):
@@ -58,17 +60,19 @@ enum StringPairs {
         case (.column(let left), .column(let right)):
             let l = left.safeDictionary
             let r = right.safeDictionary
-            if l.count * r.count <= max(count, 64) {
-                var table: [R] = []
-                table.reserveCapacity(l.count * r.count)
-                for x in l { for y in r { table.append(f(x, y)) } }
-                return pairCodes(left, right).withUnsafeBufferPointer { pc in
-                    table.withUnsafeBufferPointer { tp in generate(count) { tp[Int(pc[$0])] } }
-                }
+            guard let pairs = pairCodes(left, right, count: count) else {
+                let lRows = StringRows(a)
+                let rRows = StringRows(b)
+                return generate(count) { f(lRows[$0], rRows[$0]) }
             }
-            let lRows = StringRows(a)
-            let rRows = StringRows(b)
-            return generate(count) { f(lRows[$0], rRows[$0]) }
+            var table = [R?](repeating: nil, count: l.count * r.count)
+            return pairs.map { pair in
+                let p = Int(pair)
+                if let known = table[p] { return known }
+                let value = f(l[p / r.count], r[p % r.count])
+                table[p] = value
+                return value
+            }
         }
     }
 
@@ -86,28 +90,39 @@ enum StringPairs {
         case (.column(let left), .column(let right)):
             let l = left.safeDictionary
             let r = right.safeDictionary
-            if l.count * r.count <= max(count, 64) {
-                var dictionary: [String] = []
-                dictionary.reserveCapacity(l.count * r.count)
-                for x in l { for y in r { dictionary.append(f(x, y)) } }
-                return Column.strings(
-                    codes: pairCodes(left, right), dictionary: dictionary, validity: nil)
+            guard let pairs = pairCodes(left, right, count: count) else {
+                let lRows = StringRows(a)
+                let rRows = StringRows(b)
+                var builder = StringColumnBuilder(capacity: count)
+                for i in 0..<count { builder.append(f(lRows[i], rRows[i])) }
+                return builder.finish(validity: nil)
             }
-            let lRows = StringRows(a)
-            let rRows = StringRows(b)
-            var builder = StringColumnBuilder(capacity: count)
-            for i in 0..<count { builder.append(f(lRows[i], rRows[i])) }
-            return builder.finish(validity: nil)
+            // Each pair that occurs gets the next code, the first time it is seen.
+            var codeOfPair = [UInt32](repeating: .max, count: l.count * r.count)
+            var dictionary: [String] = []
+            let codes = pairs.map { pair in
+                let p = Int(pair)
+                if codeOfPair[p] == .max {
+                    codeOfPair[p] = UInt32(dictionary.count)
+                    dictionary.append(f(l[p / r.count], r[p % r.count]))
+                }
+                return codeOfPair[p]
+            }
+            return Column.strings(codes: codes, dictionary: dictionary, validity: nil)
         }
     }
 
-    /// The index of each row's (left, right) code pair in a row-major pair table; codes
-    /// out of range (null rows of malformed columns) read pair 0.
-    private static func pairCodes(_ left: Column, _ right: Column) -> [UInt32] {
-        let height = UInt32(left.safeDictionary.count)
-        let width = UInt32(right.safeDictionary.count)
-        return map2(.array(left.codes), .array(right.codes), count: left.codes.count) { l, r in
-            l < height && r < width ? l &* width &+ r : 0
+    /// The index of each row's (left, right) code pair in a row-major pair table, or nil
+    /// when that table would be much larger than the batch. Codes out of range (null rows
+    /// of malformed columns) read pair 0.
+    private static func pairCodes(_ left: Column, _ right: Column, count: Int) -> [UInt32]? {
+        let height = left.safeDictionary.count
+        let width = right.safeDictionary.count
+        guard height * width <= max(4 * count, 256) else { return nil }
+        let h = UInt32(height)
+        let w = UInt32(width)
+        return map2(.array(left.codes), .array(right.codes), count: count) { l, r in
+            l < h && r < w ? l &* w &+ r : 0
         }
     }
 }

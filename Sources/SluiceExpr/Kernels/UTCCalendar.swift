@@ -41,16 +41,11 @@ enum UTCCalendar {
 
     /// The start of the unit containing `millis`; nil when it falls outside Int64.
     static func truncate(_ millis: Int64, to unit: Unit) -> Int64? {
-        func floorTo(_ step: Int64) -> Int64? {
-            let r = millis % step
-            let (start, overflow) = millis.subtractingReportingOverflow(r < 0 ? r + step : r)
-            return overflow ? nil : start
-        }
         switch unit {
-        case .second: return floorTo(1_000)
-        case .minute: return floorTo(60_000)
-        case .hour: return floorTo(3_600_000)
-        case .day: return floorTo(millisPerDay)
+        case .second: return floor(millis, step: 1_000)
+        case .minute: return floor(millis, step: 60_000)
+        case .hour: return floor(millis, step: 3_600_000)
+        case .day: return floor(millis, step: millisPerDay)
         case .week:  // ISO weeks start on Monday; 1970-01-01 was a Thursday.
             let day = floorDivide(millis, millisPerDay)
             return startOfDay(day - (((day + 3) % 7) + 7) % 7)
@@ -61,6 +56,14 @@ enum UTCCalendar {
             let date = civil(days: floorDivide(millis, millisPerDay))
             return startOfDay(days(year: date.year, month: 1, day: 1))
         }
+    }
+
+    /// The largest multiple of `step` (> 0) not above `millis`; nil below Int64's range.
+    @inline(__always)
+    static func floor(_ millis: Int64, step: Int64) -> Int64? {
+        let r = millis % step
+        let (start, overflow) = millis.subtractingReportingOverflow(r < 0 ? r + step : r)
+        return overflow ? nil : start
     }
 
     private static func startOfDay(_ day: Int64) -> Int64? {

@@ -4,7 +4,7 @@ enum Validity {
     static func and(_ a: [Bool]?, _ b: [Bool]?) -> [Bool]? {
         guard let a else { return b }
         guard let b else { return a }
-        return map2(.array(a), .array(b), count: a.count) { $0 && $1 }
+        return bytewise(a, b, count: a.count) { $0 & $1 }
     }
 
     /// Rows valid in every mask.
@@ -15,8 +15,8 @@ enum Validity {
     /// `valid` with the `bad` rows made null.
     static func removing(_ bad: [Bool]?, from valid: [Bool]?) -> [Bool]? {
         guard let bad else { return valid }
-        guard let valid else { return bad.map { !$0 } }
-        return map2(.array(valid), .array(bad), count: valid.count) { $0 && !$1 }
+        guard let valid else { return bytewise(bad, count: bad.count) { $0 ^ 1 } }
+        return bytewise(valid, bad, count: valid.count) { $0 & ($1 ^ 1) }
     }
 
     /// nil when every row is valid, so consumers keep their no-null fast paths.
