@@ -10,7 +10,7 @@ enum Harness {
     static func batches(seed: UInt64, schema: Schema = RandomBatches.schema) -> [Batch] {
         var rng = SplitMix64(seed: seed)
         var out: [Batch] = []
-        for (rows, variant) in [(0, 0), (1, 0), (1, 3), (7, 1), (33, 2), (64, 0), (100, 1), (150, 3), (200, 2), (257, 0)] {
+        for (rows, variant) in [(0, 0), (1, 0), (1, 3), (3, 2), (7, 1), (33, 2), (64, 0), (100, 1), (150, 3), (200, 2), (257, 0)] {
             out.append(RandomBatches.batch(rows: rows, variant: variant, &rng))
         }
         return out
