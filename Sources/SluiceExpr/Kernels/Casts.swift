@@ -73,7 +73,7 @@ enum Casts {
             case .int64: KernelOutput(renderDistinct(a.ints, count: rows) { String($0) })
             case .timestamp: KernelOutput(renderDistinct(a.ints, count: rows, UTCCalendar.format))
             case .double:
-                KernelOutput(renderDistinct(a.doubles.map(count: rows, \.bitPattern), count: rows) { bits in
+                KernelOutput(renderDistinct(a.doubles.map(\.bitPattern), count: rows) { bits in
                     String(Double(bitPattern: bits))
                 })
             case .bool:
@@ -100,18 +100,6 @@ enum Casts {
         case "true", "t", "yes", "y", "1": true
         case "false", "f", "no", "n", "0": false
         default: nil
-        }
-    }
-
-    /// How a value prints when cast to string (constant folding, `concat`).
-    static func render(_ value: Value) -> String? {
-        switch value {
-        case .null: nil
-        case .int(let v): String(v)
-        case .double(let d): String(d)
-        case .bool(let b): b ? "true" : "false"
-        case .string(let s): s
-        case .timestamp(let t): UTCCalendar.format(t)
         }
     }
 }

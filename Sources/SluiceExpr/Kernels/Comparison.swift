@@ -10,17 +10,6 @@ enum Comparison {
     enum Operator: Sendable {
         case equal, notEqual, less, lessOrEqual, greater, greaterOrEqual
 
-        /// The operator with its operands swapped: `a < b` ⇔ `b > a`.
-        var flipped: Operator {
-            switch self {
-            case .equal, .notEqual: self
-            case .less: .greater
-            case .lessOrEqual: .greaterOrEqual
-            case .greater: .less
-            case .greaterOrEqual: .lessOrEqual
-            }
-        }
-
         @inline(__always)
         func holds<T: Comparable>(_ a: T, _ b: T) -> Bool {
             switch self {
@@ -41,7 +30,7 @@ enum Comparison {
             case .int64, .timestamp: result = slots(op, a.ints, b.ints, count: rows)
             case .double: result = slots(op, a.doubles, b.doubles, count: rows)
             case .bool:
-                result = slots(op, a.bools.map(count: rows, byte), b.bools.map(count: rows, byte), count: rows)
+                result = slots(op, a.bools.map(byte), b.bools.map(byte), count: rows)
             case .string: result = strings(op, a, b, count: rows)
             }
             return KernelOutput(Column(bools: result))

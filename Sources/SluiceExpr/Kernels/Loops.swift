@@ -57,7 +57,7 @@ extension Slot {
         }
     }
 
-    func map<T>(count: Int, _ transform: (Element) -> T) -> Slot<T> {
+    func map<T>(_ transform: (Element) -> T) -> Slot<T> {
         switch self {
         case .array(let values): .array(map1(self, count: values.count, transform))
         case .scalar(let value): .scalar(transform(value))

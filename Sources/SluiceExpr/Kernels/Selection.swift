@@ -72,7 +72,7 @@ enum Selection {
         }
         let shift = UInt32(thenDictionary.count)
         let limit = UInt32(elseDictionary.count)
-        let shifted = elseCodes.map(count: count) { $0 < limit ? $0 + shift : shift }
+        let shifted = elseCodes.map { $0 < limit ? $0 + shift : shift }
         return Column.strings(
             codes: pick(mask, thenCodes, shifted, count: count), dictionary: thenDictionary + elseDictionary,
             validity: nil)
