@@ -12,7 +12,7 @@ enum AggregateRecipe: Sendable {
     case approximateDistinctCount(accumulator: Int)
     case percentile(accumulator: Int, fraction: Double)
 
-    /// Appends the result of each of `slots` to `column`.
+    /// Appends the result of each of `slots` to `column`, one column block at a time.
     func appendResults(
         of slots: [Int32], from accumulators: [any Accumulator], strings: [String],
         into column: inout OutputColumnBuilder
@@ -20,99 +20,82 @@ enum AggregateRecipe: Sendable {
         switch self {
         case .count(let a):
             let counts = (accumulators[a] as! CountAccumulator).counts
-            for slot in slots { column.append(int: counts[Int(slot)]) }
+            column.append(ints: slots.map { counts[Int($0)] })
 
         case .sum(let a, let c):
             let counts = (accumulators[c] as! CountAccumulator).counts
+            let valid = presence(counts, of: slots)
             if let sums = (accumulators[a] as? DoubleSumAccumulator)?.sums {
-                for s in slots.lazy.map({ Int($0) }) {
-                    if counts[s] > 0 { column.append(double: sums[s]) } else { column.appendNull() }
-                }
+                column.append(doubles: slots.map { sums[Int($0)] }, valid: valid)
             } else {
                 let sums = (accumulators[a] as! IntSumAccumulator).sums
-                for s in slots.lazy.map({ Int($0) }) {
-                    if counts[s] > 0 { column.append(int: sums[s]) } else { column.appendNull() }
-                }
+                column.append(ints: slots.map { sums[Int($0)] }, valid: valid)
             }
 
         case .average(let a, let c):
             let counts = (accumulators[c] as! CountAccumulator).counts
-            let doubleSums = (accumulators[a] as? DoubleSumAccumulator)?.sums
-            let intSums = (accumulators[a] as? IntSumAccumulator)?.sums
-            for s in slots.lazy.map({ Int($0) }) {
-                guard counts[s] > 0 else {
-                    column.appendNull()
-                    continue
-                }
-                let sum = doubleSums?[s] ?? Double(intSums![s])
-                column.append(double: sum / Double(counts[s]))
+            let valid = presence(counts, of: slots)
+            if let sums = (accumulators[a] as? DoubleSumAccumulator)?.sums {
+                column.append(doubles: slots.map { sums[Int($0)] / Double(counts[Int($0)]) }, valid: valid)
+            } else {
+                let sums = (accumulators[a] as! IntSumAccumulator).sums
+                column.append(doubles: slots.map { Double(sums[Int($0)]) / Double(counts[Int($0)]) }, valid: valid)
             }
 
         case .extreme(let a, let c):
-            let counts = (accumulators[c] as! CountAccumulator).counts
+            let valid = presence((accumulators[c] as! CountAccumulator).counts, of: slots)
             switch accumulators[a] {
             case let extreme as DoubleExtremeAccumulator:
-                for s in slots.lazy.map({ Int($0) }) {
-                    if counts[s] > 0 { column.append(double: extreme.values[s]) } else { column.appendNull() }
-                }
+                let values = extreme.values
+                column.append(doubles: slots.map { values[Int($0)] }, valid: valid)
             case let extreme as IntExtremeAccumulator:
-                for s in slots.lazy.map({ Int($0) }) {
-                    if counts[s] > 0 { column.append(int: extreme.values[s]) } else { column.appendNull() }
-                }
+                let values = extreme.values
+                column.append(ints: slots.map { values[Int($0)] }, valid: valid)
             default:
                 let codes = (accumulators[a] as! StringExtremeAccumulator).codes
-                for s in slots.lazy.map({ Int($0) }) {
-                    let code = codes[s]
-                    if code != StringExtremeAccumulator.none {
-                        column.append(interned: code, strings: strings)
-                    } else {
-                        column.appendNull()
-                    }
-                }
+                let picked = slots.map { codes[Int($0)] }
+                let present = picked.map { $0 != StringExtremeAccumulator.none }
+                column.append(
+                    internedCodes: picked, valid: present.contains(false) ? present : nil, strings: strings)
             }
 
         case .firstLast(let a):
             let state = accumulators[a] as! FirstLastAccumulator
-            for s in slots.lazy.map({ Int($0) }) {
-                guard state.present[s] else {
-                    column.appendNull()
-                    continue
-                }
-                switch state.type {
-                case .int64, .timestamp: column.append(int: state.ints[s])
-                case .double: column.append(double: state.doubles[s])
-                case .bool: column.append(bool: state.bools[s])
-                case .string: column.append(interned: state.internedCode(s), strings: strings)
-                }
+            let valid = presence(state.present, of: slots)
+            switch state.type {
+            case .int64, .timestamp:
+                let values = state.ints
+                column.append(ints: slots.map { values[Int($0)] }, valid: valid)
+            case .double:
+                let values = state.doubles
+                column.append(doubles: slots.map { values[Int($0)] }, valid: valid)
+            case .bool:
+                let values = state.bools
+                column.append(bools: slots.map { values[Int($0)] }, valid: valid)
+            case .string:
+                column.append(
+                    internedCodes: slots.map { state.internedCode(Int($0)) }, valid: valid, strings: strings)
             }
 
         case .standardDeviation(let a):
             let moments = accumulators[a] as! MomentsAccumulator
-            for s in slots {
-                if let deviation = moments.standardDeviation(Int(s)) {
-                    column.append(double: deviation)
-                } else {
-                    column.appendNull()
-                }
-            }
+            let deviations = slots.map { moments.standardDeviation(Int($0)) }
+            let valid = deviations.map { $0 != nil }
+            column.append(doubles: deviations.map { $0 ?? 0 }, valid: valid.contains(false) ? valid : nil)
 
         case .distinctCount(let a):
             let sets = (accumulators[a] as! DistinctAccumulator).sets
-            for s in slots { column.append(int: Int64(sets[Int(s)].count)) }
+            column.append(ints: slots.map { Int64(sets[Int($0)].count) })
 
         case .approximateDistinctCount(let a):
             let sketches = (accumulators[a] as! HyperLogLogAccumulator).sketches
-            for s in slots { column.append(int: sketches[Int(s)].estimate) }
+            column.append(ints: slots.map { sketches[Int($0)].estimate })
 
         case .percentile(let a, let fraction):
             let sketches = (accumulators[a] as! QuantileAccumulator).sketches
-            for s in slots {
-                if let value = sketches[Int(s)].quantile(fraction) {
-                    column.append(double: value)
-                } else {
-                    column.appendNull()
-                }
-            }
+            let quantiles = slots.map { sketches[Int($0)].quantile(fraction) }
+            let valid = quantiles.map { $0 != nil }
+            column.append(doubles: quantiles.map { $0 ?? 0 }, valid: valid.contains(false) ? valid : nil)
         }
     }
 }

@@ -1,75 +1,107 @@
 import SluiceCore
 
-/// Builds one output column of emitted rows. Strings arrive as interned codes and get a
-/// batch-local dictionary in order of first use, so output batches carry only the
-/// strings they need and are identical for identical state.
+/// Builds one output column of emitted rows, a block of rows at a time.
+///
+/// Strings arrive as interned codes and get a batch-local dictionary in order of first
+/// use, so output batches carry only the strings they need and are identical for
+/// identical state. The validity array is only materialised once a null arrives.
 struct OutputColumnBuilder {
     let type: DataType
     private var column: Column
-    private var validity: [Bool] = []
-    private var hasNull = false
+    /// nil while every row so far is valid.
+    private var validity: [Bool]?
+    private(set) var count = 0
+    /// Interned code → batch code, for small emissions.
     private var localCodes: [UInt32: UInt32] = [:]
+    /// The same map as a dense array (UInt32.max: not yet used), once an emission is
+    /// large compared with the number of interned strings.
+    private var denseLocalCodes: [UInt32] = []
 
-    init(type: DataType, capacity: Int = 0) {
+    init(type: DataType) {
         self.type = type
         column = Column(type: type)
-        validity.reserveCapacity(capacity)
     }
 
-    var count: Int { validity.count }
+    /// `valid[i] == false` marks row i null (its value is ignored); nil means all valid.
+    mutating func append(ints: [Int64], valid: [Bool]? = nil) {
+        column.ints.append(contentsOf: ints)
+        appendValidity(valid, rows: ints.count)
+    }
 
-    mutating func appendNull() {
-        switch type {
-        case .int64, .timestamp: column.ints.append(0)
-        case .double: column.doubles.append(0)
-        case .bool: column.bools.append(false)
-        case .string: column.codes.append(0)
+    mutating func append(doubles: [Double], valid: [Bool]? = nil) {
+        column.doubles.append(contentsOf: doubles)
+        appendValidity(valid, rows: doubles.count)
+    }
+
+    mutating func append(bools: [Bool], valid: [Bool]? = nil) {
+        column.bools.append(contentsOf: bools)
+        appendValidity(valid, rows: bools.count)
+    }
+
+    /// Appends strings given by their interned codes (`strings` are the interned strings).
+    mutating func append(internedCodes codes: [UInt32], valid: [Bool]? = nil, strings: [String]) {
+        if denseLocalCodes.isEmpty && codes.count * 4 >= strings.count && !strings.isEmpty {
+            denseLocalCodes = [UInt32](repeating: .max, count: strings.count)
+            for (interned, local) in localCodes { denseLocalCodes[Int(interned)] = local }
+            localCodes = [:]
         }
-        validity.append(false)
-        hasNull = true
+        column.codes.reserveCapacity(column.codes.count + codes.count)
+        for (i, code) in codes.enumerated() {
+            if let valid, !valid[i] {
+                column.codes.append(0)
+            } else {
+                column.codes.append(localCode(code, strings: strings))
+            }
+        }
+        appendValidity(valid, rows: codes.count)
     }
 
-    mutating func append(int value: Int64) {
-        column.ints.append(value)
-        validity.append(true)
-    }
-
-    mutating func append(double value: Double) {
-        column.doubles.append(value)
-        validity.append(true)
-    }
-
-    mutating func append(bool value: Bool) {
-        column.bools.append(value)
-        validity.append(true)
-    }
-
-    mutating func append(interned code: UInt32, strings: [String]) {
-        if let local = localCodes[code] {
-            column.codes.append(local)
-        } else {
+    private mutating func localCode(_ code: UInt32, strings: [String]) -> UInt32 {
+        let interned = Int(code)
+        if !denseLocalCodes.isEmpty {
+            if interned >= denseLocalCodes.count {
+                denseLocalCodes.append(contentsOf: repeatElement(.max, count: interned + 1 - denseLocalCodes.count))
+            }
+            let known = denseLocalCodes[interned]
+            if known != .max { return known }
             let local = UInt32(column.dictionary.count)
-            localCodes[code] = local
-            column.dictionary.append(strings[Int(code)])
-            column.codes.append(local)
+            denseLocalCodes[interned] = local
+            column.dictionary.append(strings[interned])
+            return local
         }
-        validity.append(true)
+        if let known = localCodes[code] { return known }
+        let local = UInt32(column.dictionary.count)
+        localCodes[code] = local
+        column.dictionary.append(strings[interned])
+        return local
     }
 
-    /// Appends a key word decoded as this column's type.
-    @inline(__always)
-    mutating func append(keyWord word: UInt64, strings: [String]) {
-        switch type {
-        case .int64, .timestamp: append(int: Int64(bitPattern: word))
-        case .double: append(double: Double(bitPattern: word))
-        case .bool: append(bool: word != 0)
-        case .string: append(interned: UInt32(truncatingIfNeeded: word), strings: strings)
+    private mutating func appendValidity(_ valid: [Bool]?, rows: Int) {
+        if let valid {
+            if validity == nil { validity = [Bool](repeating: true, count: count) }
+            validity!.append(contentsOf: valid)
+        } else if validity != nil {
+            validity!.append(contentsOf: repeatElement(true, count: rows))
         }
+        count += rows
     }
 
     func finish() -> Column {
         var out = column
-        out.validity = hasNull ? validity : nil
+        out.validity = validity
         return out
     }
+}
+
+/// The validity of results that exist only where a count is positive; nil when every
+/// slot has one.
+func presence(_ counts: [Int64], of slots: [Int32]) -> [Bool]? {
+    let valid = slots.map { counts[Int($0)] > 0 }
+    return valid.contains(false) ? valid : nil
+}
+
+/// The validity from a per-slot flag; nil when every slot has it set.
+func presence(_ flags: [Bool], of slots: [Int32]) -> [Bool]? {
+    let valid = slots.map { flags[Int($0)] }
+    return valid.contains(false) ? valid : nil
 }

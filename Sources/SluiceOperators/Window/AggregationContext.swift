@@ -16,6 +16,7 @@ struct AggregationContext {
     let partialEvery: Int64?
 
     var interner = StringInterner()
+    private var keyWordEncoder: KeyWordEncoder
     /// Scratch: the encoded keys of the current batch, `encoder.width` words per row.
     var keyWords: [UInt64] = []
     var counters = OperatorCounters()
@@ -26,8 +27,22 @@ struct AggregationContext {
     /// The latest processing time seen by `tick` (what `now()` in an argument reads).
     var processingTime: Int64 = 0
 
+    init(
+        plan: AggregatePlan, encoder: KeyEncoder, timeColumn: Int, outputSchema: Schema, windowed: Bool,
+        allowedLateness: Int64, partialEvery: Int64?
+    ) {
+        self.plan = plan
+        self.encoder = encoder
+        self.timeColumn = timeColumn
+        self.outputSchema = outputSchema
+        self.windowed = windowed
+        self.allowedLateness = allowedLateness
+        self.partialEvery = partialEvery
+        keyWordEncoder = KeyWordEncoder(encoder)
+    }
+
     mutating func encodeKeys(_ batch: Batch) {
-        encoder.encode(batch, interner: &interner, into: &keyWords)
+        keyWordEncoder.encode(batch, interner: &interner, into: &keyWords)
     }
 
     /// Evaluates every distinct argument once for the batch, with the dictionary

@@ -51,15 +51,20 @@ struct RowEmitter {
         let width = keys.width
         let words = keys.keys
         let strings = context.interner.strings
-        let nullable = context.encoder.nullable
-        for k in keyColumns.indices {
-            for slot in slots.lazy.map({ Int($0) }) {
-                let base = slot * width
-                if nullable && words[base + width - 1] & (1 << UInt64(k)) != 0 {
-                    keyColumns[k].appendNull()
-                } else {
-                    keyColumns[k].append(keyWord: words[base + k], strings: strings)
-                }
+        for (k, type) in context.encoder.types.enumerated() {
+            let column = slots.map { words[Int($0) * width + k] }
+            var valid: [Bool]? = nil
+            if context.encoder.nullable {
+                let present = slots.map { words[Int($0) * width + width - 1] & (1 << UInt64(k)) == 0 }
+                if present.contains(false) { valid = present }
+            }
+            switch type {
+            case .int64, .timestamp: keyColumns[k].append(ints: column.map { Int64(bitPattern: $0) }, valid: valid)
+            case .double: keyColumns[k].append(doubles: column.map { Double(bitPattern: $0) }, valid: valid)
+            case .bool: keyColumns[k].append(bools: column.map { $0 != 0 }, valid: valid)
+            case .string:
+                keyColumns[k].append(
+                    internedCodes: column.map { UInt32(truncatingIfNeeded: $0) }, valid: valid, strings: strings)
             }
         }
     }

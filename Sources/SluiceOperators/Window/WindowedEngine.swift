@@ -18,7 +18,7 @@ struct WindowedEngine: AggregationEngine {
     private var windowByStart: [Int64: Int] = [:]
     /// Stands in for a table's keys while the assignment pass holds them in a local.
     private let spareKeys: KeyTable
-    /// The key count of the most recent window, to size the next one without rehashing.
+    /// The key count of the last fired window, to size new ones without rehashing.
     private var capacityHint = 16
 
     init(context: AggregationContext, size: Int64, slide: Int64) {
@@ -61,50 +61,78 @@ struct WindowedEngine: AggregationEngine {
     }
 
     /// One pass over the batch for window offset `offset` (the window starting
-    /// `offset · slide` before the newest window of each row).
+    /// `offset · slide` before the newest window of each row). Updates are written in row
+    /// order into two flat arrays; each maximal run of rows that hit the same window is
+    /// then queued at that window (the whole arrays, without copying, when one window
+    /// took the entire pass — the common case).
     private mutating func assign(offset: Int, time: Column, flags: inout [UInt8], touched: inout [Int]) {
         let n = time.count
         let width = context.encoder.width
         let shift = Int64(offset) * slide
         let validity = time.validity
+        let keyWords = context.keyWords
         var current = -1
         var currentFired = false
         var keys = spareKeys
-        var runRows: [Int32] = []
-        var runSlots: [Int32] = []
-        runRows.reserveCapacity(n)
-        runSlots.reserveCapacity(n)
+        var runs: [(window: Int, start: Int, end: Int)] = []
+        var produced = 0
+        var runStart = 0
         // Event times in [cacheLow, cacheHigh) map to the window resolved last.
         var cacheLow = Int64.max
         var cacheHigh = Int64.min
-        let keyWords = context.keyWords
+        var rows: [Int32] = []
 
-        keyWords.withUnsafeBufferPointer { words in
-            time.ints.withUnsafeBufferPointer { times in
-                flags.withUnsafeMutableBufferPointer { flags in
-                    for r in 0..<n {
-                        if let validity, !validity[r] { continue }
-                        let t = times[r]
-                        if t < cacheLow || t >= cacheHigh {
-                            if current >= 0 {
-                                release(current, keys: &keys, rows: &runRows, slots: &runSlots, touched: &touched)
-                            }
-                            (current, cacheLow, cacheHigh) = bind(time: t, shift: shift)
-                            if current >= 0 {
-                                swap(&keys, &windows[current].keys)
-                                currentFired = windows[current].fired
+        let slots = [Int32](unsafeUninitializedCapacity: n) { slotsOut, slotsCount in
+            rows = [Int32](unsafeUninitializedCapacity: n) { rowsOut, rowsCount in
+                keyWords.withUnsafeBufferPointer { words in
+                    time.ints.withUnsafeBufferPointer { times in
+                        flags.withUnsafeMutableBufferPointer { flags in
+                            for r in 0..<n {
+                                if let validity, !validity[r] { continue }
+                                let t = times[r]
+                                if t < cacheLow || t >= cacheHigh {
+                                    if current >= 0 {
+                                        swap(&keys, &windows[current].keys)
+                                        if produced > runStart { runs.append((current, runStart, produced)) }
+                                        runStart = produced
+                                    }
+                                    (current, cacheLow, cacheHigh) = bind(time: t, shift: shift)
+                                    if current >= 0 {
+                                        swap(&keys, &windows[current].keys)
+                                        currentFired = windows[current].fired
+                                    }
+                                }
+                                if current < 0 { continue }
+                                let key = UnsafeBufferPointer(start: words.baseAddress! + r * width, count: width)
+                                slotsOut[produced] = keys.findOrInsert(key).slot
+                                rowsOut[produced] = Int32(truncatingIfNeeded: r)
+                                produced += 1
+                                flags[r] |= currentFired ? 3 : 1
                             }
                         }
-                        if current < 0 { continue }
-                        let key = UnsafeBufferPointer(start: words.baseAddress! + r * width, count: width)
-                        runSlots.append(keys.findOrInsert(key).slot)
-                        runRows.append(Int32(truncatingIfNeeded: r))
-                        flags[r] |= currentFired ? 3 : 1
                     }
                 }
+                rowsCount = produced
             }
+            slotsCount = produced
         }
-        if current >= 0 { release(current, keys: &keys, rows: &runRows, slots: &runSlots, touched: &touched) }
+        if current >= 0 {
+            swap(&keys, &windows[current].keys)
+            if produced > runStart { runs.append((current, runStart, produced)) }
+        }
+
+        for run in runs {
+            if windows[run.window].pendingSlots.isEmpty {
+                touched.append(run.window)
+                if runs.count == 1 {
+                    windows[run.window].pendingRows = rows
+                    windows[run.window].pendingSlots = slots
+                    continue
+                }
+            }
+            windows[run.window].pendingRows.append(contentsOf: rows[run.start..<run.end])
+            windows[run.window].pendingSlots.append(contentsOf: slots[run.start..<run.end])
+        }
     }
 
     /// The window (index in `windows`, created if needed, or -1 when late) of event time
@@ -117,24 +145,14 @@ struct WindowedEngine: AggregationEngine {
         let end = WindowMath.saturatingAdd(start, size)
         if WindowMath.saturatingAdd(end, context.allowedLateness) <= context.watermark { return (-1, newest, high) }
         if let index = windowByStart[start] { return (index, newest, high) }
+        let accumulators = context.plan.makeAccumulators()
+        for accumulator in accumulators { accumulator.reserveSlots(capacityHint) }
         let table = GroupTable(
-            keys: KeyTable(width: context.encoder.width, capacity: capacityHint),
-            accumulators: context.plan.makeAccumulators(), start: start, end: end, fired: end <= context.watermark)
+            keys: KeyTable(width: context.encoder.width, capacity: capacityHint), accumulators: accumulators,
+            start: start, end: end, fired: end <= context.watermark)
         windows.append(table)
         windowByStart[start] = windows.count - 1
         return (windows.count - 1, newest, high)
-    }
-
-    /// Hands a run's keys back to its table and queues the run's updates there.
-    private mutating func release(
-        _ index: Int, keys: inout KeyTable, rows: inout [Int32], slots: inout [Int32], touched: inout [Int]
-    ) {
-        swap(&keys, &windows[index].keys)
-        if windows[index].pendingSlots.isEmpty && !rows.isEmpty { touched.append(index) }
-        windows[index].pendingRows.append(contentsOf: rows)
-        windows[index].pendingSlots.append(contentsOf: slots)
-        rows.removeAll(keepingCapacity: true)
-        slots.removeAll(keepingCapacity: true)
     }
 
     /// Re-emits, as final, the rows of fired windows that this batch updated.
@@ -155,6 +173,8 @@ struct WindowedEngine: AggregationEngine {
         var emitter = RowEmitter(context: context)
         for t in windowOrder() where !windows[t].fired && windows[t].end <= watermark {
             emitter.append(table: windows[t], slots: windows[t].allSlots, isFinal: true, context: context)
+            // A complete window predicts the size of the next: size new tables for it.
+            capacityHint = max(16, windows[t].keys.count)
             windows[t].fired = true
             windows[t].dirty.removeAll()
         }
@@ -181,7 +201,6 @@ struct WindowedEngine: AggregationEngine {
     private mutating func reindex() {
         windowByStart.removeAll(keepingCapacity: true)
         for (i, table) in windows.enumerated() { windowByStart[table.start] = i }
-        if let newest = windows.max(by: { $0.start < $1.start }) { capacityHint = max(16, newest.keys.count) }
     }
 
     var stateBytes: Int { windows.reduce(0) { $0 + $1.memoryBytes } }

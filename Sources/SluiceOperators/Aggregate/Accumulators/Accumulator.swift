@@ -24,6 +24,8 @@ protocol Accumulator: AnyObject {
     var slotCount: Int { get }
     /// Appends `n` slots in the empty state.
     func appendSlots(_ n: Int)
+    /// Makes room for `n` slots in total without reallocating (a hint; no slots are added).
+    func reserveSlots(_ n: Int)
     /// Returns `slot` to the empty state (a freed session slot is reused).
     func reset(_ slot: Int)
     /// Folds in the updates of one batch.

@@ -10,6 +10,8 @@ final class CountAccumulator: Accumulator {
 
     func appendSlots(_ n: Int) { counts.append(contentsOf: repeatElement(0, count: n)) }
 
+    func reserveSlots(_ n: Int) { counts.reserveCapacity(n) }
+
     func reset(_ slot: Int) { counts[slot] = 0 }
 
     func add(_ input: AccumulatorInput) {

@@ -14,6 +14,8 @@ final class DoubleExtremeAccumulator: Accumulator {
 
     func appendSlots(_ n: Int) { values.append(contentsOf: repeatElement(empty, count: n)) }
 
+    func reserveSlots(_ n: Int) { values.reserveCapacity(n) }
+
     func reset(_ slot: Int) { values[slot] = empty }
 
     func add(_ input: AccumulatorInput) {
@@ -68,6 +70,8 @@ final class IntExtremeAccumulator: Accumulator {
     private var empty: Int64 { isMax ? .min : .max }
 
     func appendSlots(_ n: Int) { values.append(contentsOf: repeatElement(empty, count: n)) }
+
+    func reserveSlots(_ n: Int) { values.reserveCapacity(n) }
 
     func reset(_ slot: Int) { values[slot] = empty }
 
@@ -125,6 +129,8 @@ final class StringExtremeAccumulator: Accumulator {
     var memoryBytes: Int { codes.capacity * 4 }
 
     func appendSlots(_ n: Int) { codes.append(contentsOf: repeatElement(Self.none, count: n)) }
+
+    func reserveSlots(_ n: Int) { codes.reserveCapacity(n) }
 
     func reset(_ slot: Int) { codes[slot] = Self.none }
 

@@ -36,6 +36,16 @@ final class FirstLastAccumulator: Accumulator {
         }
     }
 
+    func reserveSlots(_ n: Int) {
+        present.reserveCapacity(n)
+        times.reserveCapacity(n)
+        switch type {
+        case .int64, .timestamp, .string: ints.reserveCapacity(n)
+        case .double: doubles.reserveCapacity(n)
+        case .bool: bools.reserveCapacity(n)
+        }
+    }
+
     func reset(_ slot: Int) { present[slot] = false }
 
     /// Whether an update at `time` replaces the state of a present slot at `current`.

@@ -17,6 +17,12 @@ final class MomentsAccumulator: Accumulator {
         m2s.append(contentsOf: repeatElement(0, count: n))
     }
 
+    func reserveSlots(_ n: Int) {
+        counts.reserveCapacity(n)
+        means.reserveCapacity(n)
+        m2s.reserveCapacity(n)
+    }
+
     func reset(_ slot: Int) {
         counts[slot] = 0
         means[slot] = 0

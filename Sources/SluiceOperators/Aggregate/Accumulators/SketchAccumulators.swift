@@ -11,6 +11,8 @@ final class DistinctAccumulator: Accumulator {
 
     func appendSlots(_ n: Int) { sets.append(contentsOf: repeatElement(DistinctSet(), count: n)) }
 
+    func reserveSlots(_ n: Int) { sets.reserveCapacity(n) }
+
     func reset(_ slot: Int) { sets[slot] = DistinctSet() }
 
     func add(_ input: AccumulatorInput) {
@@ -47,6 +49,8 @@ final class HyperLogLogAccumulator: Accumulator {
     }
 
     func appendSlots(_ n: Int) { sketches.append(contentsOf: repeatElement(HyperLogLog(), count: n)) }
+
+    func reserveSlots(_ n: Int) { sketches.reserveCapacity(n) }
 
     func reset(_ slot: Int) { sketches[slot] = HyperLogLog() }
 
@@ -93,6 +97,8 @@ final class QuantileAccumulator: Accumulator {
     }
 
     func appendSlots(_ n: Int) { sketches.append(contentsOf: repeatElement(QuantileSketch(), count: n)) }
+
+    func reserveSlots(_ n: Int) { sketches.reserveCapacity(n) }
 
     func reset(_ slot: Int) { sketches[slot] = QuantileSketch() }
 

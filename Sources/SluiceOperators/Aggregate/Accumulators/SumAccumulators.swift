@@ -10,6 +10,8 @@ final class DoubleSumAccumulator: Accumulator {
 
     func appendSlots(_ n: Int) { sums.append(contentsOf: repeatElement(0, count: n)) }
 
+    func reserveSlots(_ n: Int) { sums.reserveCapacity(n) }
+
     func reset(_ slot: Int) { sums[slot] = 0 }
 
     func add(_ input: AccumulatorInput) {
@@ -47,6 +49,8 @@ final class IntSumAccumulator: Accumulator {
     var memoryBytes: Int { sums.capacity * 8 }
 
     func appendSlots(_ n: Int) { sums.append(contentsOf: repeatElement(0, count: n)) }
+
+    func reserveSlots(_ n: Int) { sums.reserveCapacity(n) }
 
     func reset(_ slot: Int) { sums[slot] = 0 }
 
