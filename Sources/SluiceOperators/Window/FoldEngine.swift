@@ -22,19 +22,25 @@ struct FoldEngine: AggregationEngine {
         let time = batch.columns[context.timeColumn]
         let width = context.encoder.width
         let validity = time.validity
-        var rows: [Int32] = []
-        var slots: [Int32] = []
-        rows.reserveCapacity(n)
-        slots.reserveCapacity(n)
+        let keyWords = context.keyWords
         var keys = KeyTable(width: width, capacity: 1)
         swap(&keys, &table.keys)
-        context.keyWords.withUnsafeBufferPointer { words in
-            for r in 0..<n {
-                if let validity, !validity[r] { continue }
-                let key = UnsafeBufferPointer(start: words.baseAddress! + r * width, count: width)
-                slots.append(keys.findOrInsert(key).slot)
-                rows.append(Int32(truncatingIfNeeded: r))
+        var produced = 0
+        var rows: [Int32] = []
+        let slots = [Int32](unsafeUninitializedCapacity: n) { slotsOut, slotsCount in
+            rows = [Int32](unsafeUninitializedCapacity: n) { rowsOut, rowsCount in
+                keyWords.withUnsafeBufferPointer { words in
+                    for r in 0..<n {
+                        if let validity, !validity[r] { continue }
+                        let key = UnsafeBufferPointer(start: words.baseAddress! + r * width, count: width)
+                        slotsOut[produced] = keys.findOrInsert(key).slot
+                        rowsOut[produced] = Int32(truncatingIfNeeded: r)
+                        produced += 1
+                    }
+                }
+                rowsCount = produced
             }
+            slotsCount = produced
         }
         swap(&keys, &table.keys)
         if !rows.isEmpty {

@@ -23,9 +23,9 @@ struct SessionEngine: AggregationEngine {
     /// Sessions changed since their row was last emitted.
     private var dirty = SlotBitmap()
     /// Unfired sessions by end (hints; see `TimerQueue`).
-    private var fireTimers = TimerQueue()
+    private var fireTimers: TimerQueue
     /// Fired sessions by end + allowed lateness.
-    private var purgeTimers = TimerQueue()
+    private var purgeTimers: TimerQueue
     private var pendingRows: [Int32] = []
     private var pendingSessions: [Int32] = []
 
@@ -34,6 +34,8 @@ struct SessionEngine: AggregationEngine {
         self.gap = gap
         keys = KeyTable(width: context.encoder.width)
         accumulators = context.plan.makeAccumulators()
+        fireTimers = TimerQueue(granularity: gap / 4)
+        purgeTimers = TimerQueue(granularity: gap / 4)
     }
 
     // MARK: Processing
@@ -49,17 +51,18 @@ struct SessionEngine: AggregationEngine {
         let words = context.keyWords
         var late: [Int32] = []
         var firedTouched: [Int32] = []
+        let validity = time.validity
+        let times = time.ints
         words.withUnsafeBufferPointer { words in
             for r in 0..<n {
-                if let validity = time.validity, !validity[r] {
+                if let validity, !validity[r] {
                     late.append(Int32(r))
                     continue
                 }
                 let key = UnsafeBufferPointer(start: words.baseAddress! + r * width, count: width)
                 let (keySlot, inserted) = keys.findOrInsert(key)
                 if inserted { sessions.addKeySlot() }
-                let placed = place(
-                    row: r, time: time.ints[r], keySlot: Int(keySlot), arguments: arguments, times: time.ints)
+                let placed = place(row: r, time: times[r], keySlot: Int(keySlot), arguments: arguments, times: times)
                 guard let session = placed else {
                     late.append(Int32(r))
                     continue
@@ -67,7 +70,7 @@ struct SessionEngine: AggregationEngine {
                 if sessions.fired[Int(session)] { firedTouched.append(session) }
             }
         }
-        flushPending(arguments: arguments, times: time.ints)
+        flushPending(arguments: arguments, times: times)
         context.emitLate(batch, rows: late, into: &out)
         let updated = Set(firedTouched).filter { sessions.live[Int($0)] && sessions.fired[Int($0)] }
         emit(Array(updated), isFinal: true, into: &out)
@@ -173,8 +176,7 @@ struct SessionEngine: AggregationEngine {
         context.watermark = watermark
         let lateness = context.allowedLateness
         var firing: [Int32] = []
-        while let timer = fireTimers.first, timer.time <= watermark {
-            fireTimers.popFirst()
+        for timer in fireTimers.popDue(watermark) {
             let id = Int(timer.id)
             guard sessions.live[id], !sessions.fired[id] else { continue }
             if sessions.end[id] <= watermark {
@@ -188,8 +190,7 @@ struct SessionEngine: AggregationEngine {
         emit(firing, isFinal: true, into: &out)
         for id in firing { dirty.remove(Int(id)) }
 
-        while let timer = purgeTimers.first, timer.time <= watermark {
-            purgeTimers.popFirst()
+        for timer in purgeTimers.popDue(watermark) {
             let id = Int(timer.id)
             guard sessions.live[id], sessions.fired[id] else { continue }
             let expiry = WindowMath.saturatingAdd(sessions.end[id], lateness)
