@@ -23,6 +23,11 @@ public import SluiceCore
 /// rows (`is_final = false`) of open windows that changed since their last emission, at
 /// most once per interval of processing time.
 ///
+/// Sessions: a row whose interval `[ts, ts + gap)` overlaps no kept session of its key and
+/// ends at or before `watermark - allowedLateness` is late. When a row merges sessions the
+/// result keeps the earliest `window_start`; rows already emitted for the absorbed
+/// sessions are not retracted.
+///
 /// Unwindowed (`window == nil`): after every batch, the current row of each key the batch
 /// changed (no window columns, no `is_final`). `first` / `last` order by event time.
 public final class KeyedAggregateOperator: StreamOperator {
