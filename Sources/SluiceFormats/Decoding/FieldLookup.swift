@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Maps the raw bytes of a JSON key to the decoder slot of that field.
+///
+/// Immutable after init; names live in one flat allocation so a match is a length check
+/// and a `memcmp`, and the table is open addressing over `ByteHash`.
+final class FieldLookup: @unchecked Sendable {
+    // @unchecked: every stored property is written only in init and then only read.
+    private let names: UnsafeMutablePointer<UInt8>
+    private let offsets: [Int]
+    private let lengths: [Int]
+    private let table: [Int32]
+    private let mask: Int
+
+    init(names fieldNames: [String]) {
+        let utf8 = fieldNames.map { Array($0.utf8) }
+        let total = utf8.reduce(0) { $0 + $1.count }
+        let names = UnsafeMutablePointer<UInt8>.allocate(capacity: max(total, 1))
+        self.names = names
+        var offsets: [Int] = []
+        var offset = 0
+        for bytes in utf8 {
+            offsets.append(offset)
+            for (i, b) in bytes.enumerated() { names[offset + i] = b }
+            offset += bytes.count
+        }
+        self.offsets = offsets
+        lengths = utf8.map(\.count)
+        var size = 16
+        while size < fieldNames.count * 4 { size <<= 1 }
+        var table = [Int32](repeating: -1, count: size)
+        mask = size - 1
+        for (slot, bytes) in utf8.enumerated() {
+            let hash = bytes.withUnsafeBufferPointer { ByteHash.hash($0.baseAddress ?? UnsafePointer(names), $0.count) }
+            var i = Int(truncatingIfNeeded: hash) & mask
+            var duplicate = false
+            while table[i] >= 0 {
+                if utf8[Int(table[i])] == bytes { duplicate = true }
+                i = (i + 1) & mask
+            }
+            // The first field of a name wins, as in `Schema.index(of:)`.
+            if !duplicate { table[i] = Int32(slot) }
+        }
+        self.table = table
+    }
+
+    deinit { names.deallocate() }
+
+    /// True when `slot`'s name is exactly the `n` bytes at `p`.
+    @inline(__always)
+    func matches(_ slot: Int, _ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        lengths[slot] == n && memcmp(names + offsets[slot], p, n) == 0
+    }
+
+    /// The slot named by the `n` bytes at `p`, or -1.
+    @inline(__always)
+    func find(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
+        var i = Int(truncatingIfNeeded: ByteHash.hash(p, n)) & mask
+        while true {
+            let slot = Int(table[i])
+            if slot < 0 || matches(slot, p, n) { return slot }
+            i = (i + 1) & mask
+        }
+    }
+}

@@ -1,0 +1,262 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+public import SluiceCore
+
+/// Decodes JSON records (one object per line, or one per message) straight into the
+/// typed columns of a `Batch`, rejecting bad records with a precise reason.
+///
+/// Only the schema's fields are extracted; other keys are skipped but still validated,
+/// so every accepted record is well-formed JSON and valid UTF-8. Field values:
+/// - `int64`: a JSON integer (`1.5` or `1e3` is a decimal number: a type error).
+/// - `double`: any JSON number, correctly rounded.
+/// - `bool`: `true` / `false`.
+/// - `string`: a JSON string; an array or object is kept as its JSON text (DAA's
+///   `capabilities`, `target_agents`).
+/// - `timestamp`: an integer of epoch milliseconds or an RFC 3339 string
+///   (`2026-11-24T10:00:00.123Z`, `+02:00` offsets, fractions of any length truncated to ms).
+/// - `null` or an absent field is null.
+///
+/// Fields in `required` and non-nullable schema fields must be present and not null.
+/// A field the schema extracts that appears twice in one object rejects the record
+/// (`duplicate field 'x'`): there is no safe way to pick one. Duplicates among the
+/// skipped keys are not looked for.
+///
+/// When a record has several problems one reason is reported, in this order: oversized,
+/// invalid UTF-8, invalid JSON, not an object, the first content error in document
+/// order (type, range, duplicate, timestamp), a missing or null required field, an
+/// unknown event type. `RejectionReason` lists the texts.
+///
+/// String columns are dictionary-encoded per batch; the decoder keeps the strings it has
+/// seen (bounded, see `StringTable`) so recurring values are not allocated per batch.
+///
+/// - Important: A decoder is a value; copies decode independently (each takes private
+///   scratch memory on first use), so one decoder per thread is the rule.
+public struct JSONBatchDecoder: Sendable {
+    private let plan: DecoderPlan
+    private var scratch: DecoderScratch
+    private var columns: [ColumnAccumulator]
+    private var tables: [StringTable]
+    private var rows = 0
+
+    /// - Parameters:
+    ///   - schema: the fields to extract, in column order.
+    ///   - required: fields that must be present and not null (non-nullable schema
+    ///     fields are required as well); names outside the schema are checked for presence.
+    ///   - options: size limit, time range, allowed event types.
+    public init(schema: Schema, required: Set<String>, options: DecoderOptions = .init()) {
+        let plan = DecoderPlan(schema: schema, required: required, options: options)
+        self.plan = plan
+        scratch = DecoderScratch(slotCount: plan.slotCount)
+        columns = schema.fields.map { ColumnAccumulator(type: $0.type) }
+        tables = plan.kinds.indices.compactMap { slot in
+            guard plan.kinds[slot] == .string else { return nil }
+            return StringTable(allowedValues: slot == plan.typeSlot ? options.allowedTypes : nil)
+        }
+    }
+
+    /// The schema of the batches this decoder produces.
+    public var schema: Schema { plan.schema }
+
+    /// Decodes newline-separated records.
+    ///
+    /// `bytes` holds whole lines; the last may lack its `\n`. A `\r` before a `\n` is
+    /// dropped, and a UTF-8 byte order mark is skipped at the very start of the input
+    /// (`firstLine == 1` and `baseOffset == 0`). An empty line is an `empty record`, but
+    /// the end of input after a final `\n` is not a line.
+    ///
+    /// - Parameters:
+    ///   - firstLine: the number of the first line, for `Rejection.line`.
+    ///   - source, split: name the input in positions.
+    ///   - baseOffset: the input offset of `bytes[0]`. Rejections are positioned at the
+    ///     offset where their line starts; the batch at `baseOffset + bytes.count`.
+    /// - Returns: the accepted rows, and one rejection per bad line in line order.
+    public mutating func decodeLines(
+        _ bytes: UnsafeRawBufferPointer, firstLine: Int64, source: String, split: Int, baseOffset: Int64
+    ) -> (Batch, [Rejection]) {
+        beginBatch()
+        var rejections: [Rejection] = []
+        if let raw = bytes.baseAddress, bytes.count > 0 {
+            let bufferStart = raw.assumingMemoryBound(to: UInt8.self)
+            let end = bufferStart + bytes.count
+            var p = bufferStart
+            if firstLine == 1 && baseOffset == 0 { p = Self.skippingBOM(p, end) }
+            var line = firstLine
+            var parser = RecordParser(plan: plan, scratch: scratch)
+            while p < end {
+                let (recordEnd, reason) = decodeRecord(&parser, start: p, end: end, lineMode: true)
+                if let reason {
+                    let contentEnd = Self.droppingCarriageReturn(p, recordEnd)
+                    rejections.append(
+                        Rejection(
+                            reason: reason, raw: rawBytes(p, contentEnd),
+                            position: SourcePosition(
+                                source: source, split: split, offset: baseOffset + Int64(p - bufferStart)),
+                            line: line))
+                }
+                p = recordEnd < end ? recordEnd + 1 : end
+                line += 1
+            }
+        }
+        let position = SourcePosition(source: source, split: split, offset: baseOffset + Int64(bytes.count))
+        return (finishBatch(position: position), rejections)
+    }
+
+    /// Decodes one record per message (a broker message, a request body). Newlines are
+    /// whitespace here, a leading byte order mark is skipped, and an empty message is
+    /// an `empty record`.
+    ///
+    /// - Parameter positions: one per message; rejections carry their message's
+    ///   position, and the batch the last one.
+    public mutating func decodeMessages(_ messages: [[UInt8]], positions: [SourcePosition]) -> (Batch, [Rejection]) {
+        precondition(messages.count == positions.count, "one position per message")
+        beginBatch()
+        var rejections: [Rejection] = []
+        var parser = RecordParser(plan: plan, scratch: scratch)
+        for (index, message) in messages.enumerated() {
+            let reason: String? = message.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress, buffer.count > 0 else { return RejectionReason.emptyRecord }
+                let end = base + buffer.count
+                let start = Self.skippingBOM(base, end)
+                return decodeRecord(&parser, start: start, end: end, lineMode: false).reason
+            }
+            if let reason {
+                var raw = message
+                if raw.count > plan.options.maxRecordBytes { raw.removeLast(raw.count - max(plan.options.maxRecordBytes, 0)) }
+                rejections.append(Rejection(reason: reason, raw: raw, position: positions[index]))
+            }
+        }
+        return (finishBatch(position: positions.last), rejections)
+    }
+
+    // MARK: - Records
+
+    /// Decodes the record at `start`; on success its row is appended. Returns where the
+    /// record ends (its newline, or `end`) and the reason when it was rejected.
+    private mutating func decodeRecord(
+        _ parser: inout RecordParser, start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>, lineMode: Bool
+    ) -> (recordEnd: UnsafePointer<UInt8>, reason: String?) {
+        let outcome: RecordParser.Outcome
+        do throws(SyntaxError) {
+            outcome = try parser.parse(start: start, end: end, lineMode: lineMode)
+        } catch {
+            let errorAt = UnsafePointer<UInt8>(bitPattern: error.address)!
+            let recordEnd = lineMode ? Self.newline(from: errorAt, end) : end
+            let contentEnd = lineMode ? Self.droppingCarriageReturn(start, recordEnd) : recordEnd
+            if let reason = oversized(start, contentEnd) { return (recordEnd, reason) }
+            if let bad = UTF8Validation.firstInvalid(start, contentEnd) {
+                return (recordEnd, RejectionReason.invalidUTF8(at: bad))
+            }
+            return (recordEnd, error.reason(start: start, recordEnd: recordEnd))
+        }
+        let recordEnd = parser.scanner.p
+        let contentEnd = lineMode ? Self.droppingCarriageReturn(start, recordEnd) : recordEnd
+        if let reason = oversized(start, contentEnd) { return (recordEnd, reason) }
+        switch outcome {
+        case .empty:
+            return (recordEnd, RejectionReason.emptyRecord)
+        case .notObject(let kind):
+            return (recordEnd, RejectionReason.notAnObject(kind.jsonArticle))
+        case .object:
+            if let reason = parser.pendingReason { return (recordEnd, reason) }
+            return (recordEnd, appendRow(parser))
+        }
+    }
+
+    @inline(__always)
+    private func oversized(_ start: UnsafePointer<UInt8>, _ contentEnd: UnsafePointer<UInt8>) -> String? {
+        let length = contentEnd - start
+        guard length > plan.options.maxRecordBytes else { return nil }
+        return RejectionReason.oversized(bytes: length, limit: plan.options.maxRecordBytes)
+    }
+
+    /// Checks required fields and the event type, then appends the staged values as a
+    /// row. Returns the reason instead when a check fails (nothing is appended).
+    @inline(__always)
+    private mutating func appendRow(_ parser: RecordParser) -> String? {
+        let values = scratch.values
+        let stamp = parser.stamp
+        for slot in plan.requiredSlots {
+            if values[slot].stamp != stamp { return RejectionReason.missingField(plan.names[slot]) }
+            if values[slot].isNull { return RejectionReason.nullField(plan.names[slot]) }
+        }
+        var typeEntry: Int32 = -1
+        let typeSlot = plan.typeSlot
+        if typeSlot >= 0 && values[typeSlot].stamp == stamp && !values[typeSlot].isNull {
+            let table = plan.tableOfSlot[typeSlot]
+            typeEntry = tables[table].entry(parser.text(of: values[typeSlot]), values[typeSlot].length)
+            if !tables[table].isAllowed(typeEntry) {
+                return RejectionReason.unknownEventType(tables[table].string(typeEntry))
+            }
+        }
+        for slot in 0..<plan.columnCount {
+            let value = values[slot]
+            if value.stamp != stamp || value.isNull {
+                columns[slot].appendNull()
+                continue
+            }
+            switch plan.kinds[slot] {
+            case .int64, .timestamp:
+                columns[slot].append(int: Int64(bitPattern: value.bits))
+            case .double:
+                columns[slot].append(double: Double(bitPattern: value.bits))
+            case .bool:
+                columns[slot].append(bool: value.bits != 0)
+            case .string:
+                let table = plan.tableOfSlot[slot]
+                let entry =
+                    slot == typeSlot && typeEntry >= 0
+                    ? typeEntry : tables[table].entry(parser.text(of: value), value.length)
+                columns[slot].append(code: tables[table].code(of: entry))
+            case .presence:
+                break
+            }
+        }
+        rows += 1
+        return nil
+    }
+
+    // MARK: - Batches
+
+    private mutating func beginBatch() {
+        if !isKnownUniquelyReferenced(&scratch) { scratch = DecoderScratch(slotCount: plan.slotCount) }
+        for i in tables.indices { tables[i].beginBatch() }
+        rows = 0
+    }
+
+    private mutating func finishBatch(position: SourcePosition?) -> Batch {
+        var built: [Column] = []
+        built.reserveCapacity(plan.columnCount)
+        for slot in 0..<plan.columnCount {
+            let table = plan.tableOfSlot[slot]
+            built.append(columns[slot].finish(dictionary: table >= 0 ? tables[table].takeDictionary() : []))
+        }
+        return Batch(schema: plan.schema, columns: built, count: rows, position: position)
+    }
+
+    // MARK: - Bytes
+
+    private func rawBytes(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> [UInt8] {
+        let kept = min(end - start, max(plan.options.maxRecordBytes, 0))
+        return Array(UnsafeBufferPointer(start: start, count: kept))
+    }
+
+    /// The newline at or after `p`, or `end`.
+    @inline(__always)
+    static func newline(from p: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> UnsafePointer<UInt8> {
+        guard p < end, let found = memchr(p, 0x0A, end - p) else { return end }
+        return UnsafePointer(found.assumingMemoryBound(to: UInt8.self))
+    }
+
+    @inline(__always)
+    static func droppingCarriageReturn(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> UnsafePointer<UInt8> {
+        end > start && (end - 1).pointee == 0x0D ? end - 1 : end
+    }
+
+    @inline(__always)
+    static func skippingBOM(_ p: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> UnsafePointer<UInt8> {
+        end - p >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF ? p + 3 : p
+    }
+}
