@@ -23,10 +23,15 @@ enum SlotKind: UInt8 {
 /// Slots `0..<columnCount` are the schema's fields in order; slots after them are
 /// hidden fields the checks need but the batch does not carry (a required field missing
 /// from the schema, or `type` when `allowedTypes` is set).
-final class DecoderPlan: Sendable {
+final class DecoderPlan: @unchecked Sendable {
+    // @unchecked: immutable after init (the pointers are read-only copies of the arrays).
     let schema: Schema
     let names: [String]
     let kinds: [SlotKind]
+    /// `kinds`, `requiredSlots` and `tableOfSlot` for the hot loop, without bounds checks.
+    let kindPointer: UnsafeMutablePointer<SlotKind>
+    let requiredPointer: UnsafeMutablePointer<Int>
+    let tablePointer: UnsafeMutablePointer<Int>
     /// The type each slot expects, for reasons (hidden presence slots say `string`).
     let types: [DataType]
     let columnCount: Int
@@ -98,6 +103,18 @@ final class DecoderPlan: Sendable {
             slot < schema.count ? schema[slot].type : .string
         }
         lookup = FieldLookup(names: names)
+        kindPointer = .allocate(capacity: max(kinds.count, 1))
+        kindPointer.initialize(from: kinds, count: kinds.count)
+        requiredPointer = .allocate(capacity: max(self.requiredSlots.count, 1))
+        requiredPointer.initialize(from: self.requiredSlots, count: self.requiredSlots.count)
+        tablePointer = .allocate(capacity: max(tableOfSlot.count, 1))
+        tablePointer.initialize(from: tableOfSlot, count: tableOfSlot.count)
+    }
+
+    deinit {
+        kindPointer.deallocate()
+        requiredPointer.deallocate()
+        tablePointer.deallocate()
     }
 
     var slotCount: Int { names.count }

@@ -1,20 +1,17 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// Maps the raw bytes of a JSON key to the decoder slot of that field.
 ///
 /// Immutable after init; names live in one flat allocation so a match is a length check
-/// and a `memcmp`, and the table is open addressing over `ByteHash`.
+/// and a word compare, and the table is open addressing over `ByteHash`.
 final class FieldLookup: @unchecked Sendable {
     // @unchecked: every stored property is written only in init and then only read.
     private let names: UnsafeMutablePointer<UInt8>
-    private let offsets: [Int]
-    private let lengths: [Int]
-    private let table: [Int32]
+    private let offsets: UnsafeMutablePointer<Int>
+    private let lengths: UnsafeMutablePointer<Int>
+    private let table: UnsafeMutablePointer<Int32>
     private let mask: Int
+    /// The name length for names of printable ASCII other than `"` and `\\`, which can be
+    /// matched against raw key bytes; -1 for any other name (found only unescaped).
+    private let rawLengths: UnsafeMutablePointer<Int>
 
     init(names fieldNames: [String]) {
         let utf8 = fieldNames.map { Array($0.utf8) }
@@ -28,8 +25,15 @@ final class FieldLookup: @unchecked Sendable {
             for (i, b) in bytes.enumerated() { names[offset + i] = b }
             offset += bytes.count
         }
-        self.offsets = offsets
-        lengths = utf8.map(\.count)
+        rawLengths = .allocate(capacity: max(utf8.count, 1))
+        for (slot, bytes) in utf8.enumerated() {
+            let plain = bytes.allSatisfy { $0 >= 0x20 && $0 < 0x80 && $0 != 0x22 && $0 != 0x5C }
+            (rawLengths + slot).initialize(to: plain ? bytes.count : -1)
+        }
+        self.offsets = .allocate(capacity: max(offsets.count, 1))
+        self.offsets.initialize(from: offsets, count: offsets.count)
+        lengths = .allocate(capacity: max(utf8.count, 1))
+        lengths.initialize(from: utf8.map(\.count), count: utf8.count)
         var size = 16
         while size < fieldNames.count * 4 { size <<= 1 }
         var table = [Int32](repeating: -1, count: size)
@@ -45,16 +49,35 @@ final class FieldLookup: @unchecked Sendable {
             // The first field of a name wins, as in `Schema.index(of:)`.
             if !duplicate { table[i] = Int32(slot) }
         }
-        self.table = table
+        self.table = .allocate(capacity: size)
+        self.table.initialize(from: table, count: size)
     }
 
-    deinit { names.deallocate() }
+    deinit {
+        names.deallocate()
+        offsets.deallocate()
+        lengths.deallocate()
+        rawLengths.deallocate()
+        table.deallocate()
+    }
 
     /// True when `slot`'s name is exactly the `n` bytes at `p`.
     @inline(__always)
     func matches(_ slot: Int, _ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-        lengths[slot] == n && memcmp(names + offsets[slot], p, n) == 0
+        lengths[slot] == n && bytesEqual(names + offsets[slot], p, n)
     }
+
+    /// True when the bytes at `p` are `slot`'s name followed by a closing quote: the key
+    /// under the cursor is that field, and needs no scan (names contain no `"` or `\\`,
+    /// see `canMatchRaw`). Reads only below `end`.
+    @inline(__always)
+    func matchesQuoted(_ slot: Int, _ p: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> Bool {
+        let n = rawLengths[slot]
+        return end - p > n && n >= 0 && p[n] == 0x22 && bytesEqual(names + offsets[slot], p, n)
+    }
+
+    @inline(__always)
+    func nameLength(_ slot: Int) -> Int { lengths[slot] }
 
     /// The slot named by the `n` bytes at `p`, or -1.
     @inline(__always)

@@ -35,11 +35,11 @@ public import SluiceCore
 /// - Important: A decoder is a value; copies decode independently (each takes private
 ///   scratch memory on first use), so one decoder per thread is the rule.
 public struct JSONBatchDecoder: Sendable {
-    private let plan: DecoderPlan
-    private var scratch: DecoderScratch
-    private var columns: [ColumnAccumulator]
-    private var tables: [StringTable]
-    private var rows = 0
+    let plan: DecoderPlan
+    private(set) var state: DecoderState
+    var rows = 0
+    /// Off only in tests, to check the fast path against the general parser.
+    var usesFastPath = true
 
     /// - Parameters:
     ///   - schema: the fields to extract, in column order.
@@ -49,12 +49,7 @@ public struct JSONBatchDecoder: Sendable {
     public init(schema: Schema, required: Set<String>, options: DecoderOptions = .init()) {
         let plan = DecoderPlan(schema: schema, required: required, options: options)
         self.plan = plan
-        scratch = DecoderScratch(slotCount: plan.slotCount)
-        columns = schema.fields.map { ColumnAccumulator(type: $0.type) }
-        tables = plan.kinds.indices.compactMap { slot in
-            guard plan.kinds[slot] == .string else { return nil }
-            return StringTable(allowedValues: slot == plan.typeSlot ? options.allowedTypes : nil)
-        }
+        state = DecoderState(plan: plan)
     }
 
     /// The schema of the batches this decoder produces.
@@ -84,7 +79,8 @@ public struct JSONBatchDecoder: Sendable {
             var p = bufferStart
             if firstLine == 1 && baseOffset == 0 { p = Self.skippingBOM(p, end) }
             var line = firstLine
-            var parser = RecordParser(plan: plan, scratch: scratch)
+            var parser = RecordParser(plan: plan, state: state)
+            defer { parser.finish() }
             while p < end {
                 let (recordEnd, reason) = decodeRecord(&parser, start: p, end: end, lineMode: true)
                 if let reason {
@@ -114,7 +110,8 @@ public struct JSONBatchDecoder: Sendable {
         precondition(messages.count == positions.count, "one position per message")
         beginBatch()
         var rejections: [Rejection] = []
-        var parser = RecordParser(plan: plan, scratch: scratch)
+        var parser = RecordParser(plan: plan, state: state)
+        defer { parser.finish() }
         for (index, message) in messages.enumerated() {
             let reason: String? = message.withUnsafeBufferPointer { buffer in
                 guard let base = buffer.baseAddress, buffer.count > 0 else { return RejectionReason.emptyRecord }
@@ -138,6 +135,9 @@ public struct JSONBatchDecoder: Sendable {
     private mutating func decodeRecord(
         _ parser: inout RecordParser, start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>, lineMode: Bool
     ) -> (recordEnd: UnsafePointer<UInt8>, reason: String?) {
+        if usesFastPath, let recordEnd = decodeFast(&parser, start: start, end: end, lineMode: lineMode) {
+            return (recordEnd, nil)
+        }
         let outcome: RecordParser.Outcome
         do throws(SyntaxError) {
             outcome = try parser.parse(start: start, end: end, lineMode: lineMode)
@@ -151,7 +151,7 @@ public struct JSONBatchDecoder: Sendable {
             }
             return (recordEnd, error.reason(start: start, recordEnd: recordEnd))
         }
-        let recordEnd = parser.scanner.p
+        let recordEnd = parser.recordEnd
         let contentEnd = lineMode ? Self.droppingCarriageReturn(start, recordEnd) : recordEnd
         if let reason = oversized(start, contentEnd) { return (recordEnd, reason) }
         switch outcome {
@@ -160,8 +160,8 @@ public struct JSONBatchDecoder: Sendable {
         case .notObject(let kind):
             return (recordEnd, RejectionReason.notAnObject(kind.jsonArticle))
         case .object:
-            if let reason = parser.pendingReason { return (recordEnd, reason) }
-            return (recordEnd, appendRow(parser))
+            if case .none = parser.issue {} else { return (recordEnd, parser.issueReason()) }
+            return (recordEnd, appendRow(stamp: parser.stamp, presentCount: parser.presentCount, recordStart: start))
         }
     }
 
@@ -172,57 +172,61 @@ public struct JSONBatchDecoder: Sendable {
         return RejectionReason.oversized(bytes: length, limit: plan.options.maxRecordBytes)
     }
 
-    /// Checks required fields and the event type, then appends the staged values as a
-    /// row. Returns the reason instead when a check fails (nothing is appended).
+    /// Checks required fields and the event type, then writes the staged values as the
+    /// next row. Returns the reason instead when a check fails (nothing is written).
     @inline(__always)
-    private mutating func appendRow(_ parser: RecordParser) -> String? {
-        let values = scratch.values
-        let stamp = parser.stamp
-        for slot in plan.requiredSlots {
-            if values[slot].stamp != stamp { return RejectionReason.missingField(plan.names[slot]) }
-            if values[slot].isNull { return RejectionReason.nullField(plan.names[slot]) }
+    private mutating func appendRow(stamp: UInt32, presentCount: Int, recordStart: UnsafePointer<UInt8>) -> String? {
+        let values = state.values
+        let required = plan.requiredPointer
+        for i in 0..<plan.requiredSlots.count {
+            let slot = required[i]
+            if values[slot].stamp != stamp || values[slot].isNull {
+                return values[slot].stamp != stamp
+                    ? RejectionReason.missingField(plan.names[slot]) : RejectionReason.nullField(plan.names[slot])
+            }
         }
+        let tables = state.tables
         var typeEntry: Int32 = -1
         let typeSlot = plan.typeSlot
         if typeSlot >= 0 && values[typeSlot].stamp == stamp && !values[typeSlot].isNull {
             let table = plan.tableOfSlot[typeSlot]
-            typeEntry = tables[table].entry(parser.text(of: values[typeSlot]), values[typeSlot].length)
+            typeEntry = tables[table].entry(text(of: values[typeSlot], recordStart), values[typeSlot].length)
             if !tables[table].isAllowed(typeEntry) {
                 return RejectionReason.unknownEventType(tables[table].string(typeEntry))
             }
         }
-        for slot in 0..<plan.columnCount {
+        let columns = state.columns
+        let columnCount = plan.columnCount
+        let kinds = plan.kindPointer
+        let present = state.present
+        for i in 0..<presentCount {
+            let slot = Int(present[i])
             let value = values[slot]
-            if value.stamp != stamp || value.isNull {
-                columns[slot].appendNull()
-                continue
-            }
-            switch plan.kinds[slot] {
-            case .int64, .timestamp:
-                columns[slot].append(int: Int64(bitPattern: value.bits))
-            case .double:
-                columns[slot].append(double: Double(bitPattern: value.bits))
-            case .bool:
-                columns[slot].append(bool: value.bits != 0)
-            case .string:
-                let table = plan.tableOfSlot[slot]
+            guard slot < columnCount, !value.isNull else { continue }
+            if kinds[slot] == .string {
+                let table = plan.tablePointer[slot]
                 let entry =
                     slot == typeSlot && typeEntry >= 0
-                    ? typeEntry : tables[table].entry(parser.text(of: value), value.length)
-                columns[slot].append(code: tables[table].code(of: entry))
-            case .presence:
-                break
+                    ? typeEntry : tables[table].entry(text(of: value, recordStart), value.length)
+                columns[slot].set(row: rows, UInt64(tables[table].code(of: entry)))
+            } else {
+                columns[slot].set(row: rows, value.bits)
             }
         }
         rows += 1
         return nil
     }
 
+    @inline(__always)
+    private func text(of value: StagedValue, _ recordStart: UnsafePointer<UInt8>) -> UnsafePointer<UInt8> {
+        value.inScratch ? UnsafePointer(state.unescaped) + value.offset : recordStart + value.offset
+    }
+
     // MARK: - Batches
 
     private mutating func beginBatch() {
-        if !isKnownUniquelyReferenced(&scratch) { scratch = DecoderScratch(slotCount: plan.slotCount) }
-        for i in tables.indices { tables[i].beginBatch() }
+        if !isKnownUniquelyReferenced(&state) { state = DecoderState(plan: plan) }
+        for t in 0..<plan.tableCount { state.tables[t].beginBatch() }
         rows = 0
     }
 
@@ -231,7 +235,8 @@ public struct JSONBatchDecoder: Sendable {
         built.reserveCapacity(plan.columnCount)
         for slot in 0..<plan.columnCount {
             let table = plan.tableOfSlot[slot]
-            built.append(columns[slot].finish(dictionary: table >= 0 ? tables[table].takeDictionary() : []))
+            let dictionary = table >= 0 ? state.tables[table].takeDictionary() : []
+            built.append(state.columns[slot].finish(rows: rows, dictionary: dictionary))
         }
         return Batch(schema: plan.schema, columns: built, count: rows, position: position)
     }

@@ -35,16 +35,35 @@ enum JSONKind {
         case .object: "a JSON object"
         case .array: "a JSON array"
         case .boolean: "a JSON boolean"
-        default: "a JSON " + (self == .string ? "string" : "number")
+        case .string: "a JSON string"
+        case .number, .decimal: "a JSON number"
         }
     }
 }
 
-/// Reads one record's top-level object, staging the schema's fields in the scratch.
+/// Where a piece of record text is: in the record, or in the unescape buffer.
+struct TextRef {
+    var offset: Int
+    var length: Int
+    var inScratch: Bool
+}
+
+/// The first content error of a record (a plain value: the reason text is built only
+/// when the record is rejected).
+enum ContentIssue {
+    case none
+    case duplicate(slot: Int)
+    case mismatch(slot: Int, kind: JSONKind)
+    case outOfRange(slot: Int, text: TextRef)
+    case invalidTimestamp(slot: Int, text: TextRef)
+    case timeRange(millis: Int64)
+}
+
+/// Reads one record's top-level object, staging the schema's fields in the state.
 ///
 /// Structural errors are thrown and end the record; content errors (wrong type,
-/// duplicate, bad timestamp) are remembered in `pendingReason` while the scan goes on,
-/// so a record with both reports the structural one, and only the first content error.
+/// duplicate, bad timestamp) are remembered in `issue` while the scan goes on, so a
+/// record with both reports the structural one, and only the first content error.
 struct RecordParser {
     enum Outcome {
         case object
@@ -53,107 +72,141 @@ struct RecordParser {
     }
 
     let plan: DecoderPlan
-    let scratch: DecoderScratch
-    private let values: UnsafeMutablePointer<StagedValue>
-    private let follow: UnsafeMutablePointer<Int32>
-    private(set) var scanner: JSONScanner
-    private(set) var stamp: UInt32 = 0
-    private(set) var pendingReason: String?
+    let state: DecoderState
+    let values: UnsafeMutablePointer<StagedValue>
+    let present: UnsafeMutablePointer<Int32>
+    let follow: UnsafeMutablePointer<Int32>
+    let kinds: UnsafeMutablePointer<SlotKind>
+    let lookup: FieldLookup
+    var scanner: JSONScanner
+    /// Where the record ended (its newline, or the end of the bytes) after a successful parse.
+    var recordEnd: UnsafePointer<UInt8>
+    /// The current record's stamp (see `StagedValue.stamp`).
+    private(set) var stamp: UInt32
+    /// How many slots the current record staged (`state.present[0..<presentCount]`).
+    var presentCount = 0
+    private var unescapedCount = 0
+    private(set) var issue = ContentIssue.none
 
-    init(plan: DecoderPlan, scratch: DecoderScratch) {
+    /// A parser for one decode call; `finish()` hands the stamp back to the state.
+    init(plan: DecoderPlan, state: DecoderState) {
         self.plan = plan
-        self.scratch = scratch
-        values = scratch.values
-        follow = scratch.follow
+        self.state = state
+        values = state.values
+        present = state.present
+        follow = state.follow
+        kinds = plan.kindPointer
+        lookup = plan.lookup
+        stamp = state.stamp
         let none = UnsafePointer<UInt8>(bitPattern: 1)!
-        scanner = JSONScanner(start: none, end: none, lineMode: true, containerStack: scratch.containerStack)
+        recordEnd = none
+        scanner = JSONScanner(start: none, end: none, lineMode: true, containerStack: state.containerStack)
     }
 
-    /// Where the record's text for a staged string starts.
+    func finish() { state.stamp = stamp }
+
+    /// Where a staged piece of text starts.
     @inline(__always)
-    func text(of value: StagedValue) -> UnsafePointer<UInt8> {
-        value.inScratch ? UnsafePointer(scratch.unescaped) + value.offset : scanner.start + value.offset
+    func text(_ offset: Int, inScratch: Bool) -> UnsafePointer<UInt8> {
+        inScratch ? UnsafePointer(state.unescaped) + offset : scanner.start + offset
     }
 
-    /// Remembers the first content error of the record (built only on bad records).
-    private mutating func note(_ reason: String) {
-        if pendingReason == nil { pendingReason = reason }
+    @inline(__always)
+    func text(of value: StagedValue) -> UnsafePointer<UInt8> { text(value.offset, inScratch: value.inScratch) }
+
+    func string(_ ref: TextRef) -> String {
+        String(decoding: UnsafeBufferPointer(start: text(ref.offset, inScratch: ref.inScratch), count: ref.length), as: UTF8.self)
+    }
+
+    @inline(__always)
+    mutating func beginRecord() {
+        if stamp == UInt32.max {
+            for slot in 0..<max(plan.slotCount, 1) { values[slot].stamp = 0 }
+            stamp = 0
+        }
+        stamp &+= 1
+        presentCount = 0
+        unescapedCount = 0
+        issue = .none
+    }
+
+    /// Remembers the first content error of the record.
+    @inline(__always)
+    private mutating func note(_ found: ContentIssue) {
+        if case .none = issue { issue = found }
     }
 
     mutating func parse(start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>, lineMode: Bool) throws(SyntaxError)
         -> Outcome
     {
-        scanner = JSONScanner(start: start, end: end, lineMode: lineMode, containerStack: scratch.containerStack)
-        stamp = scratch.beginRecord()
-        pendingReason = nil
-        scanner.skipWhitespace()
-        if scanner.atRecordEnd { return .empty }
-        let first = scanner.current
+        let s = JSONScanner(start: start, end: end, lineMode: lineMode, containerStack: state.containerStack)
+        scanner = s
+        beginRecord()
+        var p = s.skipWhitespace(start)
+        if s.atRecordEnd(p) {
+            recordEnd = p
+            return .empty
+        }
+        let first = p.pointee
         guard first == 0x7B else {
-            try scanner.skipValue(depth: 0)
-            try finishRecord()
+            p = s.skipWhitespace(try s.skipValue(p, depth: 0))
+            guard s.atRecordEnd(p) else { throw SyntaxError(at: p, .trailingData) }
+            recordEnd = p
             return .notObject(JSONKind(firstByte: first))
         }
-        scanner.p += 1
-        scanner.skipWhitespace()
-        if scanner.current == 0x7D {
-            scanner.p += 1
+        p = s.skipWhitespace(p + 1)
+        if s.byte(p) == 0x7D {
+            p += 1
         } else {
             var previous = -1
             while true {
-                guard scanner.current == 0x22 else { throw SyntaxError(at: scanner.p, .expectedKey) }
-                let key = try scanner.scanString()
-                let slot = self.slot(for: key, after: &previous)
-                scanner.skipWhitespace()
-                guard scanner.current == 0x3A else { throw SyntaxError(at: scanner.p, .expectedColon) }
-                scanner.p += 1
-                scanner.skipWhitespace()
-                if slot < 0 {
-                    try scanner.skipValue(depth: 1)
+                guard s.byte(p) == 0x22 else { throw SyntaxError(at: p, .expectedKey) }
+                let slot: Int
+                let predicted = Int(follow[previous + 1])
+                if predicted >= 0 && lookup.matchesQuoted(predicted, p + 1, end: end) {
+                    // The usual case: the same key order as the last record.
+                    p += lookup.nameLength(predicted) + 2
+                    slot = predicted
+                    previous = predicted
                 } else {
-                    try parseValue(slot: slot)
+                    let key = try s.scanString(p)
+                    slot = self.slot(for: key, after: &previous)
+                    p = key.next
                 }
-                scanner.skipWhitespace()
-                let c = scanner.current
+                p = s.skipWhitespace(p)
+                guard s.byte(p) == 0x3A else { throw SyntaxError(at: p, .expectedColon) }
+                p = s.skipWhitespace(p + 1)
+                p = slot < 0 ? try s.skipValue(p, depth: 1) : try parseValue(slot: slot, at: p)
+                p = s.skipWhitespace(p)
+                let c = s.byte(p)
                 if c == 0x2C {
-                    scanner.p += 1
-                    scanner.skipWhitespace()
+                    p = s.skipWhitespace(p + 1)
                 } else if c == 0x7D {
-                    scanner.p += 1
+                    p += 1
                     break
                 } else {
-                    throw SyntaxError(at: scanner.p, .expectedCommaOrBrace)
+                    throw SyntaxError(at: p, .expectedCommaOrBrace)
                 }
             }
         }
-        try finishRecord()
+        p = s.skipWhitespace(p)
+        guard s.atRecordEnd(p) else { throw SyntaxError(at: p, .trailingData) }
+        recordEnd = p
         return .object
     }
 
-    /// Only whitespace may follow the top-level value.
-    @inline(__always)
-    private mutating func finishRecord() throws(SyntaxError) {
-        scanner.skipWhitespace()
-        guard scanner.atRecordEnd else { throw SyntaxError(at: scanner.p, .trailingData) }
-    }
-
-    /// The slot of a key, trying the slot that followed `previous` last time first.
-    @inline(__always)
+    /// The slot of a scanned key (-1 when the schema does not extract it); remembers it
+    /// as the prediction for the key after `previous`.
     private mutating func slot(for key: StringSpan, after previous: inout Int) -> Int {
         var bytes = key.start
         var count = key.count
         if key.hasEscapes {
-            // Unescaped into free scratch space; not kept, so the space is not claimed.
-            let offset = scratch.reserveUnescaped(key.count)
-            count = JSONScanner.unescape(key, into: scratch.unescaped + offset)
-            bytes = UnsafePointer(scratch.unescaped + offset)
+            // Unescaped into free scratch space, not kept: the space is not claimed.
+            let offset = reserveUnescaped(key.count)
+            count = JSONScanner.unescape(key, into: state.unescaped + offset)
+            bytes = UnsafePointer(state.unescaped + offset)
         }
-        let predicted = Int(follow[previous + 1])
-        if predicted >= 0 && plan.lookup.matches(predicted, bytes, count) {
-            previous = predicted
-            return predicted
-        }
-        let slot = plan.lookup.find(bytes, count)
+        let slot = lookup.find(bytes, count)
         if slot >= 0 {
             follow[previous + 1] = Int32(slot)
             previous = slot
@@ -161,13 +214,21 @@ struct RecordParser {
         return slot
     }
 
-    /// Stages a string's text, unescaping into the scratch when needed.
+    /// Room for `count` unescaped bytes; returns their offset in `state.unescaped`.
+    private mutating func reserveUnescaped(_ count: Int) -> Int {
+        if unescapedCount + count > state.unescapedCapacity {
+            state.growUnescaped(to: unescapedCount + count, keeping: unescapedCount)
+        }
+        return unescapedCount
+    }
+
+    /// Stages a string's text, unescaping it into the state's buffer when needed.
     @inline(__always)
     private mutating func stage(_ span: StringSpan, in value: UnsafeMutablePointer<StagedValue>) {
         if span.hasEscapes {
-            let offset = scratch.reserveUnescaped(span.count)
-            let count = JSONScanner.unescape(span, into: scratch.unescaped + offset)
-            scratch.unescapedCount = offset + count
+            let offset = reserveUnescaped(span.count)
+            let count = JSONScanner.unescape(span, into: state.unescaped + offset)
+            unescapedCount = offset + count
             value.pointee.inScratch = true
             value.pointee.offset = offset
             value.pointee.length = count
@@ -179,105 +240,123 @@ struct RecordParser {
     }
 
     /// Skips a value of the wrong kind and notes the mismatch.
-    private mutating func mismatch(slot: Int, kind: JSONKind) throws(SyntaxError) {
-        try scanner.skipValue(depth: 1)
-        note(
-            RejectionReason.typeMismatch(
-                field: plan.names[slot], found: kind.article, expected: plan.types[slot]))
-    }
-
-    private func numberText(_ token: NumberToken) -> String {
-        String(decoding: UnsafeBufferPointer(start: token.start, count: token.end - token.start), as: UTF8.self)
+    private mutating func mismatch(slot: Int, at p: UnsafePointer<UInt8>) throws(SyntaxError) -> UnsafePointer<UInt8> {
+        let next = try scanner.skipValue(p, depth: 1)
+        note(.mismatch(slot: slot, kind: JSONKind(firstByte: p.pointee)))
+        return next
     }
 
     @inline(__always)
-    private mutating func parseValue(slot: Int) throws(SyntaxError) {
+    private func textRef(_ token: NumberToken) -> TextRef {
+        TextRef(offset: token.start - scanner.start, length: token.end - token.start, inScratch: false)
+    }
+
+    /// Parses the value at `p` into `slot`; returns the position after it.
+    @inline(__always)
+    private mutating func parseValue(slot: Int, at p: UnsafePointer<UInt8>) throws(SyntaxError) -> UnsafePointer<UInt8> {
+        let s = scanner
         let value = values + slot
         if value.pointee.stamp == stamp {
-            try scanner.skipValue(depth: 1)
-            note(RejectionReason.duplicateField(plan.names[slot]))
-            return
+            let next = try s.skipValue(p, depth: 1)
+            note(.duplicate(slot: slot))
+            return next
         }
         value.pointee.stamp = stamp
-        let c = scanner.current
+        present[presentCount] = Int32(truncatingIfNeeded: slot)
+        presentCount &+= 1
+        let c = s.byte(p)
         if c == 0x6E {
-            try scanner.expectLiteral("null", else: .invalidNull)
             value.pointee.isNull = true
-            return
+            return try s.literal("null", at: p, else: .invalidNull)
         }
         value.pointee.isNull = false
         let isNumber = c == 0x2D || c &- 0x30 < 10
-        switch plan.kinds[slot] {
+        switch kinds[slot] {
         case .double:
-            guard isNumber else { return try mismatch(slot: slot, kind: JSONKind(firstByte: c)) }
-            let token = try scanner.scanNumber()
+            guard isNumber else { return try mismatch(slot: slot, at: p) }
+            let token = try s.scanNumber(p)
             let number = token.doubleValue
-            if !number.isFinite {
-                note(RejectionReason.outOfRange(field: plan.names[slot], type: .double, text: numberText(token)))
-            }
+            if !number.isFinite { note(.outOfRange(slot: slot, text: textRef(token))) }
             value.pointee.bits = number.bitPattern
+            return token.end
         case .int64, .timestamp:
-            var millis: Int64
+            let millis: Int64
+            let next: UnsafePointer<UInt8>
             if isNumber {
-                let token = try scanner.scanNumber()
+                let token = try s.scanNumber(p)
+                next = token.end
                 guard token.isInteger else {
-                    note(
-                        RejectionReason.typeMismatch(
-                            field: plan.names[slot], found: JSONKind.decimal.article, expected: plan.types[slot]))
-                    return
+                    note(.mismatch(slot: slot, kind: .decimal))
+                    return next
                 }
                 guard let integer = token.int64Value else {
-                    note(
-                        RejectionReason.outOfRange(
-                            field: plan.names[slot], type: plan.types[slot], text: numberText(token)))
-                    return
+                    note(.outOfRange(slot: slot, text: textRef(token)))
+                    return next
                 }
                 millis = integer
-            } else if c == 0x22 && plan.kinds[slot] == .timestamp {
-                let span = try scanner.scanString()
+            } else if c == 0x22 && kinds[slot] == .timestamp {
+                let span = try s.scanString(p)
+                next = span.next
                 stage(span, in: value)
-                let text = self.text(of: value.pointee)
-                guard let parsed = RFC3339.parse(text, value.pointee.length) else {
-                    note(
-                        RejectionReason.invalidTimestamp(
-                            field: plan.names[slot],
-                            text: String(
-                                decoding: UnsafeBufferPointer(start: text, count: value.pointee.length), as: UTF8.self)))
-                    return
+                guard let parsed = RFC3339.parse(text(of: value.pointee), value.pointee.length) else {
+                    let v = value.pointee
+                    note(.invalidTimestamp(slot: slot, text: TextRef(offset: v.offset, length: v.length, inScratch: v.inScratch)))
+                    return next
                 }
                 millis = parsed
             } else {
-                return try mismatch(slot: slot, kind: JSONKind(firstByte: c))
+                return try mismatch(slot: slot, at: p)
             }
             value.pointee.bits = UInt64(bitPattern: millis)
             if slot == plan.timeSlot && !plan.options.validTimeRange.contains(millis) {
-                note(RejectionReason.timestampOutOfRange(millis, range: plan.options.validTimeRange))
+                note(.timeRange(millis: millis))
             }
-        case .bool:
-            if c == 0x74 {
-                try scanner.expectLiteral("true", else: .invalidTrue)
-                value.pointee.bits = 1
-            } else if c == 0x66 {
-                try scanner.expectLiteral("false", else: .invalidFalse)
-                value.pointee.bits = 0
-            } else {
-                try mismatch(slot: slot, kind: JSONKind(firstByte: c))
-            }
+            return next
         case .string:
             if c == 0x22 {
-                stage(try scanner.scanString(), in: value)
-            } else if c == 0x7B || c == 0x5B {
-                // Arrays and objects are kept as their JSON text (DAA's `capabilities`).
-                let start = scanner.p
-                try scanner.skipContainer(depth: 1)
-                value.pointee.inScratch = false
-                value.pointee.offset = start - scanner.start
-                value.pointee.length = scanner.p - start
-            } else {
-                try mismatch(slot: slot, kind: JSONKind(firstByte: c))
+                let span = try s.scanString(p)
+                stage(span, in: value)
+                return span.next
             }
+            if c == 0x7B || c == 0x5B {
+                // Arrays and objects are kept as their JSON text (DAA's `capabilities`).
+                let next = try s.skipContainer(p, depth: 1)
+                value.pointee.inScratch = false
+                value.pointee.offset = p - s.start
+                value.pointee.length = next - p
+                return next
+            }
+            return try mismatch(slot: slot, at: p)
+        case .bool:
+            if c == 0x74 {
+                value.pointee.bits = 1
+                return try s.literal("true", at: p, else: .invalidTrue)
+            }
+            if c == 0x66 {
+                value.pointee.bits = 0
+                return try s.literal("false", at: p, else: .invalidFalse)
+            }
+            return try mismatch(slot: slot, at: p)
         case .presence:
-            try scanner.skipValue(depth: 1)
+            return try s.skipValue(p, depth: 1)
+        }
+    }
+
+    /// The reason text for the record's content issue, if it has one.
+    func issueReason() -> String? {
+        switch issue {
+        case .none:
+            return nil
+        case .duplicate(let slot):
+            return RejectionReason.duplicateField(plan.names[slot])
+        case .mismatch(let slot, let kind):
+            return RejectionReason.typeMismatch(field: plan.names[slot], found: kind.article, expected: plan.types[slot])
+        case .outOfRange(let slot, let text):
+            return RejectionReason.outOfRange(field: plan.names[slot], type: plan.types[slot], text: string(text))
+        case .invalidTimestamp(let slot, let text):
+            return RejectionReason.invalidTimestamp(field: plan.names[slot], text: string(text))
+        case .timeRange(let millis):
+            return RejectionReason.timestampOutOfRange(millis, range: plan.options.validTimeRange)
         }
     }
 }

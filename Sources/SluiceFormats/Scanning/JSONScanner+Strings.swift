@@ -3,17 +3,36 @@ struct StringSpan {
     let start: UnsafePointer<UInt8>
     let count: Int
     let hasEscapes: Bool
+    /// The position after the closing quote.
+    var next: UnsafePointer<UInt8> { start + count + 1 }
 }
 
 extension JSONScanner {
-    /// Scans the string whose opening quote is under the cursor and leaves the cursor
-    /// after its closing quote. Validates escapes and UTF-8 on the way; ASCII runs are
-    /// skipped eight bytes at a time.
+    /// Scans the string whose opening quote is at `quote`. Validates escapes and UTF-8
+    /// on the way; plain ASCII runs are skipped eight bytes at a time.
     @inline(__always)
-    mutating func scanString() throws(SyntaxError) -> StringSpan {
-        let quote = p
-        p += 1
-        let contentStart = p
+    func scanString(_ quote: UnsafePointer<UInt8>) throws(SyntaxError) -> StringSpan {
+        let contentStart = quote + 1
+        var p = contentStart
+        while end - p >= 8 {
+            let word = UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
+            let special = JSONScanner.specialBytes(word)
+            if special != 0 {
+                p += special.trailingZeroBitCount &>> 3
+                if p.pointee == 0x22 { return StringSpan(start: contentStart, count: p - contentStart, hasEscapes: false) }
+                break
+            }
+            p += 8
+        }
+        return try scanStringSlowly(quote: quote, from: p)
+    }
+
+    /// The rest of a string from `p` on: escapes, non-ASCII, the last few bytes.
+    private func scanStringSlowly(quote: UnsafePointer<UInt8>, from: UnsafePointer<UInt8>) throws(SyntaxError)
+        -> StringSpan
+    {
+        let contentStart = quote + 1
+        var p = from
         var escapes = false
         while true {
             while end - p >= 8 {
@@ -27,14 +46,10 @@ extension JSONScanner {
             }
             guard p < end else { throw SyntaxError(at: quote, .unterminatedString) }
             let c = p.pointee
-            if c == 0x22 {
-                let span = StringSpan(start: contentStart, count: p - contentStart, hasEscapes: escapes)
-                p += 1
-                return span
-            }
+            if c == 0x22 { return StringSpan(start: contentStart, count: p - contentStart, hasEscapes: escapes) }
             if c == 0x5C {
                 escapes = true
-                try scanEscape(quote: quote)
+                p = try scanEscape(p, quote: quote)
             } else if c < 0x20 {
                 if c == 0x0A && lineMode { throw SyntaxError(at: quote, .unterminatedString) }
                 throw SyntaxError(at: p, .controlCharacter)
@@ -63,26 +78,25 @@ extension JSONScanner {
         return (quoteHit | backslashHit | controlHit | w) & highs
     }
 
-    /// Validates the escape whose backslash is under the cursor and moves past it.
-    @inline(__always)
-    mutating func scanEscape(quote: UnsafePointer<UInt8>) throws(SyntaxError) {
+    /// Validates the escape whose backslash is at `p`; returns the position after it.
+    private func scanEscape(_ p: UnsafePointer<UInt8>, quote: UnsafePointer<UInt8>) throws(SyntaxError)
+        -> UnsafePointer<UInt8>
+    {
         let next = p + 1
         guard next < end, !(lineMode && next.pointee == 0x0A) else { throw SyntaxError(at: quote, .unterminatedString) }
         switch next.pointee {
         case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
-            p += 2
+            return p + 2
         case 0x75:
             guard let unit = hex4(at: p + 2) else { throw SyntaxError(at: p, .invalidUnicodeEscape) }
             if (0xD800...0xDBFF).contains(unit) {
                 guard end - p >= 12, p[6] == 0x5C, p[7] == 0x75, let low = hex4(at: p + 8),
                     (0xDC00...0xDFFF).contains(low)
                 else { throw SyntaxError(at: p, .unpairedSurrogate) }
-                p += 12
-            } else if (0xDC00...0xDFFF).contains(unit) {
-                throw SyntaxError(at: p, .unpairedSurrogate)
-            } else {
-                p += 6
+                return p + 12
             }
+            if (0xDC00...0xDFFF).contains(unit) { throw SyntaxError(at: p, .unpairedSurrogate) }
+            return p + 6
         default:
             throw SyntaxError(at: p, .invalidEscape)
         }

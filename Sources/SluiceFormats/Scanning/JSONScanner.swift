@@ -1,48 +1,50 @@
-/// A cursor over the bytes of one JSON record: whitespace, literals and structure.
+/// Scans the bytes of one JSON record: whitespace, literals, strings, numbers, and
+/// whole values to skip.
 ///
-/// The scanner never reads at or past `end`. In line mode a `\n` ends the record: it is
-/// not whitespace and nothing scans past it, so a line's extent is known as soon as the
+/// The scanner holds only the record's bounds; the cursor is passed in and returned,
+/// so it stays in a register through the hot loop instead of living in memory.
+/// Nothing reads at or past `end`. In line mode a `\n` ends the record: it is not
+/// whitespace and no scan moves past it, so a line's extent is known as soon as the
 /// scan stops. In message mode `\n` is ordinary whitespace (pretty-printed messages).
 struct JSONScanner {
     /// Containers may nest this deep (counting the record's own object) before the
-    /// record is rejected; iterative skipping keeps the stack flat regardless.
+    /// record is rejected; skipping is iterative, so the call stack stays flat regardless.
     static let maxDepth = 512
 
     let start: UnsafePointer<UInt8>
     let end: UnsafePointer<UInt8>
-    var p: UnsafePointer<UInt8>
     let lineMode: Bool
-    /// `maxDepth` bytes of scratch for `skipValue`'s container stack.
+    /// `maxDepth` bytes of scratch for `skipContainer`'s stack of open containers.
     let containerStack: UnsafeMutablePointer<UInt8>
 
-    init(start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>, lineMode: Bool, containerStack: UnsafeMutablePointer<UInt8>) {
-        self.start = start
-        self.end = end
-        p = start
-        self.lineMode = lineMode
-        self.containerStack = containerStack
+    /// The byte at `p`, or 0 at the end (0 is never valid where a token is expected).
+    @inline(__always)
+    func byte(_ p: UnsafePointer<UInt8>) -> UInt8 { p < end ? p.pointee : 0 }
+
+    /// True when `p` is at the end of the record: the end of the bytes or, in line mode,
+    /// the newline.
+    @inline(__always)
+    func atRecordEnd(_ p: UnsafePointer<UInt8>) -> Bool { p >= end || (lineMode && p.pointee == 0x0A) }
+
+    @inline(__always)
+    func skipWhitespace(_ p: UnsafePointer<UInt8>) -> UnsafePointer<UInt8> {
+        guard p < end, p.pointee <= 0x20 else { return p }
+        return skipWhitespaceRun(p)
     }
 
-    /// The byte under the cursor, or 0 at the end (0 is never valid where a token is expected).
-    @inline(__always)
-    var current: UInt8 { p < end ? p.pointee : 0 }
-
-    /// True at the end of the record: the end of the bytes or, in line mode, the newline.
-    @inline(__always)
-    var atRecordEnd: Bool { p >= end || (lineMode && p.pointee == 0x0A) }
-
-    @inline(__always)
-    mutating func skipWhitespace() {
+    private func skipWhitespaceRun(_ start: UnsafePointer<UInt8>) -> UnsafePointer<UInt8> {
+        var p = start
         while p < end {
             let c = p.pointee
-            guard c <= 0x20, c == 0x20 || c == 0x09 || c == 0x0D || (c == 0x0A && !lineMode) else { return }
+            guard c == 0x20 || c == 0x09 || c == 0x0D || (c == 0x0A && !lineMode) else { return p }
             p += 1
         }
+        return p
     }
 
-    /// True when the bytes at the cursor spell `text`.
+    /// True when the bytes at `p` spell `text`.
     @inline(__always)
-    func matches(_ text: StaticString) -> Bool {
+    func matches(_ text: StaticString, at p: UnsafePointer<UInt8>) -> Bool {
         let n = text.utf8CodeUnitCount
         guard end - p >= n else { return false }
         let expected = text.utf8Start
@@ -50,67 +52,68 @@ struct JSONScanner {
         return true
     }
 
+    /// Checks that `text` is at `p` and returns the position after it.
     @inline(__always)
-    mutating func expectLiteral(_ text: StaticString, else detail: SyntaxError.Detail) throws(SyntaxError) {
-        guard matches(text) else { throw SyntaxError(at: p, detail) }
-        p += text.utf8CodeUnitCount
+    func literal(_ text: StaticString, at p: UnsafePointer<UInt8>, else detail: SyntaxError.Detail) throws(SyntaxError)
+        -> UnsafePointer<UInt8>
+    {
+        guard matches(text, at: p) else { throw SyntaxError(at: p, detail) }
+        return p + text.utf8CodeUnitCount
     }
 
     /// The error for a byte that cannot start a value; names NaN and Infinity, which
     /// JavaScript emitters produce but JSON does not allow.
-    func unexpectedValue() -> SyntaxError {
-        if matches("NaN") { return SyntaxError(at: p, .notANumber) }
-        if matches("Infinity") { return SyntaxError(at: p, .infinity) }
+    func unexpectedValue(at p: UnsafePointer<UInt8>) -> SyntaxError {
+        if matches("NaN", at: p) { return SyntaxError(at: p, .notANumber) }
+        if matches("Infinity", at: p) { return SyntaxError(at: p, .infinity) }
         return SyntaxError(at: p, .unexpectedValue)
     }
 
-    /// Skips one scalar value (string, number, literal); containers are errors here.
-    @inline(__always)
-    mutating func skipScalar() throws(SyntaxError) {
-        switch current {
-        case 0x22: _ = try scanString()
-        case 0x2D, 0x30...0x39: _ = try scanNumber()
-        case 0x74: try expectLiteral("true", else: .invalidTrue)
-        case 0x66: try expectLiteral("false", else: .invalidFalse)
-        case 0x6E: try expectLiteral("null", else: .invalidNull)
-        default: throw unexpectedValue()
+    /// Skips one scalar (string, number, literal) and returns the position after it.
+    func skipScalar(_ p: UnsafePointer<UInt8>) throws(SyntaxError) -> UnsafePointer<UInt8> {
+        switch byte(p) {
+        case 0x22: return try scanString(p).next
+        case 0x2D, 0x30...0x39: return try scanNumber(p).end
+        case 0x74: return try literal("true", at: p, else: .invalidTrue)
+        case 0x66: return try literal("false", at: p, else: .invalidFalse)
+        case 0x6E: return try literal("null", at: p, else: .invalidNull)
+        default: throw unexpectedValue(at: p)
         }
     }
 
     /// Skips any value, validating it completely. `depth` is the nesting level of the
     /// value's parent (1 inside the record object).
-    @inline(__always)
-    mutating func skipValue(depth: Int) throws(SyntaxError) {
-        let c = current
-        if c == 0x7B || c == 0x5B {
-            try skipContainer(depth: depth)
-        } else {
-            try skipScalar()
-        }
+    func skipValue(_ p: UnsafePointer<UInt8>, depth: Int) throws(SyntaxError) -> UnsafePointer<UInt8> {
+        let c = byte(p)
+        if c == 0x7B || c == 0x5B { return try skipContainer(p, depth: depth) }
+        return try skipScalar(p)
     }
 
-    /// Skips an object or array iteratively, with an explicit stack of open containers.
-    mutating func skipContainer(depth parentDepth: Int) throws(SyntaxError) {
+    /// Skips the object or array at `p` iteratively, with an explicit stack of open
+    /// containers.
+    func skipContainer(_ from: UnsafePointer<UInt8>, depth parentDepth: Int) throws(SyntaxError)
+        -> UnsafePointer<UInt8>
+    {
+        var p = from
         var open = 0
         var justOpened = true
         var afterValue = false
         while true {
             if justOpened {
-                // The cursor is on '{' or '['.
+                // `p` is on '{' or '['.
                 guard parentDepth + open < JSONScanner.maxDepth else { throw SyntaxError(at: p, .tooDeep) }
                 containerStack[open] = p.pointee
                 open += 1
                 p += 1
             }
-            skipWhitespace()
+            p = skipWhitespace(p)
             let isObject = containerStack[open - 1] == 0x7B
-            let close: UInt8 = isObject ? 0x7D : 0x5D
             if justOpened || afterValue {
-                let c = current
-                if c == close {
+                let c = byte(p)
+                if c == (isObject ? 0x7D : 0x5D) {
                     p += 1
                     open -= 1
-                    if open == 0 { return }
+                    if open == 0 { return p }
                     justOpened = false
                     afterValue = true
                     continue
@@ -119,25 +122,22 @@ struct JSONScanner {
                     guard c == 0x2C else {
                         throw SyntaxError(at: p, isObject ? .expectedCommaOrBrace : .expectedCommaOrBracket)
                     }
-                    p += 1
-                    skipWhitespace()
+                    p = skipWhitespace(p + 1)
                 }
                 if isObject {
-                    guard current == 0x22 else { throw SyntaxError(at: p, .expectedKey) }
-                    _ = try scanString()
-                    skipWhitespace()
-                    guard current == 0x3A else { throw SyntaxError(at: p, .expectedColon) }
-                    p += 1
-                    skipWhitespace()
+                    guard byte(p) == 0x22 else { throw SyntaxError(at: p, .expectedKey) }
+                    p = skipWhitespace(try scanString(p).next)
+                    guard byte(p) == 0x3A else { throw SyntaxError(at: p, .expectedColon) }
+                    p = skipWhitespace(p + 1)
                 }
             }
-            let c = current
+            let c = byte(p)
             if c == 0x7B || c == 0x5B {
                 justOpened = true
                 afterValue = false
                 continue
             }
-            try skipScalar()
+            p = try skipScalar(p)
             justOpened = false
             afterValue = true
         }
