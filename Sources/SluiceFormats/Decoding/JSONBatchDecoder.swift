@@ -55,6 +55,9 @@ public struct JSONBatchDecoder: Sendable {
     /// The schema of the batches this decoder produces.
     public var schema: Schema { plan.schema }
 
+    /// The options the decoder was made with.
+    public var options: DecoderOptions { plan.options }
+
     /// Decodes newline-separated records.
     ///
     /// `bytes` holds whole lines; the last may lack its `\n`. A `\r` before a `\n` is
