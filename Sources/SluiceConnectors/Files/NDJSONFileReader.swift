@@ -180,7 +180,8 @@ final class NDJSONFileReader: SourceReader {
     /// it is longer than any record the decoder accepts. Queues its rejection.
     private func skipOversizedLine() throws {
         let lineStart = consumed
-        var prefix = Array(UnsafeRawBufferPointer(start: buffer, count: min(max(maxRecordBytes, 0), hi)))
+        // Three bytes more than kept, in case a byte order mark comes off the front.
+        var prefix = Array(UnsafeRawBufferPointer(start: buffer, count: min(max(maxRecordBytes, 0) + 3, hi)))
         var length = Int64(hi)
         var lastByte = buffer.load(fromByteOffset: hi - 1, as: UInt8.self)
         var endsWithNewline = false
@@ -209,6 +210,7 @@ final class NDJSONFileReader: SourceReader {
             recordStart += 3
             recordLength -= 3
         }
+        prefix.removeLast(max(0, prefix.count - max(maxRecordBytes, 0)))
         lines += 1
         pending.append(
             Rejection(
