@@ -46,10 +46,18 @@ final class DecoderPlan: @unchecked Sendable {
     let tableCount: Int
     let lookup: FieldLookup
     let options: DecoderOptions
+    /// Copies of option values for hot loops (reading `options` would copy its sets).
+    let maxRecordBytes: Int
+    let timeRange: ClosedRange<Int64>
+    /// Bit `s` set for each required slot, when every slot fits in 64 bits (the fast
+    /// path's bitmask of seen fields); nil otherwise.
+    let requiredMask: UInt64?
 
     init(schema: Schema, required: Set<String>, options: DecoderOptions) {
         self.schema = schema
         self.options = options
+        maxRecordBytes = options.maxRecordBytes
+        timeRange = options.validTimeRange
         var names = schema.names
         var kinds = schema.fields.map { SlotKind($0.type) }
         columnCount = schema.count
@@ -103,6 +111,8 @@ final class DecoderPlan: @unchecked Sendable {
             slot < schema.count ? schema[slot].type : .string
         }
         lookup = FieldLookup(names: names)
+        requiredMask =
+            names.count <= 64 ? self.requiredSlots.reduce(UInt64(0)) { $0 | UInt64(1) << UInt64($1) } : nil
         kindPointer = .allocate(capacity: max(kinds.count, 1))
         kindPointer.initialize(from: kinds, count: kinds.count)
         requiredPointer = .allocate(capacity: max(self.requiredSlots.count, 1))

@@ -8,15 +8,15 @@ extension JSONBatchDecoder {
     /// back whatever it wrote; the caller then runs the general parser, which handles
     /// every case and names every error. So this path accepts only records the general
     /// parser accepts, with the same values, and costs a wasted partial scan otherwise.
+    ///
+    /// Fields seen are tracked in a 64-bit mask (`requiredMask` is the plan's; the fast
+    /// path runs only when every slot fits), which gives duplicate and required checks
+    /// without touching memory.
     @inline(__always)
     mutating func decodeFast(
-        _ parser: inout RecordParser, start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>, lineMode: Bool
+        start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>, lineMode: Bool, requiredMask: UInt64
     ) -> UnsafePointer<UInt8>? {
-        parser.beginRecord()
-        let stamp = parser.stamp
         let s = JSONScanner(start: start, end: end, lineMode: lineMode, containerStack: state.containerStack)
-        let values = state.values
-        let present = state.present
         let follow = state.follow
         let columns = state.columns
         let tables = state.tables
@@ -24,8 +24,9 @@ extension JSONBatchDecoder {
         let tableOfSlot = plan.tablePointer
         let lookup = plan.lookup
         let columnCount = plan.columnCount
+        let typeSlot = plan.typeSlot
         let row = rows
-        var written = 0
+        var seen: UInt64 = 0
 
         guard end - start >= 2, start.pointee == 0x7B else { return nil }
         var p = start + 1
@@ -64,13 +65,12 @@ extension JSONBatchDecoder {
                     p = next
                 } else {
                     previous = slot
-                    guard slot < columnCount, values[slot].stamp != stamp else {
+                    let bit = UInt64(1) &<< UInt64(slot)
+                    guard slot < columnCount, seen & bit == 0 else {
                         failed = true
                         break
                     }
-                    values[slot].stamp = stamp
-                    present[written] = Int32(truncatingIfNeeded: slot)
-                    written &+= 1
+                    seen |= bit
                     let c = p.pointee
                     switch kinds[slot] {
                     case .string:
@@ -80,7 +80,7 @@ extension JSONBatchDecoder {
                         }
                         let table = tableOfSlot[slot]
                         let entry = tables[table].entry(span.start, span.count)
-                        if slot == plan.typeSlot && !tables[table].isAllowed(entry) {
+                        if slot == typeSlot && !tables[table].isAllowed(entry) {
                             failed = true
                             break keys
                         }
@@ -128,24 +128,23 @@ extension JSONBatchDecoder {
             failed = !lineMode || (p < end && p.pointee != 0x0A)
         }
         // Too long records are rejected by the general path, which names the size.
-        failed = failed || contentEnd - start > plan.options.maxRecordBytes
-        if !failed {
-            let required = plan.requiredPointer
-            for i in 0..<plan.requiredSlots.count where values[required[i]].stamp != stamp {
-                failed = true
-                break
+        if failed || seen & requiredMask != requiredMask || contentEnd - start > plan.maxRecordBytes {
+            // Take back what this record wrote.
+            var written = seen
+            while written != 0 {
+                columns[written.trailingZeroBitCount].truncate(to: row)
+                written &= written &- 1
             }
-        }
-        if failed {
-            for i in 0..<written { columns[Int(present[i])].truncate(to: row) }
             return nil
         }
         rows = row + 1
         return p
     }
 
-    /// A plain number (`-`, digits, an optional fraction; no exponent, at most 19
-    /// digits) written to its column, or nil for anything the exact path must handle.
+    /// A plain number (`-`, up to 16 integer digits, up to 7 fraction digits, no
+    /// exponent) written to its column, or nil for anything the exact path must handle.
+    /// Digits are read eight at a time (`DigitWord`), so the number needs eight readable
+    /// bytes after each digit run; a number at the very end of the input goes the slow way.
     @inline(__always)
     private func decodeFastNumber(
         _ kind: SlotKind, slot: Int, at p: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>,
@@ -153,50 +152,48 @@ extension JSONBatchDecoder {
     ) -> UnsafePointer<UInt8>? {
         let negative = p.pointee == 0x2D
         var q = negative ? p + 1 : p
-        let integerStart = q
-        var mantissa: UInt64 = 0
-        // Long integers (epoch milliseconds) eight digits at a time.
-        if end - q >= 16 {
-            let word = UInt64(littleEndian: UnsafeRawPointer(q).loadUnaligned(as: UInt64.self))
-            if DigitWord.leadingDigits(word) == 8 {
-                mantissa = DigitWord.value(word, count: 8)
-                q += 8
+        guard end - q >= 8 else { return nil }
+        var word = UInt64(littleEndian: UnsafeRawPointer(q).loadUnaligned(as: UInt64.self))
+        var count = DigitWord.leadingDigits(word)
+        // No digits, or a leading zero followed by more digits: not for this path.
+        guard count > 0, count == 1 || q.pointee != 0x30 else { return nil }
+        var mantissa = DigitWord.value(word, count: count)
+        var digits = count
+        q += count
+        if count == 8 {
+            guard end - q >= 8 else { return nil }
+            word = UInt64(littleEndian: UnsafeRawPointer(q).loadUnaligned(as: UInt64.self))
+            count = DigitWord.leadingDigits(word)
+            guard count < 8 else { return nil }
+            if count > 0 {
+                mantissa = mantissa &* DigitWord.powerOfTen(count) &+ DigitWord.value(word, count: count)
+                digits &+= count
+                q += count
             }
         }
-        while q < end {
-            let d = q.pointee &- 0x30
-            guard d < 10 else { break }
-            mantissa = mantissa &* 10 &+ UInt64(d)
-            q += 1
-        }
-        let integerDigits = q - integerStart
-        guard integerDigits > 0, integerDigits == 1 || integerStart.pointee != 0x30, q < end else { return nil }
+        // `q` is inside the last word read, so it is below `end`.
         var fractionDigits = 0
         if q.pointee == 0x2E {
-            guard kind == .double else { return nil }
-            q += 1
-            let fractionStart = q
-            while q < end {
-                let d = q.pointee &- 0x30
-                guard d < 10 else { break }
-                mantissa = mantissa &* 10 &+ UInt64(d)
-                q += 1
-            }
-            fractionDigits = q - fractionStart
-            guard fractionDigits > 0, q < end else { return nil }
+            guard kind == .double, end - q >= 9 else { return nil }
+            word = UInt64(littleEndian: UnsafeRawPointer(q + 1).loadUnaligned(as: UInt64.self))
+            fractionDigits = DigitWord.leadingDigits(word)
+            guard fractionDigits > 0, fractionDigits < 8 else { return nil }
+            mantissa = mantissa &* DigitWord.powerOfTen(fractionDigits) &+ DigitWord.value(word, count: fractionDigits)
+            digits &+= fractionDigits
+            q += 1 + fractionDigits
         }
-        // Exponents and long mantissas go the exact, slower way.
-        guard integerDigits + fractionDigits <= 19, q.pointee | 0x20 != 0x65 else { return nil }
+        // Exponents go the exact, slower way.
+        guard q.pointee | 0x20 != 0x65 else { return nil }
         if kind == .double {
             // Clinger: an exact mantissa over an exact power of ten rounds correctly.
-            guard mantissa <= 1 << 53, fractionDigits <= 22 else { return nil }
+            guard mantissa <= 1 << 53 else { return nil }
             var number = Double(mantissa)
             if fractionDigits > 0 { number /= NumberToken.powerOfTen(fractionDigits) }
             column.pointee.set(row: rows, (negative ? -number : number).bitPattern)
         } else {
-            guard mantissa <= UInt64(Int64.max) else { return nil }
+            guard digits <= 18 else { return nil }  // 18 digits always fit an Int64
             let integer = negative ? -Int64(mantissa) : Int64(mantissa)
-            if slot == plan.timeSlot && !plan.options.validTimeRange.contains(integer) { return nil }
+            if slot == plan.timeSlot && !plan.timeRange.contains(integer) { return nil }
             column.pointee.set(row: rows, UInt64(bitPattern: integer))
         }
         return q

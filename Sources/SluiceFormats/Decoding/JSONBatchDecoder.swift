@@ -124,7 +124,7 @@ public struct JSONBatchDecoder: Sendable {
             }
             if let reason {
                 var raw = message
-                if raw.count > plan.options.maxRecordBytes { raw.removeLast(raw.count - max(plan.options.maxRecordBytes, 0)) }
+                if raw.count > plan.maxRecordBytes { raw.removeLast(raw.count - max(plan.maxRecordBytes, 0)) }
                 rejections.append(Rejection(reason: reason, raw: raw, position: positions[index]))
             }
         }
@@ -138,7 +138,9 @@ public struct JSONBatchDecoder: Sendable {
     private mutating func decodeRecord(
         _ parser: inout RecordParser, start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>, lineMode: Bool
     ) -> (recordEnd: UnsafePointer<UInt8>, reason: String?) {
-        if usesFastPath, let recordEnd = decodeFast(&parser, start: start, end: end, lineMode: lineMode) {
+        if usesFastPath, let requiredMask = plan.requiredMask,
+            let recordEnd = decodeFast(start: start, end: end, lineMode: lineMode, requiredMask: requiredMask)
+        {
             return (recordEnd, nil)
         }
         let outcome: RecordParser.Outcome
@@ -171,8 +173,8 @@ public struct JSONBatchDecoder: Sendable {
     @inline(__always)
     private func oversized(_ start: UnsafePointer<UInt8>, _ contentEnd: UnsafePointer<UInt8>) -> String? {
         let length = contentEnd - start
-        guard length > plan.options.maxRecordBytes else { return nil }
-        return RejectionReason.oversized(bytes: length, limit: plan.options.maxRecordBytes)
+        guard length > plan.maxRecordBytes else { return nil }
+        return RejectionReason.oversized(bytes: length, limit: plan.maxRecordBytes)
     }
 
     /// Checks required fields and the event type, then writes the staged values as the
@@ -247,7 +249,7 @@ public struct JSONBatchDecoder: Sendable {
     // MARK: - Bytes
 
     private func rawBytes(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> [UInt8] {
-        let kept = min(end - start, max(plan.options.maxRecordBytes, 0))
+        let kept = min(end - start, max(plan.maxRecordBytes, 0))
         return Array(UnsafeBufferPointer(start: start, count: kept))
     }
 

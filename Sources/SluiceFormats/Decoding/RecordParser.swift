@@ -308,7 +308,7 @@ struct RecordParser {
                 return try mismatch(slot: slot, at: p)
             }
             value.pointee.bits = UInt64(bitPattern: millis)
-            if slot == plan.timeSlot && !plan.options.validTimeRange.contains(millis) {
+            if slot == plan.timeSlot && !plan.timeRange.contains(millis) {
                 note(.timeRange(millis: millis))
             }
             return next
