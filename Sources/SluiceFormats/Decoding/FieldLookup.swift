@@ -12,6 +12,8 @@ final class FieldLookup: @unchecked Sendable {
     /// The name length for names of printable ASCII other than `"` and `\\`, which can be
     /// matched against raw key bytes; -1 for any other name (found only unescaped).
     private let rawLengths: UnsafeMutablePointer<Int>
+    /// Names of up to 16 bytes as `ShortBytes` words (two per slot).
+    private let shortWords: UnsafeMutablePointer<UInt64>
 
     init(names fieldNames: [String]) {
         let utf8 = fieldNames.map { Array($0.utf8) }
@@ -24,6 +26,15 @@ final class FieldLookup: @unchecked Sendable {
             offsets.append(offset)
             for (i, b) in bytes.enumerated() { names[offset + i] = b }
             offset += bytes.count
+        }
+        shortWords = .allocate(capacity: max(utf8.count * 2, 1))
+        for (slot, bytes) in utf8.enumerated() {
+            let (low, high) =
+                bytes.count <= 16
+                ? bytes.withUnsafeBufferPointer { ShortBytes.words($0.baseAddress ?? UnsafePointer(names), $0.count, readable: $0.count) }
+                : (0, 0)
+            (shortWords + 2 * slot).initialize(to: low)
+            (shortWords + 2 * slot + 1).initialize(to: high)
         }
         rawLengths = .allocate(capacity: max(utf8.count, 1))
         for (slot, bytes) in utf8.enumerated() {
@@ -58,6 +69,7 @@ final class FieldLookup: @unchecked Sendable {
         offsets.deallocate()
         lengths.deallocate()
         rawLengths.deallocate()
+        shortWords.deallocate()
         table.deallocate()
     }
 
@@ -73,7 +85,13 @@ final class FieldLookup: @unchecked Sendable {
     @inline(__always)
     func matchesQuoted(_ slot: Int, _ p: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> Bool {
         let n = rawLengths[slot]
-        return end - p > n && n >= 0 && p[n] == 0x22 && bytesEqual(names + offsets[slot], p, n)
+        let readable = end - p
+        guard readable > n && n >= 0 && p[n] == 0x22 else { return false }
+        if n <= 16 && readable >= 16 {
+            let (low, high) = ShortBytes.words(p, n, readable: readable)
+            return low == shortWords[2 &* slot] && high == shortWords[2 &* slot &+ 1]
+        }
+        return bytesEqual(names + offsets[slot], p, n)
     }
 
     @inline(__always)
@@ -82,7 +100,7 @@ final class FieldLookup: @unchecked Sendable {
     /// The slot named by the `n` bytes at `p`, or -1.
     @inline(__always)
     func find(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
-        var i = Int(truncatingIfNeeded: ByteHash.hash(p, n)) & mask
+        var i = Int(truncatingIfNeeded: ByteHash.hash(p, n, readable: n)) & mask
         while true {
             let slot = Int(table[i])
             if slot < 0 || matches(slot, p, n) { return slot }

@@ -79,12 +79,12 @@ extension JSONBatchDecoder {
                             break keys
                         }
                         let table = tableOfSlot[slot]
-                        let entry = tables[table].entry(span.start, span.count)
-                        if slot == typeSlot && !tables[table].isAllowed(entry) {
+                        let found = tables[table].slot(span.start, span.count, readable: end - span.start)
+                        if slot == typeSlot && !tables[table].isAllowed(slot: found) {
                             failed = true
                             break keys
                         }
-                        columns[slot].set(row: row, UInt64(tables[table].code(of: entry)))
+                        columns[slot].set(row: row, UInt64(tables[table].code(ofSlot: found)))
                         p = span.next
                     case .double, .int64, .timestamp:
                         guard let next = decodeFastNumber(kinds[slot], slot: slot, at: p, end: end, into: columns + slot)

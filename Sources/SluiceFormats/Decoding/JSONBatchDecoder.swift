@@ -191,13 +191,13 @@ public struct JSONBatchDecoder: Sendable {
             }
         }
         let tables = state.tables
-        var typeEntry: Int32 = -1
         let typeSlot = plan.typeSlot
         if typeSlot >= 0 && values[typeSlot].stamp == stamp && !values[typeSlot].isNull {
             let table = plan.tableOfSlot[typeSlot]
-            typeEntry = tables[table].entry(text(of: values[typeSlot], recordStart), values[typeSlot].length)
-            if !tables[table].isAllowed(typeEntry) {
-                return RejectionReason.unknownEventType(tables[table].string(typeEntry))
+            let value = values[typeSlot]
+            let found = tables[table].slot(text(of: value, recordStart), value.length, readable: value.length)
+            if !tables[table].isAllowed(slot: found) {
+                return RejectionReason.unknownEventType(tables[table].string(ofSlot: found))
             }
         }
         let columns = state.columns
@@ -210,10 +210,8 @@ public struct JSONBatchDecoder: Sendable {
             guard slot < columnCount, !value.isNull else { continue }
             if kinds[slot] == .string {
                 let table = plan.tablePointer[slot]
-                let entry =
-                    slot == typeSlot && typeEntry >= 0
-                    ? typeEntry : tables[table].entry(text(of: value, recordStart), value.length)
-                columns[slot].set(row: rows, UInt64(tables[table].code(of: entry)))
+                let code = tables[table].code(text(of: value, recordStart), value.length, readable: value.length)
+                columns[slot].set(row: rows, UInt64(code))
             } else {
                 columns[slot].set(row: rows, value.bits)
             }

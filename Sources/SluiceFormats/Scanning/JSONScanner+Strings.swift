@@ -14,15 +14,19 @@ extension JSONScanner {
     func scanString(_ quote: UnsafePointer<UInt8>) throws(SyntaxError) -> StringSpan {
         let contentStart = quote + 1
         var p = contentStart
-        while end - p >= 8 {
-            let word = UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
-            let special = JSONScanner.specialBytes(word)
-            if special != 0 {
-                p += special.trailingZeroBitCount &>> 3
-                if p.pointee == 0x22 { return StringSpan(start: contentStart, count: p - contentStart, hasEscapes: false) }
-                break
+        if end - p >= 16 {
+            // Short strings (ids, names) end within 16 bytes: look at both words at once
+            // so the length does not decide a branch.
+            let raw = UnsafeRawPointer(p)
+            let low = JSONScanner.specialBytes(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)))
+            let high = JSONScanner.specialBytes(
+                UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+            if low | high != 0 {
+                let offset = low != 0 ? low.trailingZeroBitCount &>> 3 : 8 &+ (high.trailingZeroBitCount &>> 3)
+                if p[offset] == 0x22 { return StringSpan(start: contentStart, count: offset, hasEscapes: false) }
+                return try scanStringSlowly(quote: quote, from: p + offset)
             }
-            p += 8
+            p += 16
         }
         return try scanStringSlowly(quote: quote, from: p)
     }
