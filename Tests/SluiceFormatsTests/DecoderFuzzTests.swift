@@ -12,6 +12,7 @@ import Testing
         #"{"id":"e-3","type":"pattern.applied","agent_id":"agent-000123","ts":1764000001000,"pattern":"systems","success":true,"score":0.82}"#,
         #"{"id":"e-4","type":"agent.adapted","agent_id":"agent-000123","ts":"2026-11-24T10:00:00.123+01:00","performance_score":0.61,"cognitive_pattern":"adaptive","feedback":"too \"slow\" \u00e9"}"#,
         #"{"id":"e-5","type":"workflow.started","agent_id":"agent-000123","ts":1764000003000,"workflow_id":"wf-77","steps":3,"strategy":"sequential"}"#,
+        #"{"id": "e-7", "type": "metric", "agent_id": "agent-000002", "ts": 1764000003002, "metric": "tokens", "value": 7, "unit": null}"#,
         #"{"id":"e-6","type":"knowledge.retrieved","agent_id":"agent-000001","ts":1764000003001,"domain":"video_analysis","latency_ms":-0.5e1,"hit":false,"tenant":null}"#,
     ]
 

@@ -61,7 +61,8 @@ public struct NDJSONFileSource: Source {
         let file = try ReadableFile(path: path)
         let start = try file.lineStart(atOrAfter: fileSize * Int64(index) / Int64(splitCount))
         let end =
-            index + 1 == splitCount ? fileSize : try file.lineStart(atOrAfter: fileSize * Int64(index + 1) / Int64(splitCount))
+            index + 1 == splitCount
+            ? fileSize : try file.lineStart(atOrAfter: fileSize * Int64(index + 1) / Int64(splitCount))
         return start..<max(start, end)
     }
 

@@ -15,7 +15,8 @@ enum NewlineScan {
         var count = 0
         var i = 0
         while i + 8 <= bytes.count {
-            count += newlineBits(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))).nonzeroBitCount
+            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            count += newlineBits(word).nonzeroBitCount
             i += 8
         }
         while i < bytes.count {

@@ -63,7 +63,8 @@ struct ColumnBuffer {
         case .bool:
             column = Column(bools: source.map { $0 != 0 }, validity: valid)
         case .string:
-            column = Column(codes: source.map { UInt32(truncatingIfNeeded: $0) }, dictionary: dictionary, validity: valid)
+            let codes = source.map { UInt32(truncatingIfNeeded: $0) }
+            column = Column(codes: codes, dictionary: dictionary, validity: valid)
         }
         words.removeAll()
         validity.removeAll()

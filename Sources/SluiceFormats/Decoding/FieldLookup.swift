@@ -29,10 +29,13 @@ final class FieldLookup: @unchecked Sendable {
         }
         shortWords = .allocate(capacity: max(utf8.count * 2, 1))
         for (slot, bytes) in utf8.enumerated() {
-            let (low, high) =
-                bytes.count <= 16
-                ? bytes.withUnsafeBufferPointer { ShortBytes.words($0.baseAddress ?? UnsafePointer(names), $0.count, readable: $0.count) }
-                : (0, 0)
+            var words: (UInt64, UInt64) = (0, 0)
+            if bytes.count <= 16 {
+                words = bytes.withUnsafeBufferPointer {
+                    ShortBytes.words($0.baseAddress ?? UnsafePointer(names), $0.count, readable: $0.count)
+                }
+            }
+            let (low, high) = words
             (shortWords + 2 * slot).initialize(to: low)
             (shortWords + 2 * slot + 1).initialize(to: high)
         }

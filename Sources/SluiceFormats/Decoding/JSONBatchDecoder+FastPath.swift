@@ -1,13 +1,14 @@
 extension JSONBatchDecoder {
-    /// Decodes a record in the common shape — compact JSON, strings without escapes,
-    /// plain numbers, booleans — in one pass straight into the columns, with the cursor
-    /// in a register and no staging.
+    /// Decodes a record in the common shape — an object starting at the first byte,
+    /// strings without escapes, plain numbers, booleans, nulls of optional fields — in
+    /// one pass straight into the columns, with the cursor in a register and no staging.
     ///
-    /// Returns nil as soon as anything else shows up (whitespace, null, escapes,
-    /// exponents, nested values, a duplicate, a failed check, any error), after taking
-    /// back whatever it wrote; the caller then runs the general parser, which handles
-    /// every case and names every error. So this path accepts only records the general
-    /// parser accepts, with the same values, and costs a wasted partial scan otherwise.
+    /// Returns nil as soon as anything else shows up (escapes, exponents, nested values
+    /// in extracted fields, a duplicate, a failed check, any error), after taking back
+    /// whatever it wrote; the caller then runs the general parser, which handles every
+    /// case and names every error. So this path accepts only records the general parser
+    /// accepts, with the same values, and costs a wasted partial scan otherwise. A batch
+    /// dictionary may keep a string read from a record that was then rejected.
     ///
     /// Fields seen are tracked in a 64-bit mask (`requiredMask` is the plan's; the fast
     /// path runs only when every slot fits), which gives duplicate and required checks
@@ -30,6 +31,8 @@ extension JSONBatchDecoder {
 
         guard end - start >= 2, start.pointee == 0x7B else { return nil }
         var p = start + 1
+        if p.pointee <= 0x20 { p = s.skipWhitespace(p) }
+        guard p < end else { return nil }
         var previous = -1
         var failed = false
         if p.pointee == 0x7D {
@@ -52,11 +55,19 @@ extension JSONBatchDecoder {
                     if slot >= 0 { follow[previous + 1] = Int32(slot) }
                     p = key.next
                 }
+                if p < end && p.pointee <= 0x20 { p = s.skipWhitespace(p) }
                 guard end - p >= 2, p.pointee == 0x3A else {
                     failed = true
                     break
                 }
                 p += 1
+                if p.pointee <= 0x20 {
+                    p = s.skipWhitespace(p)
+                    guard p < end else {
+                        failed = true
+                        break
+                    }
+                }
                 if slot < 0 {
                     guard let next = try? s.skipValue(p, depth: 1) else {
                         failed = true
@@ -72,43 +83,54 @@ extension JSONBatchDecoder {
                     }
                     seen |= bit
                     let c = p.pointee
-                    switch kinds[slot] {
-                    case .string:
-                        guard c == 0x22, let span = try? s.scanString(p), !span.hasEscapes else {
+                    if c == 0x6E {
+                        // A null leaves the column's row empty; required fields go the slow way.
+                        guard requiredMask & bit == 0, s.matches("null", at: p) else {
+                            failed = true
+                            break
+                        }
+                        p += 4
+                    } else {
+                        switch kinds[slot] {
+                        case .string:
+                            guard c == 0x22, let span = try? s.scanString(p), !span.hasEscapes else {
+                                failed = true
+                                break keys
+                            }
+                            let table = tableOfSlot[slot]
+                            let found = tables[table].slot(span.start, span.count, readable: end - span.start)
+                            if slot == typeSlot && !tables[table].isAllowed(slot: found) {
+                                failed = true
+                                break keys
+                            }
+                            columns[slot].set(row: row, UInt64(tables[table].code(ofSlot: found)))
+                            p = span.next
+                        case .double, .int64, .timestamp:
+                            let column = columns + slot
+                            guard let next = decodeFastNumber(kinds[slot], slot: slot, at: p, end: end, into: column)
+                            else {
+                                failed = true
+                                break keys
+                            }
+                            p = next
+                        case .bool:
+                            if c == 0x74 && s.matches("true", at: p) {
+                                columns[slot].set(row: row, 1)
+                                p += 4
+                            } else if c == 0x66 && s.matches("false", at: p) {
+                                columns[slot].set(row: row, 0)
+                                p += 5
+                            } else {
+                                failed = true
+                                break keys
+                            }
+                        case .presence:
                             failed = true
                             break keys
                         }
-                        let table = tableOfSlot[slot]
-                        let found = tables[table].slot(span.start, span.count, readable: end - span.start)
-                        if slot == typeSlot && !tables[table].isAllowed(slot: found) {
-                            failed = true
-                            break keys
-                        }
-                        columns[slot].set(row: row, UInt64(tables[table].code(ofSlot: found)))
-                        p = span.next
-                    case .double, .int64, .timestamp:
-                        guard let next = decodeFastNumber(kinds[slot], slot: slot, at: p, end: end, into: columns + slot)
-                        else {
-                            failed = true
-                            break keys
-                        }
-                        p = next
-                    case .bool:
-                        if c == 0x74 && s.matches("true", at: p) {
-                            columns[slot].set(row: row, 1)
-                            p += 4
-                        } else if c == 0x66 && s.matches("false", at: p) {
-                            columns[slot].set(row: row, 0)
-                            p += 5
-                        } else {
-                            failed = true
-                            break keys
-                        }
-                    case .presence:
-                        failed = true
-                        break keys
                     }
                 }
+                if p < end && p.pointee <= 0x20 { p = s.skipWhitespace(p) }
                 guard p < end else {
                     failed = true
                     break
@@ -120,6 +142,7 @@ extension JSONBatchDecoder {
                     failed = true
                     break
                 }
+                if p < end && p.pointee <= 0x20 { p = s.skipWhitespace(p) }
             }
         }
         let contentEnd = p

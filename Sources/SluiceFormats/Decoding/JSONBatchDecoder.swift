@@ -259,7 +259,9 @@ public struct JSONBatchDecoder: Sendable {
     }
 
     @inline(__always)
-    static func droppingCarriageReturn(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> UnsafePointer<UInt8> {
+    static func droppingCarriageReturn(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>)
+        -> UnsafePointer<UInt8>
+    {
         end > start && (end - 1).pointee == 0x0D ? end - 1 : end
     }
 

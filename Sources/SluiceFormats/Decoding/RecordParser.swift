@@ -115,7 +115,8 @@ struct RecordParser {
     func text(of value: StagedValue) -> UnsafePointer<UInt8> { text(value.offset, inScratch: value.inScratch) }
 
     func string(_ ref: TextRef) -> String {
-        String(decoding: UnsafeBufferPointer(start: text(ref.offset, inScratch: ref.inScratch), count: ref.length), as: UTF8.self)
+        let start = text(ref.offset, inScratch: ref.inScratch)
+        return String(decoding: UnsafeBufferPointer(start: start, count: ref.length), as: UTF8.self)
     }
 
     @inline(__always)
@@ -253,7 +254,9 @@ struct RecordParser {
 
     /// Parses the value at `p` into `slot`; returns the position after it.
     @inline(__always)
-    private mutating func parseValue(slot: Int, at p: UnsafePointer<UInt8>) throws(SyntaxError) -> UnsafePointer<UInt8> {
+    private mutating func parseValue(slot: Int, at p: UnsafePointer<UInt8>) throws(SyntaxError)
+        -> UnsafePointer<UInt8>
+    {
         let s = scanner
         let value = values + slot
         if value.pointee.stamp == stamp {
@@ -300,7 +303,8 @@ struct RecordParser {
                 stage(span, in: value)
                 guard let parsed = RFC3339.parse(text(of: value.pointee), value.pointee.length) else {
                     let v = value.pointee
-                    note(.invalidTimestamp(slot: slot, text: TextRef(offset: v.offset, length: v.length, inScratch: v.inScratch)))
+                    let text = TextRef(offset: v.offset, length: v.length, inScratch: v.inScratch)
+                    note(.invalidTimestamp(slot: slot, text: text))
                     return next
                 }
                 millis = parsed
@@ -350,7 +354,8 @@ struct RecordParser {
         case .duplicate(let slot):
             return RejectionReason.duplicateField(plan.names[slot])
         case .mismatch(let slot, let kind):
-            return RejectionReason.typeMismatch(field: plan.names[slot], found: kind.article, expected: plan.types[slot])
+            return RejectionReason.typeMismatch(
+                field: plan.names[slot], found: kind.article, expected: plan.types[slot])
         case .outOfRange(let slot, let text):
             return RejectionReason.outOfRange(field: plan.names[slot], type: plan.types[slot], text: string(text))
         case .invalidTimestamp(let slot, let text):

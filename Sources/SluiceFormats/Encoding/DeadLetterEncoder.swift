@@ -16,7 +16,11 @@ public enum DeadLetterEncoder {
         out.append(contentsOf: Array(#","source":"#.utf8))
         JSONWriter.appendString(source, to: &out)
         out.append(contentsOf: Array(#","line":"#.utf8))
-        if let line = rejection.line { JSONWriter.appendInt(line, to: &out) } else { out.append(contentsOf: Array("null".utf8)) }
+        if let line = rejection.line {
+            JSONWriter.appendInt(line, to: &out)
+        } else {
+            out.append(contentsOf: Array("null".utf8))
+        }
         out.append(contentsOf: Array(#","position":"#.utf8))
         if let position = rejection.position {
             out.append(contentsOf: Array(#"{"split":"#.utf8))

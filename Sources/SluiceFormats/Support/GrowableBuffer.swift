@@ -71,9 +71,8 @@ func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) 
     if n >= 8 {
         var i = 0
         while i &+ 8 < n {
-            if ra.loadUnaligned(fromByteOffset: i, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
-                return false
-            }
+            let wordA = ra.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            if wordA != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
             i &+= 8
         }
         return ra.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
