@@ -39,6 +39,7 @@ extension JSONBatchDecoder {
             p += 1
         } else {
             keys: while true {
+                if p < end && p.pointee != 0x22 && p.pointee <= 0x20 { p = s.skipWhitespace(p) }
                 guard p < end, p.pointee == 0x22 else {
                     failed = true
                     break
@@ -55,7 +56,7 @@ extension JSONBatchDecoder {
                     if slot >= 0 { follow[previous + 1] = Int32(slot) }
                     p = key.next
                 }
-                if p < end && p.pointee <= 0x20 { p = s.skipWhitespace(p) }
+                if p < end && p.pointee != 0x3A && p.pointee <= 0x20 { p = s.skipWhitespace(p) }
                 guard end - p >= 2, p.pointee == 0x3A else {
                     failed = true
                     break
@@ -130,19 +131,25 @@ extension JSONBatchDecoder {
                         }
                     }
                 }
-                if p < end && p.pointee <= 0x20 { p = s.skipWhitespace(p) }
                 guard p < end else {
                     failed = true
                     break
                 }
-                let c = p.pointee
+                var c = p.pointee
+                if c <= 0x20 && c != 0 {
+                    p = s.skipWhitespace(p)
+                    guard p < end else {
+                        failed = true
+                        break
+                    }
+                    c = p.pointee
+                }
                 p += 1
                 if c == 0x7D { break }
                 guard c == 0x2C else {
                     failed = true
                     break
                 }
-                if p < end && p.pointee <= 0x20 { p = s.skipWhitespace(p) }
             }
         }
         let contentEnd = p
