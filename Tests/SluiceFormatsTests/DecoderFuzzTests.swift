@@ -70,18 +70,40 @@ import Testing
         var rng = SplitMix64(seed: 99)
         var decoder = JSONBatchDecoder(
             schema: DAA.schema, required: DAA.requiredFields, options: DecoderOptions(allowedTypes: DAA.eventTypes))
+        var general = decoder
+        general.usesFastPath = false
         let alphabet = Array(#"{}[]":,"0123456789-+.eE truefalsnl\u\"#.utf8) + [0x0A, 0x0D, 0x09, 0x00, 0xC3, 0xA9, 0xFF, 0xED]
         for round in 0..<300 {
             let count = Int.random(in: 0..<400, using: &rng)
             let bytes: [UInt8] = (0..<count).map { _ in
                 round % 2 == 0 ? UInt8.random(in: 0...255, using: &rng) : alphabet.randomElement(using: &rng)!
             }
-            let (batch, rejections) = decodeLines(bytes, with: &decoder)
-            #expect(batch.count + rejections.count == Self.lineCount(bytes))
+            let lines = decodeLines(bytes, with: &decoder)
+            #expect(lines.0.count + lines.1.count == Self.lineCount(bytes))
+            #expect(Self.observe(lines) == Self.observe(decodeLines(bytes, with: &general)))
             let messages = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map { Array($0) }
             let positions = messages.indices.map { SourcePosition(source: "m", split: 0, offset: Int64($0)) }
-            let (messageBatch, messageRejections) = decoder.decodeMessages(messages, positions: positions)
-            #expect(messageBatch.count + messageRejections.count == messages.count)
+            let decoded = decoder.decodeMessages(messages, positions: positions)
+            #expect(decoded.0.count + decoded.1.count == messages.count)
+            #expect(Self.observe(decoded) == Self.observe(general.decodeMessages(messages, positions: positions)))
+        }
+    }
+
+    @Test func mutatedMessagesAgreeOnBothPaths() {
+        var rng = SplitMix64(seed: 4321)
+        var fast = JSONBatchDecoder(
+            schema: DAA.schema, required: DAA.requiredFields, options: DecoderOptions(allowedTypes: DAA.eventTypes))
+        var general = fast
+        general.usesFastPath = false
+        for _ in 0..<40 {
+            let messages: [[UInt8]] = (0..<100).map { _ in
+                let sample = Array(Self.samples.randomElement(using: &rng)!.utf8)
+                return Bool.random(using: &rng) ? sample : Self.mutate(sample, &rng)
+            }
+            let positions = messages.indices.map { SourcePosition(source: "m", split: 1, offset: Int64($0)) }
+            let a = fast.decodeMessages(messages, positions: positions)
+            #expect(a.0.count + a.1.count == messages.count)
+            #expect(Self.observe(a) == Self.observe(general.decodeMessages(messages, positions: positions)))
         }
     }
 }

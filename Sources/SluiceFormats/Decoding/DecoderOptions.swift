@@ -1,7 +1,7 @@
 /// Limits and content checks `JSONBatchDecoder` applies to every record.
 public struct DecoderOptions: Sendable {
-    /// Records longer than this (in bytes, without the line terminator) are rejected
-    /// unread: `record of N bytes exceeds the limit of M`.
+    /// Records longer than this (in bytes, without the line terminator) are rejected:
+    /// `record of N bytes exceeds the limit of M`; the rejection keeps the first M bytes.
     public var maxRecordBytes: Int
     /// Accepted values of the `timeField` (epoch ms, inclusive); the default is
     /// 2000-01-01 ... 2100-01-01 UTC. Anything outside is rejected, so a clock decades off

@@ -29,8 +29,13 @@ public import SluiceCore
 /// order (type, range, duplicate, timestamp), a missing or null required field, an
 /// unknown event type. `RejectionReason` lists the texts.
 ///
+/// A rejection carries the record's bytes as received (without the line terminator and
+/// a stripped byte order mark); an oversized record keeps only its first
+/// `maxRecordBytes` bytes, so one huge record cannot exhaust memory downstream.
+///
 /// String columns are dictionary-encoded per batch; the decoder keeps the strings it has
-/// seen (bounded, see `StringTable`) so recurring values are not allocated per batch.
+/// seen (bounded, see `StringTable`) so recurring values are not allocated per batch. A
+/// batch dictionary may hold a string that only a rejected record used.
 ///
 /// - Important: A decoder is a value; copies decode independently (each takes private
 ///   scratch memory on first use), so one decoder per thread is the rule.
