@@ -16,9 +16,23 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // The workloads, the raw loops and the engine set-ups, shared by the benchmark suite
+        // and the one-shot runner.
+        .target(
+            name: "BenchSupport",
+            dependencies: [.product(name: "Sluice", package: sluicePackage)],
+            path: "Benchmarks/BenchSupport"
+        ),
+        // One W1 run outside the benchmark harness, for profilers (perf, valgrind).
+        .executableTarget(
+            name: "W1Run",
+            dependencies: ["BenchSupport"],
+            path: "Benchmarks/W1Run"
+        ),
         .executableTarget(
             name: "EngineBenchmarks",
             dependencies: [
+                "BenchSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Sluice", package: sluicePackage),
             ],

@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-20s}"
 
+if ! command -v swift >/dev/null 2>&1 && [[ -x /opt/swift/usr/bin/swift ]]; then
+    export PATH=/opt/swift/usr/bin:$PATH
+fi
+
 # Build dependencies only (the demo needs no servers).
 if ! pkg-config --exists sqlite3 2>/dev/null; then
     echo "installing build dependencies (libsqlite3-dev, pkg-config)..." >&2

@@ -1,3 +1,4 @@
+import BenchSupport
 import Benchmark
 import Foundation
 import SluiceConnectors

@@ -1,12 +1,12 @@
 import SluiceConnectors
-import SluiceCore
+public import SluiceCore
 import SluiceOperators
-import SluiceRuntime
+public import SluiceRuntime
 
 /// W1 through the engine: the pre-generated stream as P input splits, keyed by
 /// (agent_id, metric), 10 s tumbling windows, count/sum/min/max/avg.
-enum W1Engine {
-    static func dataflow(_ splits: [[Batch]], sink: CountingSink) -> Dataflow {
+public enum W1Engine {
+    public static func dataflow(_ splits: [[Batch]], sink: CountingSink) -> Dataflow {
         let flow = Dataflow(name: "w1")
         let events = flow.source(
             InMemorySource(name: "w1", schema: W1Data.schema, splits: splits),
@@ -26,7 +26,7 @@ enum W1Engine {
     }
 
     /// Runs W1 and returns the summary and the sink (for the sum(count) check).
-    static func run(_ splits: [[Batch]], workers: Int) throws -> (RunSummary, CountingSink) {
+    public static func run(_ splits: [[Batch]], workers: Int) throws -> (RunSummary, CountingSink) {
         let sink = CountingSink()
         var options = RunOptions(workers: workers, partitions: workers)
         options.epochIntervalMillis = 1000

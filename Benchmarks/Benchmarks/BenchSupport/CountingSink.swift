@@ -1,17 +1,17 @@
-import SluiceCore
+public import SluiceCore
 import Synchronization
 
 /// A sink that keeps nothing: it counts rows and adds up the `n` column, so a run can be
 /// checked (`sum(count) == N`) without the sink costing anything measurable.
-final class CountingSink: Sink {
-    let name: String
+public final class CountingSink: Sink {
+    public let name: String
     private let totals = Mutex<(rows: Int64, count: Int64)>((0, 0))
 
-    init(name: String = "count") { self.name = name }
+    public init(name: String = "count") { self.name = name }
 
-    func open(schema: Schema, mode: SinkMode) throws {}
+    public func open(schema: Schema, mode: SinkMode) throws {}
 
-    func write(_ batch: Batch) throws {
+    public func write(_ batch: Batch) throws {
         var n: Int64 = 0
         if let column = batch.column(named: "n") { for v in column.ints { n += v } }
         totals.withLock {
@@ -20,9 +20,9 @@ final class CountingSink: Sink {
         }
     }
 
-    func commit(epoch: Epoch) throws {}
-    func close() throws {}
+    public func commit(epoch: Epoch) throws {}
+    public func close() throws {}
 
-    var rows: Int64 { totals.withLock { $0.rows } }
-    var countSum: Int64 { totals.withLock { $0.count } }
+    public var rows: Int64 { totals.withLock { $0.rows } }
+    public var countSum: Int64 { totals.withLock { $0.count } }
 }

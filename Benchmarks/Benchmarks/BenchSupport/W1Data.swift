@@ -1,21 +1,21 @@
-import SluiceCore
+public import SluiceCore
 
 /// The W1 event stream of workloads.md, pre-generated once per process into flat arrays
 /// (for the raw loop) and columnar batches (for the engine) holding the same events.
-struct W1Data: Sendable {
-    static let metrics = [
+public struct W1Data: Sendable {
+    public static let metrics = [
         "latency_ms", "tokens", "memory_mb", "cpu_pct", "queue_depth", "errors", "score", "throughput",
     ]
-    static let t0: Int64 = 1_764_000_000_000
+    public static let t0: Int64 = 1_764_000_000_000
 
-    let agents: Int
-    let events: Int
-    var agent: [Int64] = []
-    var metric: [UInt8] = []
-    var value: [Double] = []
-    var ts: [Int64] = []
+    public let agents: Int
+    public let events: Int
+    public var agent: [Int64] = []
+    public var metric: [UInt8] = []
+    public var value: [Double] = []
+    public var ts: [Int64] = []
 
-    init(agents k: Int, events n: Int) {
+    public init(agents k: Int, events n: Int) {
         agents = k
         events = n
         agent.reserveCapacity(n)
@@ -35,13 +35,13 @@ struct W1Data: Sendable {
         }
     }
 
-    static let schema = Schema([
+    public static let schema = Schema([
         Field("agent_id", .int64, nullable: false), Field("metric", .string, nullable: false),
         Field("value", .double, nullable: false), Field("ts", .timestamp, nullable: false),
     ])
 
     /// Input partition s of P carries e = s, s+P, s+2P, ... (workloads.md), cut into batches.
-    func splits(_ p: Int, batchRows: Int = 4096) -> [[Batch]] {
+    public func splits(_ p: Int, batchRows: Int = 4096) -> [[Batch]] {
         (0..<p).map { s in
             var batches: [Batch] = []
             var rows: [Int32] = []

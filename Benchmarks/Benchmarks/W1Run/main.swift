@@ -1,0 +1,26 @@
+import BenchSupport
+import Foundation
+
+// usage: W1Run [agents] [events] [workers] [raw|engine|both]
+let arguments = CommandLine.arguments
+let agents = arguments.count > 1 ? Int(arguments[1])! : 10_000
+let events = arguments.count > 2 ? Int(arguments[2])! : 20_000_000
+let workers = arguments.count > 3 ? Int(arguments[3])! : 1
+let mode = arguments.count > 4 ? arguments[4] : "both"
+
+let data = W1Data(agents: agents, events: events)
+let splits = data.splits(workers)
+func rate(_ d: Duration) -> String {
+    let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    return String(format: "%.1f M ev/s (%.3f s)", Double(events) / s / 1e6, s)
+}
+if mode != "engine" {
+    let start = ContinuousClock.now
+    let raw = RawW1.run(data)
+    print("raw:    \(rate(ContinuousClock.now - start)) rows \(raw.rows) count \(raw.count)")
+}
+if mode != "raw" {
+    let start = ContinuousClock.now
+    let (_, sink) = try W1Engine.run(splits, workers: workers)
+    print("engine: \(rate(ContinuousClock.now - start)) rows \(sink.rows) count \(sink.countSum)")
+}
