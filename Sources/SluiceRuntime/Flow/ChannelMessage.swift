@@ -1,0 +1,31 @@
+import SluiceCore
+
+/// What travels on a channel between a producer (source split, partition) and a consumer.
+enum ChannelPayload: Sendable {
+    case batch(Batch)
+    /// Records a source could not decode, bound for the dead-letter sink.
+    case rejections([Rejection], source: String)
+    /// The producer's watermark advanced.
+    case watermark(EventTime)
+    /// Epoch marker: everything before it belongs to epoch N or earlier.
+    case barrier(Epoch)
+    /// The producer went idle (true) or came back (false); idle producers do not hold
+    /// back the watermark.
+    case idle(Bool)
+    /// Bounded input ended: the watermark of this channel is +infinity.
+    case end
+    /// The producer stopped without reaching the end (graceful shutdown of a stream).
+    case stop
+}
+
+/// What the aligner releases to the operator, in order.
+enum AlignedEvent: Sendable {
+    case batch(input: Int, Batch)
+    case rejections([Rejection], source: String)
+    case watermark(EventTime)
+    case barrier(Epoch)
+    /// Every channel ended.
+    case end
+    /// Every channel is closed and at least one stopped rather than ended.
+    case stop
+}

@@ -1,0 +1,148 @@
+public import SluiceCore
+public import SluiceOperators
+
+/// A stream in a dataflow graph: one output port of one node.
+public struct StreamRef: Sendable, Hashable {
+    public let node: Int
+    public let port: Int
+}
+
+/// How rows reach an operator's partitions.
+public enum Partitioning: Sendable, Hashable {
+    /// Stay in the partition that produced them (stateless operators, unions).
+    case forward
+    /// Rows with equal values of these fields meet in one partition. The runtime skips the
+    /// exchange when the upstream is already partitioned by a subset of them.
+    case hash([String])
+}
+
+/// Where a source's event time comes from and how disordered it may be.
+public struct EventTimeSpec: Sendable, Hashable {
+    public var field: String
+    public var maxOutOfOrdernessMillis: Int64
+    /// A split silent for this long stops holding back the watermark.
+    public var idleTimeoutMillis: Int64?
+
+    public init(field: String = "ts", maxOutOfOrdernessMillis: Int64, idleTimeoutMillis: Int64? = nil) {
+        self.field = field
+        self.maxOutOfOrdernessMillis = maxOutOfOrdernessMillis
+        self.idleTimeoutMillis = idleTimeoutMillis
+    }
+}
+
+/// Makes the operator instance of one partition.
+public typealias OperatorFactory = @Sendable (_ partition: Int) -> any StreamOperator
+
+/// A dataflow graph built in code: sources, operators and sinks. Pipeline files compile
+/// to the same graph. Building never fails for valid inputs; `validate()` reports
+/// structural problems (a stream nobody reads is fine, a sink reading a missing stream
+/// is not).
+public final class Dataflow: @unchecked Sendable {
+    // Built on one thread, then only read by the job: not mutated after `Job.init`.
+    public let name: String
+    var nodes: [Node] = []
+
+    public init(name: String) { self.name = name }
+
+    enum Kind {
+        case source(any Source, EventTimeSpec?)
+        case op(inputs: [(StreamRef, Partitioning)], factory: OperatorFactory, preservesPartitioning: Bool)
+        case sink(input: StreamRef, sink: any Sink, mode: SinkMode)
+    }
+
+    struct Node {
+        var name: String
+        var kind: Kind
+        var outputSchemas: [Schema]
+    }
+
+    /// Adds a source; returns its stream.
+    @discardableResult
+    public func source(_ source: any Source, eventTime: EventTimeSpec?) -> StreamRef {
+        nodes.append(Node(name: source.name, kind: .source(source, eventTime), outputSchemas: [source.schema]))
+        return StreamRef(node: nodes.count - 1, port: 0)
+    }
+
+    /// Adds an operator node; returns one stream per output port.
+    ///
+    /// - Parameters:
+    ///   - name: unique within the dataflow; names the operator's state in checkpoints.
+    ///   - inputs: each input stream with how it is partitioned into this node.
+    ///   - outputSchemas: the schemas of the operator's ports (as the factory's
+    ///     operator reports them).
+    ///   - preservesPartitioning: true when the operator passes its input's partitioning
+    ///     columns through unchanged (filters, windows keyed by them, de-duplication), so a
+    ///     keyed operator downstream can skip an exchange. A map that rewrites such a column
+    ///     must pass false.
+    ///   - factory: builds the instance for one partition.
+    @discardableResult
+    public func add(
+        _ name: String, inputs: [(StreamRef, Partitioning)], outputSchemas: [Schema],
+        preservesPartitioning: Bool = false, factory: @escaping OperatorFactory
+    ) -> [StreamRef] {
+        nodes.append(
+            Node(
+                name: name,
+                kind: .op(inputs: inputs, factory: factory, preservesPartitioning: preservesPartitioning),
+                outputSchemas: outputSchemas))
+        let id = nodes.count - 1
+        return (0..<outputSchemas.count).map { StreamRef(node: id, port: $0) }
+    }
+
+    /// Adds an operator whose output schemas are read off a prototype instance.
+    @discardableResult
+    public func add(
+        _ name: String, inputs: [(StreamRef, Partitioning)], preservesPartitioning: Bool = false,
+        factory: @escaping OperatorFactory
+    ) -> [StreamRef] {
+        add(
+            name, inputs: inputs, outputSchemas: factory(0).outputSchemas,
+            preservesPartitioning: preservesPartitioning, factory: factory)
+    }
+
+    /// Sends a stream to a sink.
+    public func sink(_ name: String, from input: StreamRef, to sink: any Sink, mode: SinkMode) {
+        nodes.append(Node(name: name, kind: .sink(input: input, sink: sink, mode: mode), outputSchemas: []))
+    }
+
+    /// The schema of a stream.
+    public func schema(of stream: StreamRef) -> Schema { nodes[stream.node].outputSchemas[stream.port] }
+
+    /// The name of the node producing a stream.
+    public func nodeName(of stream: StreamRef) -> String { nodes[stream.node].name }
+
+    /// Structural problems, empty when the graph can run.
+    public func validate() -> [String] {
+        var problems: [String] = []
+        var names = Set<String>()
+        for node in nodes {
+            if !names.insert(node.name).inserted { problems.append("duplicate node name '\(node.name)'") }
+        }
+        func check(_ ref: StreamRef, from node: String) {
+            if ref.node >= nodes.count || ref.port >= nodes[ref.node].outputSchemas.count {
+                problems.append("'\(node)' reads a stream that does not exist")
+            }
+        }
+        for node in nodes {
+            switch node.kind {
+            case .source: break
+            case .op(let inputs, _, _):
+                if inputs.isEmpty { problems.append("operator '\(node.name)' has no input") }
+                for (ref, partitioning) in inputs {
+                    check(ref, from: node.name)
+                    if case .hash(let keys) = partitioning, ref.node < nodes.count, ref.port < nodes[ref.node].outputSchemas.count {
+                        let schema = nodes[ref.node].outputSchemas[ref.port]
+                        for key in keys where schema.index(of: key) == nil {
+                            problems.append("'\(node.name)' partitions by '\(key)', which its input does not have")
+                        }
+                    }
+                }
+            case .sink(let input, _, _): check(input, from: node.name)
+            }
+        }
+        if !nodes.contains(where: { if case .sink = $0.kind { true } else { false } }) {
+            problems.append("the dataflow has no sink")
+        }
+        return problems
+    }
+}

@@ -1,0 +1,137 @@
+import SluiceCore
+import Dispatch
+import Foundation
+import SluiceOperators
+import Synchronization
+
+/// Runs a dataflow: bounded inputs to completion, unbounded ones until `stop()`.
+///
+/// Partition `p` runs on worker queue `p % workers`; each source split reads on its own
+/// thread; each sink commits on its own queue. `run()` blocks until the job ends.
+public final class Job: @unchecked Sendable {
+    // `runtime` is created in init and only read afterwards.
+    public let dataflow: Dataflow
+    public let options: RunOptions
+    private let runtime: JobRuntime
+    private let drivers: [SplitDriver]
+
+    public init(_ dataflow: Dataflow, options: RunOptions = RunOptions()) throws {
+        self.dataflow = dataflow
+        self.options = options
+        let plan = try PhysicalPlan(dataflow, partitions: options.partitions)
+        let restore = options.restoreFrom
+        if let restore, restore.partitions != options.partitions {
+            throw SluiceError(
+                .invalidArgument,
+                "checkpoint \(restore.epoch) has \(restore.partitions) partitions; run with --partitions \(restore.partitions)")
+        }
+        var restoredPositions = [SourcePosition?](repeating: nil, count: plan.totalSplits)
+        for source in plan.sources {
+            for split in 0..<source.source.splitCount {
+                restoredPositions[source.firstSplitChannel + split] = restore?.positions.first {
+                    $0.source == source.source.name && $0.split == split
+                }
+            }
+        }
+        let runtime = JobRuntime(
+            plan: plan, options: options, pipeline: dataflow.name, startEpoch: restore?.epoch.value ?? 0,
+            restoredPositions: restoredPositions)
+        self.runtime = runtime
+        let workers = (0..<options.workers).map { DispatchQueue(label: "sluice.worker.\($0)", qos: .userInitiated) }
+        runtime.partitions = (0..<plan.partitions).map {
+            PartitionExecutor(index: $0, queue: workers[$0 % workers.count], job: runtime, capacity: options.inboxCapacity)
+        }
+        for partition in runtime.partitions { try partition.instantiate(plan, restoring: restore) }
+        runtime.sinks = plan.sinks.enumerated().map { i, sink in
+            SinkExecutor(index: i, name: sink.name, target: .rows(sink.sink, mode: sink.mode), channels: plan.partitions, job: runtime)
+        }
+        runtime.deadLetter = SinkExecutor(
+            index: plan.sinks.count, name: "dead-letter", target: .rejections(options.deadLetter),
+            channels: plan.totalSplits, job: runtime)
+        for (i, sink) in plan.sinks.enumerated() { try runtime.sinks[i].open(schema: sink.schema) }
+        var drivers: [SplitDriver] = []
+        for (s, source) in plan.sources.enumerated() {
+            for split in 0..<source.source.splitCount {
+                let driver = SplitDriver(
+                    job: runtime, sourceIndex: s, split: split, plan: source, startEpoch: restore?.epoch.value ?? 0)
+                try driver.open(resumingAfter: restoredPositions[source.firstSplitChannel + split])
+                drivers.append(driver)
+            }
+        }
+        self.drivers = drivers
+    }
+
+    /// Runs until every bounded input ended (or `stop()`/`abort()`), then reports.
+    /// - Throws: the first source, sink or checkpoint failure.
+    public func run() throws -> RunSummary {
+        let started = ContinuousClock.now
+        let timerQueue = DispatchQueue(label: "sluice.timers")
+        var timers: [any DispatchSourceTimer] = []
+        if options.epochEveryBatches == nil, let interval = options.epochIntervalMillis {
+            timers.append(Self.timer(every: interval, on: timerQueue) { [runtime] in runtime.requestEpoch() })
+        }
+        timers.append(
+            Self.timer(every: options.tickIntervalMillis, on: timerQueue) { [runtime] in
+                let now = runtime.options.timeSource.nowMillis()
+                for partition in runtime.partitions { partition.send(.tick(nowMillis: now)) }
+            })
+        for driver in drivers {
+            let thread = Thread { driver.run() }
+            thread.name = "sluice.source.\(driver.globalSplit)"
+            thread.start()
+        }
+        runtime.waitUntilDone()
+        for timer in timers { timer.cancel() }
+        for driver in drivers { driver.finished.wait() }
+        for partition in runtime.partitions { partition.queue.sync {} }
+        for sink in runtime.sinks { sink.settle() }
+        runtime.deadLetter.settle()
+        var summary = RunSummary()
+        summary.elapsedSeconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+            + Double((ContinuousClock.now - started).components.seconds)
+        summary.eventsIn = runtime.eventsIn.load(ordering: .relaxed)
+        summary.rejected = runtime.rejected.load(ordering: .relaxed)
+        for partition in runtime.partitions {
+            let counters = partition.queue.sync { partition.counters() }
+            for c in counters {
+                summary.late += c.late
+                summary.lateUpdates += c.lateUpdates
+                summary.duplicates += c.duplicates
+            }
+        }
+        for sink in runtime.sinks {
+            summary.rowsOut[sink.name, default: 0] += sink.rowsWritten
+            sink.close()
+        }
+        summary.sampleRejections = runtime.deadLetter.sampleRejections
+        runtime.deadLetter.close()
+        summary.epochsCommitted = runtime.epochsCompleted
+        summary.outcome = runtime.isAborted ? .aborted : (runtime.stopRequested ? .stopped : .completed)
+        if let error = runtime.error { throw error }
+        return summary
+    }
+
+    /// Graceful stop: sources stop reading, a last epoch is committed, `run()` returns.
+    public func stop() { runtime.requestStop() }
+
+    /// Ends the job at once as a crash would: nothing more is committed or acknowledged.
+    public func abort() { runtime.abort() }
+
+    /// Events read so far (for status lines).
+    public var eventsRead: Int64 { runtime.eventsIn.load(ordering: .relaxed) }
+    /// Records rejected so far.
+    public var eventsRejected: Int64 { runtime.rejected.load(ordering: .relaxed) }
+    /// Fraction of bounded input read, when known.
+    public var progress: Double? { runtime.progress }
+
+    private static func timer(
+        every millis: Int64, on queue: DispatchQueue, _ handler: @escaping @Sendable () -> Void
+    ) -> any DispatchSourceTimer {
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        let interval = DispatchTimeInterval.milliseconds(Int(max(1, millis)))
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+        timer.setEventHandler(handler: handler)
+        timer.resume()
+        return timer
+    }
+}

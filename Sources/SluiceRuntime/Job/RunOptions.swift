@@ -1,0 +1,47 @@
+public import SluiceCore
+
+/// How a job runs: parallelism, batching, epochs, clocks and where dead letters go.
+public struct RunOptions: Sendable {
+    /// Serial worker queues executing partitions (default: one per core).
+    public var workers: Int
+    /// Partitions of keyed state; results are identical for any value (default: workers).
+    public var partitions: Int
+    /// Rows a source reads per batch.
+    public var batchRows = 4096
+    /// Source batches a partition may have queued before its sources block (backpressure).
+    public var inboxCapacity = 8
+    /// Start a new epoch (checkpoint, sink commit, acknowledgement) this often.
+    public var epochIntervalMillis: Int64? = 1000
+    /// Or: start a new epoch after this many batches of each split (deterministic tests).
+    public var epochEveryBatches: Int? = nil
+    /// Processing-time tick for partial results of open windows.
+    public var tickIntervalMillis: Int64 = 250
+    /// The processing-time clock.
+    public var timeSource: any TimeSource = SystemTimeSource()
+    /// Where undecodable records go. Without one they are counted and kept in the summary.
+    public var deadLetter: (any RejectionSink)? = nil
+    /// Completed checkpoints are saved here; nil disables operator snapshots.
+    public var checkpointStore: (any CheckpointStore)? = nil
+    /// Resume from this checkpoint (its partition count must match).
+    public var restoreFrom: Checkpoint? = nil
+    /// Called on the coordinator after each epoch is durable everywhere.
+    public var onEpochComplete: (@Sendable (Epoch) -> Void)? = nil
+
+    public init(workers: Int? = nil, partitions: Int? = nil) {
+        let cores = Self.coreCount
+        self.workers = max(1, workers ?? cores)
+        self.partitions = max(1, partitions ?? self.workers)
+    }
+
+    static var coreCount: Int {
+        #if canImport(Glibc)
+            return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+            return 1
+        #endif
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#endif

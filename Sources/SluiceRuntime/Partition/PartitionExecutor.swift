@@ -1,0 +1,167 @@
+import Dispatch
+import SluiceCore
+import SluiceOperators
+
+/// A message for one partition: a payload on one channel of one vertex, or a tick.
+enum PartitionMessage: Sendable {
+    /// `credit` is true for source batches: handling one returns a slot to the sources.
+    case deliver(vertex: Int, channel: Int, payload: ChannelPayload, credit: Bool)
+    case tick(nowMillis: Int64)
+}
+
+/// Runs partition `index` of every vertex: one operator instance per vertex, fed by the
+/// partition's mailbox, executed on one serial worker queue.
+///
+/// - Important: all mutable state is touched only on `queue` (drains are scheduled
+///   there and never run concurrently), which is why the class may be `@unchecked
+///   Sendable`. Other threads only push into the mailbox.
+final class PartitionExecutor: @unchecked Sendable {
+    let index: Int
+    let queue: DispatchQueue
+    let credits: DispatchSemaphore
+    private let mailbox = Mailbox<PartitionMessage>()
+    private unowned let job: JobRuntime
+    private var vertices: [VertexInstance] = []
+    private var events: [AlignedEvent] = []
+
+    init(index: Int, queue: DispatchQueue, job: JobRuntime, capacity: Int) {
+        self.index = index
+        self.queue = queue
+        self.job = job
+        credits = DispatchSemaphore(value: capacity)
+    }
+
+    /// Builds the operator instances (before any message is sent).
+    func instantiate(_ plan: PhysicalPlan, restoring checkpoint: Checkpoint?) throws {
+        vertices = try plan.vertices.map { vertex in
+            let op = vertex.factory(index)
+            if let bytes = checkpoint?.states[vertex.name]?[index] {
+                var reader = SnapshotReader(bytes)
+                try op.restore(from: &reader)
+            }
+            return VertexInstance(plan: vertex, op: op)
+        }
+    }
+
+    func send(_ message: PartitionMessage) {
+        if mailbox.push(message) {
+            queue.async { self.drain() }
+        }
+    }
+
+    private func drain() {
+        while true {
+            let messages = mailbox.takeAll()
+            if messages.isEmpty { return }
+            for message in messages {
+                if job.isAborted {
+                    if case .deliver(_, _, _, true) = message { credits.signal() }
+                    continue
+                }
+                switch message {
+                case .deliver(let vertex, let channel, let payload, let credit):
+                    deliver(vertex: vertex, channel: channel, payload)
+                    if credit { credits.signal() }
+                case .tick(let now):
+                    for v in vertices.indices {
+                        var out = OperatorOutput()
+                        vertices[v].op.tick(nowMillis: now, into: &out)
+                        route(out, from: v)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Hands a payload to a vertex's aligner and runs what it releases.
+    private func deliver(vertex v: Int, channel: Int, _ payload: ChannelPayload) {
+        var released: [AlignedEvent] = []
+        vertices[v].aligner.receive(channel: channel, payload, into: &released)
+        for event in released { run(event, at: v) }
+    }
+
+    private func run(_ event: AlignedEvent, at v: Int) {
+        let op = vertices[v].op
+        var out = OperatorOutput()
+        switch event {
+        case .batch(let input, let batch):
+            op.process(batch, input: input, into: &out)
+            route(out, from: v)
+        case .rejections:
+            break
+        case .watermark(let w):
+            op.advanceWatermark(to: w, into: &out)
+            route(out, from: v)
+            broadcast(.watermark(w), from: v)
+        case .barrier(let epoch):
+            if job.snapshotsEnabled {
+                var writer = SnapshotWriter()
+                op.snapshot(into: &writer)
+                job.report(snapshot: writer.bytes, vertex: v, partition: index, epoch: epoch)
+            }
+            broadcast(.barrier(epoch), from: v)
+        case .end:
+            op.advanceWatermark(to: .endOfTime, into: &out)
+            route(out, from: v)
+            broadcast(.end, from: v)
+        case .stop:
+            broadcast(.stop, from: v)
+        }
+    }
+
+    /// Sends operator output along the routes of its ports.
+    private func route(_ out: OperatorOutput, from v: Int) {
+        for (port, batch) in out.batches {
+            for route in vertices[v].plan.routes[port] {
+                switch route {
+                case .forward(let target, let input):
+                    deliver(vertex: target, channel: vertices[target].plan.channelOffsets[input], .batch(batch))
+                case .exchange(let target, let input, let keys):
+                    let parts = Scatter.split(batch, keys: keys, count: job.partitionCount)
+                    let channel = job.plan.vertices[target].channelOffsets[input] + index
+                    for (q, part) in parts.enumerated() where !part.isEmpty {
+                        job.partitions[q].send(.deliver(vertex: target, channel: channel, payload: .batch(part), credit: false))
+                    }
+                case .sink(let s):
+                    job.sinks[s].send(channel: index, .batch(batch))
+                }
+            }
+        }
+    }
+
+    /// Sends a control payload (watermark, barrier, end, stop) to every downstream
+    /// consumer once.
+    private func broadcast(_ payload: ChannelPayload, from v: Int) {
+        for routes in vertices[v].plan.routes {
+            for route in routes {
+                switch route {
+                case .forward(let target, let input):
+                    deliver(vertex: target, channel: vertices[target].plan.channelOffsets[input], payload)
+                case .exchange(let target, let input, _):
+                    let channel = job.plan.vertices[target].channelOffsets[input] + index
+                    for partition in job.partitions {
+                        partition.send(.deliver(vertex: target, channel: channel, payload: payload, credit: false))
+                    }
+                case .sink(let s):
+                    job.sinks[s].send(channel: index, payload)
+                }
+            }
+        }
+    }
+
+    /// Operator counters per vertex (call on `queue` once the run is over).
+    func counters() -> [OperatorCounters] { vertices.map(\.op.counters) }
+}
+
+/// One operator instance with the aligner merging its input channels.
+struct VertexInstance {
+    let plan: VertexPlan
+    let op: any StreamOperator
+    var aligner: ChannelAligner
+
+    init(plan: VertexPlan, op: any StreamOperator) {
+        self.plan = plan
+        self.op = op
+        aligner = ChannelAligner(channelsPerInput: plan.inputs.map(\.channels))
+    }
+}

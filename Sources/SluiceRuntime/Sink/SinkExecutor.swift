@@ -1,0 +1,121 @@
+import Dispatch
+import SluiceCore
+import Synchronization
+
+/// Where a sink executor writes: rows to a `Sink`, or rejections to a dead-letter sink.
+enum SinkTarget: @unchecked Sendable {
+    // Sinks are Sendable protocols; the enum only carries them.
+    case rows(any Sink, mode: SinkMode)
+    case rejections((any RejectionSink)?)
+}
+
+/// Drives one sink on its own serial queue: aligns the epoch barriers of all producers,
+/// writes an epoch's rows, commits, and reports the commit to the job.
+///
+/// - Important: mutable state is touched only on `queue`.
+final class SinkExecutor: @unchecked Sendable {
+    let index: Int
+    let name: String
+    private let queue: DispatchQueue
+    private let mailbox = Mailbox<(Int, ChannelPayload)>()
+    private unowned let job: JobRuntime
+    private let target: SinkTarget
+    private var aligner: ChannelAligner
+    private var events: [AlignedEvent] = []
+    private(set) var rowsWritten: Int64 = 0
+    private var finished = false
+    /// Row batches queued but not yet written: sources pause while it is high, so a slow
+    /// sink slows reading instead of growing memory.
+    let backlog = Atomic<Int>(0)
+    private(set) var sampleRejections: [Rejection] = []
+
+    init(index: Int, name: String, target: SinkTarget, channels: Int, job: JobRuntime) {
+        self.index = index
+        self.name = name
+        self.target = target
+        self.job = job
+        queue = DispatchQueue(label: "sluice.sink.\(name)")
+        aligner = ChannelAligner(channelsPerInput: [channels])
+    }
+
+    func open(schema: Schema) throws {
+        if case .rows(let sink, let mode) = target { try sink.open(schema: schema, mode: mode) }
+    }
+
+    func send(channel: Int, _ payload: ChannelPayload) {
+        if case .batch = payload { backlog.add(1, ordering: .relaxed) }
+        if mailbox.push((channel, payload)) {
+            queue.async { self.drain() }
+        }
+    }
+
+    private func drain() {
+        while true {
+            let messages = mailbox.takeAll()
+            if messages.isEmpty { return }
+            for (channel, payload) in messages {
+                if case .batch = payload { backlog.subtract(1, ordering: .relaxed) }
+                if job.isAborted || finished { continue }
+                events.removeAll(keepingCapacity: true)
+                aligner.receive(channel: channel, payload, into: &events)
+                for event in events {
+                    do {
+                        try handle(event)
+                    } catch {
+                        finished = true
+                        job.fail(SluiceError(.sinkFailed, "sink '\(name)' failed: \(error)"))
+                        return
+                    }
+                }
+            }
+        }
+    }
+
+    private func handle(_ event: AlignedEvent) throws {
+        switch event {
+        case .batch(_, let batch):
+            if case .rows(let sink, _) = target {
+                try sink.write(batch)
+                rowsWritten += Int64(batch.count)
+            }
+        case .rejections(let rejections, let source):
+            if case .rejections(let sink) = target {
+                if let sink {
+                    try sink.write(rejections, source: source)
+                } else if sampleRejections.count < 1000 {
+                    sampleRejections.append(contentsOf: rejections.prefix(1000 - sampleRejections.count))
+                }
+                rowsWritten += Int64(rejections.count)
+            }
+        case .watermark:
+            break
+        case .barrier(let epoch):
+            try commit(epoch)
+            job.sinkCommitted(index, epoch: epoch)
+        case .end, .stop:
+            let epoch = job.finalEpoch
+            try commit(epoch)
+            finished = true
+            job.sinkFinished(index, epoch: epoch)
+        }
+    }
+
+    private func commit(_ epoch: Epoch) throws {
+        switch target {
+        case .rows(let sink, _): try sink.commit(epoch: epoch)
+        case .rejections(let sink): try sink?.commit(epoch: epoch)
+        }
+    }
+
+    func close() {
+        queue.sync {
+            switch target {
+            case .rows(let sink, _): try? sink.close()
+            case .rejections(let sink): try? sink?.close()
+            }
+        }
+    }
+
+    /// Waits until everything queued so far has been handled.
+    func settle() { queue.sync {} }
+}

@@ -1,0 +1,184 @@
+import Dispatch
+import SluiceCore
+
+/// Reads one source split on its own thread: decode → watermark → scatter to partitions,
+/// injecting epoch barriers when the job asks and acknowledging durable positions.
+final class SplitDriver: @unchecked Sendable {
+    // Used only by its own thread after `start`.
+    let sourceIndex: Int
+    let split: Int
+    /// This split's channel number among all splits (dead-letter channel).
+    let globalSplit: Int
+    private unowned let job: JobRuntime
+    private let plan: SourcePlan
+    private var reader: (any SourceReader)?
+    private var watermark: WatermarkTracker?
+    private var injectedEpoch: UInt64 = 0
+    private var lastPosition: SourcePosition?
+    private var ackedPosition: SourcePosition?
+    private var batchesSinceEpoch = 0
+    private var sequence = 0
+    let finished = DispatchSemaphore(value: 0)
+
+    init(job: JobRuntime, sourceIndex: Int, split: Int, plan: SourcePlan, startEpoch: UInt64) {
+        self.job = job
+        self.sourceIndex = sourceIndex
+        self.split = split
+        self.plan = plan
+        globalSplit = plan.firstSplitChannel + split
+        injectedEpoch = startEpoch
+        if let spec = plan.eventTime { watermark = WatermarkTracker(maxOutOfOrdernessMillis: spec.maxOutOfOrdernessMillis) }
+    }
+
+    func open(resumingAfter position: SourcePosition?) throws {
+        reader = try plan.source.openSplit(split, resumingAfter: position)
+        lastPosition = position
+        ackedPosition = position
+    }
+
+    /// The read loop; returns when the split ended, the job stopped, aborted or failed.
+    func run() {
+        defer { finished.signal() }
+        guard let reader else { return }
+        var idleSince: Int64?
+        var markedIdle = false
+        var idleSleepMicros: UInt32 = 200
+        while true {
+            if job.isAborted || job.hasFailed { return }
+            acknowledgeDurable()
+            if job.stopRequested {
+                injectBarrier()
+                sendControl(.stop)
+                break
+            }
+            if job.wantsEpoch(after: injectedEpoch, batchesSinceEpoch: batchesSinceEpoch) { injectBarrier() }
+            if job.sinksBackedUp {
+                usleep(500)
+                continue
+            }
+            let chunk: SourceChunk
+            do {
+                chunk = try reader.next(maxRows: job.options.batchRows)
+            } catch {
+                job.fail(SluiceError(.sourceFailed, "source '\(plan.source.name)' split \(split) failed: \(error)"))
+                return
+            }
+            switch chunk {
+            case .data(let batch, let rejections):
+                idleSince = nil
+                markedIdle = false
+                idleSleepMicros = 200
+                job.recordRead(rows: batch.count, rejected: rejections.count, progress: reader.progress, split: globalSplit)
+                if !rejections.isEmpty {
+                    job.deadLetter.send(channel: globalSplit, .rejections(rejections, source: plan.source.name))
+                }
+                if !batch.isEmpty { scatter(batch) }
+                if let position = batch.position { lastPosition = position }
+                batchesSinceEpoch += 1
+                if var tracker = watermark, let field = plan.eventTime?.field, let maxTime = Self.maxTime(batch, field: field) {
+                    if tracker.observe(maxTime: maxTime) { sendControl(.watermark(tracker.current)) }
+                    watermark = tracker
+                }
+            case .idle:
+                let now = job.options.timeSource.nowMillis()
+                if idleSince == nil { idleSince = now }
+                if !markedIdle, let timeout = plan.eventTime?.idleTimeoutMillis, let since = idleSince, now - since >= timeout {
+                    markedIdle = true
+                    sendControl(.idle(true))
+                }
+                usleep(idleSleepMicros)
+                idleSleepMicros = min(idleSleepMicros * 2, 20_000)
+            case .end:
+                sendControl(.end)
+                job.recordEnd(position: lastPosition, split: globalSplit)
+                awaitCompletionAndAcknowledge()
+                return
+            }
+        }
+        job.recordEnd(position: lastPosition, split: globalSplit)
+        awaitCompletionAndAcknowledge()
+    }
+
+    private func awaitCompletionAndAcknowledge() {
+        job.waitUntilDone()
+        acknowledgeDurable()
+        reader?.close()
+    }
+
+    private func acknowledgeDurable() {
+        guard let durable = job.durablePosition(split: globalSplit), durable != ackedPosition else { return }
+        do {
+            try reader?.acknowledge(upTo: durable)
+            ackedPosition = durable
+        } catch {
+            job.fail(SluiceError(.sourceFailed, "source '\(plan.source.name)' split \(split) could not acknowledge: \(error)"))
+        }
+    }
+
+    private func injectBarrier() {
+        injectedEpoch += 1
+        batchesSinceEpoch = 0
+        let epoch = Epoch(injectedEpoch)
+        job.recordBarrier(epoch, position: lastPosition, split: globalSplit)
+        sendControl(.barrier(epoch))
+    }
+
+    private func scatter(_ batch: Batch) {
+        let partitions = job.partitionCount
+        for group in plan.groups {
+            let parts: [Batch]
+            if partitions == 1 {
+                parts = [batch]
+            } else if let keys = group.keys {
+                parts = Scatter.split(batch, keys: keys, count: partitions)
+            } else {
+                var spread = [Batch](repeating: Batch.empty(batch.schema), count: partitions)
+                spread[sequence % partitions] = batch
+                parts = spread
+            }
+            for (q, part) in parts.enumerated() where !part.isEmpty {
+                for target in group.targets {
+                    let channel = job.plan.vertices[target.vertex].channelOffsets[target.input] + split
+                    let executor = job.partitions[q]
+                    while executor.credits.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+                        if job.isAborted || job.hasFailed { return }
+                    }
+                    executor.send(.deliver(vertex: target.vertex, channel: channel, payload: .batch(part), credit: true))
+                }
+            }
+        }
+        sequence += 1
+    }
+
+    private func sendControl(_ payload: ChannelPayload) {
+        for group in plan.groups {
+            for target in group.targets {
+                let channel = job.plan.vertices[target.vertex].channelOffsets[target.input] + split
+                for executor in job.partitions {
+                    executor.send(.deliver(vertex: target.vertex, channel: channel, payload: payload, credit: false))
+                }
+            }
+        }
+        switch payload {
+        case .barrier, .end, .stop: job.deadLetter.send(channel: globalSplit, payload)
+        default: break
+        }
+    }
+
+    static func maxTime(_ batch: Batch, field: String) -> EventTime? {
+        guard let column = batch.column(named: field), column.type == .timestamp || column.type == .int64 else { return nil }
+        var best: EventTime = .beginningOfTime
+        column.ints.withUnsafeBufferPointer { values in
+            if let validity = column.validity {
+                for i in 0..<values.count where validity[i] && values[i] > best { best = values[i] }
+            } else {
+                for v in values where v > best { best = v }
+            }
+        }
+        return best == .beginningOfTime ? nil : best
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#endif

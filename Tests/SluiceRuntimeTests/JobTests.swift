@@ -1,0 +1,97 @@
+import SluiceCore
+import SluiceOperators
+import SluiceRuntime
+import Testing
+
+@Suite struct JobTests {
+    static let input = SampleData.batches(count: 40, rows: 250, agents: 37, seed: 7)
+
+    static func expected() -> [String: (Int64, Double)] {
+        var totals: [String: (Int64, Double)] = [:]
+        for batch in input {
+            for r in 0..<batch.count {
+                let k = batch.columns[0].string(at: r)!
+                totals[k, default: (0, 0)].0 += 1
+                totals[k, default: (0, 0)].1 += batch.columns[1].doubles[r]
+            }
+        }
+        return totals
+    }
+
+    static func flow(splits: Int, sink: ViewSink) -> Dataflow {
+        let flow = Dataflow(name: "totals")
+        let parts = (0..<splits).map { s in input.enumerated().filter { $0.offset % splits == s }.map(\.element) }
+        let events = flow.source(
+            BatchListSource(name: "events", schema: SampleData.schema, splits: parts),
+            eventTime: EventTimeSpec(maxOutOfOrdernessMillis: 0))
+        let totals = flow.add("totals", inputs: [(events, .hash(["agent_id"]))]) { _ in KeyTotalsOperator(key: "agent_id") }
+        flow.sink("view", from: totals[0], to: sink, mode: .upsert(key: ["agent_id"]))
+        return flow
+    }
+
+    @Test(arguments: [(1, 1), (3, 1), (16, 1), (1, 2), (3, 2), (16, 2)])
+    func resultsDoNotDependOnPartitionsOrWorkers(partitions: Int, workers: Int) throws {
+        let sink = ViewSink()
+        var options = RunOptions(workers: workers, partitions: partitions)
+        options.epochEveryBatches = 5
+        let summary = try Job(Self.flow(splits: 2, sink: sink), options: options).run()
+        #expect(summary.outcome == .completed)
+        #expect(summary.eventsIn == 10_000)
+        let expected = Self.expected()
+        #expect(sink.view.count == expected.count)
+        for (key, row) in sink.view {
+            let (n, total) = expected[key[0].asString!]!
+            #expect(row["n"] == .int(n))
+            #expect(abs(row["total"]!.asDouble! - total) < 1e-6)
+        }
+        #expect(summary.rowsOut["view"] == Int64(expected.count))
+    }
+
+    @Test func epochsCommitBeforeSourcesAreAcknowledged() throws {
+        let sink = ViewSink()
+        var options = RunOptions(workers: 2, partitions: 4)
+        options.epochEveryBatches = 4
+        let flow = Self.flow(splits: 1, sink: sink)
+        let summary = try Job(flow, options: options).run()
+        // 40 batches / 4 per epoch = 10 barriers, plus the final commit at end of input.
+        #expect(sink.commits.map(\.value) == Array(1...11))
+        #expect(summary.epochsCommitted == 11)
+    }
+
+    @Test func crashAndRestoreGiveTheUninterruptedResult() throws {
+        let store = MemoryCheckpointStore()
+        let sink = ViewSink()
+        let flow = Self.flow(splits: 2, sink: sink)
+        var options = RunOptions(workers: 2, partitions: 3)
+        options.epochEveryBatches = 3
+        options.checkpointStore = store
+        let box = JobBox()
+        options.onEpochComplete = { epoch in if epoch.value == 4 { box.job?.abort() } }
+        let first = try Job(flow, options: options)
+        box.job = first
+        let crashed = try first.run()
+        #expect(crashed.outcome == .aborted)
+        let checkpoint = try #require(try store.latest(pipeline: "totals"))
+        #expect(checkpoint.epoch.value >= 4)
+
+        var resumed = RunOptions(workers: 1, partitions: 3)
+        resumed.epochEveryBatches = 3
+        resumed.checkpointStore = store
+        resumed.restoreFrom = checkpoint
+        let second = try Job(Self.flow(splits: 2, sink: sink), options: resumed).run()
+        #expect(second.outcome == .completed)
+        #expect(second.eventsIn < 10_000)
+        let expected = Self.expected()
+        #expect(sink.view.count == expected.count)
+        for (key, row) in sink.view {
+            let (n, total) = expected[key[0].asString!]!
+            #expect(row["n"] == .int(n))
+            #expect(abs(row["total"]!.asDouble! - total) < 1e-6)
+        }
+    }
+}
+
+final class JobBox: @unchecked Sendable {
+    // Written before run(), read from the coordinator callback afterwards.
+    var job: Job?
+}
