@@ -171,7 +171,7 @@ struct DocumentDecoder {
 
     private mutating func decodeSource(_ reader: MappingReader?, name: Located<String>, at location: FileLocation) -> SourceDecl {
         let uri = uri(reader, default: EmbeddedDefaults.sourceURI, at: reader?.location ?? location)
-        var schema = SchemaDecl.builtIn(Located("daa", at: reader?.location ?? location))
+        var schema: SchemaDecl?
         if let node = reader?["schema"] {
             if let scalar = node.scalar {
                 schema = .builtIn(Located(scalar.text.string, at: node.location, length: scalar.text.string.count))

@@ -39,7 +39,8 @@ struct SourceDecl: Sendable {
     var name: Located<String>
     var uri: SpannedText
     var format: String
-    var schema: SchemaDecl
+    /// nil when the file does not say (the connector decides; DAA events by default).
+    var schema: SchemaDecl?
     var eventTime: EventTimeDecl?
 }
 

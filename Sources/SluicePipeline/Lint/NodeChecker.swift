@@ -1,0 +1,318 @@
+import SluiceCore
+
+/// Per-operator checks: each computes the node's output streams from its inputs.
+extension PipelineChecker {
+    /// What checking a node produced.
+    enum NodeOutcome {
+        /// An operator, with its output streams.
+        case node(NodeSpec, [StreamInfo])
+        /// A key_by/window node: no operator of its own, a keyed or windowed stream.
+        case fused(StreamInfo)
+    }
+
+    mutating func checkNode(_ index: Int) -> NodeOutcome? {
+        let node = document.nodes[index]
+        let targets = resolution.inputs[index]
+        // An unresolved or unknown input was reported already (or is downstream of a
+        // reported problem): skip the node rather than pile up consequences.
+        guard targets.allSatisfy({ $0 != nil }) else { return nil }
+        let inputs = targets.compactMap { stream($0) }
+        guard inputs.count == targets.count, !inputs.isEmpty || isUnionOrJoin(node.op) else { return nil }
+        let specs = inputs.map(\.origin)
+        let name = node.name.value
+
+        func single(_ keyword: String) -> StreamInfo? {
+            guard inputs.count == 1 else {
+                diagnostics.error(at: node.inputs[min(1, node.inputs.count - 1)].location, "\(keyword) reads one input; use a union to merge streams first")
+                return nil
+            }
+            return inputs[0]
+        }
+
+        switch node.op {
+        case .invalid:
+            return nil
+        case .filter(let text):
+            guard let input = single("filter"), requirePlain(input, reader: "filter '\(name)'", at: node.inputs[0]) else { return nil }
+            guard let condition = compile(text, against: input.schema, expecting: .bool, role: "a filter") else { return nil }
+            return .node(spec(node, specs, .filter(condition), [input.schema]), [produced(input, name, index)])
+        case .map(let fields):
+            guard let input = single("map"), requirePlain(input, reader: "map '\(name)'", at: node.inputs[0]) else { return nil }
+            var compiled: [NamedExpression] = []
+            var outputFields = input.schema.fields
+            for field in fields {
+                guard let expression = compile(field.text, against: input.schema, expecting: nil, role: "a map field") else { continue }
+                compiled.append(NamedExpression(name: field.name.value, expression: expression))
+                let output = Field(field.name.value, expression.type, nullable: expression.compiled.nullable)
+                if let existing = outputFields.firstIndex(where: { $0.name == field.name.value }) {
+                    outputFields[existing] = output
+                } else {
+                    outputFields.append(output)
+                }
+            }
+            guard compiled.count == fields.count else { return nil }
+            let schema = Schema(outputFields)
+            return .node(spec(node, specs, .map(compiled), [schema]), [produced(input.reshaped(schema), name, index)])
+        case .select(let names):
+            guard let input = single("select"), requirePlain(input, reader: "select '\(name)'", at: node.inputs[0]) else { return nil }
+            var seen: Set<String> = []
+            var valid = true
+            for field in names {
+                if input.schema.field(named: field.value) == nil {
+                    reportUnknownField(field, in: input.schema, role: "select")
+                    valid = false
+                } else if !seen.insert(field.value).inserted {
+                    diagnostics.error(at: field.location, length: field.length, "'\(field.value)' is selected twice")
+                    valid = false
+                }
+            }
+            guard valid else { return nil }
+            let schema = input.schema.project(names.map(\.value))
+            return .node(spec(node, specs, .select(names.map(\.value)), [schema]), [produced(input.reshaped(schema), name, index)])
+        case .dedupe(let field, let horizon):
+            guard let input = single("dedupe"), requirePlain(input, reader: "dedupe '\(name)'", at: node.inputs[0]) else { return nil }
+            guard input.schema.field(named: field.value) != nil else {
+                reportUnknownField(field, in: input.schema, role: "dedupe")
+                return nil
+            }
+            guard let eventTime = requireEventTime(input, for: "dedupe", at: node.location) else { return nil }
+            var spec = spec(node, specs, .dedupe(field: field.value, horizon: .milliseconds(horizon), timeField: eventTime.field.value), [input.schema])
+            spec.partitionKeys = [[field.value]]
+            return .node(spec, [produced(input, name, index)])
+        case .keyed(let keyBy, let window, let aggregates, let isFold):
+            guard let input = single(node.op.keyword) else { return nil }
+            return checkKeyed(index, specs, input, keyBy: keyBy, window: window, aggregates: aggregates, isFold: isFold)
+        case .union:
+            return checkUnion(index, specs, inputs)
+        case .branch(let routes, let defaultRoute):
+            guard let input = single("branch"), requirePlain(input, reader: "branch '\(name)'", at: node.inputs[0]) else { return nil }
+            var compiled: [NamedExpression] = []
+            for route in routes {
+                guard let condition = compile(route.text, against: input.schema, expecting: .bool, role: "a route condition") else { continue }
+                compiled.append(NamedExpression(name: route.name.value, expression: condition))
+            }
+            guard compiled.count == routes.count else { return nil }
+            if routes.isEmpty {
+                diagnostics.error(at: node.location, "a branch needs at least one route")
+                return nil
+            }
+            if let defaultRoute, routes.contains(where: { $0.name.value == defaultRoute.value }) {
+                diagnostics.error(at: defaultRoute.location, length: defaultRoute.length, "the default route '\(defaultRoute.value)' has the name of a route")
+                return nil
+            }
+            let ports = routes.count + (defaultRoute == nil ? 0 : 1)
+            var result = spec(node, specs, .branch(routes: compiled, defaultRoute: defaultRoute?.value), Array(repeating: input.schema, count: ports))
+            result.portNames = compiled.map(\.name) + (defaultRoute.map { [$0.value] } ?? [])
+            return .node(result, (0..<ports).map { produced(input, name, index, port: $0, route: result.portNames[$0]) })
+        case .join(let join):
+            return checkJoin(index, specs, inputs, join)
+        }
+    }
+
+    private func isUnionOrJoin(_ op: OperatorDecl) -> Bool {
+        switch op {
+        case .union, .join: true
+        default: false
+        }
+    }
+
+    func spec(_ node: NodeDecl, _ inputs: [StreamSpec], _ operation: Operation, _ schemas: [Schema]) -> NodeSpec {
+        NodeSpec(
+            name: node.name.value, inputs: inputs, operation: operation, outputSchemas: schemas,
+            portNames: schemas.count == 1 ? ["main"] : [], partitionKeys: nil)
+    }
+
+    /// `stream` as output `port` of node `index`.
+    func produced(_ stream: StreamInfo, _ name: String, _ index: Int, port: Int = 0, route: String? = nil) -> StreamInfo {
+        var copy = stream
+        copy.producer = name
+        copy.origin = StreamSpec(node: name, port: port, route: route)
+        return copy
+    }
+
+    mutating func reportUnknownField(_ field: Located<String>, in schema: Schema, role: String) {
+        diagnostics.error(
+            at: field.location, length: field.length,
+            "unknown field '\(field.value)'\(Suggestions.didYouMean(field.value, among: schema.fieldNames)) (in \(role))")
+    }
+
+    mutating func requireEventTime(_ stream: StreamInfo, for what: String, at location: FileLocation) -> EventTimeDecl? {
+        guard let eventTime = stream.eventTime else {
+            diagnostics.error(
+                at: location,
+                "\(what) needs event time, but '\(stream.producer)' has none: declare event_time on the source (and keep its field)")
+            return nil
+        }
+        return eventTime
+    }
+
+    // MARK: key_by / window / aggregate / fold
+
+    private mutating func checkKeyed(
+        _ index: Int, _ specs: [StreamSpec], _ input: StreamInfo, keyBy: [Located<String>]?, window: WindowDecl?,
+        aggregates: [NamedText]?, isFold: Bool
+    ) -> NodeOutcome? {
+        let node = document.nodes[index]
+        let name = node.name.value
+        var keys: [String]
+        var effectiveWindow = window
+        switch input.state {
+        case .plain:
+            keys = []
+        case .keyed(let inherited):
+            keys = inherited
+        case .windowed(let inherited, let inheritedWindow):
+            keys = inherited
+            if window != nil || keyBy != nil {
+                diagnostics.error(
+                    at: node.location, "'\(name)' reads the windowed stream '\(input.producer)': only an aggregate can follow a window")
+                return nil
+            }
+            effectiveWindow = inheritedWindow
+        }
+        if let keyBy {
+            if case .keyed = input.state {
+                diagnostics.error(at: keyBy[0].location, "'\(input.producer)' is already keyed: remove this key_by or the earlier one")
+                return nil
+            }
+            var valid = true
+            for key in keyBy where input.schema.field(named: key.value) == nil {
+                reportUnknownField(key, in: input.schema, role: "key_by")
+                valid = false
+            }
+            guard valid else { return nil }
+            keys = keyBy.map(\.value)
+        }
+        if let window, keys.isEmpty {
+            diagnostics.error(at: window.location, "window needs key_by: add key_by before the window (e.g. key_by: [agent_id])")
+            return nil
+        }
+        if isFold, let effectiveWindow {
+            diagnostics.error(at: effectiveWindow.location, "fold keeps a running state per key without windows: use aggregate with a window")
+            return nil
+        }
+        guard let aggregates else {
+            // key_by and/or window alone: a half-built stream, fused into its reader.
+            var output = input
+            output.producer = name
+            if let effectiveWindow {
+                guard requireEventTime(input, for: "a window", at: effectiveWindow.location) != nil else { return nil }
+                output.state = .windowed(keys, effectiveWindow)
+            } else {
+                output.state = .keyed(keys)
+            }
+            return .fused(output)
+        }
+        guard !keys.isEmpty else {
+            diagnostics.error(
+                at: node.location,
+                "\(isFold ? "fold" : "aggregate") needs key_by (and a window, for windowed aggregates): e.g. key_by: [agent_id] and window: { tumbling: 1m }")
+            return nil
+        }
+        var eventTime: EventTimeDecl?
+        if let effectiveWindow {
+            guard let time = requireEventTime(input, for: "a window", at: effectiveWindow.location) else { return nil }
+            eventTime = time
+        }
+        var calls: [AggregateCall] = []
+        for aggregate in aggregates {
+            if let call = aggregateCall(aggregate, against: input.schema) { calls.append(call) }
+        }
+        guard calls.count == aggregates.count else { return nil }
+        var fields = keys.compactMap { input.schema.field(named: $0) }
+        if effectiveWindow != nil {
+            fields.append(Field(AggregationOutput.windowStart, .timestamp, nullable: false))
+            fields.append(Field(AggregationOutput.windowEnd, .timestamp, nullable: false))
+        }
+        var valid = true
+        for (call, written) in zip(calls, aggregates) {
+            if fields.contains(where: { $0.name == call.name }) {
+                diagnostics.error(
+                    at: written.name.location, length: written.name.length,
+                    "aggregate '\(call.name)' has the name of a key or window field: rename it")
+                valid = false
+            }
+            fields.append(Field(call.name, call.type, nullable: call.function != .count && call.function != .countDistinct && call.function != .approxCountDistinct))
+        }
+        guard valid else { return nil }
+        let schema = Schema(fields)
+        let shape = effectiveWindow.map { window -> WindowShape in
+            switch window.kind {
+            case .tumbling(let size): .tumbling(size: .milliseconds(size))
+            case .sliding(let size, let slide): .sliding(size: .milliseconds(size), slide: .milliseconds(slide))
+            case .session(let gap): .session(gap: .milliseconds(gap))
+            }
+        }
+        var late: ConnectorURI?
+        if let lateText = node.late {
+            if shape == nil {
+                diagnostics.warning(at: lateText.location, "'late' has no effect without a window")
+            } else {
+                guard let checked = uris.check(lateText, as: .late, diagnostics: &diagnostics) else { return nil }
+                late = checked.uri
+            }
+        }
+        let aggregation = AggregationSpec(
+            keys: keys, window: shape, aggregates: calls,
+            allowedLateness: .milliseconds(eventTime?.allowedLatenessMillis ?? 0), late: late)
+        var output = StreamInfo(schema: schema, producer: name, origin: StreamSpec(node: name))
+        if let eventTime {
+            // Window results carry their window's start as event time, so a coarser window
+            // downstream puts each result in the window that contains it.
+            output.eventTime = EventTimeDecl(
+                field: Located(AggregationOutput.windowStart, at: eventTime.field.location),
+                maxOutOfOrdernessMillis: eventTime.maxOutOfOrdernessMillis,
+                allowedLatenessMillis: eventTime.allowedLatenessMillis, idleTimeoutMillis: eventTime.idleTimeoutMillis)
+        }
+        let ports = shape == nil ? [schema] : [schema, input.schema]
+        var result = spec(node, specs, .aggregate(aggregation), ports)
+        result.portNames = shape == nil ? ["main"] : ["main", "late"]
+        result.partitionKeys = [keys]
+        return .node(result, [output] + (shape == nil ? [] : [produced(input, name, index, port: 1, route: "late")]))
+    }
+
+    // MARK: union
+
+    private mutating func checkUnion(_ index: Int, _ specs: [StreamSpec], _ inputs: [StreamInfo]) -> NodeOutcome? {
+        let node = document.nodes[index]
+        guard inputs.count >= 2 else {
+            diagnostics.error(at: node.location, "a union needs at least two inputs")
+            return nil
+        }
+        var valid = true
+        for (input, reference) in zip(inputs, node.inputs) where !requirePlain(input, reader: "union '\(node.name.value)'", at: reference) {
+            valid = false
+        }
+        guard valid else { return nil }
+        let first = inputs[0]
+        var fields = first.schema.fields
+        for (input, reference) in zip(inputs.dropFirst(), node.inputs.dropFirst()) {
+            let same = input.schema.count == first.schema.count
+                && zip(input.schema.fields, first.schema.fields).allSatisfy { $0.name == $1.name && $0.type == $1.type }
+            guard same else {
+                diagnostics.error(
+                    at: reference.location, length: reference.length,
+                    "union inputs must have the same fields: '\(first.producer)' has \(first.schema), '\(input.producer)' has \(input.schema)")
+                valid = false
+                continue
+            }
+            for i in fields.indices where input.schema[i].nullable { fields[i].nullable = true }
+        }
+        guard valid else { return nil }
+        let schema = Schema(fields)
+        var output = StreamInfo(schema: schema, producer: node.name.value, origin: StreamSpec(node: node.name.value))
+        let times = inputs.map { $0.eventTime?.field.value }
+        if let field = times[0], times.allSatisfy({ $0 == field }) {
+            output.eventTime = inputs.compactMap(\.eventTime).max { $0.allowedLatenessMillis < $1.allowedLatenessMillis }
+        }
+        return .node(spec(node, specs, .union, [schema]), [output])
+    }
+}
+
+/// Names of the fields windowed aggregates add.
+public enum AggregationOutput {
+    /// The window's start (inclusive), a timestamp.
+    public static let windowStart = "window_start"
+    /// The window's end (exclusive), a timestamp.
+    public static let windowEnd = "window_end"
+}

@@ -1,0 +1,131 @@
+public import SluiceCore
+
+/// An expression from the file, type-checked against the schema flowing into its node.
+public struct ExpressionSpec: Sendable, CustomStringConvertible {
+    /// The text as written (after interpolation).
+    public var text: String
+    /// The compiled form operators evaluate.
+    public var compiled: any BatchExpression
+
+    public var type: DataType { compiled.type }
+    public var description: String { text }
+}
+
+/// A named expression: a `map` field or a branch route.
+public struct NamedExpression: Sendable {
+    public var name: String
+    public var expression: ExpressionSpec
+}
+
+/// Event-time windows.
+public enum WindowShape: Sendable, Hashable, CustomStringConvertible {
+    case tumbling(size: Duration)
+    case sliding(size: Duration, slide: Duration)
+    case session(gap: Duration)
+
+    public var description: String {
+        func d(_ duration: Duration) -> String { DurationSyntax.format(millis: duration.wholeMilliseconds) }
+        return switch self {
+        case .tumbling(let size): "tumbling \(d(size))"
+        case .sliding(let size, let slide): "sliding \(d(size)) every \(d(slide))"
+        case .session(let gap): "session gap \(d(gap))"
+        }
+    }
+}
+
+/// The aggregate functions of `aggregate` and `fold`.
+public enum AggregateFunction: String, Sendable, CaseIterable {
+    case count, sum, min, max, avg, first, last
+    case countDistinct = "count_distinct"
+    case approxCountDistinct = "approx_count_distinct"
+    case percentile, stddev
+}
+
+/// One output column of an aggregate: `p95: percentile(value, 0.95)`.
+public struct AggregateCall: Sendable, CustomStringConvertible {
+    public var name: String
+    public var function: AggregateFunction
+    /// The aggregated expression; nil for `count()`.
+    public var argument: ExpressionSpec?
+    /// The percentile's fraction (0...1).
+    public var fraction: Double?
+    /// The output column's type.
+    public var type: DataType
+
+    public var description: String {
+        "\(name) = \(function.rawValue)(\(argument?.text ?? "")\(fraction.map { ", \($0)" } ?? ""))"
+    }
+}
+
+/// Keyed aggregation: per key and window (`window` set) or a running fold per key.
+public struct AggregationSpec: Sendable {
+    public var keys: [String]
+    public var window: WindowShape?
+    public var aggregates: [AggregateCall]
+    /// How long a fired window still accepts late events.
+    public var allowedLateness: Duration
+    /// Where events later than that go (windows only); nil counts them only.
+    public var late: ConnectorURI?
+}
+
+/// An event-time join of two keyed streams.
+public struct JoinSpec: Sendable {
+    public enum Bounds: Sendable, Hashable {
+        /// Right rows whose time minus the left row's lies in `lower...upper`.
+        case interval(lower: Duration, upper: Duration)
+        /// Rows of both sides in the same tumbling window.
+        case window(size: Duration)
+    }
+    public var leftKeys: [String]
+    public var rightKeys: [String]
+    public var bounds: Bounds
+    /// Also emit left rows that found no match once their bound has passed.
+    public var emitUnmatchedLeft: Bool
+    public var leftPrefix: String
+    public var rightPrefix: String
+    /// The event-time fields of each side.
+    public var leftTimeField: String
+    public var rightTimeField: String
+}
+
+/// What a node does.
+public enum Operation: Sendable {
+    case filter(ExpressionSpec)
+    /// Adds or replaces fields; other fields pass through.
+    case map([NamedExpression])
+    case select([String])
+    case dedupe(field: String, horizon: Duration, timeField: String)
+    case aggregate(AggregationSpec)
+    case union
+    /// Rows go to the first route whose condition holds, else to `defaultRoute` (if any).
+    case branch(routes: [NamedExpression], defaultRoute: String?)
+    case join(JoinSpec)
+
+    /// The operator's name as the file spells it.
+    public var keyword: String {
+        switch self {
+        case .filter: "filter"
+        case .map: "map"
+        case .select: "select"
+        case .dedupe: "dedupe"
+        case .aggregate(let spec): spec.window == nil ? "fold" : "aggregate"
+        case .union: "union"
+        case .branch: "branch"
+        case .join: "join"
+        }
+    }
+}
+
+/// An operator node.
+public struct NodeSpec: Sendable {
+    public var name: String
+    public var inputs: [StreamSpec]
+    public var operation: Operation
+    /// One schema per output port.
+    public var outputSchemas: [Schema]
+    /// Port names (branch routes; `main` for single-output nodes).
+    public var portNames: [String]
+    /// Fields whose equal values must meet in one partition (keyed operators); nil for
+    /// operators that work row by row.
+    public var partitionKeys: [[String]]?
+}
