@@ -13,7 +13,12 @@ let package = Package(
     name: "Sluice",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "Sluice", targets: ["SluiceRuntime", "SluicePipeline", "SluiceConnectors"]),
+        .library(
+            name: "Sluice",
+            targets: [
+                "SluiceCore", "SluiceExpr", "SluiceFormats", "SluiceOperators", "SluiceRuntime", "SluiceConnectors",
+                "SluicePipeline",
+            ]),
         .executable(name: "sluice", targets: ["sluice"]),
     ],
     dependencies: [
