@@ -25,6 +25,9 @@ struct DocumentDecoder {
             form: isGraph ? .graph : .linear,
             deadLetter: uri(reader.object("dead_letter"), default: EmbeddedDefaults.deadLetterURI, at: root.location),
             location: root.location)
+        if isGraph, reader.has("source") || reader.has("steps") || reader.has("sink") {
+            return nil  // both forms at once: the schema check said so; nothing more to learn
+        }
         if isGraph {
             decodeGraph(reader, into: &document)
         } else {
@@ -71,7 +74,7 @@ struct DocumentDecoder {
         diagnostics.append(contentsOf: operators.diagnostics)
 
         if let late = reader.object("late") {
-            let uri = uri(late, default: "", at: late.location)
+            let lateURI = uri(late, default: "", at: late.location)
             let windowed = document.nodes.indices.filter {
                 if case .keyed(_, let window, _, _) = document.nodes[$0].op { return window != nil }
                 return false
@@ -79,7 +82,7 @@ struct DocumentDecoder {
             if windowed.isEmpty {
                 diagnostics.warning(at: reader.keyLocation("late"), length: 4, "'late' has no effect: no step has a window")
             }
-            for index in windowed { document.nodes[index].late = uri }
+            for index in windowed { document.nodes[index].late = lateURI }
         }
 
         guard let sink = reader.object("sink") else {
@@ -143,7 +146,7 @@ struct DocumentDecoder {
                     diagnostics.error(at: node.location, "node '\(name.value)' needs 'from': the node or source it reads")
                 }
             }
-            let late = node.object("late").map { uri($0, default: "", at: $0.location) }
+            let late = node.object("late").flatMap { uri($0, default: "", at: $0.location) }
             document.nodes.append(NodeDecl(name: name, inputs: inputs, op: op, late: late, location: node.location))
         }
         diagnostics.append(contentsOf: operators.diagnostics)
@@ -205,9 +208,10 @@ struct DocumentDecoder {
     }
 
     /// The URI written under `uri`, or `defaultText` interpolated (so
-    /// `${DAA_VIEWS:-sqlite:.sluice/views.db}` picks up the environment).
-    private func uri(_ reader: MappingReader?, default defaultText: String, at location: FileLocation) -> SpannedText {
-        if let text = reader?.text("uri") { return text }
+    /// `${DAA_VIEWS:-sqlite:.sluice/views.db}` picks up the environment); nil when a URI is
+    /// written but unusable (the reason is already reported).
+    private func uri(_ reader: MappingReader?, default defaultText: String, at location: FileLocation) -> SpannedText? {
+        if let reader, reader.has("uri") { return reader.text("uri") }
         var ignored = Diagnostics()  // the defaults are well-formed
         return interpolator.interpolate(SpannedText(defaultText, at: location), diagnostics: &ignored)
     }

@@ -28,7 +28,9 @@ struct MappingReader {
 
     /// A scalar as text, checked against the key's declared scalar type.
     func text(_ key: String) -> SpannedText? {
-        guard let node = self[key], let scalar = node.scalar, !scalar.isNull, let type = spec.key(key)?.type else { return nil }
+        guard let node = self[key], let scalar = node.scalar, !scalar.isNull, !scalar.interpolationFailed,
+            let type = spec.key(key)?.type
+        else { return nil }
         guard case .success = ScalarParsing.parse(scalar, as: scalarType(type)) else { return nil }
         return scalar.text
     }
@@ -41,7 +43,7 @@ struct MappingReader {
     /// A duration in milliseconds, or the spec's default when the key is absent.
     func millis(_ key: String) -> Int64? {
         if let node = self[key] {
-            guard let scalar = node.scalar, let type = spec.key(key)?.type,
+            guard let scalar = node.scalar, !scalar.interpolationFailed, let type = spec.key(key)?.type,
                 case .success(.millis(let millis)) = ScalarParsing.parse(scalar, as: type)
             else { return nil }
             return millis
@@ -50,7 +52,7 @@ struct MappingReader {
     }
 
     func integer(_ key: String) -> Int? {
-        guard let scalar = self[key]?.scalar, let type = spec.key(key)?.type,
+        guard let scalar = self[key]?.scalar, !scalar.interpolationFailed, let type = spec.key(key)?.type,
             case .success(.integer(let value)) = ScalarParsing.parse(scalar, as: type)
         else { return nil }
         return value
@@ -62,7 +64,8 @@ struct MappingReader {
         let items = node.sequence ?? [node]
         var names: [Located<String>] = []
         for item in items {
-            guard let scalar = item.scalar, case .success = ScalarParsing.parse(scalar, as: .reference) else { return nil }
+            guard let scalar = item.scalar, !scalar.interpolationFailed, case .success = ScalarParsing.parse(scalar, as: .reference)
+            else { return nil }
             names.append(Located(scalar.text.string, at: item.location, length: scalar.text.string.count))
         }
         return names
@@ -72,7 +75,7 @@ struct MappingReader {
     func namedTexts(_ key: String) -> [NamedText]? {
         guard let entries = self[key]?.mapping else { return nil }
         return entries.compactMap { entry in
-            guard let scalar = entry.value.scalar, !scalar.isNull else { return nil }
+            guard let scalar = entry.value.scalar, !scalar.isNull, !scalar.interpolationFailed else { return nil }
             return NamedText(name: Located(entry.key, at: entry.keyLocation, length: entry.key.count), text: scalar.text)
         }
     }

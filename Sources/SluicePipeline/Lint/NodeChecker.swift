@@ -273,6 +273,13 @@ extension PipelineChecker {
 
     // MARK: union
 
+    /// `(agent_id: string, value: double, …)`, at most six fields.
+    static func summary(_ schema: Schema) -> String {
+        let shown = schema.fields.prefix(6).map { "\($0.name): \($0.type)" }
+        let rest = schema.count > 6 ? ", … \(schema.count - 6) more" : ""
+        return "(" + shown.joined(separator: ", ") + rest + ")"
+    }
+
     private mutating func checkUnion(_ index: Int, _ specs: [StreamSpec], _ inputs: [StreamInfo]) -> NodeOutcome? {
         let node = document.nodes[index]
         guard inputs.count >= 2 else {
@@ -292,7 +299,7 @@ extension PipelineChecker {
             guard same else {
                 diagnostics.error(
                     at: reference.location, length: reference.length,
-                    "union inputs must have the same fields: '\(first.producer)' has \(first.schema), '\(input.producer)' has \(input.schema)")
+                    "union inputs must have the same fields in the same order: '\(input.producer)' has \(Self.summary(input.schema)), '\(first.producer)' has \(Self.summary(first.schema))")
                 valid = false
                 continue
             }

@@ -27,7 +27,10 @@ struct OperatorDecoding {
     }
 
     private mutating func keyed(_ reader: MappingReader) -> OperatorDecl {
-        let keyword = ["aggregate", "fold", "window", "key_by"].first { reader.has($0) } ?? "aggregate"
+        // No operator at all: the schema check reported it (or the misspelt key).
+        guard let keyword = ["aggregate", "fold", "window", "key_by"].first(where: { reader.has($0) }) else {
+            return .invalid(keyword: reader.spec.name)
+        }
         var valid = true
         var keys: [Located<String>]?
         if reader.has("key_by") {

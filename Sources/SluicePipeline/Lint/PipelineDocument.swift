@@ -31,13 +31,15 @@ struct PipelineDocument: Sendable {
     var sources: [SourceDecl] = []
     var nodes: [NodeDecl] = []
     var sinks: [SinkDecl] = []
-    var deadLetter: SpannedText
+    /// nil when the written URI was unusable (already reported).
+    var deadLetter: SpannedText?
     var location: FileLocation
 }
 
 struct SourceDecl: Sendable {
     var name: Located<String>
-    var uri: SpannedText
+    /// nil when the written URI was unusable (already reported).
+    var uri: SpannedText?
     var format: String
     /// nil when the file does not say (the connector decides; DAA events by default).
     var schema: SchemaDecl?
@@ -129,7 +131,8 @@ struct NodeDecl: Sendable {
 struct SinkDecl: Sendable {
     var name: Located<String>
     var input: Located<String>
-    var uri: SpannedText
+    /// nil when the written URI was unusable (already reported).
+    var uri: SpannedText?
     var view: Located<String>?
     var key: [Located<String>]?
     var mode: Located<String>?

@@ -68,6 +68,7 @@ extension ConnectorKind {
         parameters: [
             ConnectorParameter("schema", .text, "The schema holding the views."),
             ConnectorParameter("sslmode", .text, "libpq's sslmode."),
+            ConnectorParameter("password", .text, "The password: only from the environment, e.g. password=${PGPASSWORD}."),
         ],
         isAvailable: false, keepsViews: true, example: "postgres://sluice:${PGPASSWORD}@localhost:5432/daa")
 

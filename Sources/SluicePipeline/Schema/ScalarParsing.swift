@@ -44,8 +44,7 @@ enum ScalarParsing {
             return text.allSatisfy(\.isWhitespace) ? .failure(.empty) : .success(.text(text))
         case .choice(let words):
             guard words.contains(text) else {
-                let suggestion = Suggestions.didYouMean(text, among: words)
-                return .failure(.message("invalid value '\(text)'\(suggestion) (expected one of: \(words.joined(separator: ", ")))"))
+                return .failure(.choice(text, words))
             }
             return .success(.text(text))
         case .list, .object, .namedMap, .either:
@@ -65,6 +64,7 @@ enum ScalarError: Error, Equatable {
     /// `invalid duration '10 sec': expected ...`
     case invalid(String, String, String)
     case empty
+    case choice(String, [String])
     case message(String)
 
     /// The message, naming the key the scalar belongs to.
@@ -72,6 +72,8 @@ enum ScalarError: Error, Equatable {
         switch self {
         case .invalid(let what, let text, let hint): "invalid \(what) '\(text)' for '\(key)': \(hint)"
         case .empty: "'\(key)' is empty"
+        case .choice(let text, let words):
+            "invalid value '\(text)' for '\(key)'\(Suggestions.didYouMean(text, among: words)) (expected one of: \(words.joined(separator: ", ")))"
         case .message(let text): "\(text) for '\(key)'"
         }
     }

@@ -42,8 +42,10 @@ struct SchemaChecker {
 
     private mutating func checkObject(_ node: SyntaxNode, _ spec: ObjectSpec, key: String) {
         guard let entries = expectMapping(node, .object(spec), key: key) else { return }
+        var hasUnknownKeys = false
         for entry in entries {
             guard let keySpec = spec.key(entry.key) else {
+                hasUnknownKeys = true
                 let suggestion = Suggestions.closest(to: entry.key, among: spec.keys.map(\.name))
                 let message = suggestion.map { "unknown key '\(entry.key)' — did you mean '\($0)'?" }
                     ?? "unknown key '\(entry.key)' in \(spec.name) (allowed: \(spec.keys.map(\.name).joined(separator: ", ")))"
@@ -55,10 +57,12 @@ struct SchemaChecker {
         for keySpec in spec.keys where keySpec.required && !entries.contains(where: { $0.key == keySpec.name }) {
             diagnostics.error(at: node.location, "missing required key '\(keySpec.name)' in \(spec.name)")
         }
-        checkGroups(entries, spec, at: node.location)
+        checkGroups(entries, spec, at: node.location, hasUnknownKeys: hasUnknownKeys)
     }
 
-    private mutating func checkGroups(_ entries: [SyntaxEntry], _ spec: ObjectSpec, at location: FileLocation) {
+    /// `hasUnknownKeys`: a misspelt key is most likely the missing group member, so
+    /// "has no operator" would only repeat the unknown-key error.
+    private mutating func checkGroups(_ entries: [SyntaxEntry], _ spec: ObjectSpec, at location: FileLocation, hasUnknownKeys: Bool) {
         guard !spec.exclusiveGroups.isEmpty else { return }
         var firstGroup: (index: Int, key: String)?
         for entry in entries {
@@ -74,7 +78,7 @@ struct SchemaChecker {
                     "'\(entry.key)' cannot be combined with '\(first.key)' in one \(spec.name)\(rule)")
             }
         }
-        if spec.requiresGroup, firstGroup == nil {
+        if spec.requiresGroup, firstGroup == nil, !hasUnknownKeys {
             let choices = spec.exclusiveGroups.map { $0[0] }.joined(separator: ", ")
             diagnostics.error(at: location, "\(spec.name) has no \(spec.groupNoun): give one of \(choices)")
         }
@@ -85,6 +89,7 @@ struct SchemaChecker {
             mismatch(node, type, key: key)
             return
         }
+        guard !scalar.interpolationFailed else { return }
         if case .failure(let error) = ScalarParsing.parse(scalar, as: type) {
             diagnostics.error(at: node.location, length: scalar.text.string.count, error.message(forKey: key))
         }

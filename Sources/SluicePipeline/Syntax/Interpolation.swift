@@ -129,7 +129,9 @@ extension Interpolator {
         var node = node
         switch node.kind {
         case .scalar(var scalar):
+            let errorsBefore = diagnostics.errors.count
             scalar.text = interpolate(scalar.text, diagnostics: &diagnostics)
+            scalar.interpolationFailed = diagnostics.errors.count > errorsBefore
             node.kind = .scalar(scalar)
         case .sequence(let items):
             node.kind = .sequence(items.map { interpolate($0, diagnostics: &diagnostics) })

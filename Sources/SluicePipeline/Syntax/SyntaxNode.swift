@@ -9,6 +9,9 @@ struct ScalarNode: Sendable, Hashable {
     var style: ScalarStyle
     /// The value as written in the file, before interpolation.
     var written: String
+    /// True when `${...}` substitution failed (already reported): the value is unknown
+    /// and every later check skips it.
+    var interpolationFailed = false
 
     /// YAML's null: an empty, `~` or `null` plain scalar.
     var isNull: Bool {

@@ -68,12 +68,38 @@ enum YAMLReader {
             let at = offset.map { source.locations[min($0, source.locations.count - 1)] }
             return .error(at: at, "invalid YAML: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
+            let first = location(context.mark)
+            let key = duplicates.first ?? ""
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return .error(at: location(context.mark), "duplicate key \(keys): each key may appear once in a mapping")
+            guard let repeated = repetition(of: key, after: first, in: source) else {
+                return .error(at: first, length: key.count, "duplicate key \(keys): each key may appear once in a mapping")
+            }
+            return .error(at: repeated, length: key.count, "duplicate key \(keys) (first at \(first)): each key may appear once in a mapping")
         default:
             return .error(at: nil, "invalid YAML: \(error)")
         }
     }
+}
+
+/// libyaml reports a duplicate key where it first appears; the mistake is the repetition,
+/// so find the next `key:` after it at the same column (block mappings) or on the same
+/// line (flow mappings).
+private func repetition(of key: String, after first: FileLocation, in source: SourceText) -> FileLocation? {
+    guard !key.isEmpty, let start = source.index(of: first) else { return nil }
+    let keyScalars = Array(key.unicodeScalars)
+    var i = start + keyScalars.count
+    while i + keyScalars.count <= source.scalars.count {
+        let candidate = source.locations[i]
+        let aligned = candidate.column == first.column || candidate.line == first.line
+        let boundary = i == 0 || [" ", "\t", "{", ",", "\n"].contains(source.scalars[i - 1])
+        if aligned, boundary, Array(source.scalars[i..<(i + keyScalars.count)]) == keyScalars {
+            var j = i + keyScalars.count
+            while j < source.scalars.count, source.scalars[j] == " " { j += 1 }
+            if j < source.scalars.count, source.scalars[j] == ":" { return candidate }
+        }
+        i += 1
+    }
+    return nil
 }
 
 extension ScalarStyle {
