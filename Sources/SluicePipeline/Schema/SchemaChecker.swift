@@ -14,6 +14,13 @@ struct SchemaChecker {
         case .namedMap(let valueType):
             guard let entries = expectMapping(node, type, key: key) else { return }
             for entry in entries {
+                if !ScalarParsing.isName(entry.key), entry.value.isNull {
+                    // `{ p95: percentile(value, 0.95) }`: YAML split the expression at its comma.
+                    diagnostics.error(
+                        at: entry.keyLocation, length: entry.key.count,
+                        "'\(entry.key)' is not a name: a comma ends an entry of a { ... } mapping, so quote expressions that contain one, e.g. p95: \"percentile(value, 0.95)\"")
+                    continue
+                }
                 if !ScalarParsing.isName(entry.key) {
                     diagnostics.error(
                         at: entry.keyLocation, length: entry.key.count,
