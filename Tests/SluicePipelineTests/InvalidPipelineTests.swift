@@ -18,8 +18,7 @@ import Testing
         let expected = text.split(separator: "\n", omittingEmptySubsequences: false)
             .prefix { $0.hasPrefix("#") }
             .compactMap { line -> String? in
-                guard let range = line.range(of: "# expect: ") else { return nil }
-                return String(line[range.upperBound...])
+                line.hasPrefix("# expect: ") ? String(line.dropFirst("# expect: ".count)) : nil
             }
         #expect(!expected.isEmpty, "\(name) has no '# expect:' header")
         let load = FixtureFiles.loader.load(contentsOf: path)

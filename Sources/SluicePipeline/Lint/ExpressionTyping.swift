@@ -105,6 +105,25 @@ extension PipelineChecker {
         return AggregateCall(name: aggregate.name.value, function: function, argument: argumentSpec, fraction: fraction, type: type)
     }
 
+    /// Parses the expressions of an operator whose input is unknown: syntax errors do not
+    /// depend on the input's fields.
+    mutating func checkSyntax(_ op: OperatorDecl) {
+        let texts: [SpannedText] = switch op {
+        case .filter(let text): [text]
+        case .map(let fields): fields.map(\.text)
+        case .branch(let routes, _): routes.map(\.text)
+        case .keyed(_, _, let aggregates, _): aggregates?.map(\.text) ?? []
+        default: []
+        }
+        for text in texts {
+            do {
+                _ = try Expr.parse(text.string)
+            } catch {
+                report(error, in: text)
+            }
+        }
+    }
+
     /// Every diagnostic of the expression language, at its place in the file.
     private mutating func report(_ errors: ExprErrors, in text: SpannedText) {
         for diagnostic in errors.diagnostics {

@@ -74,8 +74,14 @@ struct MappingReader {
     /// A mapping of user-chosen names to scalar texts (`map`, `aggregate`, `routes`).
     func namedTexts(_ key: String) -> [NamedText]? {
         guard let entries = self[key]?.mapping else { return nil }
-        return entries.compactMap { entry in
+        return entries.indices.compactMap { index in
+            let entry = entries[index]
             guard let scalar = entry.value.scalar, !scalar.isNull, !scalar.interpolationFailed else { return nil }
+            // `{ p: percentile(v, 0.95) }` was split at the comma (reported by the schema
+            // check); the truncated text would only add a confusing syntax error.
+            if index + 1 < entries.count, entries[index + 1].value.isNull, !ScalarParsing.isName(entries[index + 1].key) {
+                return nil
+            }
             return NamedText(name: Located(entry.key, at: entry.keyLocation, length: entry.key.count), text: scalar.text)
         }
     }

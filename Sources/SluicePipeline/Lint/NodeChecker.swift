@@ -14,10 +14,13 @@ extension PipelineChecker {
         let node = document.nodes[index]
         let targets = resolution.inputs[index]
         // An unresolved or unknown input was reported already (or is downstream of a
-        // reported problem): skip the node rather than pile up consequences.
-        guard targets.allSatisfy({ $0 != nil }) else { return nil }
+        // reported problem): skip the node rather than pile up consequences, but still
+        // report syntax errors, which do not depend on the input.
         let inputs = targets.compactMap { stream($0) }
-        guard inputs.count == targets.count, !inputs.isEmpty || isUnionOrJoin(node.op) else { return nil }
+        guard inputs.count == targets.count, !inputs.isEmpty || isUnionOrJoin(node.op) else {
+            checkSyntax(node.op)
+            return nil
+        }
         let specs = inputs.map(\.origin)
         let name = node.name.value
 
