@@ -17,7 +17,7 @@ import Testing
         let load = FixtureFiles.loader.load(contentsOf: FixtureFiles.path("valid", name))
         let spec = try #require(load.spec, "\(load.rendered)")
         #expect(load.diagnostics.isEmpty, "\(load.rendered)")
-        let graph = ExplainGraph(spec, partitions: 4)
+        let graph = ExplainGraph(spec, partitions: spec.partitions ?? 4)
         let stem = String(name.dropLast(".yaml".count))
         for format in ExplainFormat.allCases {
             let file = "golden/\(stem).\(Self.extensions[format]!)"

@@ -17,8 +17,23 @@ public struct ExplainGraph: Sendable {
         public var name: String
         /// The operator keyword, connector scheme or output role.
         public var role: String
-        /// One fact per line: expressions, keys, window, URI, mode.
-        public var details: [String]
+        /// One fact per line: expressions, keys, window, URI, mode. Line breaks and runs
+        /// of spaces inside an expression are shown as one space.
+        public var details: [String] {
+            didSet { details = details.map(Self.oneLine) }
+        }
+
+        init(id: String, kind: VertexKind, name: String, role: String, details: [String]) {
+            self.id = id
+            self.kind = kind
+            self.name = name
+            self.role = role
+            self.details = details.map(Self.oneLine)
+        }
+
+        static func oneLine(_ text: String) -> String {
+            text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(separator: " ")
+        }
 
         /// `name (role)`, or just the name when it says the role already.
         public var title: String { name == role ? name : "\(name) (\(role))" }
