@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceOperators
 import Testing
 
 @testable import SluicePipeline
@@ -45,7 +46,7 @@ import Testing
             #expect(ExplainGraph(a, partitions: 2).render(format) == ExplainGraph(b, partitions: 2).render(format))
         }
         #expect(a.nodes.map(\.name) == ["dedupe", "filter", "map", "aggregate"])
-        #expect(a.nodes.last?.outputSchemas.first?.names == ["agent_id", "metric", "window_start", "window_end", "n", "top"])
+        #expect(a.nodes.last?.outputSchemas.first?.names == ["agent_id", "metric", "window_start", "window_end", "n", "top", "is_final"])
         #expect(a.sinks.first?.schema == b.sinks.first?.schema)
     }
 
@@ -69,6 +70,6 @@ import Testing
             return
         }
         #expect(aggregation.keys == ["agent_id"])
-        #expect(aggregation.window == .sliding(size: .seconds(60), slide: .seconds(30)))
+        #expect(aggregation.window == .sliding(sizeMillis: 60_000, slideMillis: 30_000))
     }
 }

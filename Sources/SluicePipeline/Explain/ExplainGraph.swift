@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceOperators
 
 /// The operator graph of a pipeline as `sluice explain` shows it: sources, operators with
 /// their keys, windows and parallelism, sinks with redacted URIs, and the edges with how
@@ -117,6 +118,21 @@ public struct ExplainGraph: Sendable {
     }
 
     static func format(_ duration: Duration) -> String { DurationSyntax.format(millis: duration.wholeMilliseconds) }
+}
+
+extension WindowSpec {
+    /// `tumbling 10s`, `sliding 5m every 1m`, `session gap 30s`.
+    var displayText: String {
+        func d(_ millis: Int64) -> String { DurationSyntax.format(millis: millis) }
+        return switch self {
+        case .tumbling(let size): "tumbling \(d(size))"
+        case .sliding(let size, let slide): "sliding \(d(size)) every \(d(slide))"
+        case .session(let gap): "session gap \(d(gap))"
+        }
+    }
+}
+
+extension ExplainGraph {
 
     static func details(of operation: Operation) -> [String] {
         switch operation {
@@ -131,8 +147,9 @@ public struct ExplainGraph: Sendable {
         case .aggregate(let spec):
             var lines = ["key \(spec.keys.joined(separator: ", "))"]
             if let window = spec.window {
-                lines.append("window \(window)")
+                lines.append("window \(window.displayText)")
                 if spec.allowedLateness > .zero { lines.append("lateness \(format(spec.allowedLateness))") }
+                if let every = spec.partialEvery { lines.append("open windows emitted every \(format(every))") }
             } else {
                 lines.append("running per key (no window)")
             }

@@ -1,5 +1,6 @@
 import SluiceCore
 import SluiceExpr
+import SluiceOperators
 
 /// Expression and aggregate-call checking, with the expression language's diagnostics
 /// moved from offsets inside the expression to lines and columns of the file.
@@ -35,9 +36,9 @@ extension PipelineChecker {
             return nil
         }
         let nameLocation = text.location(atUTF8Offset: call.nameOffset)
-        guard let function = AggregateFunction(rawValue: call.name) else {
-            let suggestion = Suggestions.didYouMean(call.name, among: AggregateFunction.allCases.map(\.rawValue))
-            let known = suggestion.isEmpty ? " (known: \(AggregateFunction.allCases.map(\.rawValue).joined(separator: ", ")))" : ""
+        guard let function = AggregateKind(rawValue: call.name) else {
+            let suggestion = Suggestions.didYouMean(call.name, among: AggregateKind.allCases.map(\.rawValue))
+            let known = suggestion.isEmpty ? " (known: \(AggregateKind.allCases.map(\.rawValue).joined(separator: ", ")))" : ""
             diagnostics.error(at: nameLocation, length: call.name.count, "unknown aggregate function '\(call.name)'\(suggestion)\(known)")
             return nil
         }
@@ -67,28 +68,12 @@ extension PipelineChecker {
                 "\(function.rawValue) needs \(what), but '\(call.argumentTexts[0])' is \(argument.type)")
             return nil
         }
-        let type: DataType
-        switch function {
-        case .sum:
-            guard argument.type.isNumeric else { return reject("a number") }
-            type = argument.type
-        case .avg, .stddev:
-            guard argument.type.isNumeric else { return reject("a number") }
-            type = .double
-        case .min, .max:
-            guard argument.type.isNumeric || argument.type == .timestamp || argument.type == .string else {
-                return reject("a number, a timestamp or a string")
+        // The operator defines which argument types each aggregate takes.
+        guard let type = AggregateSpec.resultType(kind: function, argumentType: argument.type) else {
+            switch function {
+            case .sum, .avg, .stddev, .percentile: return reject("a number")
+            default: return reject("a number, a timestamp or a string")
             }
-            type = argument.type
-        case .first, .last:
-            type = argument.type
-        case .countDistinct, .approxCountDistinct:
-            type = .int64
-        case .percentile:
-            guard argument.type.isNumeric else { return reject("a number") }
-            type = .double
-        case .count:
-            preconditionFailure("count has no argument")
         }
         var fraction: Double?
         if function == .percentile {

@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceOperators
 
 extension PipelineChecker {
     /// A join reads two keyed streams: keys from `on`/`left_on`/`right_on` or from
@@ -60,25 +61,6 @@ extension PipelineChecker {
             let rightTime = requireEventTime(right, for: "a join", at: join.right.location), valid
         else { return nil }
 
-        // Output: the left row's fields, then the right row's, each with its side's prefix.
-        var fields: [Field] = []
-        var seen: [String: String] = [:]
-        for (stream, prefix, side, nullable) in [
-            (left, join.leftPrefix, "left", false), (right, join.rightPrefix, "right", join.emitUnmatchedLeft),
-        ] {
-            for field in stream.schema.fields {
-                let name = prefix + field.name
-                if let other = seen[name] {
-                    diagnostics.error(
-                        at: join.location,
-                        "field '\(name)' would come from both the \(other) and the \(side) input: set prefixes, e.g. prefixes: { left: l_, right: r_ }")
-                    return nil
-                }
-                seen[name] = side
-                fields.append(Field(name, field.type, nullable: field.nullable || nullable))
-            }
-        }
-        let schema = Schema(fields)
         let bounds: JoinSpec.Bounds = switch join.bounds {
         case .interval(let lower, let upper)?: .interval(lower: .milliseconds(lower), upper: .milliseconds(upper))
         case .window(let size)?: .window(size: .milliseconds(size))
@@ -87,14 +69,41 @@ extension PipelineChecker {
         let spec = JoinSpec(
             leftKeys: keys[0], rightKeys: keys[1], bounds: bounds, emitUnmatchedLeft: join.emitUnmatchedLeft,
             leftPrefix: join.leftPrefix, rightPrefix: join.rightPrefix, leftTimeField: leftTime.field.value,
-            rightTimeField: rightTime.field.value)
-        var result = self.spec(node, specs, .join(spec), [schema])
+            rightTimeField: rightTime.field.value, timeField: join.timeField.value)
+        if case .window = bounds, join.emitUnmatchedLeft {
+            diagnostics.error(at: join.location, "emit_unmatched is for interval joins; a window join emits matched pairs only")
+            return nil
+        }
+        // Output names: each side's fields with its prefix, then the join's own fields.
+        var origins: [String: String] = [:]
+        let own = (bounds.isWindow ? [AggregationOutput.windowStart, AggregationOutput.windowEnd] : []) + [join.timeField.value]
+        let named = left.schema.fieldNames.map { (join.leftPrefix + $0, "the left input") }
+            + right.schema.fieldNames.map { (join.rightPrefix + $0, "the right input") } + own.map { ($0, "the join") }
+        for (name, origin) in named {
+            if let other = origins[name] {
+                let fix = origin == "the join" ? "set time_field to another name" : "set prefixes, e.g. prefixes: { left: l_, right: r_ }"
+                diagnostics.error(at: join.location, "field '\(name)' would come from both \(other) and \(origin): \(fix)")
+                return nil
+            }
+            origins[name] = origin
+        }
+        guard let prototype = JoinFactory.makeOperator(spec, left: left.schema, right: right.schema, diagnostics: &diagnostics, at: join.location)
+        else { return nil }
+        var result = self.spec(node, specs, .join(spec), prototype.outputSchemas)
+        result.portNames = prototype.outputSchemas.count == 1 ? ["main"] : ["main", "late_left", "late_right"]
         result.partitionKeys = keys
-        var output = StreamInfo(schema: schema, producer: node.name.value, origin: StreamSpec(node: node.name.value))
+        var output = StreamInfo(schema: prototype.outputSchemas[0], producer: node.name.value, origin: StreamSpec(node: node.name.value))
         var time = leftTime
-        time.field.value = join.leftPrefix + leftTime.field.value
+        time.field = join.timeField
         time.allowedLatenessMillis = max(leftTime.allowedLatenessMillis, rightTime.allowedLatenessMillis)
         output.eventTime = time
-        return .node(result, [output])
+        return .node(result, [output] + prototype.outputSchemas.dropFirst().map { StreamInfo(schema: $0, producer: node.name.value, origin: StreamSpec(node: node.name.value, port: 1)) })
+    }
+}
+
+extension JoinSpec.Bounds {
+    var isWindow: Bool {
+        if case .window = self { return true }
+        return false
     }
 }

@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceOperators
 
 /// Per-operator checks: each computes the node's output streams from its inputs.
 extension PipelineChecker {
@@ -74,8 +75,12 @@ extension PipelineChecker {
             return .node(spec(node, specs, .select(names.map(\.value)), [schema]), [produced(input.reshaped(schema), name, index)])
         case .dedupe(let field, let horizon):
             guard let input = single("dedupe"), requirePlain(input, reader: "dedupe '\(name)'", at: node.inputs[0]) else { return nil }
-            guard input.schema.field(named: field.value) != nil else {
+            guard let idField = input.schema.field(named: field.value) else {
                 reportUnknownField(field, in: input.schema, role: "dedupe")
+                return nil
+            }
+            guard idField.type == .string || idField.type == .int64 else {
+                diagnostics.error(at: field.location, length: field.length, "dedupe needs a string or int id field, but '\(field.value)' is \(idField.type)")
                 return nil
             }
             guard let eventTime = requireEventTime(input, for: "dedupe", at: node.location) else { return nil }
@@ -212,43 +217,50 @@ extension PipelineChecker {
                 "\(isFold ? "fold" : "aggregate") needs key_by (and a window, for windowed aggregates): e.g. key_by: [agent_id] and window: { tumbling: 1m }")
             return nil
         }
-        var eventTime: EventTimeDecl?
-        if let effectiveWindow {
-            guard let time = requireEventTime(input, for: "a window", at: effectiveWindow.location) else { return nil }
-            eventTime = time
-        }
+        // Windows order rows by event time, and so do first/last in a fold.
+        guard let eventTime = requireEventTime(input, for: isFold || effectiveWindow == nil ? "a fold" : "a window",
+            at: effectiveWindow?.location ?? node.location)
+        else { return nil }
         var calls: [AggregateCall] = []
         for aggregate in aggregates {
             if let call = aggregateCall(aggregate, against: input.schema) { calls.append(call) }
         }
         guard calls.count == aggregates.count else { return nil }
-        var fields = keys.compactMap { input.schema.field(named: $0) }
-        if effectiveWindow != nil {
-            fields.append(Field(AggregationOutput.windowStart, .timestamp, nullable: false))
-            fields.append(Field(AggregationOutput.windowEnd, .timestamp, nullable: false))
-        }
+        let reserved = Set(keys).union(effectiveWindow == nil ? [] : AggregationOutput.windowFields)
         var valid = true
-        for (call, written) in zip(calls, aggregates) {
-            if fields.contains(where: { $0.name == call.name }) {
-                diagnostics.error(
-                    at: written.name.location, length: written.name.length,
-                    "aggregate '\(call.name)' has the name of a key or window field: rename it")
-                valid = false
-            }
-            fields.append(Field(call.name, call.type, nullable: call.function != .count && call.function != .countDistinct && call.function != .approxCountDistinct))
+        for written in aggregates where reserved.contains(written.name.value) {
+            diagnostics.error(
+                at: written.name.location, length: written.name.length,
+                "aggregate '\(written.name.value)' has the name of a key or window field: rename it")
+            valid = false
         }
         guard valid else { return nil }
-        let schema = Schema(fields)
-        let shape = effectiveWindow.map { window -> WindowShape in
+        let windowSpec = effectiveWindow.map { window -> WindowSpec in
             switch window.kind {
-            case .tumbling(let size): .tumbling(size: .milliseconds(size))
-            case .sliding(let size, let slide): .sliding(size: .milliseconds(size), slide: .milliseconds(slide))
-            case .session(let gap): .session(gap: .milliseconds(gap))
+            case .tumbling(let size): .tumbling(sizeMillis: size)
+            case .sliding(let size, let slide): .sliding(sizeMillis: size, slideMillis: slide)
+            case .session(let gap): .session(gapMillis: gap)
             }
         }
+        if let windowSpec, let effectiveWindow, let problem = WindowSpec.validate(windowSpec) {
+            diagnostics.error(at: effectiveWindow.location, problem)
+            return nil
+        }
+        let operatorSpecs = calls.map(\.operatorSpec)
+        let problems = KeyedAggregateOperator.validate(
+            inputSchema: input.schema, keys: keys, timeField: eventTime.field.value, window: windowSpec,
+            aggregates: operatorSpecs, allowedLatenessMillis: eventTime.allowedLatenessMillis)
+        guard problems.isEmpty else {
+            // Everything the operator checks is checked above with a precise place; this
+            // is the safety net that keeps construction from ever failing.
+            for problem in problems { diagnostics.error(at: node.location, problem) }
+            return nil
+        }
+        let schema = KeyedAggregateOperator.outputSchema(
+            inputSchema: input.schema, keys: keys, window: windowSpec, aggregates: operatorSpecs)
         var late: ConnectorURI?
         if let lateText = node.late {
-            if shape == nil {
+            if windowSpec == nil {
                 diagnostics.warning(at: lateText.location, "'late' has no effect without a window")
             } else {
                 guard let checked = uris.check(lateText, as: .late, diagnostics: &diagnostics) else { return nil }
@@ -256,32 +268,24 @@ extension PipelineChecker {
             }
         }
         let aggregation = AggregationSpec(
-            keys: keys, window: shape, aggregates: calls,
-            allowedLateness: .milliseconds(eventTime?.allowedLatenessMillis ?? 0), late: late)
+            keys: keys, window: windowSpec, aggregates: calls, timeField: eventTime.field.value,
+            allowedLateness: .milliseconds(eventTime.allowedLatenessMillis), partialEvery: nil, late: late)
         var output = StreamInfo(schema: schema, producer: name, origin: StreamSpec(node: name))
-        if let eventTime {
+        if windowSpec != nil {
             // Window results carry their window's start as event time, so a coarser window
             // downstream puts each result in the window that contains it.
-            output.eventTime = EventTimeDecl(
-                field: Located(AggregationOutput.windowStart, at: eventTime.field.location),
-                maxOutOfOrdernessMillis: eventTime.maxOutOfOrdernessMillis,
-                allowedLatenessMillis: eventTime.allowedLatenessMillis, idleTimeoutMillis: eventTime.idleTimeoutMillis)
+            var time = eventTime
+            time.field = Located(AggregationOutput.windowStart, at: eventTime.field.location)
+            output.eventTime = time
         }
-        let ports = shape == nil ? [schema] : [schema, input.schema]
+        let ports = windowSpec == nil ? [schema] : [schema, input.schema]
         var result = spec(node, specs, .aggregate(aggregation), ports)
-        result.portNames = shape == nil ? ["main"] : ["main", "late"]
+        result.portNames = windowSpec == nil ? ["main"] : ["main", "late"]
         result.partitionKeys = [keys]
-        return .node(result, [output] + (shape == nil ? [] : [produced(input, name, index, port: 1, route: "late")]))
+        return .node(result, [output] + (windowSpec == nil ? [] : [produced(input, name, index, port: 1, route: "late")]))
     }
 
     // MARK: union
-
-    /// `(agent_id: string, value: double, …)`, at most six fields.
-    static func summary(_ schema: Schema) -> String {
-        let shown = schema.fields.prefix(6).map { "\($0.name): \($0.type)" }
-        let rest = schema.count > 6 ? ", … \(schema.count - 6) more" : ""
-        return "(" + shown.joined(separator: ", ") + rest + ")"
-    }
 
     private mutating func checkUnion(_ index: Int, _ specs: [StreamSpec], _ inputs: [StreamInfo]) -> NodeOutcome? {
         let node = document.nodes[index]
@@ -294,22 +298,25 @@ extension PipelineChecker {
             valid = false
         }
         guard valid else { return nil }
-        let first = inputs[0]
-        var fields = first.schema.fields
-        for (input, reference) in zip(inputs.dropFirst(), node.inputs.dropFirst()) {
-            let same = input.schema.count == first.schema.count
-                && zip(input.schema.fields, first.schema.fields).allSatisfy { $0.name == $1.name && $0.type == $1.type }
-            guard same else {
-                diagnostics.error(
-                    at: reference.location, length: reference.length,
-                    "union inputs must have the same fields in the same order: '\(input.producer)' has \(Self.summary(input.schema)), '\(first.producer)' has \(Self.summary(first.schema))")
-                valid = false
-                continue
+        // Inputs are matched by field name (a field an input lacks is null there); the
+        // same name may not have two types.
+        var firstSeen: [String: (type: DataType, producer: String)] = [:]
+        for (input, reference) in zip(inputs, node.inputs) {
+            for field in input.schema.fields {
+                guard let first = firstSeen[field.name] else {
+                    firstSeen[field.name] = (field.type, input.producer)
+                    continue
+                }
+                if first.type != field.type {
+                    diagnostics.error(
+                        at: reference.location, length: reference.length,
+                        "union field '\(field.name)' is \(field.type) in '\(input.producer)' but \(first.type) in '\(first.producer)'")
+                    valid = false
+                }
             }
-            for i in fields.indices where input.schema[i].nullable { fields[i].nullable = true }
         }
-        guard valid else { return nil }
-        let schema = Schema(fields)
+        guard valid, UnionOperator.validate(inputSchemas: inputs.map(\.schema)).isEmpty else { return nil }
+        let schema = UnionOperator.outputSchema(inputSchemas: inputs.map(\.schema))
         var output = StreamInfo(schema: schema, producer: node.name.value, origin: StreamSpec(node: node.name.value))
         let times = inputs.map { $0.eventTime?.field.value }
         if let field = times[0], times.allSatisfy({ $0 == field }) {
@@ -319,10 +326,21 @@ extension PipelineChecker {
     }
 }
 
-/// Names of the fields windowed aggregates add.
+/// Names of the fields windowed aggregates add (see `KeyedAggregateOperator`).
 public enum AggregationOutput {
     /// The window's start (inclusive), a timestamp.
     public static let windowStart = "window_start"
     /// The window's end (exclusive), a timestamp.
     public static let windowEnd = "window_end"
+    /// False while the window is open (partial values), true once it fired.
+    public static let isFinal = "is_final"
+
+    static let windowFields: Set<String> = [windowStart, windowEnd, isFinal]
+}
+
+extension AggregateCall {
+    /// The operator's form of this call.
+    var operatorSpec: AggregateSpec {
+        AggregateSpec(name, function, argument?.compiled, parameter: fraction)
+    }
 }

@@ -145,7 +145,7 @@ struct OperatorDecoding {
                 left: left, right: right, leftKeys: leftKeys, rightKeys: rightKeys, bounds: bounds,
                 emitUnmatchedLeft: join.string("emit_unmatched")?.value == "left",
                 leftPrefix: prefixes?.string("left")?.value ?? "", rightPrefix: prefixes?.string("right")?.value ?? "",
-                location: join.location))
+                timeField: join.string("time_field") ?? Located("join_time", at: join.location), location: join.location))
     }
 
     private mutating func positive(_ reader: MappingReader, _ key: String) -> Int64? {

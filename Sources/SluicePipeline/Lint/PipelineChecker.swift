@@ -61,9 +61,11 @@ struct PipelineChecker {
         guard sources.count == document.sources.count, nodes.count + fusedNodes.count == document.nodes.count,
             sinks.count == document.sinks.count
         else { return nil }
-        return PipelineSpec(
+        var spec = PipelineSpec(
             name: document.name.value, description: document.description, partitions: document.partitions,
             sources: sources, nodes: nodes, sinks: sinks, deadLetter: deadLetter)
+        PartialResults.assign(in: &spec)
+        return spec
     }
 
     // MARK: Streams

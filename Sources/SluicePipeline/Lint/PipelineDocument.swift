@@ -82,6 +82,7 @@ struct JoinDecl: Sendable {
     var emitUnmatchedLeft: Bool
     var leftPrefix: String
     var rightPrefix: String
+    var timeField: Located<String>
     var location: FileLocation
 }
 

@@ -1,4 +1,5 @@
 public import SluiceCore
+public import SluiceOperators
 
 /// An expression from the file, type-checked against the schema flowing into its node.
 public struct ExpressionSpec: Sendable, CustomStringConvertible {
@@ -17,34 +18,10 @@ public struct NamedExpression: Sendable {
     public var expression: ExpressionSpec
 }
 
-/// Event-time windows.
-public enum WindowShape: Sendable, Hashable, CustomStringConvertible {
-    case tumbling(size: Duration)
-    case sliding(size: Duration, slide: Duration)
-    case session(gap: Duration)
-
-    public var description: String {
-        func d(_ duration: Duration) -> String { DurationSyntax.format(millis: duration.wholeMilliseconds) }
-        return switch self {
-        case .tumbling(let size): "tumbling \(d(size))"
-        case .sliding(let size, let slide): "sliding \(d(size)) every \(d(slide))"
-        case .session(let gap): "session gap \(d(gap))"
-        }
-    }
-}
-
-/// The aggregate functions of `aggregate` and `fold`.
-public enum AggregateFunction: String, Sendable, CaseIterable {
-    case count, sum, min, max, avg, first, last
-    case countDistinct = "count_distinct"
-    case approxCountDistinct = "approx_count_distinct"
-    case percentile, stddev
-}
-
 /// One output column of an aggregate: `p95: percentile(value, 0.95)`.
 public struct AggregateCall: Sendable, CustomStringConvertible {
     public var name: String
-    public var function: AggregateFunction
+    public var function: AggregateKind
     /// The aggregated expression; nil for `count()`.
     public var argument: ExpressionSpec?
     /// The percentile's fraction (0...1).
@@ -60,10 +37,16 @@ public struct AggregateCall: Sendable, CustomStringConvertible {
 /// Keyed aggregation: per key and window (`window` set) or a running fold per key.
 public struct AggregationSpec: Sendable {
     public var keys: [String]
-    public var window: WindowShape?
+    public var window: WindowSpec?
     public var aggregates: [AggregateCall]
+    /// The event-time field windows (and `first`/`last`) use.
+    public var timeField: String
     /// How long a fired window still accepts late events.
     public var allowedLateness: Duration
+    /// How often rows of open windows are emitted with their partial values: the
+    /// shortest `flush_every` of the upserting sinks the results reach without passing
+    /// another stateful operator; nil emits final rows only.
+    public var partialEvery: Duration?
     /// Where events later than that go (windows only); nil counts them only.
     public var late: ConnectorURI?
 }
@@ -86,6 +69,8 @@ public struct JoinSpec: Sendable {
     /// The event-time fields of each side.
     public var leftTimeField: String
     public var rightTimeField: String
+    /// The output's event-time field.
+    public var timeField: String
 }
 
 /// What a node does.

@@ -1,4 +1,4 @@
-public import SluiceCore
+import SluiceCore
 
 /// How rows are spread over partitions along the pipeline, as the runtime will do it:
 /// keyed operators need rows with equal keys in one partition; a stream already

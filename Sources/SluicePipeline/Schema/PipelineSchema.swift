@@ -117,6 +117,9 @@ enum PipelineSchema {
             KeySpec("window", .object(joinWindow), "Window join."),
             KeySpec("emit_unmatched", .choice(["none", "left"]), default: "none", "left: also emit left rows that found no match, once their time bound passed."),
             KeySpec("prefixes", .object(joinPrefixes), "Field name prefixes for each side."),
+            KeySpec(
+                "time_field", .name, default: "join_time",
+                "The output's event-time field: the later time of a pair (the window's last instant for window joins)."),
         ],
         exclusiveGroups: [["on"], ["left_on", "right_on"]],
         groupNoun: "key option",
