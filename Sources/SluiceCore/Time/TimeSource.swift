@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-public import Synchronization
+import Synchronization
 
 /// Event time and watermark values: epoch milliseconds (UTC).
 public typealias EventTime = Int64

@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# Starts and stops the servers Sluice's integration tests talk to: a real RabbitMQ 3.10 and a
+# real PostgreSQL 15, both on loopback, both with all their state in one throw-away directory.
+#
+# Usage:
+#   bash ops/test-stack.sh start    # (re)start both; wipes state a previous run left behind
+#   bash ops/test-stack.sh stop     # shut both down cleanly (no error when nothing runs)
+#   bash ops/test-stack.sh status   # exit 0 when both answer, 3 otherwise
+#   bash ops/test-stack.sh env      # print the env file's path (source it to reach the servers)
+#   bash ops/test-stack.sh rabbit rabbitmqctl list_queues   # a RabbitMQ CLI with the stack's env
+#
+# Settings (environment, all optional):
+#   SLUICE_STACK_DIR         state, logs and env file     (default /tmp/sluice-test-stack)
+#   SLUICE_TEST_AMQP_PORT    RabbitMQ AMQP port           (default 5672; distribution port = +20000)
+#   SLUICE_TEST_PG_PORT      PostgreSQL port              (default 55432)
+#   SLUICE_STACK_TIMEOUT     seconds to wait for each server to become ready (default 120)
+#
+# After `start`, "$SLUICE_STACK_DIR/stack.env" holds SLUICE_TEST_AMQP_URL, SLUICE_TEST_PG_URL and
+# their parts; tests read those and fail (never skip) when a server is missing.
+set -euo pipefail
+
+# /tmp rather than $TMPDIR: the postgres user must be able to reach the directory, and a
+# private $TMPDIR (mode 700) would shut it out.
+stack_dir=${SLUICE_STACK_DIR:-/tmp/sluice-test-stack}
+amqp_port=${SLUICE_TEST_AMQP_PORT:-5672}
+pg_port=${SLUICE_TEST_PG_PORT:-55432}
+timeout_seconds=${SLUICE_STACK_TIMEOUT:-120}
+
+rabbit_bin=/usr/lib/rabbitmq/bin
+pg_bin=/usr/lib/postgresql/15/bin
+rabbit_dir=$stack_dir/rabbitmq
+pg_dir=$stack_dir/postgres
+env_file=$stack_dir/stack.env
+
+log() { echo "test-stack: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# The RabbitMQ server and its CLI tools must agree on every path, the node name and the
+# Erlang cookie (which lives in $HOME), so both get exactly this environment. The node name
+# follows the port so a second stack on other ports does not collide with this one.
+rabbit_env() {
+  env \
+    HOME="$rabbit_dir/home" \
+    RABBITMQ_NODENAME="sluice$amqp_port@localhost" \
+    RABBITMQ_DIST_PORT=$((amqp_port + 20000)) \
+    RABBITMQ_CONF_ENV_FILE="$rabbit_dir/rabbitmq-env.conf" \
+    RABBITMQ_CONFIG_FILE="$rabbit_dir/rabbitmq.conf" \
+    RABBITMQ_ADVANCED_CONFIG_FILE="$rabbit_dir/advanced.config" \
+    RABBITMQ_ENABLED_PLUGINS_FILE="$rabbit_dir/enabled_plugins" \
+    RABBITMQ_MNESIA_BASE="$rabbit_dir/mnesia" \
+    RABBITMQ_LOG_BASE="$rabbit_dir/log" \
+    RABBITMQ_PID_FILE="$rabbit_dir/rabbitmq.pid" \
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+    ERL_EPMD_ADDRESS=127.0.0.1 \
+    "$@"
+}
+
+# Runs a RabbitMQ CLI tool from the package's own bin folder (Debian's /usr/sbin wrappers
+# switch to the rabbitmq user, which could not read our root-owned directory).
+rabbit() {
+  local tool=$1
+  shift
+  rabbit_env "$rabbit_bin/$tool" "$@"
+}
+
+as_postgres() { runuser -u postgres -- "$@"; }
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Polls `check` once a second until it succeeds or the timeout passes.
+wait_until() {
+  local what=$1
+  shift
+  local deadline=$((SECONDS + timeout_seconds))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      log "$what did not become ready within ${timeout_seconds}s"
+      return 1
+    fi
+    sleep 1
+  done
+}
+
+print_logs() {
+  local file
+  for file in "$@"; do
+    [[ -f $file ]] || continue
+    log "---- last lines of $file ----"
+    tail -n 60 "$file" >&2 || true
+  done
+}
+
+rabbit_running() { [[ -d $rabbit_dir/home ]] && rabbit rabbitmq-diagnostics -q ping >/dev/null 2>&1; }
+pg_running() { "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port" >/dev/null 2>&1; }
+
+stop_rabbit() {
+  [[ -d $rabbit_dir ]] || return 0
+  if rabbit_running; then
+    log "stopping RabbitMQ"
+    rabbit rabbitmqctl -q shutdown >/dev/null 2>&1 || log "rabbitmqctl shutdown failed"
+  fi
+  # A VM that no longer answers (killed CLI, broken cookie) is ended through its pid file.
+  local pid
+  pid=$(cat "$rabbit_dir/rabbitmq.pid" 2>/dev/null || true)
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && grep -q beam "/proc/$pid/cmdline" 2>/dev/null; then
+    log "RabbitMQ VM $pid still alive; terminating it"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  # epmd refuses -kill while other nodes are registered, so another stack's node is safe.
+  ERL_EPMD_ADDRESS=127.0.0.1 epmd -kill >/dev/null 2>&1 || true
+}
+
+stop_postgres() {
+  [[ -f $pg_dir/data/PG_VERSION ]] || return 0
+  local pid
+  pid=$(head -n 1 "$pg_dir/data/postmaster.pid" 2>/dev/null || true)
+  # A pid file whose postmaster is gone (killed run) is stale: start wipes it with the data.
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+    log "stopping PostgreSQL"
+    as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 \
+      || as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate -w stop >/dev/null 2>&1 \
+      || log "pg_ctl stop failed"
+  fi
+}
+
+start_rabbit() {
+  mkdir -p "$rabbit_dir/home" "$rabbit_dir/mnesia" "$rabbit_dir/log"
+  # A fixed cookie written before anything starts: the server and the CLI would otherwise
+  # race to create it.
+  head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$rabbit_dir/home/.erlang.cookie"
+  chmod 400 "$rabbit_dir/home/.erlang.cookie"
+  : >"$rabbit_dir/rabbitmq-env.conf"
+  cat >"$rabbit_dir/rabbitmq.conf" <<CONF
+listeners.tcp.default = 127.0.0.1:$amqp_port
+loopback_users.guest = true
+log.console = false
+log.file.level = info
+CONF
+  echo "[]." >"$rabbit_dir/advanced.config"
+  rabbit rabbitmq-plugins -q enable --offline rabbitmq_consistent_hash_exchange >/dev/null
+
+  log "starting RabbitMQ on 127.0.0.1:$amqp_port"
+  # Queues under load open many files; the hard limit may be below the 65536 we would like.
+  local hard
+  hard=$(ulimit -Hn)
+  if [[ $hard == unlimited ]] || ((hard >= 65536)); then ulimit -n 65536; else ulimit -n "$hard"; fi
+  rabbit_env "$rabbit_bin/rabbitmq-server" -detached >"$rabbit_dir/log/start.out" 2>&1 \
+    || { print_logs "$rabbit_dir/log/start.out"; die "rabbitmq-server did not start"; }
+  if ! wait_until "RabbitMQ" rabbit rabbitmq-diagnostics -q ping \
+    || ! rabbit rabbitmqctl -q await_startup --timeout "$timeout_seconds" >/dev/null 2>&1; then
+    print_logs "$rabbit_dir/log/start.out" "$rabbit_dir"/log/*.log
+    die "RabbitMQ is not ready"
+  fi
+}
+
+start_postgres() {
+  mkdir -p "$pg_dir/socket"
+  chown -R postgres:postgres "$pg_dir"
+  as_postgres test -w "$pg_dir" || die "the postgres user cannot write $pg_dir (is a parent directory private?)"
+  log "initialising PostgreSQL in $pg_dir/data"
+  as_postgres "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
+    >"$pg_dir/initdb.log" 2>&1 || { print_logs "$pg_dir/initdb.log"; die "initdb failed"; }
+  log "starting PostgreSQL on 127.0.0.1:$pg_port"
+  if ! as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t "$timeout_seconds" \
+    -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir/socket -c fsync=off" start >/dev/null 2>&1 \
+    || ! wait_until "PostgreSQL" pg_running; then
+    print_logs "$pg_dir/server.log"
+    die "PostgreSQL is not ready"
+  fi
+}
+
+write_env_file() {
+  cat >"$env_file.tmp" <<ENV
+# Written by ops/test-stack.sh start; source it before running the tests.
+export SLUICE_TEST_AMQP_URL=amqp://guest:guest@127.0.0.1:$amqp_port/
+export SLUICE_TEST_AMQP_HOST=127.0.0.1
+export SLUICE_TEST_AMQP_PORT=$amqp_port
+export SLUICE_TEST_AMQP_USER=guest
+export SLUICE_TEST_AMQP_PASSWORD=guest
+export SLUICE_TEST_PG_URL=postgres://postgres@127.0.0.1:$pg_port/postgres
+export SLUICE_TEST_PG_HOST=127.0.0.1
+export SLUICE_TEST_PG_PORT=$pg_port
+export SLUICE_TEST_PG_USER=postgres
+export SLUICE_TEST_PG_DATABASE=postgres
+ENV
+  mv "$env_file.tmp" "$env_file"
+}
+
+require_root() { [[ $(id -u) -eq 0 ]] || die "run as root (RabbitMQ runs as root from its bin folder; PostgreSQL via runuser)"; }
+
+require_packages() {
+  [[ -x $rabbit_bin/rabbitmq-server ]] || die "rabbitmq-server is not installed (bash ops/install-deps.sh)"
+  [[ -x $pg_bin/pg_ctl ]] || die "postgresql-15 is not installed (bash ops/install-deps.sh)"
+}
+
+cmd_stop() {
+  stop_rabbit
+  stop_postgres
+  rm -f "$env_file"
+}
+
+cmd_start() {
+  require_root
+  require_packages
+  # Leftovers of an earlier run (crashed CI, a start without stop) are shut down and wiped,
+  # so every start begins from empty servers.
+  cmd_stop
+  port_in_use "$amqp_port" && die "port $amqp_port is taken by another process (set SLUICE_TEST_AMQP_PORT)"
+  port_in_use $((amqp_port + 20000)) && die "port $((amqp_port + 20000)) is taken (RabbitMQ distribution port)"
+  port_in_use "$pg_port" && die "port $pg_port is taken by another process (set SLUICE_TEST_PG_PORT)"
+  rm -rf "$rabbit_dir" "$pg_dir"
+  mkdir -p "$stack_dir"
+  chmod 755 "$stack_dir"
+
+  # A failed start shuts down whatever did come up, so no half-started server is left behind.
+  trap 'log "start failed; stopping what was started"; cmd_stop' EXIT
+  start_postgres
+  start_rabbit
+  write_env_file
+  trap - EXIT
+  log "ready; settings in $env_file"
+}
+
+cmd_status() {
+  local ok=0
+  if rabbit_running; then log "RabbitMQ: running on 127.0.0.1:$amqp_port"; else log "RabbitMQ: not running"; ok=3; fi
+  if pg_running; then log "PostgreSQL: running on 127.0.0.1:$pg_port"; else log "PostgreSQL: not running"; ok=3; fi
+  return $ok
+}
+
+case ${1:-} in
+start) cmd_start ;;
+stop) cmd_stop; log "stopped" ;;
+status) cmd_status ;;
+env) echo "$env_file" ;;
+rabbit) shift; [[ $# -ge 1 ]] || die "usage: $0 rabbit <rabbitmqctl|rabbitmq-diagnostics|...> [args]"; rabbit "$@" ;;
+*)
+  echo "usage: $0 start|stop|status|env|rabbit <tool> [args]" >&2
+  exit 2
+  ;;
+esac
