@@ -75,7 +75,7 @@ public struct ExplainGraph: Sendable {
             }
             vertices.append(Vertex(id: vertexID, kind: .source, name: source.name, role: source.uri.scheme, details: details))
         }
-        let streamKeys = Partitioning.streamKeys(of: spec)
+        let streamKeys = PartitionLayout.streamKeys(of: spec)
         for node in spec.nodes {
             let vertexID = id("op", node.name)
             ids[node.name] = vertexID
@@ -85,7 +85,7 @@ public struct ExplainGraph: Sendable {
             vertices.append(Vertex(id: vertexID, kind: .operator, name: node.name, role: node.operation.keyword, details: details))
             for (index, input) in node.inputs.enumerated() {
                 guard let from = ids[input.node] else { continue }
-                var label = Partitioning.edge(into: node, input: index, spec: spec, streamKeys: streamKeys).description
+                var label = PartitionLayout.edge(into: node, input: index, spec: spec, streamKeys: streamKeys).description
                 if let route = input.route { label = "\(route): " + label }
                 if case .join = node.operation { label = (index == 0 ? "left: " : "right: ") + label }
                 links.append(Link(from: from, to: vertexID, label: label))

@@ -84,9 +84,13 @@ extension PipelineChecker {
                 return nil
             }
             guard let eventTime = requireEventTime(input, for: "dedupe", at: node.location) else { return nil }
-            var spec = spec(node, specs, .dedupe(field: field.value, horizon: .milliseconds(horizon), timeField: eventTime.field.value), [input.schema])
+            // Port 1 carries the duplicates (the operator counts them; nothing reads them).
+            var spec = spec(
+                node, specs, .dedupe(field: field.value, horizon: .milliseconds(horizon), timeField: eventTime.field.value),
+                [input.schema, input.schema])
+            spec.portNames = ["main", "duplicates"]
             spec.partitionKeys = [[field.value]]
-            return .node(spec, [produced(input, name, index)])
+            return .node(spec, [produced(input, name, index), produced(input, name, index, port: 1, route: "duplicates")])
         case .keyed(let keyBy, let window, let aggregates, let isFold):
             guard let input = single(node.op.keyword) else { return nil }
             return checkKeyed(index, specs, input, keyBy: keyBy, window: window, aggregates: aggregates, isFold: isFold)

@@ -6,7 +6,7 @@ import SluiceCore
 ///
 /// The planner tells the runtime which nodes keep their input's partitioning
 /// (`preservesPartitioning`); `explain` shows where exchanges happen.
-public enum Partitioning {
+public enum PartitionLayout {
     /// True when a node passes its input's partitioning columns through unchanged.
     public static func preservesPartitioning(_ node: NodeSpec, inputKeys: [String]?) -> Bool {
         switch node.operation {

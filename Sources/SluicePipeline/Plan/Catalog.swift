@@ -1,0 +1,135 @@
+import SluiceConnectors
+public import SluiceCore
+
+/// Turns connector URIs into the sources and sinks of a run.
+///
+/// The connectors are one explicit list (`ConnectorKind.all` describes them; the
+/// factories below build them): nothing registers itself as a side effect. Loading never
+/// touches the catalog's factories; only planning a run does, so `validate` and
+/// `explain` open nothing.
+public struct Catalog: Sendable {
+    /// The processing-time clock given to sinks (flush intervals, view timestamps).
+    public var timeSource: any TimeSource
+    /// Where `memory:` sinks live.
+    public var memory: MemoryConnectors
+
+    public init(timeSource: any TimeSource = SystemTimeSource(), memory: MemoryConnectors = MemoryConnectors()) {
+        self.timeSource = timeSource
+        self.memory = memory
+    }
+
+    /// The source a spec names.
+    /// - Throws: `CatalogError` when the connector is not in this build or cannot start.
+    public func makeSource(_ spec: SourceSpec) throws(CatalogError) -> any Source {
+        let uri = spec.uri
+        switch uri.scheme {
+        case "generator" where uri.path == "daa":
+            let options = try daaOptions(uri)
+            return try wrap(uri) { try DAAGeneratorSource(name: spec.name, options: options) }
+        case "generator" where uri.path == "w1":
+            let agents = int(uri, "agents") ?? 10_000
+            let events = int(uri, "count") ?? 1_000_000
+            let splits = int(uri, "splits") ?? 1
+            return try wrap(uri) {
+                try W1WorkloadSource(name: spec.name, agents: agents, events: events, splits: splits, agentIdsAsStrings: true)
+            }
+        default:
+            throw CatalogError.unavailable(uri)
+        }
+    }
+
+    /// The sink a spec names.
+    public func makeSink(_ spec: SinkSpec) throws(CatalogError) -> any Sink {
+        let uri = spec.uri
+        switch uri.scheme {
+        case "sqlite":
+            guard let view = spec.view else { throw CatalogError(uri: uri, message: "an sqlite sink needs a view") }
+            try createParentDirectory(of: uri.path, for: uri)
+            return SQLiteViewSink(name: spec.name, path: uri.path, view: view, timeSource: timeSource)
+        case "memory":
+            return memory.sink(named: uri.path)
+        default:
+            throw CatalogError.unavailable(uri)
+        }
+    }
+
+    /// Where rejected records go; nil means they are only counted (and sampled in the
+    /// run summary), which is what `memory:` dead letters do.
+    public func makeRejectionSink(_ uri: ConnectorURI) throws(CatalogError) -> (any RejectionSink)? {
+        switch uri.scheme {
+        case "memory": return nil
+        default: throw CatalogError.unavailable(uri)
+        }
+    }
+
+    /// A sink for the late events of a window (rows of the window's input schema).
+    public func makeLateSink(_ uri: ConnectorURI, name: String) throws(CatalogError) -> any Sink {
+        switch uri.scheme {
+        case "memory": return memory.sink(named: uri.path)
+        default: throw CatalogError.unavailable(uri)
+        }
+    }
+
+    // MARK: Generator options
+
+    private func daaOptions(_ uri: ConnectorURI) throws(CatalogError) -> DAAGeneratorOptions {
+        var options = DAAGeneratorOptions()
+        if let seed = int(uri, "seed") { options.seed = UInt64(seed) }
+        if let agents = int(uri, "agents") { options.agents = agents }
+        if let rate = double(uri, "rate") { options.eventsPerSecond = rate }
+        if let count = int(uri, "count") {
+            options.limit = .count(count)
+        } else if let duration = uri.parameter("duration").flatMap({ DurationSyntax.parseMillis($0) }) {
+            options.limit = .duration(.milliseconds(duration))
+        }
+        if let start = int(uri, "start") { options.startMillis = Int64(start) }
+        if let disorder = uri.parameter("disorder").flatMap({ DurationSyntax.parseMillis($0) }) { options.disorderMillis = disorder }
+        if let late = double(uri, "late") { options.lateFraction = late }
+        if let duplicates = double(uri, "duplicates") { options.duplicateFraction = duplicates }
+        if let splits = int(uri, "splits") { options.splits = splits }
+        do {
+            try options.validate()
+        } catch {
+            throw CatalogError(uri: uri, message: error.message)
+        }
+        return options
+    }
+
+    private func int(_ uri: ConnectorURI, _ name: String) -> Int? { uri.parameter(name).flatMap { Int($0) } }
+    private func double(_ uri: ConnectorURI, _ name: String) -> Double? { uri.parameter(name).flatMap { Double($0) } }
+
+    private func wrap<T>(_ uri: ConnectorURI, _ body: () throws -> T) throws(CatalogError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw CatalogError(uri: uri, message: String(describing: error))
+        }
+    }
+
+    private func createParentDirectory(of path: String, for uri: ConnectorURI) throws(CatalogError) {
+        do {
+            try FileSystem.createParentDirectory(of: path)
+        } catch {
+            throw CatalogError(uri: uri, message: "cannot create the directory for \(path): \(error)")
+        }
+    }
+}
+
+/// A connector that cannot be built: not in this build, or failing to start.
+public struct CatalogError: Error, Sendable, CustomStringConvertible {
+    /// The connector (printed redacted).
+    public var uri: ConnectorURI
+    public var message: String
+
+    public init(uri: ConnectorURI, message: String) {
+        self.uri = uri
+        self.message = message
+    }
+
+    /// A connector that validates but cannot run in this build (`amqp://`, `kafka://`...).
+    static func unavailable(_ uri: ConnectorURI) -> CatalogError {
+        CatalogError(uri: uri, message: "connector not available in this build")
+    }
+
+    public var description: String { "\(uri.redacted): \(message)" }
+}
