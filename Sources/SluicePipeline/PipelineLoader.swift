@@ -10,11 +10,19 @@ public struct PipelineLoader: Sendable {
     public var environment: [String: String]
     /// The connectors URIs may name.
     public var connectors: [ConnectorKind]
+    /// URIs that replace what the file says for the named sources (`sluice batch
+    /// --input`); they are checked like URIs written in the file, and reported at the
+    /// source's place.
+    public var sourceOverrides: [String: String]
 
     /// A loader reading `environment` (nil: the process environment).
-    public init(environment: [String: String]? = nil, connectors: [ConnectorKind] = ConnectorKind.all) {
+    public init(
+        environment: [String: String]? = nil, connectors: [ConnectorKind] = ConnectorKind.all,
+        sourceOverrides: [String: String] = [:]
+    ) {
         self.environment = environment ?? ProcessInfo.processInfo.environment
         self.connectors = connectors
+        self.sourceOverrides = sourceOverrides
     }
 
     /// Loads the file at `path`.
@@ -40,13 +48,17 @@ public struct PipelineLoader: Sendable {
             return PipelineLoad(path: path, text: text, spec: nil, diagnostics: diagnostics)
         }
         let interpolated = Interpolator(environment: environment).interpolate(tree, diagnostics: &diagnostics)
-        var decoder = DocumentDecoder(environment: environment)
+        var decoder = DocumentDecoder(environment: environment, sourceOverrides: sourceOverrides)
         let document = decoder.decode(interpolated)
         diagnostics.append(contentsOf: decoder.diagnostics)
         guard let document else { return PipelineLoad(path: path, text: text, spec: nil, diagnostics: diagnostics) }
         var checker = PipelineChecker(document, kinds: connectors)
         let spec = checker.check()
         diagnostics.append(contentsOf: checker.diagnostics)
+        for name in sourceOverrides.keys.sorted() where !document.sources.contains(where: { $0.name.value == name }) {
+            let names = document.sources.map(\.name.value).joined(separator: ", ")
+            diagnostics.error(at: nil, "no source '\(name)' to replace (the pipeline's sources: \(names))")
+        }
         if spec == nil, !diagnostics.hasErrors {
             // Every rejection should have said why; never fail silently if one did not.
             diagnostics.error(at: document.location, "internal error: the pipeline was rejected without a reason; please report this file")

@@ -21,5 +21,5 @@ struct Sluice: ParsableCommand {
 
             Exit status: 0 on success, 2 when a pipeline file has errors, 1 when a run fails.
             """,
-        subcommands: [Validate.self, Explain.self, Views.self])
+        subcommands: [Validate.self, Explain.self, Run.self, Batch.self, Generate.self, Views.self])
 }

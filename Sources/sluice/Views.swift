@@ -8,8 +8,8 @@ struct Views: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the views pipelines keep in the embedded SQLite store.",
         discussion: """
-            Without a name, lists the views in the store. With a name, prints the view's rows as
-            a table, ordered by its key. The store is .sluice/views.db unless DAA_VIEWS names
+            Without a name, prints every view in the store (its first rows). With a name,
+            prints that view's rows as a table, ordered by its key. The store is .sluice/views.db unless DAA_VIEWS names
             another sqlite: URI or --db is given. The file is an ordinary SQLite database:
             sqlite3 .sluice/views.db 'select * from agent_metrics_10s' works too.
             """)
@@ -20,11 +20,11 @@ struct Views: ParsableCommand {
     @Option(help: ArgumentHelp("The SQLite database to read.", valueName: "path"))
     var db: String?
 
-    @Option(help: "Print at most this many rows.")
-    var limit: Int = 50
+    @Option(help: "Print at most this many rows per view (default: 10 for all views, 50 for one).")
+    var limit: Int?
 
     func validate() throws {
-        if limit < 0 { throw ValidationError("--limit must not be negative") }
+        if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
     }
 
     func run() throws {
@@ -37,13 +37,15 @@ struct Views: ParsableCommand {
                 let views = try SQLiteViews.listViews(path: path)
                 if views.isEmpty {
                     print("no views in \(path) yet: run a pipeline first (sluice run pipelines/ --for 30s)")
-                } else {
-                    print("views in \(path):")
-                    for view in views { print("  \(view)") }
+                }
+                for (index, view) in views.enumerated() {
+                    let (columns, rows) = try SQLiteViews.read(path: path, view: view, limit: limit ?? 10)
+                    print((index == 0 ? "" : "\n") + "\(view) (\(path))")
+                    print(SQLiteViews.renderTable(columns: columns, rows: rows))
                 }
                 return
             }
-            let (columns, rows) = try SQLiteViews.read(path: path, view: name, limit: limit)
+            let (columns, rows) = try SQLiteViews.read(path: path, view: name, limit: limit ?? 50)
             print(SQLiteViews.renderTable(columns: columns, rows: rows))
         } catch {
             Terminal.printError("error: \(error)")

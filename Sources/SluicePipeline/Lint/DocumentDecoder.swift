@@ -4,7 +4,12 @@ struct DocumentDecoder {
     let interpolator: Interpolator
     var diagnostics = Diagnostics()
 
-    init(environment: [String: String]) { interpolator = Interpolator(environment: environment) }
+    let sourceOverrides: [String: String]
+
+    init(environment: [String: String], sourceOverrides: [String: String] = [:]) {
+        interpolator = Interpolator(environment: environment)
+        self.sourceOverrides = sourceOverrides
+    }
 
     mutating func decode(_ root: SyntaxNode) -> PipelineDocument? {
         guard root.mapping != nil else {
@@ -173,7 +178,10 @@ struct DocumentDecoder {
     // MARK: Shared parts
 
     private mutating func decodeSource(_ reader: MappingReader?, name: Located<String>, at location: FileLocation) -> SourceDecl {
-        let uri = uri(reader, default: EmbeddedDefaults.sourceURI, at: reader?.location ?? location)
+        var uri = uri(reader, default: EmbeddedDefaults.sourceURI, at: reader?.location ?? location)
+        if let override = sourceOverrides[name.value] {
+            uri = SpannedText(override, at: reader?.location ?? location, fromEnvironment: true)
+        }
         var schema: SchemaDecl?
         if let node = reader?["schema"] {
             if let scalar = node.scalar {

@@ -60,3 +60,12 @@ extension Duration {
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
+
+/// Durations as pipeline files write them, for tools that take the same syntax.
+public enum PipelineDurations {
+    /// Milliseconds for `500ms`, `10s`, `1m30s`, `2h`, `1d`; nil when `text` is not one.
+    public static func milliseconds(_ text: String) -> Int64? { DurationSyntax.parseMillis(text) }
+
+    /// The shortest spelling of `duration` (`1m30s`).
+    public static func format(_ duration: Duration) -> String { DurationSyntax.format(millis: duration.wholeMilliseconds) }
+}

@@ -5,8 +5,11 @@
 /// Standard error and terminal detection.
 enum Terminal {
     /// Writes `text` and a newline to standard error.
-    static func printError(_ text: String) {
-        var line = text + "\n"
+    static func printError(_ text: String) { writeError(text + "\n") }
+
+    /// Writes `text` to standard error as is.
+    static func writeError(_ text: String) {
+        var line = text
         line.withUTF8 { bytes in
             var offset = 0
             while offset < bytes.count {
