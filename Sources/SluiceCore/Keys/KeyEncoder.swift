@@ -47,7 +47,16 @@ public struct KeyEncoder: Sendable {
                     let map = interner.codes(for: column.dictionary)
                     map.withUnsafeBufferPointer { m in
                         column.codes.withUnsafeBufferPointer { src in
-                            for r in 0..<n { out[r * w + k] = UInt64(m[Int(src[r])]) }
+                            if column.validity == nil {
+                                for r in 0..<n { out[r * w + k] = UInt64(m[Int(src[r])]) }
+                            } else {
+                                // A null row's code is a placeholder that may not index the
+                                // dictionary (an all-null column has an empty one).
+                                for r in 0..<n {
+                                    let code = Int(src[r])
+                                    out[r * w + k] = code < m.count ? UInt64(m[code]) : 0
+                                }
+                            }
                         }
                     }
                 }

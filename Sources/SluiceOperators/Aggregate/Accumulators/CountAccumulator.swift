@@ -1,0 +1,37 @@
+import SluiceCore
+
+/// `count()` (rows) or the non-null count of one argument. Other aggregates of the same
+/// argument (sum, min, max, avg) read it to tell "no values" (null result) apart.
+final class CountAccumulator: Accumulator {
+    private(set) var counts: [Int64] = []
+
+    var slotCount: Int { counts.count }
+    var memoryBytes: Int { counts.capacity * 8 }
+
+    func appendSlots(_ n: Int) { counts.append(contentsOf: repeatElement(0, count: n)) }
+
+    func reserveSlots(_ n: Int) { counts.reserveCapacity(n) }
+
+    func reset(_ slot: Int) { counts[slot] = 0 }
+
+    func add(_ input: AccumulatorInput) {
+        counts.withUnsafeMutableBufferPointer { counts in
+            input.slots.withUnsafeBufferPointer { slots in
+                for slot in slots { counts[Int(slot)] &+= 1 }
+            }
+        }
+    }
+
+    func merge(into slot: Int, from other: any Accumulator, slot otherSlot: Int, strings: [String]) {
+        let other = other as! CountAccumulator
+        counts[slot] &+= other.counts[otherSlot]
+    }
+
+    func write(slots: [Int32], into writer: inout SnapshotWriter, strings: [String]) {
+        for slot in slots { writer.write(counts[Int(slot)]) }
+    }
+
+    func read(count: Int, from reader: inout SnapshotReader, interner: inout StringInterner) throws {
+        for _ in 0..<count { counts.append(try reader.readInt64()) }
+    }
+}

@@ -1,0 +1,82 @@
+import SluiceCore
+
+/// Sum of a double argument. Whether any value was seen comes from the argument's
+/// `CountAccumulator` (the sum of no values is null).
+final class DoubleSumAccumulator: Accumulator {
+    private(set) var sums: [Double] = []
+
+    var slotCount: Int { sums.count }
+    var memoryBytes: Int { sums.capacity * 8 }
+
+    func appendSlots(_ n: Int) { sums.append(contentsOf: repeatElement(0, count: n)) }
+
+    func reserveSlots(_ n: Int) { sums.reserveCapacity(n) }
+
+    func reset(_ slot: Int) { sums[slot] = 0 }
+
+    func add(_ input: AccumulatorInput) {
+        guard let column = input.argument?.column else { return }
+        sums.withUnsafeMutableBufferPointer { sums in
+            column.doubles.withUnsafeBufferPointer { values in
+                input.rows.withUnsafeBufferPointer { rows in
+                    input.slots.withUnsafeBufferPointer { slots in
+                        for j in 0..<slots.count { sums[Int(slots[j])] += values[Int(rows[j])] }
+                    }
+                }
+            }
+        }
+    }
+
+    func merge(into slot: Int, from other: any Accumulator, slot otherSlot: Int, strings: [String]) {
+        let other = other as! DoubleSumAccumulator
+        sums[slot] += other.sums[otherSlot]
+    }
+
+    func write(slots: [Int32], into writer: inout SnapshotWriter, strings: [String]) {
+        for slot in slots { writer.write(sums[Int(slot)]) }
+    }
+
+    func read(count: Int, from reader: inout SnapshotReader, interner: inout StringInterner) throws {
+        for _ in 0..<count { sums.append(try reader.readDouble()) }
+    }
+}
+
+/// Sum of an int argument, wrapping on overflow (two's complement, like Java longs).
+final class IntSumAccumulator: Accumulator {
+    private(set) var sums: [Int64] = []
+
+    var slotCount: Int { sums.count }
+    var memoryBytes: Int { sums.capacity * 8 }
+
+    func appendSlots(_ n: Int) { sums.append(contentsOf: repeatElement(0, count: n)) }
+
+    func reserveSlots(_ n: Int) { sums.reserveCapacity(n) }
+
+    func reset(_ slot: Int) { sums[slot] = 0 }
+
+    func add(_ input: AccumulatorInput) {
+        guard let column = input.argument?.column else { return }
+        sums.withUnsafeMutableBufferPointer { sums in
+            column.ints.withUnsafeBufferPointer { values in
+                input.rows.withUnsafeBufferPointer { rows in
+                    input.slots.withUnsafeBufferPointer { slots in
+                        for j in 0..<slots.count { sums[Int(slots[j])] &+= values[Int(rows[j])] }
+                    }
+                }
+            }
+        }
+    }
+
+    func merge(into slot: Int, from other: any Accumulator, slot otherSlot: Int, strings: [String]) {
+        let other = other as! IntSumAccumulator
+        sums[slot] &+= other.sums[otherSlot]
+    }
+
+    func write(slots: [Int32], into writer: inout SnapshotWriter, strings: [String]) {
+        for slot in slots { writer.write(sums[Int(slot)]) }
+    }
+
+    func read(count: Int, from reader: inout SnapshotReader, interner: inout StringInterner) throws {
+        for _ in 0..<count { sums.append(try reader.readInt64()) }
+    }
+}

@@ -1,0 +1,39 @@
+public import SluiceCore
+
+/// Keeps the rows where a boolean predicate is true; a null predicate drops the row.
+///
+/// Vectorized: the predicate is evaluated once per batch and the kept rows are gathered
+/// in one pass (a batch that keeps every row is passed on unchanged). Port 0 carries the
+/// input schema.
+///
+/// - Important: construct only from arguments `validate` accepted.
+public final class FilterOperator: StreamOperator {
+    public let outputSchemas: [Schema]
+    public private(set) var counters = OperatorCounters()
+    private let predicate: any BatchExpression
+    private var nowMillis: Int64 = 0
+
+    /// Builds the filter; `predicate` must have passed `validate` (a bool expression).
+    public init(schema: Schema, predicate: any BatchExpression) {
+        let errors = Self.validate(schema: schema, predicate: predicate)
+        precondition(errors.isEmpty, "FilterOperator built from an unvalidated spec: \(errors)")
+        outputSchemas = [schema]
+        self.predicate = predicate
+    }
+
+    /// Load-time checks: the predicate is boolean. Returns one message per problem.
+    public static func validate(schema: Schema, predicate: any BatchExpression) -> [String] {
+        PredicateSelection.validate(predicate, role: "filter predicate")
+    }
+
+    public func process(_ batch: Batch, input: Int, into out: inout OperatorOutput) {
+        counters.rowsIn += Int64(batch.count)
+        guard !batch.isEmpty else { return }
+        let keep = PredicateSelection.rows(predicate.evaluate(batch, context: EvaluationContext(nowMillis: nowMillis)))
+        counters.rowsOut += Int64(keep.count)
+        out.emit(PredicateSelection.select(keep, of: batch))
+    }
+
+    /// Remembers processing time for expressions that read `now()`.
+    public func tick(nowMillis: Int64, into out: inout OperatorOutput) { self.nowMillis = nowMillis }
+}

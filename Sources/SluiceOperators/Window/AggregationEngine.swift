@@ -1,0 +1,17 @@
+import SluiceCore
+
+/// One way of grouping rows in time — fixed windows, sessions, or none (the keyed fold) —
+/// behind `KeyedAggregateOperator`. Engines are values owned by the operator, so their
+/// hot loops mutate plain stored properties without runtime exclusivity checks.
+protocol AggregationEngine {
+    var context: AggregationContext { get set }
+    mutating func process(_ batch: Batch, into out: inout OperatorOutput)
+    mutating func advanceWatermark(to watermark: EventTime, into out: inout OperatorOutput)
+    mutating func tick(nowMillis: Int64, into out: inout OperatorOutput)
+    /// Writes the grouping state (the operator writes the context's scalars).
+    func writeState(into writer: inout SnapshotWriter)
+    /// Replaces the grouping state with what `writeState` wrote.
+    mutating func readState(from reader: inout SnapshotReader) throws
+    /// Approximate heap bytes of live state.
+    var stateBytes: Int { get }
+}

@@ -1,0 +1,83 @@
+import SluiceCore
+
+/// Encodes a batch's key columns into `KeyEncoder`'s word format (one UInt64 per key
+/// column, plus a null-mask word when a key is nullable), translating string
+/// dictionaries through the partition's `StringInterner` as cheaply as possible:
+///
+/// - only dictionary entries that rows actually use are interned (a batch split by
+///   partition shares its parent's dictionary, most of which another partition uses);
+/// - when a batch carries the very same dictionary buffer as the previous batch (a
+///   generator or decoder reusing it), the previous translation is reused. Holding the
+///   previous dictionary keeps its buffer alive, so equal base address and count can
+///   only mean the same, unmodified strings.
+struct KeyWordEncoder {
+    let encoder: KeyEncoder
+    private var cachedDictionaries: [[String]]
+    /// Per string key column: dictionary entry → interned code (`UInt32.max`: not yet).
+    private var translations: [[UInt32]]
+
+    init(_ encoder: KeyEncoder) {
+        self.encoder = encoder
+        cachedDictionaries = Array(repeating: [], count: encoder.keyColumns.count)
+        translations = Array(repeating: [], count: encoder.keyColumns.count)
+    }
+
+    /// Fills `words` with `batch.count * encoder.width` words.
+    mutating func encode(_ batch: Batch, interner: inout StringInterner, into words: inout [UInt64]) {
+        let width = encoder.width
+        let n = batch.count
+        words.removeAll(keepingCapacity: true)
+        words.append(contentsOf: repeatElement(0, count: n * width))
+        for (k, columnIndex) in encoder.keyColumns.enumerated() {
+            let column = batch.columns[columnIndex]
+            if column.type == .string { prepareTranslation(k, column.dictionary) }
+            words.withUnsafeMutableBufferPointer { out in
+                switch column.type {
+                case .int64, .timestamp:
+                    column.ints.withUnsafeBufferPointer { src in
+                        for r in 0..<n { out[r * width + k] = UInt64(bitPattern: src[r]) }
+                    }
+                case .double:
+                    column.doubles.withUnsafeBufferPointer { src in
+                        for r in 0..<n { out[r * width + k] = (src[r] == 0 ? 0.0 : src[r]).bitPattern }
+                    }
+                case .bool:
+                    column.bools.withUnsafeBufferPointer { src in
+                        for r in 0..<n { out[r * width + k] = src[r] ? 1 : 0 }
+                    }
+                case .string:
+                    let dictionary = column.dictionary
+                    translations[k].withUnsafeMutableBufferPointer { map in
+                        column.codes.withUnsafeBufferPointer { src in
+                            for r in 0..<n {
+                                let code = Int(src[r])
+                                var interned = map[code]
+                                if interned == .max {
+                                    interned = interner.intern(dictionary[code])
+                                    map[code] = interned
+                                }
+                                out[r * width + k] = UInt64(interned)
+                            }
+                        }
+                    }
+                }
+                if encoder.nullable, let validity = column.validity {
+                    for r in 0..<n where !validity[r] {
+                        out[r * width + k] = 0
+                        out[r * width + width - 1] |= 1 << UInt64(k)
+                    }
+                }
+            }
+        }
+    }
+
+    private mutating func prepareTranslation(_ k: Int, _ dictionary: [String]) {
+        let cached = cachedDictionaries[k]
+        let same =
+            cached.count == dictionary.count
+            && cached.withUnsafeBufferPointer { a in dictionary.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
+        if same && !dictionary.isEmpty { return }
+        cachedDictionaries[k] = dictionary
+        translations[k] = [UInt32](repeating: .max, count: dictionary.count)
+    }
+}

@@ -1,0 +1,53 @@
+public import SluiceCore
+
+extension KeyedAggregateOperator {
+    static let snapshotTag = "keyed-aggregate"
+    static let snapshotVersion: UInt32 = 1
+
+    /// A text that differs between configurations whose state is not interchangeable.
+    var configurationSignature: String {
+        let windowText = window.map { "\($0)" } ?? "none"
+        return "keys\(keys) time:\(timeField) window:\(windowText) lateness:\(allowedLatenessMillis) "
+            + "partial:\(partialEveryMillis.map(String.init) ?? "none") \(engine.context.plan.layoutSignature)"
+    }
+
+    /// Writes the complete state: watermark, processing-time bookkeeping, and the groups
+    /// with their aggregate states (sketches included), keys as values. Equal histories
+    /// give equal bytes.
+    public func snapshot(into writer: inout SnapshotWriter) {
+        writer.beginSection(Self.snapshotTag, version: Self.snapshotVersion)
+        writer.write(configurationSignature)
+        let context = engine.context
+        writer.write(context.watermark)
+        writer.write(context.processingTime)
+        writer.write(context.lastPartialTick != nil)
+        writer.write(context.lastPartialTick ?? 0)
+        engine.writeState(into: &writer)
+    }
+
+    /// Replaces the state with a snapshot of an operator of the same configuration.
+    /// Counters are not restored. On error the operator is left empty.
+    public func restore(from reader: inout SnapshotReader) throws {
+        _ = try reader.expectSection(Self.snapshotTag, maxVersion: Self.snapshotVersion)
+        let signature = try reader.readString()
+        guard signature == configurationSignature else {
+            throw SluiceError(.corruptSnapshot, "snapshot of a different keyed aggregate: \(signature)")
+        }
+        var fresh = makeFreshEngine()
+        fresh.context.watermark = try reader.readInt64()
+        fresh.context.processingTime = try reader.readInt64()
+        let hasTick = try reader.readBool()
+        let tick = try reader.readInt64()
+        fresh.context.lastPartialTick = hasTick ? tick : nil
+        fresh.context.counters = engine.context.counters
+        engine = fresh
+        do {
+            try engine.readState(from: &reader)
+        } catch {
+            let counters = engine.context.counters
+            engine = makeFreshEngine()
+            engine.context.counters = counters
+            throw error
+        }
+    }
+}

@@ -1,0 +1,237 @@
+import SluiceCore
+
+/// Tumbling and sliding windows: one `GroupTable` per open window.
+///
+/// A batch is processed column-at-a-time: keys are encoded once, then one pass per window
+/// offset (one pass for tumbling, size/slide for sliding) computes each row's window and
+/// slot — consecutive rows nearly always hit the window of the row before, so the window
+/// is resolved only when the event time leaves the cached range — and finally each
+/// accumulator folds in each touched window's updates in one tight loop.
+struct WindowedEngine: AggregationEngine {
+    var context: AggregationContext
+    let size: Int64
+    let slide: Int64
+    /// Windows per event (size / slide).
+    let offsets: Int
+    /// Open and fired-but-not-expired windows, in creation order.
+    private(set) var windows: [GroupTable] = []
+    private var windowByStart: [Int64: Int] = [:]
+    /// Stands in for a table's keys while the assignment pass holds them in a local.
+    private let spareKeys: KeyTable
+    /// The key count of the last fired window, to size new ones without rehashing.
+    private var capacityHint = 16
+
+    init(context: AggregationContext, size: Int64, slide: Int64) {
+        self.context = context
+        self.size = size
+        self.slide = slide
+        offsets = Int(size / slide)
+        spareKeys = KeyTable(width: context.encoder.width, capacity: 1)
+    }
+
+    // MARK: Processing
+
+    mutating func process(_ batch: Batch, into out: inout OperatorOutput) {
+        let n = batch.count
+        guard n > 0 else { return }
+        context.counters.rowsIn += Int64(n)
+        context.encodeKeys(batch)
+        let time = batch.columns[context.timeColumn]
+        // Bit 0: the row went to some window; bit 1: it updated an already fired window.
+        var flags = [UInt8](repeating: 0, count: n)
+        var touched: [Int] = []
+        for offset in 0..<offsets { assign(offset: offset, time: time, flags: &flags, touched: &touched) }
+
+        if !touched.isEmpty {
+            let arguments = context.prepareArguments(batch)
+            for t in touched {
+                if offsets > 1 { windows[t].sortPendingByRow() }
+                let markDirty = context.partialEvery != nil || windows[t].fired
+                windows[t].applyPending(context: context, arguments: arguments, times: time.ints, markDirty: markDirty)
+            }
+        }
+
+        var late: [Int32] = []
+        for r in 0..<n {
+            if flags[r] & 1 == 0 { late.append(Int32(r)) }
+            if flags[r] & 2 != 0 { context.counters.lateUpdates += 1 }
+        }
+        context.emitLate(batch, rows: late, into: &out)
+        emitLateUpdates(touched: touched, into: &out)
+    }
+
+    /// One pass over the batch for window offset `offset` (the window starting
+    /// `offset · slide` before the newest window of each row). Updates are written in row
+    /// order into two flat arrays; each maximal run of rows that hit the same window is
+    /// then queued at that window (the whole arrays, without copying, when one window
+    /// took the entire pass — the common case).
+    private mutating func assign(offset: Int, time: Column, flags: inout [UInt8], touched: inout [Int]) {
+        let n = time.count
+        let width = context.encoder.width
+        let shift = Int64(offset) * slide
+        let validity = time.validity
+        let keyWords = context.keyWords
+        var current = -1
+        var currentFired = false
+        var keys = spareKeys
+        var runs: [(window: Int, start: Int, end: Int)] = []
+        var produced = 0
+        var runStart = 0
+        // Event times in [cacheLow, cacheHigh) map to the window resolved last.
+        var cacheLow = Int64.max
+        var cacheHigh = Int64.min
+        var rows: [Int32] = []
+
+        let slots = [Int32](unsafeUninitializedCapacity: n) { slotsOut, slotsCount in
+            rows = [Int32](unsafeUninitializedCapacity: n) { rowsOut, rowsCount in
+                keyWords.withUnsafeBufferPointer { words in
+                    time.ints.withUnsafeBufferPointer { times in
+                        flags.withUnsafeMutableBufferPointer { flags in
+                            for r in 0..<n {
+                                if let validity, !validity[r] { continue }
+                                let t = times[r]
+                                if t < cacheLow || t >= cacheHigh {
+                                    if current >= 0 {
+                                        swap(&keys, &windows[current].keys)
+                                        if produced > runStart { runs.append((current, runStart, produced)) }
+                                        runStart = produced
+                                    }
+                                    (current, cacheLow, cacheHigh) = bind(time: t, shift: shift)
+                                    if current >= 0 {
+                                        swap(&keys, &windows[current].keys)
+                                        currentFired = windows[current].fired
+                                    }
+                                }
+                                if current < 0 { continue }
+                                let key = UnsafeBufferPointer(start: words.baseAddress! + r * width, count: width)
+                                slotsOut[produced] = keys.findOrInsert(key).slot
+                                rowsOut[produced] = Int32(truncatingIfNeeded: r)
+                                produced += 1
+                                flags[r] |= currentFired ? 3 : 1
+                            }
+                        }
+                    }
+                }
+                rowsCount = produced
+            }
+            slotsCount = produced
+        }
+        if current >= 0 {
+            swap(&keys, &windows[current].keys)
+            if produced > runStart { runs.append((current, runStart, produced)) }
+        }
+
+        for run in runs {
+            if windows[run.window].pendingSlots.isEmpty {
+                touched.append(run.window)
+                if runs.count == 1 {
+                    windows[run.window].pendingRows = rows
+                    windows[run.window].pendingSlots = slots
+                    continue
+                }
+            }
+            windows[run.window].pendingRows.append(contentsOf: rows[run.start..<run.end])
+            windows[run.window].pendingSlots.append(contentsOf: slots[run.start..<run.end])
+        }
+    }
+
+    /// The window (index in `windows`, created if needed, or -1 when late) of event time
+    /// `t` at `shift`, and the range of event times that map to the same window.
+    private mutating func bind(time t: Int64, shift: Int64) -> (window: Int, low: Int64, high: Int64) {
+        guard let newest = WindowMath.alignDown(t, to: slide) else { return (-1, t, t) }
+        let high = WindowMath.saturatingAdd(newest, slide)
+        let (start, overflow) = newest.subtractingReportingOverflow(shift)
+        guard !overflow else { return (-1, newest, high) }
+        let end = WindowMath.saturatingAdd(start, size)
+        if WindowMath.saturatingAdd(end, context.allowedLateness) <= context.watermark { return (-1, newest, high) }
+        if let index = windowByStart[start] { return (index, newest, high) }
+        let accumulators = context.plan.makeAccumulators()
+        for accumulator in accumulators { accumulator.reserveSlots(capacityHint) }
+        let table = GroupTable(
+            keys: KeyTable(width: context.encoder.width, capacity: capacityHint), accumulators: accumulators,
+            start: start, end: end, fired: end <= context.watermark)
+        windows.append(table)
+        windowByStart[start] = windows.count - 1
+        return (windows.count - 1, newest, high)
+    }
+
+    /// Re-emits, as final, the rows of fired windows that this batch updated.
+    private mutating func emitLateUpdates(touched: [Int], into out: inout OperatorOutput) {
+        var emitter = RowEmitter(context: context)
+        for t in touched.sorted(by: { windows[$0].start < windows[$1].start }) where windows[t].fired {
+            emitter.append(table: windows[t], slots: windows[t].dirty.members, isFinal: true, context: context)
+            windows[t].dirty.removeAll()
+        }
+        context.emit(emitter, into: &out)
+    }
+
+    // MARK: Time
+
+    mutating func advanceWatermark(to watermark: EventTime, into out: inout OperatorOutput) {
+        guard watermark > context.watermark else { return }
+        context.watermark = watermark
+        var emitter = RowEmitter(context: context)
+        for t in windowOrder() where !windows[t].fired && windows[t].end <= watermark {
+            emitter.append(table: windows[t], slots: windows[t].allSlots, isFinal: true, context: context)
+            // A complete window predicts the size of the next: size new tables for it.
+            capacityHint = max(16, windows[t].keys.count)
+            windows[t].fired = true
+            windows[t].dirty.removeAll()
+        }
+        context.emit(emitter, into: &out)
+        let lateness = context.allowedLateness
+        let before = windows.count
+        windows.removeAll { $0.fired && WindowMath.saturatingAdd($0.end, lateness) <= watermark }
+        if windows.count != before { reindex() }
+    }
+
+    mutating func tick(nowMillis: Int64, into out: inout OperatorOutput) {
+        guard context.partialDue(now: nowMillis) else { return }
+        var emitter = RowEmitter(context: context)
+        for t in windowOrder() where !windows[t].fired && !windows[t].dirty.isEmpty {
+            emitter.append(table: windows[t], slots: windows[t].dirty.members, isFinal: false, context: context)
+            windows[t].dirty.removeAll()
+        }
+        context.emitPartial(emitter, now: nowMillis, into: &out)
+    }
+
+    /// Window indices by ascending start.
+    private func windowOrder() -> [Int] { windows.indices.sorted { windows[$0].start < windows[$1].start } }
+
+    private mutating func reindex() {
+        windowByStart.removeAll(keepingCapacity: true)
+        for (i, table) in windows.enumerated() { windowByStart[table.start] = i }
+    }
+
+    var stateBytes: Int { windows.reduce(0) { $0 + $1.memoryBytes } }
+
+    // MARK: Snapshot
+
+    func writeState(into writer: inout SnapshotWriter) {
+        let order = windowOrder()
+        writer.write(UInt64(order.count))
+        for t in order {
+            let table = windows[t]
+            writer.write(table.start)
+            writer.write(table.end)
+            writer.write(table.fired)
+            GroupTableSnapshot.write(table, into: &writer, context: context)
+        }
+    }
+
+    mutating func readState(from reader: inout SnapshotReader) throws {
+        windows = []
+        let count = try reader.readElementCount(minimumBytes: 17)
+        for _ in 0..<count {
+            let start = try reader.readInt64()
+            let end = try reader.readInt64()
+            let fired = try reader.readBool()
+            guard WindowMath.alignDown(start, to: slide) == start, WindowMath.saturatingAdd(start, size) == end else {
+                throw SluiceError(.corruptSnapshot, "window [\(start), \(end)) does not fit this operator's windows")
+            }
+            windows.append(
+                try GroupTableSnapshot.read(from: &reader, start: start, end: end, fired: fired, context: &context))
+        }
+        reindex()
+    }
+}

@@ -1,0 +1,184 @@
+import SluiceCore
+import Testing
+
+@testable import SluiceOperators
+
+@Suite struct SketchTests {
+    // MARK: HyperLogLog
+
+    @Test func hyperLogLogIsExactWhileSparse() {
+        var sketch = HyperLogLog()
+        for i in 0..<Int64(HyperLogLog.sparseLimit) {
+            sketch.insert(ValueHash.int(i))
+            sketch.insert(ValueHash.int(i))
+        }
+        #expect(!sketch.isDense)
+        #expect(sketch.estimate == Int64(HyperLogLog.sparseLimit))
+        #expect(sketch.memoryBytes <= HyperLogLog.sparseLimit * 8 * 2)
+        sketch.insert(ValueHash.int(-1))
+        #expect(sketch.isDense)
+        #expect(abs(sketch.estimate - 257) <= 3)
+
+        var small = HyperLogLog()
+        for i in 0..<5 { small.insert(ValueHash.string("agent-\(i)")) }
+        #expect(small.estimate == 5)
+        #expect(small.memoryBytes < 100)
+    }
+
+    @Test(arguments: [1_000, 5_000, 20_000, 200_000])
+    func hyperLogLogStaysWithinThreeStandardErrors(cardinality: Int) {
+        var sketch = HyperLogLog()
+        for i in 0..<cardinality { sketch.insert(ValueHash.int(Int64(i) &* 7_919 &+ 13)) }
+        let error = abs(Double(sketch.estimate - Int64(cardinality))) / Double(cardinality)
+        #expect(error <= 3 * HyperLogLog.relativeStandardError, "n=\(cardinality) estimate \(sketch.estimate)")
+    }
+
+    @Test func hyperLogLogErrorMatchesTheDocumentedStandardError() {
+        // 24 independent sketches of 10,000 distinct values: the root-mean-square relative
+        // error estimates the standard error (documented 1.04/√4096 ≈ 1.6%).
+        var rng = SplitMix64(seed: 11)
+        var squares = 0.0
+        let trials = 24
+        for _ in 0..<trials {
+            var sketch = HyperLogLog()
+            for _ in 0..<10_000 { sketch.insert(rng.next()) }
+            let error = Double(sketch.estimate - 10_000) / 10_000
+            squares += error * error
+        }
+        let rms = (squares / Double(trials)).squareRoot()
+        #expect(rms < 1.5 * HyperLogLog.relativeStandardError, "rms relative error \(rms)")
+    }
+
+    @Test func hyperLogLogMergeIsTheSketchOfTheUnion() {
+        var a = HyperLogLog()
+        var b = HyperLogLog()
+        var all = HyperLogLog()
+        for i in 0..<3_000 {
+            let hash = ValueHash.int(Int64(i))
+            if i % 3 == 0 { a.insert(hash) } else { b.insert(hash) }
+            if i % 5 == 0 { a.insert(hash) }
+            all.insert(hash)
+        }
+        var ab = a
+        ab.merge(b)
+        var ba = b
+        ba.merge(a)
+        #expect(ab == all)
+        #expect(ba == all)
+        var sparse = HyperLogLog()
+        sparse.insert(ValueHash.int(1))
+        var dense = all
+        dense.merge(sparse)
+        #expect(dense == all)
+        sparse.merge(all)
+        #expect(sparse == all)
+    }
+
+    // MARK: DDSketch
+
+    private func exactQuantile(_ sorted: [Double], _ q: Double) -> Double {
+        sorted[Int((q * Double(sorted.count - 1)).rounded(.down))]
+    }
+
+    @Test func quantileSketchKeepsOnePercentRelativeAccuracy() {
+        var rng = SplitMix64(seed: 3)
+        var values: [Double] = []
+        for i in 0..<20_000 {
+            // Log-uniform magnitudes over 12 decades, both signs, and some exact zeros.
+            let magnitude = SketchMath.exponential(Double.random(in: -14...14, using: &rng))
+            values.append(i % 50 == 0 ? 0 : (i % 3 == 0 ? -magnitude : magnitude))
+        }
+        var sketch = QuantileSketch()
+        for v in values { sketch.add(v) }
+        let sorted = values.sorted()
+        for q in stride(from: 0.0, through: 1.0, by: 0.005) {
+            let exact = exactQuantile(sorted, q)
+            let estimate = sketch.quantile(q)!
+            #expect(
+                abs(estimate - exact) <= QuantileSketch.relativeAccuracy * abs(exact) * (1 + 1e-9),
+                "q=\(q): \(estimate) vs \(exact)")
+        }
+        #expect(sketch.count == 20_000)
+        // 28 e-folds at 1% accuracy: about 50 buckets per e-fold, per sign.
+        #expect(sketch.bins.count < 2 * 1_500 + 1)
+    }
+
+    @Test func quantileSketchHandlesExtremesAndIgnoresNaN() {
+        var sketch = QuantileSketch()
+        for v in [-Double.infinity, -Double.greatestFiniteMagnitude, -Double.leastNormalMagnitude / 1024, 0, Double.leastNonzeroMagnitude, 1,
+            Double.greatestFiniteMagnitude, .infinity, .nan]
+        {
+            sketch.add(v)
+        }
+        #expect(sketch.count == 8)
+        #expect(sketch.quantile(0) == -.infinity)
+        #expect(sketch.quantile(1) == .infinity)
+        let sorted: [Double] = [
+            -.infinity, -.greatestFiniteMagnitude, -Double.leastNormalMagnitude / 1024, 0, .leastNonzeroMagnitude, 1, .greatestFiniteMagnitude,
+            .infinity,
+        ]
+        for (i, exact) in sorted.enumerated() where exact.isFinite {
+            let estimate = sketch.quantile(Double(i) / 7)!
+            if exact != 0 && exact.magnitude < .leastNormalMagnitude {
+                #expect(abs(estimate - exact) < 2.3e-308, "rank \(i): \(estimate) vs \(exact)")
+            } else {
+                #expect(abs(estimate - exact) <= 0.0101 * abs(exact), "rank \(i): \(estimate) vs \(exact)")
+            }
+        }
+        #expect(QuantileSketch().quantile(0.5) == nil)
+    }
+
+    @Test func quantileSketchMergeIsExact() {
+        var rng = SplitMix64(seed: 8)
+        var a = QuantileSketch()
+        var b = QuantileSketch()
+        var all = QuantileSketch()
+        for i in 0..<5_000 {
+            let v = Double.random(in: -1_000...1_000, using: &rng)
+            if i % 2 == 0 { a.add(v) } else { b.add(v) }
+            all.add(v)
+        }
+        var ab = a
+        ab.merge(b)
+        var ba = b
+        ba.merge(a)
+        #expect(ab == all)
+        #expect(ba == all)
+        var empty = QuantileSketch()
+        empty.merge(all)
+        #expect(empty == all)
+    }
+
+    // MARK: DistinctSet
+
+    @Test func distinctSetCountsExactly() {
+        var rng = SplitMix64(seed: 21)
+        var set = DistinctSet()
+        var reference = Set<UInt64>()
+        for _ in 0..<20_000 {
+            let v = UInt64.random(in: 0..<5_000, using: &rng)
+            let hash = ValueHash.bits(v)
+            set.insert(hash)
+            reference.insert(hash)
+        }
+        set.insert(0)
+        reference.insert(0)
+        #expect(set.count == reference.count)
+        #expect(set.sortedMembers == reference.sorted())
+        var other = DistinctSet()
+        for v in 4_000..<6_000 as Range<UInt64> { other.insert(ValueHash.bits(v)) }
+        set.formUnion(other)
+        #expect(set.count == reference.union((4_000..<6_000 as Range<UInt64>).map(ValueHash.bits)).count)
+    }
+
+    @Test func valueHashesOfFixedWidthValuesNeverCollide() {
+        var seen = Set<UInt64>()
+        for i in -5_000..<5_000 as Range<Int64> { seen.insert(ValueHash.int(i)) }
+        #expect(seen.count == 10_000)
+        #expect(ValueHash.double(-0.0) == ValueHash.double(0.0))
+        #expect(ValueHash.double(.nan) == ValueHash.double(-.nan))
+        #expect(ValueHash.bool(true) != ValueHash.bool(false))
+        // Stable across processes: a pinned value.
+        #expect(ValueHash.int(0) == StableHash.mix(0x9e37_79b9_7f4a_7c15))
+    }
+}

@@ -1,0 +1,148 @@
+import SluiceCore
+import Testing
+
+@testable import SluiceOperators
+
+/// A small seeded generator so randomized tests are reproducible.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
+
+/// One input row of the test schema.
+struct Event: Sendable {
+    var agent: String
+    var metric: String = "m"
+    var ts: Int64?
+    var value: Double? = nil
+    var n: Int64? = nil
+    var label: String? = nil
+    var flag: Bool? = nil
+}
+
+/// The schema the window tests feed: string keys, event time, and nullable arguments of
+/// every type.
+enum TestInput {
+    static let schema = Schema([
+        Field("agent", .string, nullable: false),
+        Field("metric", .string, nullable: false),
+        Field("ts", .timestamp),
+        Field("value", .double),
+        Field("n", .int64),
+        Field("label", .string),
+        Field("flag", .bool),
+    ])
+
+    static func column(_ name: String) -> ColumnRef { ColumnRef(name, in: schema) }
+
+    static func batch(_ events: [Event]) -> Batch {
+        var builder = BatchBuilder(schema: schema, capacity: events.count)
+        for e in events {
+            builder.append(values: [
+                .string(e.agent), .string(e.metric), e.ts.map { .timestamp($0) } ?? .null,
+                e.value.map { .double($0) } ?? .null, e.n.map { .int($0) } ?? .null,
+                e.label.map { .string($0) } ?? .null, e.flag.map { .bool($0) } ?? .null,
+            ])
+        }
+        return builder.finish()
+    }
+
+    /// Random events over `agents` × `metrics` keys with event times in
+    /// `[t0, t0 + span)`, arriving in a shuffled-by-up-to-`disorder` order.
+    static func randomEvents(
+        count: Int, agents: Int, metrics: Int = 2, t0: Int64 = 0, span: Int64, nullRate: Double = 0.1,
+        rng: inout SplitMix64
+    ) -> [Event] {
+        let labels = ["convergent", "divergent", "lateral", "systems", "critical", "adaptive", "ä", ""]
+        var events: [Event] = []
+        events.reserveCapacity(count)
+        for _ in 0..<count {
+            let nullable = { (r: inout SplitMix64) in Double.random(in: 0..<1, using: &r) < nullRate }
+            var e = Event(
+                agent: "agent-\(Int.random(in: 0..<agents, using: &rng))",
+                metric: "metric-\(Int.random(in: 0..<metrics, using: &rng))",
+                ts: t0 + Int64.random(in: 0..<span, using: &rng))
+            if !nullable(&rng) { e.value = (Double.random(in: -500..<1500, using: &rng) * 100).rounded() / 100 }
+            if !nullable(&rng) { e.n = Int64.random(in: -1000..<1000, using: &rng) }
+            if !nullable(&rng) { e.label = labels[Int.random(in: 0..<labels.count, using: &rng)] }
+            if !nullable(&rng) { e.flag = Bool.random(using: &rng) }
+            events.append(e)
+        }
+        return events
+    }
+}
+
+/// What to feed an operator, in order.
+enum Step: Sendable {
+    case rows([Event])
+    case batch(Batch)
+    case watermark(Int64)
+    case tick(Int64)
+}
+
+/// Everything an operator emitted.
+struct Recording {
+    var main: [Batch] = []
+    var late: [Batch] = []
+
+    var mainRows: [[String: Value]] { main.flatMap(\.rows) }
+    var lateRows: [[String: Value]] { late.flatMap(\.rows) }
+
+    mutating func record(_ out: OperatorOutput) {
+        for (port, batch) in out.batches {
+            if port == 0 { main.append(batch) } else { late.append(batch) }
+        }
+    }
+}
+
+extension KeyedAggregateOperator {
+    /// Feeds `steps` and returns what came out.
+    func run(_ steps: [Step]) -> Recording {
+        var recording = Recording()
+        for step in steps {
+            var out = OperatorOutput()
+            switch step {
+            case .rows(let events): process(TestInput.batch(events), input: 0, into: &out)
+            case .batch(let batch): process(batch, input: 0, into: &out)
+            case .watermark(let t): advanceWatermark(to: t, into: &out)
+            case .tick(let now): tick(nowMillis: now, into: &out)
+            }
+            recording.record(out)
+        }
+        return recording
+    }
+
+    /// Snapshot bytes of the current state.
+    var snapshotBytes: [UInt8] {
+        var writer = SnapshotWriter()
+        snapshot(into: &writer)
+        return writer.bytes
+    }
+}
+
+/// A row rendered as text in schema order, for order-sensitive comparisons.
+func render(_ batch: Batch) -> [String] {
+    (0..<batch.count).map { r in
+        batch.schema.fields.enumerated().map { i, f in "\(f.name)=\(batch.value(row: r, column: i))" }.joined(
+            separator: " ")
+    }
+}
+
+func render(_ batches: [Batch]) -> [String] { batches.flatMap(render) }
+
+/// The view a sink would hold after upserting `rows` by `identity` columns.
+func upsertView(_ rows: [[String: Value]], identity: [String]) -> [String: [String: Value]] {
+    var view: [String: [String: Value]] = [:]
+    for row in rows { view[identity.map { "\(row[$0] ?? .null)" }.joined(separator: "|")] = row }
+    return view
+}
+
+/// The row of a view whose identity columns have these values.
+func viewKey(_ values: Value...) -> String { values.map { "\($0)" }.joined(separator: "|") }
