@@ -23,7 +23,7 @@ import Testing
             let start = ts - ((ts % 10_000) + 10_000) % 10_000
             groups[[row["agent_id"]!, row["metric"]!, .timestamp(start)], default: Group()].values.append(value)
         }
-        let view = try #require(memory.all["views"]).upsertedRows
+        let view = try #require(memory.all["views.agent_metrics_10s"]).upsertedRows
         #expect(view.count == groups.count)
         var checked = 0
         for row in view {

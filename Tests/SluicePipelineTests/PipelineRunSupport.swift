@@ -31,6 +31,20 @@ enum PipelineRunSupport {
         return (try job.run(), memory)
     }
 
+    /// A generator URI and the matching options: fixed seed, no minutes-late events (the
+    /// windows would send them to the late output, which these tests do not model), and
+    /// re-deliveries that de-duplication must remove.
+    static func generator(seed: UInt64, agents: Int = 40, count: Int = 30_000) -> (uri: String, options: DAAGeneratorOptions) {
+        let options = DAAGeneratorOptions(
+            seed: seed, agents: agents, limit: .count(count), lateFraction: 0, duplicateFraction: 0.01, splits: 2)
+        return ("generator:daa?seed=\(seed)&agents=\(agents)&count=\(count)&late=0&duplicates=0.01&splits=2", options)
+    }
+
+    /// The distinct events of `options`.
+    static func distinctEvents(_ options: DAAGeneratorOptions) throws -> [[String: Value]] {
+        distinctByID(try generatedEvents(options))
+    }
+
     /// Every event the DAA generator produces for `options`, in split order.
     static func generatedEvents(_ options: DAAGeneratorOptions) throws -> [[String: Value]] {
         let source = try DAAGeneratorSource(name: "events", options: options)

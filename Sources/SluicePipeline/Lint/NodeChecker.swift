@@ -282,11 +282,11 @@ extension PipelineChecker {
             time.field = Located(AggregationOutput.windowStart, at: eventTime.field.location)
             output.eventTime = time
         }
-        let ports = windowSpec == nil ? [schema] : [schema, input.schema]
-        var result = spec(node, specs, .aggregate(aggregation), ports)
-        result.portNames = windowSpec == nil ? ["main"] : ["main", "late"]
+        // Port 1 takes late rows (and, for a fold, rows without an event time).
+        var result = spec(node, specs, .aggregate(aggregation), [schema, input.schema])
+        result.portNames = ["main", "late"]
         result.partitionKeys = [keys]
-        return .node(result, [output] + (windowSpec == nil ? [] : [produced(input, name, index, port: 1, route: "late")]))
+        return .node(result, [output, produced(input, name, index, port: 1, route: "late")])
     }
 
     // MARK: union

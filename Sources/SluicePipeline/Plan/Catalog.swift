@@ -47,7 +47,8 @@ public struct Catalog: Sendable {
             try createParentDirectory(of: uri.path, for: uri)
             return SQLiteViewSink(name: spec.name, path: uri.path, view: view, timeSource: timeSource)
         case "memory":
-            return memory.sink(named: uri.path)
+            // Like tables in one database, each view of a memory store is its own sink.
+            return memory.sink(named: spec.view.map { "\(uri.path).\($0)" } ?? uri.path)
         default:
             throw CatalogError.unavailable(uri)
         }

@@ -2,7 +2,8 @@ public import SluiceConnectors
 import Synchronization
 
 /// The `memory:NAME` sinks of a run, so the code that started it (tests) can read what
-/// each one received. The same name always yields the same sink.
+/// each one received. The same name always yields the same sink; a sink with a view is
+/// called `NAME.VIEW` (`memory:views` with `view: agent_state` → `views.agent_state`).
 public final class MemoryConnectors: Sendable {
     private let sinks = Mutex<[String: MemorySink]>([:])
 
