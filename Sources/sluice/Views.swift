@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SluiceConnectors
+import SluiceCore
 import SluicePipeline
 
 /// `sluice views [NAME]`
@@ -41,15 +42,21 @@ struct Views: ParsableCommand {
                 for (index, view) in views.enumerated() {
                     let (columns, rows) = try SQLiteViews.read(path: path, view: view, limit: limit ?? 10)
                     print((index == 0 ? "" : "\n") + "\(view) (\(path))")
-                    print(SQLiteViews.renderTable(columns: columns, rows: rows))
+                    printTable(columns, rows)
                 }
                 return
             }
             let (columns, rows) = try SQLiteViews.read(path: path, view: name, limit: limit ?? 50)
-            print(SQLiteViews.renderTable(columns: columns, rows: rows))
+            printTable(columns, rows)
         } catch {
             Terminal.printError("error: \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// The table as the view store renders it (it ends with its own newline).
+    private func printTable(_ columns: [String], _ rows: [[Value]]) {
+        let table = SQLiteViews.renderTable(columns: columns, rows: rows)
+        print(table, terminator: table.hasSuffix("\n") ? "" : "\n")
     }
 }
