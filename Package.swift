@@ -92,7 +92,9 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceRuntimeTests",
-            dependencies: ["SluiceRuntime", "SluiceConnectors", "SluiceTestSupport"],
+            dependencies: [
+                "SluiceRuntime", "SluiceConnectors", "SluiceTestSupport", "SluiceExpr", "SluiceOperators", "SluiceFormats",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -14,7 +14,7 @@ extension W1WorkloadSource {
         guard agents >= 1, events >= 0 else {
             throw SluiceError(.invalidArgument, "w1: agents must be positive and events non-negative")
         }
-        let file = try OutputFile(path: path)
+        let file = try GeneratedFile(path: path)
         let chunkEvents = 16_384
         var buffer = [UInt8](repeating: 0, count: chunkEvents * W1LineWriter.maxLineLength)
         let writer = W1LineWriter()

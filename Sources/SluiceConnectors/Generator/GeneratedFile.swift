@@ -7,7 +7,7 @@ import SluiceCore
 
 /// A file opened for writing (created or truncated) through plain POSIX calls, so large
 /// generated files are written straight from byte buffers.
-final class OutputFile {
+final class GeneratedFile {
     private var descriptor: Int32
     let path: String
 
@@ -43,7 +43,7 @@ final class OutputFile {
     }
 }
 
-// At file scope these names reach the C functions, which `OutputFile.close()` would shadow.
+// At file scope these names reach the C functions, which `GeneratedFile.close()` would shadow.
 private func closeDescriptor(_ descriptor: Int32) -> Int32 { close(descriptor) }
 private func writeDescriptor(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
     write(descriptor, bytes, count)

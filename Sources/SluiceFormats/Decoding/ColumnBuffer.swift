@@ -1,0 +1,74 @@
+import SluiceCore
+
+/// One output column under construction, as 64-bit words (Int64, Double bits, Bool as
+/// 0/1, dictionary code) indexed by row.
+///
+/// Rows a record leaves out are not written at all: the next value written (or
+/// `finish`) fills the gap with nulls in bulk, so a wide schema with mostly absent
+/// fields (DAA's payloads) costs per row only for the fields present. The validity
+/// array appears only with the first null.
+struct ColumnBuffer {
+    let type: DataType
+    private var words = GrowableBuffer<UInt64>(capacity: 4096)
+    private var validity = GrowableBuffer<Bool>(capacity: 16)
+    private var hasNulls = false
+
+    init(type: DataType) { self.type = type }
+
+    func deallocate() {
+        words.deallocate()
+        validity.deallocate()
+    }
+
+    /// Writes the value of row `row`; rows before it that have none become null.
+    @inline(__always)
+    mutating func set(row: Int, _ word: UInt64) {
+        if words.count != row { fillNulls(upTo: row) }
+        words.append(word)
+        if hasNulls { validity.append(true) }
+    }
+
+    /// Drops the values of rows `row...` (a record that turned out bad after its values
+    /// were written). Nulls filled in before `row` stay: they are correct either way.
+    @inline(__always)
+    mutating func truncate(to row: Int) {
+        if words.count > row {
+            words.truncate(to: row)
+            if hasNulls { validity.truncate(to: row) }
+        }
+    }
+
+    @inline(never)
+    private mutating func fillNulls(upTo row: Int) {
+        if !hasNulls {
+            hasNulls = true
+            validity.removeAll()
+            validity.append(repeating: true, count: words.count)
+        }
+        validity.append(repeating: false, count: row - words.count)
+        words.append(repeating: 0, count: row - words.count)
+    }
+
+    /// The column of `rows` rows; the buffer starts over for the next batch.
+    mutating func finish(rows: Int, dictionary: [String]) -> Column {
+        if words.count != rows { fillNulls(upTo: rows) }
+        let source = UnsafeBufferPointer(start: words.base, count: rows)
+        let valid: [Bool]? = hasNulls ? validity.array() : nil
+        let column: Column
+        switch type {
+        case .int64, .timestamp:
+            column = Column(ints: source.map { Int64(bitPattern: $0) }, type: type, validity: valid)
+        case .double:
+            column = Column(doubles: source.map { Double(bitPattern: $0) }, validity: valid)
+        case .bool:
+            column = Column(bools: source.map { $0 != 0 }, validity: valid)
+        case .string:
+            let codes = source.map { UInt32(truncatingIfNeeded: $0) }
+            column = Column(codes: codes, dictionary: dictionary, validity: valid)
+        }
+        words.removeAll()
+        validity.removeAll()
+        hasNulls = false
+        return column
+    }
+}

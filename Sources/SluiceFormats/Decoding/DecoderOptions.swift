@@ -1,0 +1,27 @@
+/// Limits and content checks `JSONBatchDecoder` applies to every record.
+public struct DecoderOptions: Sendable {
+    /// Records longer than this (in bytes, without the line terminator) are rejected:
+    /// `record of N bytes exceeds the limit of M`; the rejection keeps the first M bytes.
+    public var maxRecordBytes: Int
+    /// Accepted values of the `timeField` (epoch ms, inclusive); the default is
+    /// 2000-01-01 ... 2100-01-01 UTC. Anything outside is rejected, so a clock decades off
+    /// cannot open windows nobody will ever close.
+    public var validTimeRange: ClosedRange<Int64>
+    /// When set, the `type` field (if present and not null) must be one of these,
+    /// e.g. `DAA.eventTypes`: `unknown event type 'x'`.
+    public var allowedTypes: Set<String>?
+    /// The integer or timestamp field checked against `validTimeRange` (nil: no check).
+    public var timeField: String?
+
+    public init(
+        maxRecordBytes: Int = 1 << 20,
+        validTimeRange: ClosedRange<Int64> = 946_684_800_000...4_102_444_800_000,
+        allowedTypes: Set<String>? = nil,
+        timeField: String? = "ts"
+    ) {
+        self.maxRecordBytes = maxRecordBytes
+        self.validTimeRange = validTimeRange
+        self.allowedTypes = allowedTypes
+        self.timeField = timeField
+    }
+}

@@ -1,0 +1,231 @@
+extension JSONBatchDecoder {
+    /// Decodes a record in the common shape — an object starting at the first byte,
+    /// strings without escapes, plain numbers, booleans, nulls of optional fields — in
+    /// one pass straight into the columns, with the cursor in a register and no staging.
+    ///
+    /// Returns nil as soon as anything else shows up (escapes, exponents, nested values
+    /// in extracted fields, a duplicate, a failed check, any error), after taking back
+    /// whatever it wrote; the caller then runs the general parser, which handles every
+    /// case and names every error. So this path accepts only records the general parser
+    /// accepts, with the same values, and costs a wasted partial scan otherwise. A batch
+    /// dictionary may keep a string read from a record that was then rejected.
+    ///
+    /// Fields seen are tracked in a 64-bit mask (`requiredMask` is the plan's; the fast
+    /// path runs only when every slot fits), which gives duplicate and required checks
+    /// without touching memory.
+    @inline(__always)
+    mutating func decodeFast(
+        start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>, lineMode: Bool, requiredMask: UInt64
+    ) -> UnsafePointer<UInt8>? {
+        let s = JSONScanner(start: start, end: end, lineMode: lineMode, containerStack: state.containerStack)
+        let follow = state.follow
+        let columns = state.columns
+        let tables = state.tables
+        let kinds = plan.kindPointer
+        let tableOfSlot = plan.tablePointer
+        let lookup = plan.lookup
+        let columnCount = plan.columnCount
+        let typeSlot = plan.typeSlot
+        let row = rows
+        var seen: UInt64 = 0
+
+        guard end - start >= 2, start.pointee == 0x7B else { return nil }
+        var p = start + 1
+        if p.pointee <= 0x20 { p = s.skipWhitespace(p) }
+        guard p < end else { return nil }
+        var previous = -1
+        var failed = false
+        if p.pointee == 0x7D {
+            p += 1
+        } else {
+            keys: while true {
+                if p < end && p.pointee != 0x22 && p.pointee <= 0x20 { p = s.skipWhitespace(p) }
+                guard p < end, p.pointee == 0x22 else {
+                    failed = true
+                    break
+                }
+                var slot = Int(follow[previous + 1])
+                if slot >= 0 && lookup.matchesQuoted(slot, p + 1, end: end) {
+                    p += lookup.nameLength(slot) + 2
+                } else {
+                    guard let key = try? s.scanString(p), !key.hasEscapes else {
+                        failed = true
+                        break
+                    }
+                    slot = lookup.find(key.start, key.count)
+                    if slot >= 0 { follow[previous + 1] = Int32(slot) }
+                    p = key.next
+                }
+                if p < end && p.pointee != 0x3A && p.pointee <= 0x20 { p = s.skipWhitespace(p) }
+                guard end - p >= 2, p.pointee == 0x3A else {
+                    failed = true
+                    break
+                }
+                p += 1
+                if p.pointee <= 0x20 {
+                    p = s.skipWhitespace(p)
+                    guard p < end else {
+                        failed = true
+                        break
+                    }
+                }
+                if slot < 0 {
+                    guard let next = try? s.skipValue(p, depth: 1) else {
+                        failed = true
+                        break
+                    }
+                    p = next
+                } else {
+                    previous = slot
+                    let bit = UInt64(1) &<< UInt64(slot)
+                    guard slot < columnCount, seen & bit == 0 else {
+                        failed = true
+                        break
+                    }
+                    seen |= bit
+                    let c = p.pointee
+                    if c == 0x6E {
+                        // A null leaves the column's row empty; required fields go the slow way.
+                        guard requiredMask & bit == 0, s.matches("null", at: p) else {
+                            failed = true
+                            break
+                        }
+                        p += 4
+                    } else {
+                        switch kinds[slot] {
+                        case .string:
+                            guard c == 0x22, let span = try? s.scanString(p), !span.hasEscapes else {
+                                failed = true
+                                break keys
+                            }
+                            let table = tableOfSlot[slot]
+                            let found = tables[table].slot(span.start, span.count, readable: end - span.start)
+                            if slot == typeSlot && !tables[table].isAllowed(slot: found) {
+                                failed = true
+                                break keys
+                            }
+                            columns[slot].set(row: row, UInt64(tables[table].code(ofSlot: found)))
+                            p = span.next
+                        case .double, .int64, .timestamp:
+                            let column = columns + slot
+                            guard let next = decodeFastNumber(kinds[slot], slot: slot, at: p, end: end, into: column)
+                            else {
+                                failed = true
+                                break keys
+                            }
+                            p = next
+                        case .bool:
+                            if c == 0x74 && s.matches("true", at: p) {
+                                columns[slot].set(row: row, 1)
+                                p += 4
+                            } else if c == 0x66 && s.matches("false", at: p) {
+                                columns[slot].set(row: row, 0)
+                                p += 5
+                            } else {
+                                failed = true
+                                break keys
+                            }
+                        case .presence:
+                            failed = true
+                            break keys
+                        }
+                    }
+                }
+                guard p < end else {
+                    failed = true
+                    break
+                }
+                var c = p.pointee
+                if c <= 0x20 && c != 0 {
+                    p = s.skipWhitespace(p)
+                    guard p < end else {
+                        failed = true
+                        break
+                    }
+                    c = p.pointee
+                }
+                p += 1
+                if c == 0x7D { break }
+                guard c == 0x2C else {
+                    failed = true
+                    break
+                }
+            }
+        }
+        let contentEnd = p
+        if !failed && p < end {
+            if p.pointee == 0x0D { p += 1 }
+            failed = !lineMode || (p < end && p.pointee != 0x0A)
+        }
+        // Too long records are rejected by the general path, which names the size.
+        if failed || seen & requiredMask != requiredMask || contentEnd - start > plan.maxRecordBytes {
+            // Take back what this record wrote.
+            var written = seen
+            while written != 0 {
+                columns[written.trailingZeroBitCount].truncate(to: row)
+                written &= written &- 1
+            }
+            return nil
+        }
+        rows = row + 1
+        return p
+    }
+
+    /// A plain number (`-`, up to 16 integer digits, up to 7 fraction digits, no
+    /// exponent) written to its column, or nil for anything the exact path must handle.
+    /// Digits are read eight at a time (`DigitWord`), so the number needs eight readable
+    /// bytes after each digit run; a number at the very end of the input goes the slow way.
+    @inline(__always)
+    private func decodeFastNumber(
+        _ kind: SlotKind, slot: Int, at p: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>,
+        into column: UnsafeMutablePointer<ColumnBuffer>
+    ) -> UnsafePointer<UInt8>? {
+        let negative = p.pointee == 0x2D
+        var q = negative ? p + 1 : p
+        guard end - q >= 8 else { return nil }
+        var word = UInt64(littleEndian: UnsafeRawPointer(q).loadUnaligned(as: UInt64.self))
+        var count = DigitWord.leadingDigits(word)
+        // No digits, or a leading zero followed by more digits: not for this path.
+        guard count > 0, count == 1 || q.pointee != 0x30 else { return nil }
+        var mantissa = DigitWord.value(word, count: count)
+        var digits = count
+        q += count
+        if count == 8 {
+            guard end - q >= 8 else { return nil }
+            word = UInt64(littleEndian: UnsafeRawPointer(q).loadUnaligned(as: UInt64.self))
+            count = DigitWord.leadingDigits(word)
+            guard count < 8 else { return nil }
+            if count > 0 {
+                mantissa = mantissa &* DigitWord.powerOfTen(count) &+ DigitWord.value(word, count: count)
+                digits &+= count
+                q += count
+            }
+        }
+        // `q` is inside the last word read, so it is below `end`.
+        var fractionDigits = 0
+        if q.pointee == 0x2E {
+            guard kind == .double, end - q >= 9 else { return nil }
+            word = UInt64(littleEndian: UnsafeRawPointer(q + 1).loadUnaligned(as: UInt64.self))
+            fractionDigits = DigitWord.leadingDigits(word)
+            guard fractionDigits > 0, fractionDigits < 8 else { return nil }
+            mantissa = mantissa &* DigitWord.powerOfTen(fractionDigits) &+ DigitWord.value(word, count: fractionDigits)
+            digits &+= fractionDigits
+            q += 1 + fractionDigits
+        }
+        // Exponents go the exact, slower way.
+        guard q.pointee | 0x20 != 0x65 else { return nil }
+        if kind == .double {
+            // Clinger: an exact mantissa over an exact power of ten rounds correctly.
+            guard mantissa <= 1 << 53 else { return nil }
+            var number = Double(mantissa)
+            if fractionDigits > 0 { number /= NumberToken.powerOfTen(fractionDigits) }
+            column.pointee.set(row: rows, (negative ? -number : number).bitPattern)
+        } else {
+            guard digits <= 18 else { return nil }  // 18 digits always fit an Int64
+            let integer = negative ? -Int64(mantissa) : Int64(mantissa)
+            if slot == plan.timeSlot && !plan.timeRange.contains(integer) { return nil }
+            column.pointee.set(row: rows, UInt64(bitPattern: integer))
+        }
+        return q
+    }
+}

@@ -1,0 +1,192 @@
+/// Turns the bytes of one string column into per-batch dictionary codes, keeping the
+/// `String`s across batches so recurring values (agent ids, metric names) are hashed
+/// and compared as bytes but allocated only once.
+///
+/// Open addressing over 32-byte slots that hold everything a lookup needs — the
+/// string's bytes (up to 16 inline, longer ones in an arena), its entry number, and its
+/// code in the current batch — so a lookup costs one cache line, which matters once the
+/// table outgrows the L1/L2 caches (10,000+ agent ids). A new batch only bumps
+/// `batchStamp`.
+///
+/// Memory stays bounded: the table is cleared between batches once it holds more than
+/// `maxEntries` strings or `maxArenaBytes` of text, and it starts over small when it
+/// is churning — over twice a batch's lookups while three quarters of the last
+/// batch's lookups were new strings (a unique-per-event column such as `id`), where keeping old
+/// strings would only cost cache misses.
+///
+/// - Important: Owns raw allocations: its owner (`DecoderState`) calls `deallocate()`.
+struct StringTable {
+    static let maxEntries = 1 << 18
+    static let maxArenaBytes = 8 << 20
+
+    /// One distinct string. Short strings: `low`/`high` are its `ShortBytes` words.
+    /// Long strings: `low` is the arena offset and `high` the full hash.
+    private struct Slot: BitwiseCopyable {
+        var low: UInt64
+        var high: UInt64
+        var length: Int32
+        /// The entry number, -1 for an empty slot.
+        var entry: Int32
+        var stamp: UInt32
+        var code: UInt32
+
+        static let empty = Slot(low: 0, high: 0, length: 0, entry: -1, stamp: 0, code: 0)
+    }
+
+    private var slots: UnsafeMutablePointer<Slot>
+    private var mask: Int
+    private var count = 0
+    private var arena = GrowableBuffer<UInt8>(capacity: 16 << 10)
+    private var strings: [String] = []
+    private var allowed = GrowableBuffer<Bool>(capacity: 64)
+    private var batchStamp: UInt32 = 1
+    private var lookups = 0
+    private var countAtBatchStart = 0
+    private let allowedValues: Set<String>?
+    /// This batch's dictionary: code → string.
+    private(set) var dictionary: [String] = []
+
+    init(allowedValues: Set<String>? = nil) {
+        self.allowedValues = allowedValues
+        mask = 1023
+        slots = .allocate(capacity: mask + 1)
+        slots.initialize(repeating: .empty, count: mask + 1)
+    }
+
+    func deallocate() {
+        slots.deallocate()
+        arena.deallocate()
+        allowed.deallocate()
+    }
+
+    /// Starts a batch with an empty dictionary.
+    mutating func beginBatch() {
+        let inserted = count - countAtBatchStart
+        let churning = count > 2 * max(lookups, 1024) && inserted * 4 > lookups * 3
+        if churning || count > StringTable.maxEntries || arena.count > StringTable.maxArenaBytes {
+            slots.deallocate()
+            // Room for a batch like the last one without growing.
+            var size = 1024
+            while size * 3 < min(lookups, StringTable.maxEntries) * 4 { size <<= 1 }
+            mask = size - 1
+            slots = .allocate(capacity: mask + 1)
+            slots.initialize(repeating: .empty, count: mask + 1)
+            count = 0
+            arena.removeAll()
+            allowed.removeAll()
+            strings.removeAll(keepingCapacity: true)
+        }
+        lookups = 0
+        countAtBatchStart = count
+        if batchStamp == UInt32.max {
+            for i in 0...mask { slots[i].stamp = 0 }
+            batchStamp = 0
+        }
+        batchStamp &+= 1
+        dictionary = []
+    }
+
+    /// Hands this batch's dictionary over and leaves an empty one.
+    mutating func takeDictionary() -> [String] {
+        let out = dictionary
+        dictionary = []
+        return out
+    }
+
+    /// The slot holding the `n` bytes at `p` (valid UTF-8), inserting them if new;
+    /// `readable` bytes (at least `n`) may be read at `p`.
+    @inline(__always)
+    mutating func slot(_ p: UnsafePointer<UInt8>, _ n: Int, readable: Int) -> Int {
+        lookups &+= 1
+        if n <= 16 {
+            let (low, high) = ShortBytes.words(p, n, readable: readable)
+            var i = Int(truncatingIfNeeded: ByteHash.short(low, high, n)) & mask
+            while true {
+                let slot = slots + i
+                if slot.pointee.low == low && slot.pointee.high == high && Int(slot.pointee.length) == n
+                    && slot.pointee.entry >= 0
+                {
+                    return i
+                }
+                if slot.pointee.entry < 0 { return insert(p, n, low: low, high: high, at: i) }
+                i = (i &+ 1) & mask
+            }
+        }
+        return longSlot(p, n)
+    }
+
+    private mutating func longSlot(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
+        let hash = ByteHash.long(p, n)
+        var i = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let slot = slots + i
+            if slot.pointee.entry < 0 {
+                let offset = UInt64(arena.count)
+                arena.append(p, count: n)
+                return insert(p, n, low: offset, high: hash, at: i)
+            }
+            if slot.pointee.high == hash && Int(slot.pointee.length) == n
+                && bytesEqual(arena.base + Int(slot.pointee.low), p, n)
+            {
+                return i
+            }
+            i = (i &+ 1) & mask
+        }
+    }
+
+    @inline(never)
+    private mutating func insert(_ p: UnsafePointer<UInt8>, _ n: Int, low: UInt64, high: UInt64, at i: Int) -> Int {
+        let string = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+        slots[i] = Slot(low: low, high: high, length: Int32(clamping: n), entry: Int32(count), stamp: 0, code: 0)
+        count += 1
+        strings.append(string)
+        allowed.append(allowedValues?.contains(string) ?? true)
+        if count * 4 > (mask + 1) * 3 { return grow(keeping: i) }
+        return i
+    }
+
+    /// Doubles the table; returns where the slot that was at `kept` went.
+    private mutating func grow(keeping kept: Int) -> Int {
+        let size = (mask + 1) * 2
+        let grown = UnsafeMutablePointer<Slot>.allocate(capacity: size)
+        grown.initialize(repeating: .empty, count: size)
+        let newMask = size - 1
+        var moved = 0
+        for old in 0...mask where slots[old].entry >= 0 {
+            let slot = slots[old]
+            let n = Int(slot.length)
+            let hash = n <= 16 ? ByteHash.short(slot.low, slot.high, n) : slot.high
+            var i = Int(truncatingIfNeeded: hash) & newMask
+            while grown[i].entry >= 0 { i = (i + 1) & newMask }
+            grown[i] = slot
+            if old == kept { moved = i }
+        }
+        slots.deallocate()
+        slots = grown
+        mask = newMask
+        return moved
+    }
+
+    /// The code of the string in `slot` in this batch's dictionary, adding it on first use.
+    @inline(__always)
+    mutating func code(ofSlot i: Int) -> UInt32 {
+        let slot = slots + i
+        if slot.pointee.stamp == batchStamp { return slot.pointee.code }
+        let code = UInt32(dictionary.count)
+        dictionary.append(strings[Int(slot.pointee.entry)])
+        slot.pointee.stamp = batchStamp
+        slot.pointee.code = code
+        return code
+    }
+
+    /// The dictionary code of the `n` bytes at `p` in this batch.
+    @inline(__always)
+    mutating func code(_ p: UnsafePointer<UInt8>, _ n: Int, readable: Int) -> UInt32 {
+        code(ofSlot: slot(p, n, readable: readable))
+    }
+
+    func string(ofSlot i: Int) -> String { strings[Int(slots[i].entry)] }
+
+    /// False when the table has an allowed set that does not contain the slot's string.
+    func isAllowed(slot i: Int) -> Bool { allowed[Int(slots[i].entry)] }
+}

@@ -1,0 +1,57 @@
+import SluiceCore
+import SluiceFormats
+import Testing
+
+/// NDJSON output reads back through the decoder as the same rows.
+@Suite struct NDJSONEncoderTests {
+    static let schema = Schema([
+        Field("s", .string), Field("i", .int64), Field("d", .double), Field("b", .bool), Field("t", .timestamp),
+    ])
+
+    @Test func writesOneObjectPerRowInSchemaOrderOmittingNulls() {
+        var builder = BatchBuilder(schema: Self.schema)
+        builder.append(values: [.string("a\"b\n"), .int(-3), .double(760.53), .bool(true), .timestamp(1_764_000_000_000)])
+        builder.append(values: [.null, .int(0), .null, .bool(false), .null])
+        builder.append(values: [.string("x"), .null, .double(.nan), .null, .timestamp(-1)])
+        var out: [UInt8] = []
+        NDJSONEncoder.encode(builder.finish(), into: &out)
+        #expect(
+            String(decoding: out, as: UTF8.self)
+                == #"{"s":"a\"b\n","i":-3,"d":760.53,"b":true,"t":1764000000000}"# + "\n" + #"{"i":0,"b":false}"# + "\n"
+                + #"{"s":"x","t":-1}"# + "\n")
+    }
+
+    @Test func randomBatchesRoundTripThroughTheDecoder() {
+        var rng = SplitMix64(seed: 5)
+        let alphabet = Array("abc é中😀\"\\/\n\t\u{1}{}[],:")
+        var builder = BatchBuilder(schema: Self.schema)
+        for _ in 0..<3000 {
+            func maybe(_ value: Value) -> Value { Int.random(in: 0..<6, using: &rng) == 0 ? .null : value }
+            let text = String((0..<Int.random(in: 0...12, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            let double = Double(bitPattern: rng.next())
+            builder.append(values: [
+                maybe(.string(text)), maybe(.int(Int64(bitPattern: rng.next()))),
+                maybe(.double(double.isFinite ? double : 0.5)), maybe(.bool(Bool.random(using: &rng))),
+                maybe(.timestamp(Int64.random(in: 946_684_800_000...4_102_444_800_000, using: &rng))),
+            ])
+        }
+        let original = builder.finish()
+        var out: [UInt8] = []
+        NDJSONEncoder.encode(original, into: &out)
+        var decoder = JSONBatchDecoder(schema: Self.schema, required: [], options: DecoderOptions(timeField: "t"))
+        let (decoded, rejections) = decodeLines(out, with: &decoder)
+        #expect(rejections.isEmpty)
+        #expect(decoded.count == original.count)
+        for row in 0..<original.count {
+            for column in 0..<Self.schema.count {
+                let a = original.value(row: row, column: column)
+                let b = decoded.value(row: row, column: column)
+                if case .double(let x) = a, case .double(let y) = b {
+                    #expect(x.bitPattern == y.bitPattern)
+                } else {
+                    #expect(a == b, "row \(row) column \(column)")
+                }
+            }
+        }
+    }
+}
