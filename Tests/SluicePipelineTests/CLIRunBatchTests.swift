@@ -46,13 +46,35 @@ import Testing
             let lines = try String(contentsOfFile: dir.path("events.ndjson"), encoding: .utf8).split(separator: "\n")
             #expect(lines.count == 2000)
             #expect(lines.allSatisfy { $0.hasPrefix("{\"id\":\"g9-") })
-            // Reading files needs the NDJSON file connector; until this build has it, the
-            // run stops cleanly before starting.
-            let result = try sluice(["batch", "\(pipelines)/event-archive.yaml", "--input", "events.ndjson"], in: dir)
-            if result.status != 0 {
-                #expect(result.status == 2)
-                #expect(result.stderr.contains("file:events.ndjson: connector not available in this build"))
-            }
+            var environment = Self.environment
+            environment["DAA_ARCHIVE"] = "file:out/archive.ndjson"
+            let result = try sluice(["batch", "\(pipelines)/event-archive.yaml", "--input", "events.ndjson"], in: dir, environment: environment)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.hasPrefix("event-archive: completed: 2000 events in, "), "\(result.stdout)")
+            // Every distinct event once: the archive plus the dropped re-deliveries is the input.
+            let archived = try String(contentsOfFile: dir.path("out/archive.ndjson"), encoding: .utf8).split(separator: "\n")
+            let duplicates = try #require(result.stdout.firstMatch(of: /, (\d+) duplicates/)).1
+            #expect(archived.count + Int(duplicates)! == 2000)
+            #expect(Set(archived.map { $0.prefix(while: { $0 != "," }) }).count == archived.count, "ids are unique")
+        }
+    }
+
+    @Test func badRecordsGoToTheDeadLetterFile() throws {
+        try TemporaryDirectory.with { dir in
+            try """
+            {"id":"a","type":"metric","agent_id":"agent-1","ts":1764000000000,"metric":"cpu_pct","value":1.5}
+            not json
+            {"id":"b","type":"metric","ts":1764000000100,"metric":"cpu_pct","value":2.5}
+            {"id":"c","type":"metric","agent_id":"agent-1","ts":1764000000200,"metric":"cpu_pct","value":3.5}
+
+            """.write(toFile: dir.path("in.ndjson"), atomically: true, encoding: .utf8)
+            let environment = ["DAA_ARCHIVE": "file:archive.ndjson"]  // dead letters: the embedded default
+            let result = try sluice(["batch", "\(pipelines)/event-archive.yaml", "--input", "in.ndjson"], in: dir, environment: environment)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains(": completed: 2 events in, 2 rows out, 2 rejected"), "\(result.stdout)")
+            let dead = try String(contentsOfFile: dir.path(".sluice/dead-letter.ndjson"), encoding: .utf8).split(separator: "\n")
+            #expect(dead.count == 2)
+            #expect(dead.allSatisfy { $0.contains("event-archive") })
         }
     }
 

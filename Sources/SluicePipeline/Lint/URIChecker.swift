@@ -12,8 +12,8 @@ struct URIChecker {
         var role: ConnectorRoles {
             switch self {
             case .source: .source
-            case .sink: .sink
-            case .deadLetter, .late: .records
+            case .sink, .late: .sink
+            case .deadLetter: .deadLetter
             }
         }
     }
@@ -125,7 +125,7 @@ struct URIChecker {
         var names: [String] = []
         if roles.contains(.source) { names.append("a source") }
         if roles.contains(.sink) { names.append("a sink") }
-        if roles.contains(.records) { names.append("a dead-letter or late output") }
+        if roles.contains(.deadLetter) { names.append("a dead-letter output") }
         return names.joined(separator: " or ")
     }
 }

@@ -33,9 +33,24 @@ public struct Catalog: Sendable {
             return try wrap(uri) {
                 try W1WorkloadSource(name: spec.name, agents: agents, events: events, splits: splits, agentIdsAsStrings: true)
             }
+        case "file":
+            let splits = int(uri, "splits") ?? 1
+            return try wrap(uri) {
+                try NDJSONFileSource(
+                    name: spec.name, path: uri.path, schema: spec.schema, required: Self.requiredFields(of: spec), splits: splits)
+            }
         default:
             throw CatalogError.unavailable(uri)
         }
+    }
+
+    /// Fields a record must have to be decoded: the DAA envelope, every W1 field, or the
+    /// non-nullable fields of another schema, and the event-time field.
+    static func requiredFields(of spec: SourceSpec) -> Set<String> {
+        var required: Set<String> = spec.schemaName == "daa" ? DAA.requiredFields : []
+        for field in spec.schema.fields where !field.nullable { required.insert(field.name) }
+        if let time = spec.eventTime?.field { required.insert(time) }
+        return required
     }
 
     /// The sink a spec names.
@@ -50,15 +65,16 @@ public struct Catalog: Sendable {
             // Like tables in one database, each view of a memory store is its own sink.
             return memory.sink(named: spec.view.map { "\(uri.path).\($0)" } ?? uri.path)
         default:
-            throw CatalogError.unavailable(uri)
+            return try makeRowSink(uri, name: spec.name)
         }
     }
 
     /// Where rejected records go; nil means they are only counted (and sampled in the
     /// run summary), which is what `memory:` dead letters do.
-    public func makeRejectionSink(_ uri: ConnectorURI) throws(CatalogError) -> (any RejectionSink)? {
+    public func makeRejectionSink(_ uri: ConnectorURI, pipeline: String) throws(CatalogError) -> (any RejectionSink)? {
         switch uri.scheme {
         case "memory": return nil
+        case "file": return DeadLetterFileSink(path: uri.path, pipeline: pipeline)
         default: throw CatalogError.unavailable(uri)
         }
     }
@@ -67,6 +83,15 @@ public struct Catalog: Sendable {
     public func makeLateSink(_ uri: ConnectorURI, name: String) throws(CatalogError) -> any Sink {
         switch uri.scheme {
         case "memory": return memory.sink(named: uri.path)
+        default: return try makeRowSink(uri, name: name)
+        }
+    }
+
+    /// Files and standard output: NDJSON lines, appended (a file keeps earlier runs' rows).
+    private func makeRowSink(_ uri: ConnectorURI, name: String) throws(CatalogError) -> any Sink {
+        switch uri.scheme {
+        case "file": return NDJSONFileSink(name: name, path: uri.path, append: true)
+        case "stdout": return StdoutSink(name: name)
         default: throw CatalogError.unavailable(uri)
         }
     }

@@ -6,8 +6,8 @@ public struct ConnectorRoles: OptionSet, Sendable, Hashable {
     public static let source = ConnectorRoles(rawValue: 1)
     /// Writes result rows (`sink.uri`).
     public static let sink = ConnectorRoles(rawValue: 2)
-    /// Writes rejected records or late events (`dead_letter.uri`, `late.uri`).
-    public static let records = ConnectorRoles(rawValue: 4)
+    /// Receives records that could not be decoded, with the reason (`dead_letter.uri`).
+    public static let deadLetter = ConnectorRoles(rawValue: 4)
 }
 
 /// A query parameter a connector understands.

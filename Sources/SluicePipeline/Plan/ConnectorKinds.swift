@@ -33,11 +33,12 @@ extension ConnectorKind {
 
     public static let file = ConnectorKind(
         scheme: "file", summary: "An NDJSON file: read as a bounded source, appended to as a sink.",
-        roles: [.source, .sink, .records], path: .required("a file path"),
+        roles: [.source, .sink, .deadLetter], path: .required("a file path"),
+        parameters: [ConnectorParameter("splits", .integer(1...256), "Read the file as this many parallel splits (default 1).")],
         example: "file:events.ndjson")
 
     public static let stdout = ConnectorKind(
-        scheme: "stdout", summary: "Rows as NDJSON on standard output.", roles: [.sink, .records], path: .empty,
+        scheme: "stdout", summary: "Rows as NDJSON on standard output.", roles: .sink, path: .empty,
         example: "stdout:")
 
     public static let sqlite = ConnectorKind(
@@ -45,12 +46,13 @@ extension ConnectorKind {
         path: .required("a database file path"), keepsViews: true, example: "sqlite:.sluice/views.db")
 
     public static let memory = ConnectorKind(
-        scheme: "memory", summary: "An in-memory sink that tests read back.", roles: [.sink, .records],
+        scheme: "memory", summary: "An in-memory sink that tests read back (as a dead-letter output: counted only).",
+        roles: [.sink, .deadLetter],
         path: .required("a name"), example: "memory:results")
 
     public static let amqp = ConnectorKind(
         scheme: "amqp", summary: "RabbitMQ (AMQP 0-9-1): consume a queue or publish to an exchange.",
-        roles: [.source, .sink, .records], isHierarchical: true,
+        roles: [.source, .sink, .deadLetter], isHierarchical: true,
         parameters: [
             ConnectorParameter("queue", .text, "The queue to consume."),
             ConnectorParameter("exchange", .text, "The exchange to publish to."),
@@ -74,7 +76,7 @@ extension ConnectorKind {
 
     public static let kafka = ConnectorKind(
         scheme: "kafka", summary: "Kafka: consume a topic with a consumer group, or produce to one.",
-        roles: [.source, .sink, .records], isHierarchical: true,
+        roles: [.source, .sink, .deadLetter], isHierarchical: true,
         parameters: [
             ConnectorParameter("topic", .text, "The topic."),
             ConnectorParameter("group", .text, "The consumer group."),

@@ -63,7 +63,7 @@ public struct PipelinePlanner: Sendable {
         for sink in spec.sinks {
             flow.sink(sink.name, from: streams[sink.input.node]![sink.input.port], to: try catalog.makeSink(sink), mode: sink.mode)
         }
-        let deadLetter = try catalog.makeRejectionSink(spec.deadLetter)
+        let deadLetter = try catalog.makeRejectionSink(spec.deadLetter, pipeline: spec.name)
         return PlannedPipeline(spec: spec, dataflow: flow, deadLetter: deadLetter, isBounded: bounded)
     }
 }
