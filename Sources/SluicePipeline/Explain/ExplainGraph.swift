@@ -66,7 +66,7 @@ public struct ExplainGraph: Sendable {
         for source in spec.sources {
             let vertexID = id("src", source.name)
             ids[source.name] = vertexID
-            var details = [source.uri.redacted, "schema " + (source.schemaName ?? "custom") + " (\(source.schema.count) fields)"]
+            var details = [source.uri.redacted + Self.availability(source.uri), "schema " + (source.schemaName ?? "custom") + " (\(source.schema.count) fields)"]
             if let time = source.eventTime {
                 var line = "event time \(time.field), out of order ≤ \(Self.format(time.maxOutOfOrderness))"
                 if time.allowedLateness > .zero { line += ", lateness \(Self.format(time.allowedLateness))" }
@@ -98,7 +98,7 @@ public struct ExplainGraph: Sendable {
         }
         for sink in spec.sinks {
             let vertexID = id("sink", sink.name)
-            var details = [sink.uri.redacted]
+            var details = [sink.uri.redacted + Self.availability(sink.uri)]
             if let view = sink.view { details.append("view \(view)") }
             switch sink.mode {
             case .append: details.append("append")
@@ -118,6 +118,11 @@ public struct ExplainGraph: Sendable {
     }
 
     static func format(_ duration: Duration) -> String { DurationSyntax.format(millis: duration.wholeMilliseconds) }
+
+    /// A note for connectors that validate but cannot run in this build.
+    static func availability(_ uri: ConnectorURI) -> String {
+        ConnectorKind.all.first { $0.scheme == uri.scheme }?.isAvailable == false ? " (not available in this build)" : ""
+    }
 }
 
 extension WindowSpec {

@@ -78,24 +78,6 @@ struct SpannedText: Sendable, Hashable, CustomStringConvertible {
     /// Sets where the text ends (the position just after its last character).
     mutating func setEnd(_ origin: TextOrigin) { origins[origins.count - 1] = origin }
 
-    /// The sub-text covering `utf8Range` (which must fall on character boundaries).
-    func slice(utf8Range range: Range<Int>) -> SpannedText {
-        let bytes = Array(string.utf8)
-        var result = SpannedText(endingAt: location(atUTF8Offset: range.upperBound))
-        result.string = String(decoding: bytes[range], as: UTF8.self)
-        result.origins = Array(origins[range]) + [origins[min(range.upperBound, origins.count - 1)]]
-        return result
-    }
-
-    /// The text with leading and trailing spaces removed, origins kept.
-    func trimmed() -> SpannedText {
-        let bytes = Array(string.utf8)
-        var lower = 0, upper = bytes.count
-        while lower < upper, bytes[lower] == 0x20 || bytes[lower] == 0x09 { lower += 1 }
-        while upper > lower, bytes[upper - 1] == 0x20 || bytes[upper - 1] == 0x09 { upper -= 1 }
-        return slice(utf8Range: lower..<upper)
-    }
-
     static func == (lhs: SpannedText, rhs: SpannedText) -> Bool { lhs.string == rhs.string && lhs.origins == rhs.origins }
     func hash(into hasher: inout Hasher) { hasher.combine(string) }
 }
