@@ -82,13 +82,17 @@ public struct PipelineLoader: Sendable {
 
 /// A path that is not a pipeline file or directory.
 public struct PipelineFileError: Error, Sendable, CustomStringConvertible {
+    /// The path given.
     public var path: String
+    /// What is wrong with it.
     public var message: String
+    /// `path: error: message`.
     public var description: String { "\(path): error: \(message)" }
 }
 
 /// The outcome of loading one file.
 public struct PipelineLoad: Sendable {
+    /// The file loaded (as given).
     public var path: String
     /// The file's text (nil when it could not be read).
     public var text: String?
@@ -113,6 +117,8 @@ public struct PipelineLoad: Sendable {
 
 /// A pipeline file that did not load; its description lists every problem.
 public struct PipelineLoadError: Error, Sendable, CustomStringConvertible {
+    /// The failed load, with every diagnostic.
     public var load: PipelineLoad
+    /// Every diagnostic, rendered as `path:line:column: error: message`.
     public var description: String { load.rendered }
 }

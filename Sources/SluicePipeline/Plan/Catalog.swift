@@ -13,6 +13,7 @@ public struct Catalog: Sendable {
     /// Where `memory:` sinks live.
     public var memory: MemoryConnectors
 
+    /// A catalog whose sinks read `timeSource` and whose `memory:` sinks live in `memory`.
     public init(timeSource: any TimeSource = SystemTimeSource(), memory: MemoryConnectors = MemoryConnectors()) {
         self.timeSource = timeSource
         self.memory = memory
@@ -145,8 +146,10 @@ public struct Catalog: Sendable {
 public struct CatalogError: Error, Sendable, CustomStringConvertible {
     /// The connector (printed redacted).
     public var uri: ConnectorURI
+    /// What went wrong.
     public var message: String
 
+    /// An error about `uri`.
     public init(uri: ConnectorURI, message: String) {
         self.uri = uri
         self.message = message
@@ -157,5 +160,6 @@ public struct CatalogError: Error, Sendable, CustomStringConvertible {
         CatalogError(uri: uri, message: "connector not available in this build")
     }
 
+    /// `redacted-uri: message`.
     public var description: String { "\(uri.redacted): \(message)" }
 }

@@ -1,6 +1,8 @@
 /// What a connector may be used for in a pipeline.
 public struct ConnectorRoles: OptionSet, Sendable, Hashable {
+    /// The role bits.
     public let rawValue: Int
+    /// Roles from bits.
     public init(rawValue: Int) { self.rawValue = rawValue }
     /// Reads events (`source.uri`).
     public static let source = ConnectorRoles(rawValue: 1)
@@ -12,6 +14,7 @@ public struct ConnectorRoles: OptionSet, Sendable, Hashable {
 
 /// A query parameter a connector understands.
 public struct ConnectorParameter: Sendable {
+    /// The values a parameter takes.
     public enum Kind: Sendable {
         case integer(ClosedRange<Int>)
         case number(ClosedRange<Double>)
@@ -19,10 +22,14 @@ public struct ConnectorParameter: Sendable {
         case boolean
         case text
     }
+    /// The name after `?` or `&`.
     public var name: String
+    /// The values it takes.
     public var kind: Kind
+    /// One sentence for documentation.
     public var doc: String
 
+    /// A parameter called `name`.
     public init(_ name: String, _ kind: Kind, _ doc: String) {
         self.name = name
         self.kind = kind
@@ -64,12 +71,17 @@ public struct ConnectorKind: Sendable {
         case oneOf([String])
     }
 
+    /// The URI scheme, lower case.
     public var scheme: String
+    /// One sentence for documentation.
     public var summary: String
+    /// What a pipeline may use it for.
     public var roles: ConnectorRoles
     /// True for `scheme://host` connectors (brokers, databases).
     public var isHierarchical: Bool
+    /// What the opaque part must be.
     public var path: PathRule
+    /// Parameters every URI of this kind may carry.
     public var parameters: [ConnectorParameter]
     /// Parameters that depend on the path (`generator:daa` and `generator:w1` differ).
     public var parametersByPath: [String: [ConnectorParameter]]
@@ -78,11 +90,13 @@ public struct ConnectorKind: Sendable {
     public var isAvailable: Bool
     /// True when a sink of this kind keeps a named view (needs `view`).
     public var keepsViews: Bool
+    /// A URI to show in messages.
     public var example: String
 
     /// The parameters a URI with this `path` may carry.
     public func parameters(forPath path: String) -> [ConnectorParameter] { parameters + (parametersByPath[path] ?? []) }
 
+    /// A connector kind (see the properties).
     public init(
         scheme: String, summary: String, roles: ConnectorRoles, isHierarchical: Bool = false, path: PathRule = .empty,
         parameters: [ConnectorParameter] = [], parametersByPath: [String: [ConnectorParameter]] = [:], isAvailable: Bool = true, keepsViews: Bool = false, example: String

@@ -25,31 +25,37 @@ extension ConnectorKind {
         ConnectorParameter("splits", .integer(1...1024), "Input partitions read in parallel (default 1)."),
     ]
 
+    /// `generator:daa?...` and `generator:w1?...`.
     public static let generator = ConnectorKind(
         scheme: "generator", summary: "Synthetic events: the DAA event mix (daa) or the W1 benchmark stream (w1).",
         roles: .source, path: .oneOf(["daa", "w1"]),
         parametersByPath: ["daa": daaGeneratorParameters, "w1": w1GeneratorParameters],
         example: "generator:daa?agents=100&rate=2000&seed=7")
 
+    /// `file:PATH`: NDJSON files.
     public static let file = ConnectorKind(
         scheme: "file", summary: "An NDJSON file: read as a bounded source, appended to as a sink.",
         roles: [.source, .sink, .deadLetter], path: .required("a file path"),
         parameters: [ConnectorParameter("splits", .integer(1...256), "Read the file as this many parallel splits (default 1).")],
         example: "file:events.ndjson")
 
+    /// `stdout:`.
     public static let stdout = ConnectorKind(
         scheme: "stdout", summary: "Rows as NDJSON on standard output.", roles: .sink, path: .empty,
         example: "stdout:")
 
+    /// `sqlite:PATH`: the embedded view store.
     public static let sqlite = ConnectorKind(
         scheme: "sqlite", summary: "An embedded SQLite database; each view is an upserted table.", roles: .sink,
         path: .required("a database file path"), keepsViews: true, example: "sqlite:.sluice/views.db")
 
+    /// `memory:NAME`: for tests.
     public static let memory = ConnectorKind(
         scheme: "memory", summary: "An in-memory sink that tests read back (as a dead-letter output: counted only).",
         roles: [.sink, .deadLetter],
         path: .required("a name"), example: "memory:results")
 
+    /// `amqp://...`: recognised, not yet runnable.
     public static let amqp = ConnectorKind(
         scheme: "amqp", summary: "RabbitMQ (AMQP 0-9-1): consume a queue or publish to an exchange.",
         roles: [.source, .sink, .deadLetter], isHierarchical: true,
@@ -61,10 +67,12 @@ extension ConnectorKind {
         ],
         isAvailable: false, example: "amqp://daa:${AMQP_PASSWORD}@localhost:5672/daa?queue=events")
 
+    /// `amqps://...`: recognised, not yet runnable.
     public static let amqps = ConnectorKind(
         scheme: "amqps", summary: "RabbitMQ over TLS.", roles: amqp.roles, isHierarchical: true, parameters: amqp.parameters,
         isAvailable: false, example: "amqps://daa:${AMQP_PASSWORD}@mq.example.com/daa?queue=events")
 
+    /// `postgres://...`: recognised, not yet runnable.
     public static let postgres = ConnectorKind(
         scheme: "postgres", summary: "PostgreSQL: upserted views and checkpoints.", roles: .sink, isHierarchical: true,
         parameters: [
@@ -74,6 +82,7 @@ extension ConnectorKind {
         ],
         isAvailable: false, keepsViews: true, example: "postgres://sluice:${PGPASSWORD}@localhost:5432/daa")
 
+    /// `kafka://...`: recognised, not yet runnable.
     public static let kafka = ConnectorKind(
         scheme: "kafka", summary: "Kafka: consume a topic with a consumer group, or produce to one.",
         roles: [.source, .sink, .deadLetter], isHierarchical: true,

@@ -7,7 +7,9 @@
 public struct ConnectorURI: Sendable, Hashable, CustomStringConvertible {
     /// One `name=value` query parameter, with where its parts are in the text.
     public struct Parameter: Sendable, Hashable {
+        /// The parameter's name, decoded.
         public var name: String
+        /// Its value, decoded.
         public var value: String
         var nameRange: Range<Int>
         var valueRange: Range<Int>
@@ -17,13 +19,18 @@ public struct ConnectorURI: Sendable, Hashable, CustomStringConvertible {
     public var scheme: String
     /// True for the `scheme://authority` shape.
     public var isHierarchical: Bool
+    /// The user of `scheme://user@host`.
     public var user: String?
+    /// The password of `scheme://user:password@host`: never print it.
     public var password: String?
+    /// The host of a hierarchical URI.
     public var host: String?
+    /// The port, when given.
     public var port: Int?
     /// The opaque part (`daa`, `events.ndjson`) or the hierarchical path without its
     /// leading slash (`daa` in `amqp://mq/daa`), percent-decoded.
     public var path: String
+    /// The query parameters, in order.
     public var parameters: [Parameter]
     /// The text as written, credentials included: never print it.
     let raw: String
@@ -54,6 +61,7 @@ public struct ConnectorURI: Sendable, Hashable, CustomStringConvertible {
         return text
     }
 
+    /// The redacted form: printing a URI never shows a secret.
     public var description: String { redacted }
 
     /// Query parameters that carry secrets by convention.
@@ -63,7 +71,9 @@ public struct ConnectorURI: Sendable, Hashable, CustomStringConvertible {
             || lower.hasSuffix("password") || lower.hasSuffix("secret")
     }
 
+    /// Equal when written the same.
     public static func == (lhs: ConnectorURI, rhs: ConnectorURI) -> Bool { lhs.raw == rhs.raw }
+    /// Hashes the written text.
     public func hash(into hasher: inout Hasher) { hasher.combine(raw) }
 }
 

@@ -7,6 +7,7 @@ import Synchronization
 public final class MemoryConnectors: Sendable {
     private let sinks = Mutex<[String: MemorySink]>([:])
 
+    /// An empty set of memory sinks.
     public init() {}
 
     /// The sink called `name`, created on first use.

@@ -4,7 +4,9 @@ public import SluiceRuntime
 
 /// A pipeline ready to run: its dataflow and where its rejected records go.
 public struct PlannedPipeline: Sendable {
+    /// The pipeline planned.
     public var spec: PipelineSpec
+    /// Its graph, ready for `Job`.
     public var dataflow: Dataflow
     /// The dead-letter destination for `RunOptions.deadLetter` (nil: counted only).
     public var deadLetter: (any RejectionSink)?
@@ -18,8 +20,10 @@ public struct PlannedPipeline: Sendable {
 /// validation at load time, so building them cannot fail; only connectors can (a file
 /// that cannot be opened, a connector this build does not include).
 public struct PipelinePlanner: Sendable {
+    /// Where sources and sinks come from.
     public var catalog: Catalog
 
+    /// A planner building connectors from `catalog`.
     public init(catalog: Catalog = Catalog()) { self.catalog = catalog }
 
     /// The dataflow of `spec`.
