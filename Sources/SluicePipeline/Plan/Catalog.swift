@@ -1,0 +1,165 @@
+import SluiceConnectors
+public import SluiceCore
+
+/// Turns connector URIs into the sources and sinks of a run.
+///
+/// The connectors are one explicit list (`ConnectorKind.all` describes them; the
+/// factories below build them): nothing registers itself as a side effect. Loading never
+/// touches the catalog's factories; only planning a run does, so `validate` and
+/// `explain` open nothing.
+public struct Catalog: Sendable {
+    /// The processing-time clock given to sinks (flush intervals, view timestamps).
+    public var timeSource: any TimeSource
+    /// Where `memory:` sinks live.
+    public var memory: MemoryConnectors
+
+    /// A catalog whose sinks read `timeSource` and whose `memory:` sinks live in `memory`.
+    public init(timeSource: any TimeSource = SystemTimeSource(), memory: MemoryConnectors = MemoryConnectors()) {
+        self.timeSource = timeSource
+        self.memory = memory
+    }
+
+    /// The source a spec names.
+    /// - Throws: `CatalogError` when the connector is not in this build or cannot start.
+    public func makeSource(_ spec: SourceSpec) throws(CatalogError) -> any Source {
+        let uri = spec.uri
+        switch uri.scheme {
+        case "generator" where uri.path == "daa":
+            let options = try daaOptions(uri)
+            return try wrap(uri) { try DAAGeneratorSource(name: spec.name, options: options) }
+        case "generator" where uri.path == "w1":
+            let agents = int(uri, "agents") ?? 10_000
+            let events = int(uri, "count") ?? 1_000_000
+            let splits = int(uri, "splits") ?? 1
+            return try wrap(uri) {
+                try W1WorkloadSource(name: spec.name, agents: agents, events: events, splits: splits, agentIdsAsStrings: true)
+            }
+        case "file":
+            let splits = int(uri, "splits") ?? 1
+            return try wrap(uri) {
+                try NDJSONFileSource(
+                    name: spec.name, path: uri.path, schema: spec.schema, required: Self.requiredFields(of: spec), splits: splits)
+            }
+        default:
+            throw CatalogError.unavailable(uri)
+        }
+    }
+
+    /// Fields a record must have to be decoded: the DAA envelope, every W1 field, or the
+    /// non-nullable fields of another schema, and the event-time field.
+    static func requiredFields(of spec: SourceSpec) -> Set<String> {
+        var required: Set<String> = spec.schemaName == "daa" ? DAA.requiredFields : []
+        for field in spec.schema.fields where !field.nullable { required.insert(field.name) }
+        if let time = spec.eventTime?.field { required.insert(time) }
+        return required
+    }
+
+    /// The sink a spec names.
+    public func makeSink(_ spec: SinkSpec) throws(CatalogError) -> any Sink {
+        let uri = spec.uri
+        switch uri.scheme {
+        case "sqlite":
+            guard let view = spec.view else { throw CatalogError(uri: uri, message: "an sqlite sink needs a view") }
+            try createParentDirectory(of: uri.path, for: uri)
+            return SQLiteViewSink(name: spec.name, path: uri.path, view: view, timeSource: timeSource)
+        case "memory":
+            // Like tables in one database, each view of a memory store is its own sink.
+            return memory.sink(named: spec.view.map { "\(uri.path).\($0)" } ?? uri.path)
+        default:
+            return try makeRowSink(uri, name: spec.name)
+        }
+    }
+
+    /// Where rejected records go; nil means they are only counted (and sampled in the
+    /// run summary), which is what `memory:` dead letters do.
+    public func makeRejectionSink(_ uri: ConnectorURI, pipeline: String) throws(CatalogError) -> (any RejectionSink)? {
+        switch uri.scheme {
+        case "memory": return nil
+        case "file": return DeadLetterFileSink(path: uri.path, pipeline: pipeline)
+        default: throw CatalogError.unavailable(uri)
+        }
+    }
+
+    /// A sink for the late events of a window (rows of the window's input schema).
+    public func makeLateSink(_ uri: ConnectorURI, name: String) throws(CatalogError) -> any Sink {
+        switch uri.scheme {
+        case "memory": return memory.sink(named: uri.path)
+        default: return try makeRowSink(uri, name: name)
+        }
+    }
+
+    /// Files and standard output: NDJSON lines, appended (a file keeps earlier runs' rows).
+    private func makeRowSink(_ uri: ConnectorURI, name: String) throws(CatalogError) -> any Sink {
+        switch uri.scheme {
+        case "file": return NDJSONFileSink(name: name, path: uri.path, append: true)
+        case "stdout": return StdoutSink(name: name)
+        default: throw CatalogError.unavailable(uri)
+        }
+    }
+
+    // MARK: Generator options
+
+    private func daaOptions(_ uri: ConnectorURI) throws(CatalogError) -> DAAGeneratorOptions {
+        var options = DAAGeneratorOptions()
+        if let seed = int(uri, "seed") { options.seed = UInt64(seed) }
+        if let agents = int(uri, "agents") { options.agents = agents }
+        if let rate = double(uri, "rate") { options.eventsPerSecond = rate }
+        if let count = int(uri, "count") {
+            options.limit = .count(count)
+        } else if let duration = uri.parameter("duration").flatMap({ DurationSyntax.parseMillis($0) }) {
+            options.limit = .duration(.milliseconds(duration))
+        }
+        if let start = int(uri, "start") { options.startMillis = Int64(start) }
+        if let disorder = uri.parameter("disorder").flatMap({ DurationSyntax.parseMillis($0) }) { options.disorderMillis = disorder }
+        if let late = double(uri, "late") { options.lateFraction = late }
+        if let duplicates = double(uri, "duplicates") { options.duplicateFraction = duplicates }
+        if let splits = int(uri, "splits") { options.splits = splits }
+        do {
+            try options.validate()
+        } catch {
+            throw CatalogError(uri: uri, message: error.message)
+        }
+        return options
+    }
+
+    private func int(_ uri: ConnectorURI, _ name: String) -> Int? { uri.parameter(name).flatMap { Int($0) } }
+    private func double(_ uri: ConnectorURI, _ name: String) -> Double? { uri.parameter(name).flatMap { Double($0) } }
+
+    private func wrap<T>(_ uri: ConnectorURI, _ body: () throws -> T) throws(CatalogError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw CatalogError(uri: uri, message: String(describing: error))
+        }
+    }
+
+    private func createParentDirectory(of path: String, for uri: ConnectorURI) throws(CatalogError) {
+        do {
+            try FileSystem.createParentDirectory(of: path)
+        } catch {
+            throw CatalogError(uri: uri, message: "cannot create the directory for \(path): \(error)")
+        }
+    }
+}
+
+/// A connector that cannot be built: not in this build, or failing to start.
+public struct CatalogError: Error, Sendable, CustomStringConvertible {
+    /// The connector (printed redacted).
+    public var uri: ConnectorURI
+    /// What went wrong.
+    public var message: String
+
+    /// An error about `uri`.
+    public init(uri: ConnectorURI, message: String) {
+        self.uri = uri
+        self.message = message
+    }
+
+    /// A connector that validates but cannot run in this build (`amqp://`, `kafka://`...).
+    static func unavailable(_ uri: ConnectorURI) -> CatalogError {
+        CatalogError(uri: uri, message: "connector not available in this build")
+    }
+
+    /// `redacted-uri: message`.
+    public var description: String { "\(uri.redacted): \(message)" }
+}

@@ -1,0 +1,94 @@
+extension ConnectorKind {
+    /// Every connector a pipeline file may name, as one explicit list: adding one is
+    /// adding an entry here (and its factory in `Catalog`), never a registration as a
+    /// side effect somewhere else.
+    public static let all: [ConnectorKind] = [
+        generator, file, stdout, sqlite, memory, amqp, amqps, postgres, kafka,
+    ]
+
+    static let daaGeneratorParameters = [
+        ConnectorParameter("agents", .integer(1...10_000_000), "How many agents emit events (default 1000)."),
+        ConnectorParameter("rate", .number(0.001...1e9), "Events per second, paced by the wall clock (default: as fast as possible)."),
+        ConnectorParameter("seed", .integer(0...Int.max), "Seeds every random choice (default 42)."),
+        ConnectorParameter("count", .integer(0...Int.max), "Stop after this many events."),
+        ConnectorParameter("duration", .duration, "Stop after this span of event time."),
+        ConnectorParameter("start", .integer(0...Int.max), "Event time of the first event, epoch milliseconds."),
+        ConnectorParameter("disorder", .duration, "How out of order events of different agents arrive (default 3s)."),
+        ConnectorParameter("late", .number(0...1), "Share of events arriving minutes late (default 0.0005)."),
+        ConnectorParameter("duplicates", .number(0...1), "Share of events delivered twice (default 0.001)."),
+        ConnectorParameter("splits", .integer(1...1024), "Independent shares of the stream read in parallel (default 1)."),
+    ]
+
+    static let w1GeneratorParameters = [
+        ConnectorParameter("agents", .integer(1...10_000_000), "K, the number of agents (default 10000)."),
+        ConnectorParameter("count", .integer(0...Int.max), "N, the number of events (default 1000000)."),
+        ConnectorParameter("splits", .integer(1...1024), "Input partitions read in parallel (default 1)."),
+    ]
+
+    /// `generator:daa?...` and `generator:w1?...`.
+    public static let generator = ConnectorKind(
+        scheme: "generator", summary: "Synthetic events: the DAA event mix (daa) or the W1 benchmark stream (w1).",
+        roles: .source, path: .oneOf(["daa", "w1"]),
+        parametersByPath: ["daa": daaGeneratorParameters, "w1": w1GeneratorParameters],
+        example: "generator:daa?agents=100&rate=2000&seed=7")
+
+    /// `file:PATH`: NDJSON files.
+    public static let file = ConnectorKind(
+        scheme: "file", summary: "An NDJSON file: read as a bounded source, appended to as a sink.",
+        roles: [.source, .sink, .deadLetter], path: .required("a file path"),
+        parameters: [ConnectorParameter("splits", .integer(1...256), "Read the file as this many parallel splits (default 1).")],
+        example: "file:events.ndjson")
+
+    /// `stdout:`.
+    public static let stdout = ConnectorKind(
+        scheme: "stdout", summary: "Rows as NDJSON on standard output.", roles: .sink, path: .empty,
+        example: "stdout:")
+
+    /// `sqlite:PATH`: the embedded view store.
+    public static let sqlite = ConnectorKind(
+        scheme: "sqlite", summary: "An embedded SQLite database; each view is an upserted table.", roles: .sink,
+        path: .required("a database file path"), keepsViews: true, example: "sqlite:.sluice/views.db")
+
+    /// `memory:NAME`: for tests.
+    public static let memory = ConnectorKind(
+        scheme: "memory", summary: "An in-memory sink that tests read back (as a dead-letter output: counted only).",
+        roles: [.sink, .deadLetter],
+        path: .required("a name"), example: "memory:results")
+
+    /// `amqp://...`: recognised, not yet runnable.
+    public static let amqp = ConnectorKind(
+        scheme: "amqp", summary: "RabbitMQ (AMQP 0-9-1): consume a queue or publish to an exchange.",
+        roles: [.source, .sink, .deadLetter], isHierarchical: true,
+        parameters: [
+            ConnectorParameter("queue", .text, "The queue to consume."),
+            ConnectorParameter("exchange", .text, "The exchange to publish to."),
+            ConnectorParameter("routing_key", .text, "The routing key of published messages."),
+            ConnectorParameter("prefetch", .integer(1...65535), "Unacknowledged messages in flight."),
+        ],
+        isAvailable: false, example: "amqp://daa:${AMQP_PASSWORD}@localhost:5672/daa?queue=events")
+
+    /// `amqps://...`: recognised, not yet runnable.
+    public static let amqps = ConnectorKind(
+        scheme: "amqps", summary: "RabbitMQ over TLS.", roles: amqp.roles, isHierarchical: true, parameters: amqp.parameters,
+        isAvailable: false, example: "amqps://daa:${AMQP_PASSWORD}@mq.example.com/daa?queue=events")
+
+    /// `postgres://...`: recognised, not yet runnable.
+    public static let postgres = ConnectorKind(
+        scheme: "postgres", summary: "PostgreSQL: upserted views and checkpoints.", roles: .sink, isHierarchical: true,
+        parameters: [
+            ConnectorParameter("schema", .text, "The schema holding the views."),
+            ConnectorParameter("sslmode", .text, "libpq's sslmode."),
+            ConnectorParameter("password", .text, "The password: only from the environment, e.g. password=${PGPASSWORD}."),
+        ],
+        isAvailable: false, keepsViews: true, example: "postgres://sluice:${PGPASSWORD}@localhost:5432/daa")
+
+    /// `kafka://...`: recognised, not yet runnable.
+    public static let kafka = ConnectorKind(
+        scheme: "kafka", summary: "Kafka: consume a topic with a consumer group, or produce to one.",
+        roles: [.source, .sink, .deadLetter], isHierarchical: true,
+        parameters: [
+            ConnectorParameter("topic", .text, "The topic."),
+            ConnectorParameter("group", .text, "The consumer group."),
+        ],
+        isAvailable: false, example: "kafka://localhost:9092?topic=daa-events&group=sluice")
+}

@@ -1,0 +1,73 @@
+public import SluiceCore
+import SluiceOperators
+public import SluiceRuntime
+
+/// A pipeline ready to run: its dataflow and where its rejected records go.
+public struct PlannedPipeline: Sendable {
+    /// The pipeline planned.
+    public var spec: PipelineSpec
+    /// Its graph, ready for `Job`.
+    public var dataflow: Dataflow
+    /// The dead-letter destination for `RunOptions.deadLetter` (nil: counted only).
+    public var deadLetter: (any RejectionSink)?
+    /// True when every source ends by itself (a batch run).
+    public var isBounded: Bool
+}
+
+/// Builds the runtime's dataflow from a loaded `PipelineSpec`.
+///
+/// Operators are constructed from specs that already passed the operators' own
+/// validation at load time, so building them cannot fail; only connectors can (a file
+/// that cannot be opened, a connector this build does not include).
+public struct PipelinePlanner: Sendable {
+    /// Where sources and sinks come from.
+    public var catalog: Catalog
+
+    /// A planner building connectors from `catalog`.
+    public init(catalog: Catalog = Catalog()) { self.catalog = catalog }
+
+    /// The dataflow of `spec`.
+    /// - Throws: `CatalogError` when a source or sink cannot be built.
+    public func plan(_ spec: PipelineSpec) throws(CatalogError) -> PlannedPipeline {
+        let flow = Dataflow(name: spec.name)
+        var streams: [String: [StreamRef]] = [:]
+        var bounded = true
+        for source in spec.sources {
+            let made = try catalog.makeSource(source)
+            bounded = bounded && made.isBounded
+            let eventTime = source.eventTime.map {
+                EventTimeSpec(
+                    field: $0.field, maxOutOfOrdernessMillis: $0.maxOutOfOrderness.wholeMilliseconds,
+                    idleTimeoutMillis: $0.idleTimeout?.wholeMilliseconds)
+            }
+            streams[source.name] = [flow.source(made, eventTime: eventTime)]
+        }
+        let streamKeys = PartitionLayout.streamKeys(of: spec)
+        for node in spec.nodes {
+            let inputs = node.inputs.enumerated().map { index, input -> (StreamRef, Partitioning) in
+                let ref = streams[input.node]![input.port]
+                guard let keys = node.partitionKeys else { return (ref, .forward) }
+                return (ref, .hash(keys[min(index, keys.count - 1)]))
+            }
+            let inputSchemas = node.inputs.map { spec.schema(of: $0)! }
+            let inputKeys = node.inputs.count == 1 ? streamKeys[StreamSpec(node: node.inputs[0].node, port: node.inputs[0].port)] : nil
+            let factory = OperatorFactories.factory(for: node.operation, inputSchemas: inputSchemas)
+            // The spec's ports are the operator's ports: the checker built them from the
+            // same rules. A mismatch would misroute rows, so it stops here, not later.
+            precondition(factory(0).outputSchemas == node.outputSchemas, "ports of '\(node.name)' differ from its operator's")
+            streams[node.name] = flow.add(
+                node.name, inputs: inputs, outputSchemas: node.outputSchemas,
+                preservesPartitioning: PartitionLayout.preservesPartitioning(node, inputKeys: node.partitionKeys?.first ?? inputKeys),
+                factory: factory)
+            if case .aggregate(let aggregation) = node.operation, let late = aggregation.late {
+                let sink = try catalog.makeLateSink(late, name: "\(node.name).late")
+                flow.sink("\(node.name).late", from: streams[node.name]![1], to: sink, mode: .append)
+            }
+        }
+        for sink in spec.sinks {
+            flow.sink(sink.name, from: streams[sink.input.node]![sink.input.port], to: try catalog.makeSink(sink), mode: sink.mode)
+        }
+        let deadLetter = try catalog.makeRejectionSink(spec.deadLetter, pipeline: spec.name)
+        return PlannedPipeline(spec: spec, dataflow: flow, deadLetter: deadLetter, isBounded: bounded)
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import SluiceConnectors
+import SluiceCore
+
+/// `sluice generate [--count N] [--agents K] [--seed S] [--w1] [--output PATH]`
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write generated DAA events as NDJSON.",
+        discussion: """
+            Writes the events the built-in generator produces (the same as a pipeline's
+            generator:daa source with the same options): the platform's traffic mix, agent
+            and workflow lifecycles, a little disorder, a few late events and re-deliveries.
+            With --w1, writes the W1 benchmark stream instead (metric samples, deterministic).
+
+            Example: sluice generate --count 100000 --output events.ndjson
+                     sluice batch pipelines/agent-metrics.yaml --input events.ndjson
+            """)
+
+    @Option(help: "How many events to write.")
+    var count: Int = 10_000
+
+    @Option(help: "How many agents emit them.")
+    var agents: Int?
+
+    @Option(help: "Seeds every random choice; the same seed writes the same events.")
+    var seed: UInt64 = 42
+
+    @Flag(help: "Write the W1 benchmark stream (agent_id, metric, value, ts) instead of DAA events.")
+    var w1 = false
+
+    @Option(help: ArgumentHelp("The file to write (default: standard output).", valueName: "path"))
+    var output: String?
+
+    func validate() throws {
+        if count < 0 { throw ValidationError("--count must not be negative") }
+        if let agents, agents < 1 { throw ValidationError("--agents must be at least 1") }
+    }
+
+    func run() throws {
+        do {
+            if w1, let output {
+                // To a file: exactly the W1-file of workloads.md, byte for byte.
+                try W1WorkloadSource.writeNDJSON(agents: agents ?? 10_000, events: count, to: output)
+                return
+            }
+            let source: any Source =
+                w1
+                ? try W1WorkloadSource(name: "w1", agents: agents ?? 10_000, events: count, agentIdsAsStrings: true)
+                : try DAAGeneratorSource(name: "daa", options: DAAGeneratorOptions(seed: seed, agents: agents ?? 1000, limit: .count(count)))
+            let handle: FileHandle
+            if let output {
+                guard let opened = Self.create(output) else { throw SluiceError(.io, "cannot write \(output)") }
+                handle = opened
+            } else {
+                handle = FileHandle.standardOutput
+            }
+            defer { if output != nil { try? handle.close() } }
+            for split in 0..<source.splitCount {
+                let reader = try source.openSplit(split, resumingAfter: nil)
+                reading: while true {
+                    switch try reader.next(maxRows: 8192) {
+                    case .data(let batch, _): try handle.write(contentsOf: DAAGeneratorSource.encodeNDJSON(batch))
+                    case .idle: continue
+                    case .end: break reading
+                    }
+                }
+            }
+        } catch {
+            Terminal.printError("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// The file at `path`, created or truncated.
+    private static func create(_ path: String) -> FileHandle? {
+        guard FileManager.default.createFile(atPath: path, contents: nil) else { return nil }
+        return FileHandle(forWritingAtPath: path)
+    }
+}

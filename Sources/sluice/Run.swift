@@ -1,0 +1,68 @@
+import ArgumentParser
+import SluicePipeline
+import SluiceRuntime
+
+/// `sluice run FILE|DIR... [--workers N] [--partitions P] [--for DURATION]`
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run pipelines until stopped.",
+        discussion: """
+            Loads every file first; if any has an error, prints them all and runs nothing
+            (exit 2). Then runs all pipelines side by side until Ctrl-C or SIGTERM (or --for):
+            sources stop reading, what is in flight drains, sinks flush and commit, and
+            sluice exits 0 with a summary per pipeline. A second Ctrl-C quits at once.
+
+            On a terminal a status line shows events read, the event rate and dead-lettered
+            records. Bounded inputs (files, generators with count=) end the run by themselves.
+
+            Example: sluice run pipelines/ --for 30s && sluice views
+            """)
+
+    @Argument(help: ArgumentHelp("Pipeline files, or directories of them.", valueName: "file-or-dir"))
+    var paths: [String]
+
+    @Option(help: "Worker threads per pipeline (default: one per core).")
+    var workers: Int?
+
+    @Option(help: "Partitions of keyed state (default: the file's 'partitions', else the workers).")
+    var partitions: Int?
+
+    @Option(name: .customLong("for"), help: ArgumentHelp("Stop after this long, e.g. 30s or 5m.", valueName: "duration"))
+    var duration: DurationArgument?
+
+    func validate() throws {
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if let partitions, partitions < 1 { throw ValidationError("--partitions must be at least 1") }
+    }
+
+    func run() throws {
+        let specs = try LoadedPipelines.load(try PipelineFiles.expand(paths))
+        let planned = try LoadedPipelines.plan(specs)
+        let group = try JobGroup(planned.map { ($0.spec.name, try makeJob($0)) })
+        let signals = group.stopOnSignals()
+        let timer = duration.map { group.stop(after: $0.duration) }
+        group.start()
+        var status = StatusLine()
+        let label = planned.count == 1 ? planned[0].spec.name : "\(planned.count) pipelines"
+        let outcomes = group.wait {
+            guard Terminal.stderrIsTerminal else { return }
+            let events = group.jobs.reduce(0) { $0 + $1.job.eventsRead }
+            let rejected = group.jobs.reduce(0) { $0 + $1.job.eventsRejected }
+            StatusLine.redraw(status.text(events: events, rejected: rejected, progress: nil, label: label))
+        }
+        _ = (signals, timer)
+        if Terminal.stderrIsTerminal { StatusLine.clear() }
+        try Summaries.print(outcomes)
+    }
+
+    private func makeJob(_ planned: PlannedPipeline) throws -> Job {
+        var options = RunOptions(workers: workers, partitions: partitions ?? planned.spec.partitions ?? workers)
+        options.deadLetter = planned.deadLetter
+        do {
+            return try Job(planned.dataflow, options: options)
+        } catch {
+            Terminal.printError("\(planned.spec.name): error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}

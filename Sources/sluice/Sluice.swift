@@ -1,0 +1,25 @@
+import ArgumentParser
+
+/// The `sluice` command: validate, explain, run and batch-run pipeline files.
+@main
+struct Sluice: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sluice",
+        abstract: "Stream processing for DAA agent events: pipelines are YAML files.",
+        discussion: """
+            A pipeline file names a source of events, the steps applied to them and where the
+            results go. Start with:
+
+              sluice validate pipelines/            check every pipeline file
+              sluice explain pipelines/agent-metrics.yaml
+              sluice run pipelines/ --for 30s       run them on generated events
+              sluice views                          see what they produced
+
+            With no environment set, pipelines read the built-in DAA event generator and
+            write views to .sluice/views.db (SQLite). Set DAA_EVENTS, DAA_VIEWS and
+            DAA_DEAD_LETTER to point them elsewhere.
+
+            Exit status: 0 on success, 2 when a pipeline file has errors, 1 when a run fails.
+            """,
+        subcommands: [Validate.self, Explain.self, Run.self, Batch.self, Generate.self, Views.self])
+}
