@@ -14,7 +14,8 @@ import Testing
         }
         #expect(!sketch.isDense)
         #expect(sketch.estimate == Int64(HyperLogLog.sparseLimit))
-        #expect(sketch.memoryBytes <= HyperLogLog.sparseLimit * 8 * 2)
+        // Array capacities round up with the allocator's size classes: allow one cache line.
+        #expect(sketch.memoryBytes <= HyperLogLog.sparseLimit * 8 * 2 + 64)
         sketch.insert(ValueHash.int(-1))
         #expect(sketch.isDense)
         #expect(abs(sketch.estimate - 257) <= 3)

@@ -16,7 +16,8 @@ func rate(_ d: Duration) -> String {
 }
 if mode != "engine" {
     let start = ContinuousClock.now
-    let raw = RawW1.run(data)
+    let lookahead = ProcessInfo.processInfo.environment["SLUICE_RAW_LOOKAHEAD"].flatMap { Int($0) } ?? 8
+    let raw = RawW1.run(data, lookahead: lookahead)
     print("raw:    \(rate(ContinuousClock.now - start)) rows \(raw.rows) count \(raw.count)")
 }
 if mode != "raw" {
