@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "SluicePipeline",
             dependencies: [
-                "SluiceCore", "SluiceExpr", "SluiceOperators", "SluiceRuntime", "SluiceConnectors",
+                "SluiceCore", "SluiceExpr", "SluiceOperators", "SluiceRuntime", "SluiceConnectors", "SluiceFormats",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings

@@ -59,6 +59,12 @@ public struct PipelinePlanner: Sendable {
                 node.name, inputs: inputs, outputSchemas: node.outputSchemas,
                 preservesPartitioning: PartitionLayout.preservesPartitioning(node, inputKeys: node.partitionKeys?.first ?? inputKeys),
                 factory: factory)
+            if case .dedupe(let field, _, _) = node.operation {
+                let duplicates = DuplicateDeadLetterSink(
+                    name: "\(node.name).duplicates", target: try catalog.makeRejectionSink(spec.deadLetter, pipeline: spec.name),
+                    source: node.name, idField: field)
+                flow.sink("\(node.name).duplicates", from: streams[node.name]![1], to: duplicates, mode: .append)
+            }
             if case .aggregate(let aggregation) = node.operation, let late = aggregation.late {
                 let sink = try catalog.makeLateSink(late, name: "\(node.name).late")
                 flow.sink("\(node.name).late", from: streams[node.name]![1], to: sink, mode: .append)

@@ -84,6 +84,7 @@ struct PhysicalPlan: Sendable {
             nodes[i].kind = .sink(input: StreamRef(node: nodes.count - 1, port: 0), sink: sink, mode: mode)
         }
 
+        let wantsAgentPartitioning = Self.nodesWantingAgentPartitioning(nodes)
         for (i, node) in nodes.enumerated() {
             switch node.kind {
             case .source(let source, let eventTime):
@@ -116,7 +117,12 @@ struct PhysicalPlan: Sendable {
                         let keys: [String]?
                         switch partitioning {
                         case .hash(let k): keys = k
-                        case .forward: keys = flow.schemaHasAgentId(nodes[ref.node].outputSchemas[ref.port]) ? ["agent_id"] : nil
+                        case .forward:
+                            // Hash by agent only when a keyed operator downstream can then
+                            // skip its exchange; stateless chains just take whole batches.
+                            let useful = wantsAgentPartitioning.contains(i)
+                                && flow.schemaHasAgentId(nodes[ref.node].outputSchemas[ref.port])
+                            keys = useful ? ["agent_id"] : nil
                         }
                         sources[s].add(target: (v, inputIndex), keys: keys)
                         plans.append(InputPlan(channels: sources[s].source.splitCount, forward: false))
@@ -162,6 +168,40 @@ struct PhysicalPlan: Sendable {
                 break
             }
         }
+    }
+}
+
+extension PhysicalPlan {
+    /// Operators for which arriving partitioned by `agent_id` saves an exchange: those
+    /// that hash by keys including `agent_id`, and partition-preserving operators feeding
+    /// such an operator by a forward edge.
+    static func nodesWantingAgentPartitioning(_ nodes: [Dataflow.Node]) -> Set<Int> {
+        var wanting = Set<Int>()
+        // Inputs always come from earlier nodes, so one backward pass sees every consumer
+        // before its producers.
+        for i in nodes.indices.reversed() {
+            guard case .op(_, _, let preserves) = nodes[i].kind else { continue }
+            var wants = false
+            for (j, consumer) in nodes.enumerated() where j > i {
+                guard case .op(let inputs, _, _) = consumer.kind else { continue }
+                for (ref, partitioning) in inputs where ref.node == i {
+                    switch partitioning {
+                    case .hash(let keys) where keys.contains("agent_id"): wants = true
+                    case .forward where preserves && wanting.contains(j): wants = true
+                    default: break
+                    }
+                }
+            }
+            if wants { wanting.insert(i) }
+        }
+        // A keyed operator read straight from a source is covered by its own hash edge.
+        for (i, node) in nodes.enumerated() {
+            guard case .op(let inputs, _, _) = node.kind else { continue }
+            if inputs.contains(where: { if case .hash(let keys) = $0.1, keys.contains("agent_id") { true } else { false } }) {
+                wanting.insert(i)
+            }
+        }
+        return wanting
     }
 }
 

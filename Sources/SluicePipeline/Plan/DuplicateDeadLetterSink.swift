@@ -1,0 +1,45 @@
+public import SluiceCore
+import SluiceFormats
+
+/// Sends the events de-duplication rejected to the dead-letter destination, each with
+/// the reason and the event itself as its raw record, so redeliveries are counted *and*
+/// kept — nothing leaves a pipeline silently.
+public final class DuplicateDeadLetterSink: Sink, @unchecked Sendable {
+    // Only the runtime's sink executor calls it, one thread at a time.
+    public let name: String
+    private let target: (any RejectionSink)?
+    private let source: String
+    private let idField: String
+    private var pending: [Rejection] = []
+
+    public init(name: String, target: (any RejectionSink)?, source: String, idField: String) {
+        self.name = name
+        self.target = target
+        self.source = source
+        self.idField = idField
+    }
+
+    public func open(schema: Schema, mode: SinkMode) throws {}
+
+    public func write(_ batch: Batch) throws {
+        guard target != nil else { return }
+        let ids = batch.column(named: idField)
+        for row in 0..<batch.count {
+            var line: [UInt8] = []
+            NDJSONEncoder.encode(batch.slice(row..<(row + 1)), into: &line)
+            if line.last == 0x0A { line.removeLast() }
+            let id = ids?.value(at: row).description ?? "?"
+            pending.append(
+                Rejection(reason: "duplicate \(idField) \(id) already seen within the de-duplication horizon", raw: line))
+        }
+    }
+
+    public func commit(epoch: Epoch) throws {
+        guard let target else { return }
+        if !pending.isEmpty { try target.write(pending, source: source) }
+        pending.removeAll(keepingCapacity: true)
+        try target.commit(epoch: epoch)
+    }
+
+    public func close() throws { try target?.close() }
+}
