@@ -1,3 +1,4 @@
+import SluiceFormats
 import SluiceConnectors
 public import SluiceCore
 import SluiceOperators
@@ -31,6 +32,34 @@ public enum W1Engine {
         var options = RunOptions(workers: workers, partitions: workers)
         options.epochIntervalMillis = 1000
         let summary = try Job(dataflow(splits, sink: sink), options: options).run()
+        return (summary, sink)
+    }
+
+    /// W1-file: the NDJSON file read in `workers` splits through the engine's decoder.
+    public static func fileDataflow(path: String, splits: Int, sink: CountingSink) throws -> Dataflow {
+        let schema = DAA.metricSampleSchema
+        let flow = Dataflow(name: "w1-file")
+        let source = try NDJSONFileSource(
+            name: "w1-file", path: path, schema: schema, required: Set(schema.names), splits: splits)
+        let events = flow.source(source, eventTime: EventTimeSpec(field: "ts", maxOutOfOrdernessMillis: 2000))
+        let value = ColumnRef("value", in: schema)
+        let windows = flow.add("window", inputs: [(events, .hash(["agent_id", "metric"]))], preservesPartitioning: true) { _ in
+            KeyedAggregateOperator(
+                inputSchema: schema, keys: ["agent_id", "metric"], timeField: "ts", window: .tumbling(sizeMillis: 10_000),
+                aggregates: [
+                    AggregateSpec("n", .count), AggregateSpec("sum", .sum, value), AggregateSpec("min", .min, value),
+                    AggregateSpec("max", .max, value), AggregateSpec("avg", .avg, value),
+                ])
+        }
+        flow.sink("count", from: windows[0], to: sink, mode: .append)
+        return flow
+    }
+
+    public static func runFile(path: String, workers: Int) throws -> (RunSummary, CountingSink) {
+        let sink = CountingSink()
+        var options = RunOptions(workers: workers, partitions: workers)
+        options.epochIntervalMillis = 1000
+        let summary = try Job(fileDataflow(path: path, splits: workers, sink: sink), options: options).run()
         return (summary, sink)
     }
 }

@@ -2,7 +2,17 @@ import BenchSupport
 import Foundation
 
 // usage: W1Run [agents] [events] [workers] [raw|engine|both]
+//        W1Run file PATH [workers]   — W1-file end to end through the decoder
 let arguments = CommandLine.arguments
+if arguments.count > 2, arguments[1] == "file" {
+    let workers = arguments.count > 3 ? Int(arguments[3])! : 1
+    let start = ContinuousClock.now
+    let (summary, sink) = try W1Engine.runFile(path: arguments[2], workers: workers)
+    let d = ContinuousClock.now - start
+    let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    print(String(format: "file engine: %.2f M ev/s (%.3f s) rows %d count %d rejected %d", Double(summary.eventsIn) / s / 1e6, s, sink.rows, sink.countSum, summary.rejected))
+    exit(0)
+}
 let agents = arguments.count > 1 ? Int(arguments[1])! : 10_000
 let events = arguments.count > 2 ? Int(arguments[2])! : 20_000_000
 let workers = arguments.count > 3 ? Int(arguments[3])! : 1
@@ -25,3 +35,5 @@ if mode != "raw" {
     let (_, sink) = try W1Engine.run(splits, workers: workers)
     print("engine: \(rate(ContinuousClock.now - start)) rows \(sink.rows) count \(sink.countSum)")
 }
+
+// usage: W1Run file PATH [workers]  — W1-file end to end
