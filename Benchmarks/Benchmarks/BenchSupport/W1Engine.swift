@@ -12,16 +12,7 @@ public enum W1Engine {
         let events = flow.source(
             InMemorySource(name: "w1", schema: W1Data.schema, splits: splits),
             eventTime: EventTimeSpec(field: "ts", maxOutOfOrdernessMillis: 2000))
-        let schema = W1Data.schema
-        let value = ColumnRef("value", in: schema)
-        let windows = flow.add("window", inputs: [(events, .hash(["agent_id", "metric"]))], preservesPartitioning: true) { _ in
-            KeyedAggregateOperator(
-                inputSchema: schema, keys: ["agent_id", "metric"], timeField: "ts", window: .tumbling(sizeMillis: 10_000),
-                aggregates: [
-                    AggregateSpec("n", .count), AggregateSpec("sum", .sum, value), AggregateSpec("min", .min, value),
-                    AggregateSpec("max", .max, value), AggregateSpec("avg", .avg, value),
-                ])
-        }
+        let windows = addWindows(flow, events, schema: W1Data.schema)
         flow.sink("count", from: windows[0], to: sink, mode: .append)
         return flow
     }
@@ -42,15 +33,7 @@ public enum W1Engine {
         let source = try NDJSONFileSource(
             name: "w1-file", path: path, schema: schema, required: Set(schema.names), splits: splits)
         let events = flow.source(source, eventTime: EventTimeSpec(field: "ts", maxOutOfOrdernessMillis: 2000))
-        let value = ColumnRef("value", in: schema)
-        let windows = flow.add("window", inputs: [(events, .hash(["agent_id", "metric"]))], preservesPartitioning: true) { _ in
-            KeyedAggregateOperator(
-                inputSchema: schema, keys: ["agent_id", "metric"], timeField: "ts", window: .tumbling(sizeMillis: 10_000),
-                aggregates: [
-                    AggregateSpec("n", .count), AggregateSpec("sum", .sum, value), AggregateSpec("min", .min, value),
-                    AggregateSpec("max", .max, value), AggregateSpec("avg", .avg, value),
-                ])
-        }
+        let windows = addWindows(flow, events, schema: schema)
         flow.sink("count", from: windows[0], to: sink, mode: .append)
         return flow
     }
@@ -61,5 +44,18 @@ public enum W1Engine {
         options.epochIntervalMillis = 1000
         let summary = try Job(fileDataflow(path: path, splits: workers, sink: sink), options: options).run()
         return (summary, sink)
+    }
+
+    /// The W1 aggregation: (agent_id, metric), 10 s tumbling windows, count/sum/min/max/avg.
+    static func addWindows(_ flow: Dataflow, _ events: StreamRef, schema: Schema) -> [StreamRef] {
+        let value = ColumnRef("value", in: schema)
+        return flow.add("window", inputs: [(events, .hash(["agent_id", "metric"]))], preservesPartitioning: true) { _ in
+            KeyedAggregateOperator(
+                inputSchema: schema, keys: ["agent_id", "metric"], timeField: "ts", window: .tumbling(sizeMillis: 10_000),
+                aggregates: [
+                    AggregateSpec("n", .count), AggregateSpec("sum", .sum, value), AggregateSpec("min", .min, value),
+                    AggregateSpec("max", .max, value), AggregateSpec("avg", .avg, value),
+                ])
+        }
     }
 }

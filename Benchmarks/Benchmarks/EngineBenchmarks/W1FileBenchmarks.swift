@@ -28,7 +28,7 @@ func registerW1FileBenchmarks() {
                 precondition(lines == events, "file has \(lines) lines, expected \(events)")
                 let sink = CountingSink()
                 let engineStart = ContinuousClock.now
-                let summary = try Job(try w1FileDataflow(path: path, splits: workers, sink: sink), options: fileOptions(workers)).run()
+                let summary = try Job(try W1Engine.fileDataflow(path: path, splits: workers, sink: sink), options: fileOptions(workers)).run()
                 let engineTime = ContinuousClock.now - engineStart
                 precondition(summary.rejected == 0, "rejected \(summary.rejected) lines")
                 precondition(sink.countSum == Int64(events), "sum(count) \(sink.countSum) != \(events)")
@@ -44,25 +44,6 @@ private func fileOptions(_ workers: Int) -> RunOptions {
     var options = RunOptions(workers: workers, partitions: workers)
     options.epochIntervalMillis = 1000
     return options
-}
-
-func w1FileDataflow(path: String, splits: Int, sink: CountingSink) throws -> Dataflow {
-    let schema = DAA.metricSampleSchema
-    let flow = Dataflow(name: "w1-file")
-    let source = try NDJSONFileSource(
-        name: "w1-file", path: path, schema: schema, required: Set(schema.names), splits: splits)
-    let events = flow.source(source, eventTime: EventTimeSpec(field: "ts", maxOutOfOrdernessMillis: 2000))
-    let value = ColumnRef("value", in: schema)
-    let windows = flow.add("window", inputs: [(events, .hash(["agent_id", "metric"]))], preservesPartitioning: true) { _ in
-        KeyedAggregateOperator(
-            inputSchema: schema, keys: ["agent_id", "metric"], timeField: "ts", window: .tumbling(sizeMillis: 10_000),
-            aggregates: [
-                AggregateSpec("n", .count), AggregateSpec("sum", .sum, value), AggregateSpec("min", .min, value),
-                AggregateSpec("max", .max, value), AggregateSpec("avg", .avg, value),
-            ])
-    }
-    flow.sink("count", from: windows[0], to: sink, mode: .append)
-    return flow
 }
 
 /// The generated file, made on first use.
