@@ -95,3 +95,31 @@ final class JobBox: @unchecked Sendable {
     // Written before run(), read from the coordinator callback afterwards.
     var job: Job?
 }
+
+/// A sink whose writes fail, as a database that went away would.
+final class FailingSink: Sink {
+    let name = "failing"
+    func open(schema: Schema, mode: SinkMode) throws {}
+    func write(_ batch: Batch) throws { throw SluiceError(.io, "disk full") }
+    func commit(epoch: Epoch) throws {}
+    func close() throws {}
+}
+
+@Suite struct JobFailureTests {
+    @Test func aFailingSinkEndsTheRunWithItsErrorInsteadOfHanging() throws {
+        let flow = Dataflow(name: "failing")
+        let events = flow.source(
+            BatchListSource(name: "events", schema: SampleData.schema, splits: [JobTests.input]),
+            eventTime: EventTimeSpec(maxOutOfOrdernessMillis: 0))
+        let totals = flow.add("totals", inputs: [(events, .hash(["agent_id"]))]) { _ in KeyTotalsOperator(key: "agent_id") }
+        flow.sink("failing", from: totals[0], to: FailingSink(), mode: .append)
+        let job = try Job(flow, options: RunOptions(workers: 2, partitions: 4))
+        #expect(throws: SluiceError.self) { try job.run() }
+        do {
+            _ = try job.run()
+            Issue.record("a second run() must be refused")
+        } catch let error as SluiceError {
+            #expect(error.message.contains("runs once"))
+        }
+    }
+}

@@ -14,6 +14,7 @@ public final class Job: @unchecked Sendable {
     public let options: RunOptions
     private let runtime: JobRuntime
     private let drivers: [SplitDriver]
+    private let hasRun = Atomic<Bool>(false)
 
     public init(_ dataflow: Dataflow, options: RunOptions = RunOptions()) throws {
         self.dataflow = dataflow
@@ -64,6 +65,9 @@ public final class Job: @unchecked Sendable {
     /// Runs until every bounded input ended (or `stop()`/`abort()`), then reports.
     /// - Throws: the first source, sink or checkpoint failure.
     public func run() throws -> RunSummary {
+        guard !hasRun.exchange(true, ordering: .relaxed) else {
+            throw SluiceError(.invalidArgument, "a job runs once; build a new Job to run the dataflow again")
+        }
         let started = ContinuousClock.now
         let timerQueue = DispatchQueue(label: "sluice.timers")
         var timers: [any DispatchSourceTimer] = []
@@ -87,8 +91,8 @@ public final class Job: @unchecked Sendable {
         for sink in runtime.sinks { sink.settle() }
         runtime.deadLetter.settle()
         var summary = RunSummary()
-        summary.elapsedSeconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
-            + Double((ContinuousClock.now - started).components.seconds)
+        let elapsed = ContinuousClock.now - started
+        summary.elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         summary.eventsIn = runtime.eventsIn.load(ordering: .relaxed)
         summary.rejected = runtime.rejected.load(ordering: .relaxed)
         for partition in runtime.partitions {
@@ -99,15 +103,21 @@ public final class Job: @unchecked Sendable {
                 summary.duplicates += c.duplicates
             }
         }
+        var closeFailure: (any Error)?
         for sink in runtime.sinks {
             summary.rowsOut[sink.name, default: 0] += sink.rowsWritten
-            sink.close()
+            if let error = sink.close(), closeFailure == nil {
+                closeFailure = SluiceError(.sinkFailed, "sink '\(sink.name)' failed to close: \(error)")
+            }
         }
         summary.sampleRejections = runtime.deadLetter.sampleRejections
-        runtime.deadLetter.close()
+        if let error = runtime.deadLetter.close(), closeFailure == nil {
+            closeFailure = SluiceError(.sinkFailed, "the dead-letter sink failed to close: \(error)")
+        }
         summary.epochsCommitted = runtime.epochsCompleted
         summary.outcome = runtime.isAborted ? .aborted : (runtime.stopRequested ? .stopped : .completed)
         if let error = runtime.error { throw error }
+        if let closeFailure { throw closeFailure }
         return summary
     }
 

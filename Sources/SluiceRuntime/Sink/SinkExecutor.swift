@@ -107,11 +107,17 @@ final class SinkExecutor: @unchecked Sendable {
         }
     }
 
-    func close() {
+    /// Closes the sink; returns the error instead of throwing so every sink gets closed.
+    func close() -> (any Error)? {
         queue.sync {
-            switch target {
-            case .rows(let sink, _): try? sink.close()
-            case .rejections(let sink): try? sink?.close()
+            do {
+                switch target {
+                case .rows(let sink, _): try sink.close()
+                case .rejections(let sink): try sink?.close()
+                }
+                return nil
+            } catch {
+                return error
             }
         }
     }
