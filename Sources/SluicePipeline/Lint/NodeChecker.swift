@@ -84,12 +84,16 @@ extension PipelineChecker {
                 return nil
             }
             guard let eventTime = requireEventTime(input, for: "dedupe", at: node.location) else { return nil }
-            // Port 1 carries the duplicates (the operator counts them; nothing reads them).
+            // Port 1 carries the duplicates; the planner sends them to the dead-letter output.
             var spec = spec(
                 node, specs, .dedupe(field: field.value, horizon: .milliseconds(horizon), timeField: eventTime.field.value),
                 [input.schema, input.schema])
             spec.portNames = ["main", "duplicates"]
-            spec.partitionKeys = [[field.value]]
+            // A redelivery is the same message, so it carries the same agent: keying by
+            // (agent_id, id) keeps duplicates together and lets the stream stay partitioned
+            // by agent, saving the exchange before the usual per-agent aggregation.
+            spec.partitionKeys = input.schema.index(of: "agent_id") != nil && field.value != "agent_id"
+                ? [["agent_id", field.value]] : [[field.value]]
             return .node(spec, [produced(input, name, index), produced(input, name, index, port: 1, route: "duplicates")])
         case .keyed(let keyBy, let window, let aggregates, let isFold):
             guard let input = single(node.op.keyword) else { return nil }

@@ -116,7 +116,12 @@ struct PhysicalPlan: Sendable {
                     if let s = sourceOf[ref.node] {
                         let keys: [String]?
                         switch partitioning {
-                        case .hash(let k): keys = k
+                        case .hash(let k):
+                            // Rows with equal keys that include the agent share the agent, so
+                            // scattering by agent alone is enough — and keeps the stream
+                            // partitioned by agent for the keyed operators after it.
+                            let byAgent = k.contains("agent_id") && flow.schemaHasAgentId(nodes[ref.node].outputSchemas[ref.port])
+                            keys = byAgent ? ["agent_id"] : k
                         case .forward:
                             // Hash by agent only when a keyed operator downstream can then
                             // skip its exchange; stateless chains just take whole batches.
