@@ -123,3 +123,63 @@ final class FailingSink: Sink {
         }
     }
 }
+
+@Suite struct UnevenSourcesTests {
+    /// Two bounded sources of very different lengths feeding two sinks: once the short one
+    /// has ended, its operator and sink must count as done for every later epoch, or
+    /// checkpoints and acknowledgements would stall for the rest of the run.
+    static func flow(short: ViewSink, long: ViewSink) -> Dataflow {
+        let flow = Dataflow(name: "uneven")
+        let input = JobTests.input
+        let a = flow.source(
+            BatchListSource(name: "short", schema: SampleData.schema, splits: [Array(input.prefix(4))]),
+            eventTime: EventTimeSpec(maxOutOfOrdernessMillis: 0))
+        let b = flow.source(
+            BatchListSource(name: "long", schema: SampleData.schema, splits: [input, input]),
+            eventTime: EventTimeSpec(maxOutOfOrdernessMillis: 0))
+        let ta = flow.add("short-totals", inputs: [(a, .hash(["agent_id"]))]) { _ in KeyTotalsOperator(key: "agent_id") }
+        let tb = flow.add("long-totals", inputs: [(b, .hash(["agent_id"]))]) { _ in KeyTotalsOperator(key: "agent_id") }
+        flow.sink("short-view", from: ta[0], to: short, mode: .upsert(key: ["agent_id"]))
+        flow.sink("long-view", from: tb[0], to: long, mode: .upsert(key: ["agent_id"]))
+        return flow
+    }
+
+    @Test func epochsKeepCompletingAfterAShortSourceEndsAndRestoreIsExact() throws {
+        let store = MemoryCheckpointStore()
+        let (short, long) = (ViewSink(name: "short"), ViewSink(name: "long"))
+        var options = RunOptions(workers: 2, partitions: 3)
+        options.epochEveryBatches = 3
+        options.checkpointStore = store
+        let box = JobBox()
+        options.onEpochComplete = { epoch in if epoch.value == 9 { box.job?.abort() } }
+        let first = try Job(Self.flow(short: short, long: long), options: options)
+        box.job = first
+        #expect(try first.run().outcome == .aborted)
+        let checkpoint = try #require(try store.latest(pipeline: "uneven"))
+        #expect(checkpoint.epoch.value >= 9, "epochs stalled at \(checkpoint.epoch) after the short source ended")
+
+        var resumed = RunOptions(workers: 1, partitions: 3)
+        resumed.epochEveryBatches = 3
+        resumed.checkpointStore = store
+        resumed.restoreFrom = checkpoint
+        #expect(try Job(Self.flow(short: short, long: long), options: resumed).run().outcome == .completed)
+
+        var expectedShort: [String: Int64] = [:]
+        var expectedLong: [String: Int64] = [:]
+        for (i, batch) in JobTests.input.enumerated() {
+            for r in 0..<batch.count {
+                let k = batch.columns[0].string(at: r)!
+                if i < 4 { expectedShort[k, default: 0] += 1 }
+                expectedLong[k, default: 0] += 2
+            }
+        }
+        #expect(short.view.count == expectedShort.count)
+        #expect(long.view.count == expectedLong.count)
+        for (key, row) in short.view { #expect(row["n"] == .int(expectedShort[key[0].asString!]!)) }
+        for (key, row) in long.view { #expect(row["n"] == .int(expectedLong[key[0].asString!]!)) }
+        // The finished run leaves a final checkpoint whose positions are the ends.
+        let final = try #require(try store.latest(pipeline: "uneven"))
+        #expect(final.positions.contains { $0.source == "short" && $0.offset == 4 })
+        #expect(final.positions.filter { $0.source == "long" }.allSatisfy { $0.offset == 40 })
+    }
+}

@@ -10,44 +10,48 @@ enum Scatter {
     static func partitions(of batch: Batch, keys: [String], count: Int) -> [Int32] {
         let n = batch.count
         var hashes = [UInt64](repeating: 0x51_7cc1_b727_220a, count: n)
+        var values = [UInt64](repeating: 0, count: n)
         for (k, name) in keys.enumerated() {
             guard let index = batch.schema.index(of: name) else { continue }
             let column = batch.columns[index]
-            hashes.withUnsafeMutableBufferPointer { h in
+            values.withUnsafeMutableBufferPointer { v in
                 switch column.type {
                 case .string:
                     let dictionaryHashes = column.dictionary.map { StableHash.hash($0) }
                     dictionaryHashes.withUnsafeBufferPointer { d in
                         column.codes.withUnsafeBufferPointer { codes in
                             for r in 0..<n {
-                                h[r] = k == 0 ? d[Int(codes[r])] : StableHash.combine(h[r], d[Int(codes[r])])
+                                let code = Int(codes[r])
+                                // A null row's code may not index the dictionary.
+                                v[r] = code < d.count ? d[code] : 0
                             }
                         }
                     }
                 case .int64, .timestamp:
                     column.ints.withUnsafeBufferPointer { src in
-                        for r in 0..<n {
-                            let v = StableHash.hash(src[r])
-                            h[r] = k == 0 ? v : StableHash.combine(h[r], v)
-                        }
+                        for r in 0..<n { v[r] = StableHash.hash(src[r]) }
                     }
                 case .double:
                     column.doubles.withUnsafeBufferPointer { src in
-                        for r in 0..<n {
-                            let v = StableHash.mix((src[r] == 0 ? 0.0 : src[r]).bitPattern)
-                            h[r] = k == 0 ? v : StableHash.combine(h[r], v)
-                        }
+                        for r in 0..<n { v[r] = StableHash.mix((src[r] == 0 ? 0.0 : src[r]).bitPattern) }
                     }
                 case .bool:
                     column.bools.withUnsafeBufferPointer { src in
-                        for r in 0..<n {
-                            let v = StableHash.mix(src[r] ? 1 : 2)
-                            h[r] = k == 0 ? v : StableHash.combine(h[r], v)
-                        }
+                        for r in 0..<n { v[r] = StableHash.mix(src[r] ? 1 : 2) }
                     }
                 }
+                // Null hashes as 0 whatever its slot holds, so equal keys meet.
                 if let validity = column.validity {
-                    for r in 0..<n where !validity[r] { h[r] = k == 0 ? 0 : StableHash.combine(h[r], 0) }
+                    for r in 0..<n where !validity[r] { v[r] = 0 }
+                }
+            }
+            hashes.withUnsafeMutableBufferPointer { h in
+                values.withUnsafeBufferPointer { v in
+                    if k == 0 {
+                        for r in 0..<n { h[r] = v[r] }
+                    } else {
+                        for r in 0..<n { h[r] = StableHash.combine(h[r], v[r]) }
+                    }
                 }
             }
         }

@@ -120,7 +120,10 @@ struct PhysicalPlan: Sendable {
                             // Rows with equal keys that include the agent share the agent, so
                             // scattering by agent alone is enough — and keeps the stream
                             // partitioned by agent for the keyed operators after it.
-                            let byAgent = k.contains("agent_id") && flow.schemaHasAgentId(nodes[ref.node].outputSchemas[ref.port])
+                            // Only for single-input operators: a join's inputs must be
+                            // hashed the same way on both sides.
+                            let byAgent = inputs.count == 1 && k.contains("agent_id")
+                                && flow.schemaHasAgentId(nodes[ref.node].outputSchemas[ref.port])
                             keys = byAgent ? ["agent_id"] : k
                         case .forward:
                             // Hash by agent only when a keyed operator downstream can then

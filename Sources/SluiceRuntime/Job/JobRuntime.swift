@@ -30,15 +30,24 @@ final class JobRuntime: @unchecked Sendable {
     private let doneFlag = Atomic<Bool>(false)
 
     struct EpochBook {
+        /// Per epoch, the position each split stood at when it injected the barrier.
         var positions: [UInt64: [Int: SourcePosition]] = [:]
-        var commits: [UInt64: Int] = [:]
-        var snapshots: [UInt64: [String: [[UInt8]]]] = [:]
-        var snapshotCounts: [UInt64: Int] = [:]
+        /// Per epoch, the sinks that committed it.
+        var commits: [UInt64: Set<Int>] = [:]
+        /// Per epoch, operator instance (vertex × partitions + partition) → state bytes.
+        var snapshots: [UInt64: [Int: [UInt8]]] = [:]
+        /// Sinks whose inputs all closed: they count as committed for every later epoch.
+        var finishedSinkSet: Set<Int> = []
+        /// Operator instances whose inputs all closed, with their final state: they count
+        /// as snapshotted for every later epoch, with that state.
+        var finalStates: [Int: [UInt8]] = [:]
         var durable: [SourcePosition?]
         var endPositions: [SourcePosition?]
+        var ended: [Bool]
         var progress: [Double?]
         var finishedSinks = 0
         var epochsCompleted = 0
+        var lastCompleted: UInt64 = 0
     }
 
     init(plan: PhysicalPlan, options: RunOptions, pipeline: String, startEpoch: UInt64, restoredPositions: [SourcePosition?]) {
@@ -50,7 +59,8 @@ final class JobRuntime: @unchecked Sendable {
         book = Mutex(
             EpochBook(
                 durable: restoredPositions, endPositions: restoredPositions,
-                progress: [Double?](repeating: nil, count: plan.totalSplits)))
+                ended: [Bool](repeating: false, count: plan.totalSplits),
+                progress: [Double?](repeating: nil, count: plan.totalSplits), lastCompleted: startEpoch))
         maxInjected.store(startEpoch, ordering: .relaxed)
         requestedEpoch.store(startEpoch, ordering: .relaxed)
         doneGroup.enter()
@@ -117,56 +127,93 @@ final class JobRuntime: @unchecked Sendable {
         if let position { book.withLock { $0.positions[epoch.value, default: [:]][split] = position } }
     }
 
+    /// Called *before* the split sends its end or stop, so whoever finishes last sees it.
     func recordEnd(position: SourcePosition?, split: Int) {
-        book.withLock { $0.endPositions[split] = position }
+        book.withLock { book in
+            if let position { book.endPositions[split] = position }
+            book.ended[split] = true
+        }
     }
 
     func durablePosition(split: Int) -> SourcePosition? { book.withLock { $0.durable[split] } }
 
     func report(snapshot: [UInt8], vertex: Int, partition: Int, epoch: Epoch) {
-        let name = plan.vertices[vertex].name
-        let complete = book.withLock { book -> Bool in
-            var states = book.snapshots[epoch.value, default: [:]][name] ?? Array(repeating: [], count: partitionCount)
-            states[partition] = snapshot
-            book.snapshots[epoch.value, default: [:]][name] = states
-            book.snapshotCounts[epoch.value, default: 0] += 1
-            return isComplete(epoch.value, book)
+        book.withLock { $0.snapshots[epoch.value, default: [:]][vertex * partitionCount + partition] = snapshot }
+        completeReadyEpochs()
+    }
+
+    /// An operator instance's inputs all closed; `snapshot` is its final state (empty when
+    /// snapshots are off).
+    func reportFinished(vertex: Int, partition: Int, snapshot: [UInt8]) {
+        book.withLock { $0.finalStates[vertex * partitionCount + partition] = snapshot }
+        completeReadyEpochs()
+    }
+
+    /// Checkpoint states by vertex name, from the epoch's snapshots and final states.
+    private func states(_ snapshots: [Int: [UInt8]], finals: [Int: [UInt8]]) -> [String: [[UInt8]]] {
+        var states: [String: [[UInt8]]] = [:]
+        for (v, vertex) in plan.vertices.enumerated() {
+            states[vertex.name] = (0..<partitionCount).map { p in
+                snapshots[v * partitionCount + p] ?? finals[v * partitionCount + p] ?? []
+            }
         }
-        if complete { completeEpoch(epoch) }
+        return states
     }
 
     func sinkCommitted(_ sink: Int, epoch: Epoch) {
-        let complete = book.withLock { book -> Bool in
-            book.commits[epoch.value, default: 0] += 1
-            return isComplete(epoch.value, book)
-        }
-        if complete { completeEpoch(epoch) }
+        book.withLock { _ = $0.commits[epoch.value, default: []].insert(sink) }
+        completeReadyEpochs()
     }
 
+    /// An epoch is complete when every sink committed it (or had already finished) and,
+    /// with snapshots on, every operator instance snapshotted it (or had finished).
     private func isComplete(_ epoch: UInt64, _ book: EpochBook) -> Bool {
-        guard book.commits[epoch, default: 0] == totalSinks else { return false }
-        if snapshotsEnabled { return book.snapshotCounts[epoch, default: 0] == plan.vertices.count * partitionCount }
-        return true
+        let committed = book.commits[epoch, default: []].union(book.finishedSinkSet).count
+        guard committed == totalSinks else { return false }
+        guard snapshotsEnabled else { return true }
+        let reported = Set(book.snapshots[epoch, default: [:]].keys).union(book.finalStates.keys)
+        return reported.count == plan.vertices.count * partitionCount
+    }
+
+    /// Completes, in order, every pending epoch that has become complete.
+    private func completeReadyEpochs() {
+        while true {
+            let next = book.withLock { book -> UInt64? in
+                let pending = Set(book.commits.keys).union(book.positions.keys).union(book.snapshots.keys)
+                guard let epoch = pending.filter({ $0 > book.lastCompleted }).min(), isComplete(epoch, book) else {
+                    return nil
+                }
+                book.lastCompleted = epoch
+                return epoch
+            }
+            guard let epoch = next else { return }
+            completeEpoch(Epoch(epoch))
+        }
     }
 
     /// Epoch N is durable in every sink (and every state snapshot is in): save the
     /// checkpoint, then release the source positions for acknowledgement.
     private func completeEpoch(_ epoch: Epoch) {
         guard !isAborted else { return }
-        let (positions, states) = book.withLock { book -> ([Int: SourcePosition], [String: [[UInt8]]]) in
-            let positions = book.positions.removeValue(forKey: epoch.value) ?? [:]
-            let states = book.snapshots.removeValue(forKey: epoch.value) ?? [:]
+        let (positions, checkpoint) = book.withLock { book -> ([Int: SourcePosition], Checkpoint?) in
+            var positions = book.positions.removeValue(forKey: epoch.value) ?? [:]
+            let snapshots = book.snapshots.removeValue(forKey: epoch.value) ?? [:]
             book.commits.removeValue(forKey: epoch.value)
-            book.snapshotCounts.removeValue(forKey: epoch.value)
-            return (positions, states)
-        }
-        if let store = options.checkpointStore {
-            let durable = book.withLock { book in
-                (0..<book.durable.count).compactMap { positions[$0] ?? book.durable[$0] }
+            // A split that ended before this barrier contributed everything up to its end.
+            for split in 0..<book.ended.count where positions[split] == nil && book.ended[split] {
+                if let end = book.endPositions[split] { positions[split] = end }
             }
+            guard snapshotsEnabled else { return (positions, nil) }
+            let all = (0..<book.durable.count).compactMap { positions[$0] ?? book.durable[$0] }
+            return (
+                positions,
+                Checkpoint(
+                    epoch: epoch, partitions: partitionCount, positions: all,
+                    states: states(snapshots, finals: book.finalStates)))
+        }
+        if let store = options.checkpointStore, let checkpoint {
             do {
-                try store.save(
-                    Checkpoint(epoch: epoch, partitions: partitionCount, positions: durable, states: states), pipeline: pipeline)
+                try store.save(checkpoint, pipeline: pipeline)
             } catch {
                 fail(SluiceError(.sinkFailed, "could not save checkpoint of \(epoch): \(error)"))
                 return
@@ -181,15 +228,39 @@ final class JobRuntime: @unchecked Sendable {
 
     func sinkFinished(_ sink: Int, epoch: Epoch) {
         let all = book.withLock { book -> Bool in
+            book.finishedSinkSet.insert(sink)
             book.finishedSinks += 1
-            guard book.finishedSinks == totalSinks else { return false }
+            return book.finishedSinks == totalSinks
+        }
+        completeReadyEpochs()
+        guard all else { return }
+        if !isAborted {
+            finishRun(epoch)
+        }
+        markDone()
+    }
+
+    /// Every sink has finished: the final epoch holds everything up to each split's end.
+    private func finishRun(_ epoch: Epoch) {
+        let checkpoint = book.withLock { book -> Checkpoint? in
+            guard snapshotsEnabled, book.finalStates.count == plan.vertices.count * partitionCount else { return nil }
+            let positions = (0..<book.durable.count).compactMap { book.endPositions[$0] ?? book.durable[$0] }
+            return Checkpoint(
+                epoch: epoch, partitions: partitionCount, positions: positions,
+                states: states([:], finals: book.finalStates))
+        }
+        if let store = options.checkpointStore, let checkpoint {
+            do {
+                try store.save(checkpoint, pipeline: pipeline)
+            } catch {
+                fail(SluiceError(.sinkFailed, "could not save the final checkpoint: \(error)"))
+                return
+            }
+        }
+        book.withLock { book in
             for (i, position) in book.endPositions.enumerated() where position != nil { book.durable[i] = position }
             book.epochsCompleted += 1
-            return true
         }
-        if all {
-            if !isAborted { options.onEpochComplete?(epoch) }
-            markDone()
-        }
+        options.onEpochComplete?(epoch)
     }
 }

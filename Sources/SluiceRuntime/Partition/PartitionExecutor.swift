@@ -103,10 +103,20 @@ final class PartitionExecutor: @unchecked Sendable {
         case .end:
             op.advanceWatermark(to: .endOfTime, into: &out)
             route(out, from: v)
+            reportFinished(v)
             broadcast(.end, from: v)
         case .stop:
+            reportFinished(v)
             broadcast(.stop, from: v)
         }
+    }
+
+    /// All inputs of vertex `v` closed: from now on it counts as snapshotted for every
+    /// epoch, with this final state.
+    private func reportFinished(_ v: Int) {
+        var writer = SnapshotWriter()
+        if job.snapshotsEnabled { vertices[v].op.snapshot(into: &writer) }
+        job.reportFinished(vertex: v, partition: index, snapshot: writer.bytes)
     }
 
     /// Sends operator output along the routes of its ports.

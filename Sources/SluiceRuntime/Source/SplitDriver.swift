@@ -48,6 +48,7 @@ final class SplitDriver: @unchecked Sendable {
             acknowledgeDurable()
             if job.stopRequested {
                 injectBarrier()
+                job.recordEnd(position: lastPosition, split: globalSplit)
                 sendControl(.stop)
                 break
             }
@@ -66,7 +67,12 @@ final class SplitDriver: @unchecked Sendable {
             switch chunk {
             case .data(let batch, let rejections):
                 idleSince = nil
-                markedIdle = false
+                if markedIdle {
+                    // Every partition must count this split again, not only those its
+                    // next rows happen to reach.
+                    markedIdle = false
+                    sendControl(.idle(false))
+                }
                 idleSleepMicros = 200
                 job.recordRead(rows: batch.count, rejected: rejections.count, progress: reader.progress, split: globalSplit)
                 if !rejections.isEmpty {
@@ -89,13 +95,12 @@ final class SplitDriver: @unchecked Sendable {
                 usleep(idleSleepMicros)
                 idleSleepMicros = min(idleSleepMicros * 2, 20_000)
             case .end:
-                sendControl(.end)
                 job.recordEnd(position: lastPosition, split: globalSplit)
+                sendControl(.end)
                 awaitCompletionAndAcknowledge()
                 return
             }
         }
-        job.recordEnd(position: lastPosition, split: globalSplit)
         awaitCompletionAndAcknowledge()
     }
 
