@@ -17,3 +17,23 @@ import Testing
         #expect(counts.allSatisfy { $0 > 800 && $0 < 1200 })
     }
 }
+
+@Suite struct StringInternerTests {
+    @Test func codesAreDenseStableAndSurviveGrowth() {
+        var interner = StringInterner()
+        let words = (0..<5_000).map { "agent-\($0 % 1_700)" }
+        let codes = words.map { interner.intern($0) }
+        #expect(interner.count == 1_700)
+        for (word, code) in zip(words, codes) {
+            #expect(interner.string(code) == word)
+            #expect(interner.code(of: word) == code)
+        }
+        #expect(interner.code(of: "agent-99999") == nil)
+        #expect(Set(codes) == Set((0..<1_700).map { UInt32($0) }))
+        // Strings with equal hashes of their prefixes, empty and non-ASCII strings.
+        for s in ["", "é", "e\u{301}", "agent-1\u{0}"] {
+            let code = interner.intern(s)
+            #expect(interner.string(code) == s)
+        }
+    }
+}
