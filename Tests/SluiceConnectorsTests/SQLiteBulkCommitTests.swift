@@ -1,3 +1,4 @@
+import SluiceTestSupport
 import SluiceConnectors
 import SluiceCore
 import Testing

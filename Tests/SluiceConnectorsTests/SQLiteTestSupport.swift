@@ -64,19 +64,6 @@ func queryTexts(_ sql: String, path: String) throws -> [String] {
     return out
 }
 
-/// SplitMix64: a small seeded generator so randomized tests repeat exactly.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A writable connection through the wrapper layer, for tests that tamper with a database.
 func testConnection(_ path: String) throws -> SQLiteConnection {
     let directory = URL(fileURLWithPath: path).deletingLastPathComponent()

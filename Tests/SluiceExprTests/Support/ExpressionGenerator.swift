@@ -1,3 +1,5 @@
+import SluiceTestSupport
+
 /// Generates random well-typed expressions over `RandomBatches.schema`, so the engine and
 /// the reference are compared on combinations no hand-written list covers.
 struct ExpressionGenerator {

@@ -1,3 +1,4 @@
+import SluiceTestSupport
 import SluiceCore
 
 /// Random batches over a fixed test schema: nulls in every nullable column, int/double
