@@ -7,7 +7,7 @@ import SluiceCore
 /// operators skip them before looking at their words, so the encoders treat every key
 /// column as non-nullable and both sides have the same width.
 struct JoinKeyCodec: Sendable {
-    private let encoders: [KeyEncoder]
+    private var encoders: [KeyWordEncoder]
     private let keyColumns: [[Int]]
     private let timeColumns: [Int]
     private(set) var interner = StringInterner()
@@ -20,25 +20,22 @@ struct JoinKeyCodec: Sendable {
                 if keyed.contains(field.name) { copy.nullable = false }
                 return copy
             })
-            return KeyEncoder(schema: relaxed, keyNames: names)
+            return KeyWordEncoder(KeyEncoder(schema: relaxed, keyNames: names))
         }
         keyColumns = zip(schemas, keys).map { schema, names in names.map { schema.index(of: $0)! } }
         timeColumns = zip(schemas, times).map { schema, name in schema.index(of: name)! }
     }
 
-    var width: Int { encoders[0].width }
+    var width: Int { encoders[0].encoder.width }
 
     /// Forgets every interned string (the owner rebuilds its state from live rows).
-    mutating func reset() { interner = StringInterner() }
+    mutating func reset() {
+        interner = StringInterner()
+        for side in encoders.indices { encoders[side].forgetTranslations() }
+    }
 
     /// Fills `words` with the keys of every row of `batch` from input `side`.
     mutating func encode(_ batch: Batch, side: Int, into words: inout [UInt64]) {
-        var batch = batch
-        for c in keyColumns[side] where batch.columns[c].type == .string && batch.columns[c].dictionary.isEmpty {
-            // Every row is null (code 0, empty dictionary). `KeyEncoder` maps codes through
-            // the dictionary before it looks at validity, so give code 0 something to map to.
-            batch.columns[c].dictionary = [""]
-        }
         encoders[side].encode(batch, interner: &interner, into: &words)
     }
 

@@ -1,8 +1,9 @@
-import SluiceCore
-
 /// Encodes a batch's key columns into `KeyEncoder`'s word format (one UInt64 per key
 /// column, plus a null-mask word when a key is nullable), translating string
 /// dictionaries through the partition's `StringInterner` as cheaply as possible:
+///
+/// This is the one encoder of keyed state (windows, folds, joins). It is stateful, so each
+/// operator owns one:
 ///
 /// - only dictionary entries that rows actually use are interned (a batch split by
 ///   partition shares its parent's dictionary, most of which another partition uses);
@@ -10,20 +11,20 @@ import SluiceCore
 ///   generator or decoder reusing it), the previous translation is reused. Holding the
 ///   previous dictionary keeps its buffer alive, so equal base address and count can
 ///   only mean the same, unmodified strings.
-struct KeyWordEncoder {
-    let encoder: KeyEncoder
+public struct KeyWordEncoder: Sendable {
+    public let encoder: KeyEncoder
     private var cachedDictionaries: [[String]]
     /// Per string key column: dictionary entry → interned code (`UInt32.max`: not yet).
     private var translations: [[UInt32]]
 
-    init(_ encoder: KeyEncoder) {
+    public init(_ encoder: KeyEncoder) {
         self.encoder = encoder
         cachedDictionaries = Array(repeating: [], count: encoder.keyColumns.count)
         translations = Array(repeating: [], count: encoder.keyColumns.count)
     }
 
     /// Fills `words` with `batch.count * encoder.width` words.
-    mutating func encode(_ batch: Batch, interner: inout StringInterner, into words: inout [UInt64]) {
+    public mutating func encode(_ batch: Batch, interner: inout StringInterner, into words: inout [UInt64]) {
         let width = encoder.width
         let n = batch.count
         words.removeAll(keepingCapacity: true)
@@ -51,6 +52,12 @@ struct KeyWordEncoder {
                         column.codes.withUnsafeBufferPointer { src in
                             for r in 0..<n {
                                 let code = Int(src[r])
+                                // A null row's code may not index the dictionary (an all-null
+                                // column has an empty one); the null mask below marks it.
+                                guard code < map.count else {
+                                    out[r * width + k] = 0
+                                    continue
+                                }
                                 var interned = map[code]
                                 if interned == .max {
                                     interned = interner.intern(dictionary[code])
@@ -69,6 +76,13 @@ struct KeyWordEncoder {
                 }
             }
         }
+    }
+
+    /// Drops every cached translation: call it when the interner it translated into is
+    /// replaced, or a reused dictionary would map to codes of the old interner.
+    public mutating func forgetTranslations() {
+        cachedDictionaries = Array(repeating: [], count: encoder.keyColumns.count)
+        translations = Array(repeating: [], count: encoder.keyColumns.count)
     }
 
     private mutating func prepareTranslation(_ k: Int, _ dictionary: [String]) {
