@@ -18,9 +18,9 @@ public enum W1Engine {
     }
 
     /// Runs W1 and returns the summary and the sink (for the sum(count) check).
-    public static func run(_ splits: [[Batch]], workers: Int) throws -> (RunSummary, CountingSink) {
+    public static func run(_ splits: [[Batch]], workers: Int, partitions: Int? = nil) throws -> (RunSummary, CountingSink) {
         let sink = CountingSink()
-        var options = RunOptions(workers: workers, partitions: workers)
+        var options = RunOptions(workers: workers, partitions: partitions ?? workers)
         options.epochIntervalMillis = 1000
         let summary = try Job(dataflow(splits, sink: sink), options: options).run()
         return (summary, sink)

@@ -35,6 +35,7 @@ let benchmarks: @Sendable () -> Void = {
         metrics: rateMetrics, timeUnits: .milliseconds, warmupIterations: 1, maxDuration: .seconds(60),
         maxIterations: 3)
     registerW1Benchmarks()
+    registerW1ScalingBenchmarks()
     registerW0Benchmarks()
     registerDecodeBenchmarks()
     registerW1FileBenchmarks()

@@ -19,7 +19,9 @@ let workers = arguments.count > 3 ? Int(arguments[3])! : 1
 let mode = arguments.count > 4 ? arguments[4] : "both"
 
 let data = W1Data(agents: agents, events: events)
-let splits = data.splits(workers)
+let environment = ProcessInfo.processInfo.environment
+let splits = data.splits(environment["SLUICE_SPLITS"].flatMap { Int($0) } ?? workers)
+let partitions = environment["SLUICE_PARTITIONS"].flatMap { Int($0) } ?? workers
 func rate(_ d: Duration) -> String {
     let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     return String(format: "%.1f M ev/s (%.3f s)", Double(events) / s / 1e6, s)
@@ -30,10 +32,20 @@ if mode != "engine" {
     let raw = RawW1.run(data, lookahead: lookahead)
     print("raw:    \(rate(ContinuousClock.now - start)) rows \(raw.rows) count \(raw.count)")
 }
+/// User + system CPU seconds of the whole process so far, and its minor page faults.
+func cpuSeconds() -> (Double, Int) {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return (s(usage.ru_utime) + s(usage.ru_stime), usage.ru_minflt)
+}
 if mode != "raw" {
     let start = ContinuousClock.now
-    let (_, sink) = try W1Engine.run(splits, workers: workers)
-    print("engine: \(rate(ContinuousClock.now - start)) rows \(sink.rows) count \(sink.countSum)")
+    let cpuStart = cpuSeconds()
+    let (_, sink) = try W1Engine.run(splits, workers: workers, partitions: partitions)
+    let cpuEnd = cpuSeconds()
+    let cpu = cpuEnd.0 - cpuStart.0
+    print("engine: \(rate(ContinuousClock.now - start)) rows \(sink.rows) count \(sink.countSum)", String(format: "cpu %.3f s (%.1f M ev per cpu-s), %d page faults", cpu, Double(events) / cpu / 1e6, cpuEnd.1 - cpuStart.1))
 }
 
 // usage: W1Run file PATH [workers]  — W1-file end to end

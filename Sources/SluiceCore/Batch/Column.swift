@@ -130,23 +130,7 @@ public struct Column: Sendable {
 
     /// The rows at `indices`, in that order. The dictionary is shared, not copied.
     public func gather(_ indices: [Int32]) -> Column {
-        var out = Column(type: type)
-        switch type {
-        case .int64, .timestamp:
-            out.ints = ints.withUnsafeBufferPointer { src in indices.map { src[Int($0)] } }
-        case .double:
-            out.doubles = doubles.withUnsafeBufferPointer { src in indices.map { src[Int($0)] } }
-        case .bool:
-            out.bools = bools.withUnsafeBufferPointer { src in indices.map { src[Int($0)] } }
-        case .string:
-            out.codes = codes.withUnsafeBufferPointer { src in indices.map { src[Int($0)] } }
-            out.dictionary = dictionary
-        }
-        if let validity {
-            let gathered = indices.map { validity[Int($0)] }
-            out.validity = gathered.contains(false) ? gathered : nil
-        }
-        return out
+        indices.withUnsafeBufferPointer { gather(rows: $0) }
     }
 
     /// Rows `range` of this column.

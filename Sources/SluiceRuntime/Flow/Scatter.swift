@@ -10,62 +10,64 @@ enum Scatter {
     static func partitions(of batch: Batch, keys: [String], count: Int) -> [Int32] {
         let n = batch.count
         var hashes = [UInt64](repeating: 0x51_7cc1_b727_220a, count: n)
-        var values = [UInt64](repeating: 0, count: n)
-        for (k, name) in keys.enumerated() {
-            guard let index = batch.schema.index(of: name) else { continue }
-            let column = batch.columns[index]
-            values.withUnsafeMutableBufferPointer { v in
-                switch column.type {
-                case .string:
-                    let dictionaryHashes = column.dictionary.map { StableHash.hash($0) }
-                    dictionaryHashes.withUnsafeBufferPointer { d in
-                        column.codes.withUnsafeBufferPointer { codes in
-                            for r in 0..<n {
-                                let code = Int(codes[r])
-                                // A null row's code may not index the dictionary.
-                                v[r] = code < d.count ? d[code] : 0
-                            }
-                        }
-                    }
-                case .int64, .timestamp:
-                    column.ints.withUnsafeBufferPointer { src in
-                        for r in 0..<n { v[r] = StableHash.hash(src[r]) }
-                    }
-                case .double:
-                    column.doubles.withUnsafeBufferPointer { src in
-                        for r in 0..<n { v[r] = StableHash.mix((src[r] == 0 ? 0.0 : src[r]).bitPattern) }
-                    }
-                case .bool:
-                    column.bools.withUnsafeBufferPointer { src in
-                        for r in 0..<n { v[r] = StableHash.mix(src[r] ? 1 : 2) }
-                    }
-                }
-                // Null hashes as 0 whatever its slot holds, so equal keys meet.
-                if let validity = column.validity {
-                    for r in 0..<n where !validity[r] { v[r] = 0 }
-                }
-            }
-            hashes.withUnsafeMutableBufferPointer { h in
-                values.withUnsafeBufferPointer { v in
-                    if k == 0 {
-                        for r in 0..<n { h[r] = v[r] }
-                    } else {
-                        for r in 0..<n { h[r] = StableHash.combine(h[r], v[r]) }
-                    }
-                }
+        hashes.withUnsafeMutableBufferPointer { h in
+            for (k, name) in keys.enumerated() {
+                guard let index = batch.schema.index(of: name) else { continue }
+                fold(batch.columns[index], into: h, first: k == 0)
             }
         }
-        return hashes.map { Int32(StableHash.partition(of: $0, count: count)) }
+        return [Int32](unsafeUninitializedCapacity: n) { owners, initialized in
+            for r in 0..<n { owners[r] = Int32(StableHash.partition(of: hashes[r], count: count)) }
+            initialized = n
+        }
     }
 
     /// One batch per partition (empty where no row goes).
     static func split(_ batch: Batch, keys: [String], count: Int) -> [Batch] {
         if count == 1 { return [batch] }
         let owners = partitions(of: batch, keys: keys, count: count)
-        var indices = [[Int32]](repeating: [], count: count)
-        let expected = batch.count / count + 16
-        for p in 0..<count { indices[p].reserveCapacity(expected) }
-        for (row, owner) in owners.enumerated() { indices[Int(owner)].append(Int32(row)) }
-        return indices.map { $0.isEmpty ? Batch.empty(batch.schema) : batch.gather($0) }
+        return owners.withUnsafeBufferPointer { batch.partitioned(owners: $0, count: count) }
+    }
+
+    /// Folds one key column's value hashes into the running row hashes. Null hashes as 0
+    /// whatever its slot holds, so equal keys meet.
+    private static func fold(_ column: Column, into h: UnsafeMutableBufferPointer<UInt64>, first: Bool) {
+        switch column.type {
+        case .string:
+            let dictionaryHashes = column.dictionary.map { StableHash.hash($0) }
+            dictionaryHashes.withUnsafeBufferPointer { d in
+                column.codes.withUnsafeBufferPointer { codes in
+                    // A null row's code may not index the dictionary.
+                    apply(h, first, column.validity) { r in
+                        let code = Int(codes[r])
+                        return code < d.count ? d[code] : 0
+                    }
+                }
+            }
+        case .int64, .timestamp:
+            column.ints.withUnsafeBufferPointer { src in apply(h, first, column.validity) { StableHash.hash(src[$0]) } }
+        case .double:
+            column.doubles.withUnsafeBufferPointer { src in
+                apply(h, first, column.validity) { StableHash.mix((src[$0] == 0 ? 0.0 : src[$0]).bitPattern) }
+            }
+        case .bool:
+            column.bools.withUnsafeBufferPointer { src in apply(h, first, column.validity) { StableHash.mix(src[$0] ? 1 : 2) } }
+        }
+    }
+
+    @inline(__always)
+    private static func apply(
+        _ h: UnsafeMutableBufferPointer<UInt64>, _ first: Bool, _ validity: [Bool]?, _ value: (Int) -> UInt64
+    ) {
+        if let validity {
+            for r in 0..<h.count {
+                let v = validity[r] ? value(r) : 0
+                h[r] = first ? v : StableHash.combine(h[r], v)
+            }
+        } else if first {
+            for r in 0..<h.count { h[r] = value(r) }
+        } else {
+            for r in 0..<h.count { h[r] = StableHash.combine(h[r], value(r)) }
+        }
     }
 }
