@@ -3,7 +3,17 @@ import Foundation
 
 // usage: W1Run [agents] [events] [workers] [raw|engine|both]
 //        W1Run file PATH [workers]   — W1-file end to end through the decoder
+//        W1Run state [agents]        — bytes per live key of W1's window state
 let arguments = CommandLine.arguments
+if arguments.count > 1, arguments[1] == "state" {
+    let agents = arguments.count > 2 ? Int(arguments[2])! : 100_000
+    let m = W1State.measure(agents: agents)
+    print(String(
+        format: "state: %d keys, %.1f B/key (operator account), %.1f B/key (resident growth), snapshot %.1f B/key",
+        m.keys, Double(m.stateBytes) / Double(m.keys), Double(m.residentBytes) / Double(m.keys),
+        Double(m.snapshotBytes) / Double(m.keys)))
+    exit(0)
+}
 if arguments.count > 2, arguments[1] == "file" {
     let workers = arguments.count > 3 ? Int(arguments[3])! : 1
     let start = ContinuousClock.now
@@ -48,4 +58,3 @@ if mode != "raw" {
     print("engine: \(rate(ContinuousClock.now - start)) rows \(sink.rows) count \(sink.countSum)", String(format: "cpu %.3f s (%.1f M ev per cpu-s), %d page faults", cpu, Double(events) / cpu / 1e6, cpuEnd.1 - cpuStart.1))
 }
 
-// usage: W1Run file PATH [workers]  — W1-file end to end

@@ -1,5 +1,6 @@
 import SluiceCore
 import SluiceOperators
+import SluiceRuntime
 
 /// The operator graph of a pipeline as `sluice explain` shows it: sources, operators with
 /// their keys, windows and parallelism, sinks with redacted URIs, and the edges with how
@@ -75,7 +76,7 @@ public struct ExplainGraph: Sendable {
             }
             vertices.append(Vertex(id: vertexID, kind: .source, name: source.name, role: source.uri.scheme, details: details))
         }
-        let streamKeys = PartitionLayout.streamKeys(of: spec)
+        let edges = PipelinePlanner.inputEdges(of: spec, partitions: partitions)
         for node in spec.nodes {
             let vertexID = id("op", node.name)
             ids[node.name] = vertexID
@@ -85,7 +86,7 @@ public struct ExplainGraph: Sendable {
             vertices.append(Vertex(id: vertexID, kind: .operator, name: node.name, role: node.operation.keyword, details: details))
             for (index, input) in node.inputs.enumerated() {
                 guard let from = ids[input.node] else { continue }
-                var label = PartitionLayout.edge(into: node, input: index, spec: spec, streamKeys: streamKeys).description
+                var label = edges[node.name]?[index].description ?? "forward"
                 if let route = input.route { label = "\(route): " + label }
                 if case .join = node.operation { label = (index == 0 ? "left: " : "right: ") + label }
                 links.append(Link(from: from, to: vertexID, label: label))

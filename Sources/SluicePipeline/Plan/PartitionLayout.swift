@@ -5,7 +5,8 @@ import SluiceCore
 /// partitioned by a subset of those keys needs no exchange.
 ///
 /// The planner tells the runtime which nodes keep their input's partitioning
-/// (`preservesPartitioning`); `explain` shows where exchanges happen.
+/// (`preservesPartitioning`); where exchanges then happen is the runtime's decision, and
+/// `explain` asks it (`PipelinePlanner.inputEdges`).
 public enum PartitionLayout {
     /// True when a node passes its input's partitioning columns through unchanged.
     public static func preservesPartitioning(_ node: NodeSpec, inputKeys: [String]?) -> Bool {
@@ -47,37 +48,5 @@ public enum PartitionLayout {
             }
         }
         return keys
-    }
-
-    /// How input `index` of `node` reaches its partitions.
-    public static func edge(into node: NodeSpec, input index: Int, spec: PipelineSpec, streamKeys: [StreamSpec: [String]]) -> Edge {
-        let input = node.inputs[index]
-        let upstream = streamKeys[StreamSpec(node: input.node, port: input.port)]
-        let isSource = spec.sources.contains { $0.name == input.node }
-        guard let keys = node.partitionKeys?[min(index, (node.partitionKeys?.count ?? 1) - 1)] else {
-            return isSource ? .scatter(upstream) : .forward
-        }
-        if isSource { return .scatter(keys) }
-        if node.inputs.count == 1, let upstream, !upstream.isEmpty, Set(upstream).isSubset(of: Set(keys)) { return .forward }
-        return .exchange(keys)
-    }
-
-    /// One edge of the physical plan.
-    public enum Edge: Sendable, Hashable, CustomStringConvertible {
-        /// Rows stay in the partition that produced them.
-        case forward
-        /// A source spreads its rows by these columns (round robin when nil).
-        case scatter([String]?)
-        /// Rows are re-hashed by these columns to the owning partition.
-        case exchange([String])
-
-        public var description: String {
-            switch self {
-            case .forward: "forward"
-            case .scatter(let keys?): "hash(\(keys.joined(separator: ", ")))"
-            case .scatter(nil): "round robin"
-            case .exchange(let keys): "exchange hash(\(keys.joined(separator: ", ")))"
-            }
-        }
     }
 }

@@ -29,11 +29,63 @@ public struct PipelinePlanner: Sendable {
     /// The dataflow of `spec`.
     /// - Throws: `CatalogError` when a source or sink cannot be built.
     public func plan(_ spec: PipelineSpec) throws(CatalogError) -> PlannedPipeline {
+        try build(spec, connectors: .catalog(catalog))
+    }
+
+    /// How rows reach each operator's partitions with `partitions` partitions, by node
+    /// name — asked of the runtime's own physical plan; no connector is opened.
+    public static func inputEdges(of spec: PipelineSpec, partitions: Int) -> [String: [InputEdge]] {
+        do {
+            let layout = try PipelinePlanner().build(spec, connectors: .layout)
+            return try layout.dataflow.inputEdges(partitions: partitions)
+        } catch {
+            // A spec that passed the checker always plans; anything else is a bug here.
+            preconditionFailure("pipeline '\(spec.name)' passed checking but does not plan: \(error)")
+        }
+    }
+
+    /// Where the planned graph's connectors come from.
+    private enum Connectors {
+        /// Real ones, for a run.
+        case catalog(Catalog)
+        /// Stand-ins with the right schemas, for the graph's shape only.
+        case layout
+
+        func source(_ spec: SourceSpec) throws(CatalogError) -> any Source {
+            switch self {
+            case .catalog(let catalog): try catalog.makeSource(spec)
+            case .layout: LayoutSource(name: spec.name, schema: spec.schema)
+            }
+        }
+
+        func sink(_ spec: SinkSpec) throws(CatalogError) -> any Sink {
+            switch self {
+            case .catalog(let catalog): try catalog.makeSink(spec)
+            case .layout: LayoutSink(name: spec.name)
+            }
+        }
+
+        func lateSink(_ uri: ConnectorURI, name: String) throws(CatalogError) -> any Sink {
+            switch self {
+            case .catalog(let catalog): try catalog.makeLateSink(uri, name: name)
+            case .layout: LayoutSink(name: name)
+            }
+        }
+
+        func rejectionSink(_ uri: ConnectorURI, pipeline: String) throws(CatalogError) -> (any RejectionSink)? {
+            switch self {
+            case .catalog(let catalog): try catalog.makeRejectionSink(uri, pipeline: pipeline)
+            case .layout: nil
+            }
+        }
+    }
+
+    private func build(_ spec: PipelineSpec, connectors: Connectors) throws(CatalogError) -> PlannedPipeline {
         let flow = Dataflow(name: spec.name)
         var streams: [String: [StreamRef]] = [:]
         var bounded = true
         for source in spec.sources {
-            let made = try catalog.makeSource(source)
+            let made = try connectors.source(source)
             bounded = bounded && made.isBounded
             let eventTime = source.eventTime.map {
                 EventTimeSpec(
@@ -61,19 +113,19 @@ public struct PipelinePlanner: Sendable {
                 factory: factory)
             if case .dedupe(let field, _, _) = node.operation {
                 let duplicates = DuplicateDeadLetterSink(
-                    name: "\(node.name).duplicates", target: try catalog.makeRejectionSink(spec.deadLetter, pipeline: spec.name),
+                    name: "\(node.name).duplicates", target: try connectors.rejectionSink(spec.deadLetter, pipeline: spec.name),
                     source: node.name, idField: field)
                 flow.sink("\(node.name).duplicates", from: streams[node.name]![1], to: duplicates, mode: .append)
             }
             if case .aggregate(let aggregation) = node.operation, let late = aggregation.late {
-                let sink = try catalog.makeLateSink(late, name: "\(node.name).late")
+                let sink = try connectors.lateSink(late, name: "\(node.name).late")
                 flow.sink("\(node.name).late", from: streams[node.name]![1], to: sink, mode: .append)
             }
         }
         for sink in spec.sinks {
-            flow.sink(sink.name, from: streams[sink.input.node]![sink.input.port], to: try catalog.makeSink(sink), mode: sink.mode)
+            flow.sink(sink.name, from: streams[sink.input.node]![sink.input.port], to: try connectors.sink(sink), mode: sink.mode)
         }
-        let deadLetter = try catalog.makeRejectionSink(spec.deadLetter, pipeline: spec.name)
+        let deadLetter = try connectors.rejectionSink(spec.deadLetter, pipeline: spec.name)
         return PlannedPipeline(spec: spec, dataflow: flow, deadLetter: deadLetter, isBounded: bounded)
     }
 }

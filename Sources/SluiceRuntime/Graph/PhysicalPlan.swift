@@ -182,20 +182,22 @@ struct PhysicalPlan: Sendable {
 extension PhysicalPlan {
     /// Operators for which arriving partitioned by `agent_id` saves an exchange: those
     /// that hash by keys including `agent_id`, and partition-preserving operators feeding
-    /// such an operator by a forward edge.
+    /// such an operator (directly, or by forward edges through more of them). An operator
+    /// that does not keep its input's partitioning gains nothing from it: an exchange
+    /// follows it anyway.
     static func nodesWantingAgentPartitioning(_ nodes: [Dataflow.Node]) -> Set<Int> {
         var wanting = Set<Int>()
         // Inputs always come from earlier nodes, so one backward pass sees every consumer
         // before its producers.
         for i in nodes.indices.reversed() {
-            guard case .op(_, _, let preserves) = nodes[i].kind else { continue }
+            guard case .op(_, _, let preserves) = nodes[i].kind, preserves else { continue }
             var wants = false
             for (j, consumer) in nodes.enumerated() where j > i {
                 guard case .op(let inputs, _, _) = consumer.kind else { continue }
                 for (ref, partitioning) in inputs where ref.node == i {
                     switch partitioning {
                     case .hash(let keys) where keys.contains("agent_id"): wants = true
-                    case .forward where preserves && wanting.contains(j): wants = true
+                    case .forward where wanting.contains(j): wants = true
                     default: break
                     }
                 }

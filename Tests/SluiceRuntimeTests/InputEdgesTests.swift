@@ -1,0 +1,51 @@
+import SluiceCore
+import SluiceOperators
+import SluiceRuntime
+import Testing
+
+/// `Dataflow.inputEdges` reports the physical plan's routing, which `sluice explain` shows.
+@Suite struct InputEdgesTests {
+    static func source(_ flow: Dataflow, _ name: String) -> StreamRef {
+        flow.source(BatchListSource(name: name, schema: SampleData.schema, splits: [[]]), eventTime: nil)
+    }
+
+    static func passThrough(_ flow: Dataflow, _ name: String, _ input: StreamRef, preserves: Bool) -> StreamRef {
+        flow.add(name, inputs: [(input, .forward)], preservesPartitioning: preserves) { _ in
+            UnionOperator(inputSchemas: [SampleData.schema])
+        }[0]
+    }
+
+    @Test func aSourceScattersByAgentWhenAKeyedOperatorFollowsAPartitionPreservingChain() throws {
+        let flow = Dataflow(name: "chain")
+        let chained = Self.passThrough(flow, "clean", Self.source(flow, "events"), preserves: true)
+        let totals = flow.add("totals", inputs: [(chained, .hash(["agent_id"]))]) { _ in KeyTotalsOperator(key: "agent_id") }
+        flow.sink("view", from: totals[0], to: ViewSink(), mode: .append)
+        let edges = try flow.inputEdges(partitions: 4)
+        #expect(edges["clean"] == [.scatter(["agent_id"])])
+        #expect(edges["totals"] == [.forward])
+    }
+
+    @Test func aChainThatDoesNotKeepPartitioningIsExchangedBeforeTheKeyedOperator() throws {
+        let flow = Dataflow(name: "reshaped")
+        let reshaped = Self.passThrough(flow, "reshape", Self.source(flow, "events"), preserves: false)
+        let totals = flow.add("totals", inputs: [(reshaped, .hash(["agent_id"]))]) { _ in KeyTotalsOperator(key: "agent_id") }
+        flow.sink("view", from: totals[0], to: ViewSink(), mode: .append)
+        let edges = try flow.inputEdges(partitions: 4)
+        #expect(edges["reshape"] == [.scatter(nil)])
+        #expect(edges["totals"] == [.exchange(["agent_id"])])
+    }
+
+    @Test func keyedSourceEdgesScatterByAgentOnlyForSingleInputOperators() throws {
+        let flow = Dataflow(name: "keys")
+        let events = Self.source(flow, "events")
+        _ = flow.add("by-agent-and-value", inputs: [(events, .hash(["agent_id", "value"]))]) { _ in KeyTotalsOperator(key: "agent_id") }
+        let other = Self.source(flow, "other")
+        let both = flow.add("two-sided", inputs: [(events, .hash(["agent_id", "value"])), (other, .hash(["agent_id", "value"]))]) { _ in
+            UnionOperator(inputSchemas: [SampleData.schema, SampleData.schema])
+        }
+        flow.sink("view", from: both[0], to: ViewSink(), mode: .append)
+        let edges = try flow.inputEdges(partitions: 2)
+        #expect(edges["by-agent-and-value"] == [.scatter(["agent_id"])])
+        #expect(edges["two-sided"] == [.scatter(["agent_id", "value"]), .scatter(["agent_id", "value"])])
+    }
+}
