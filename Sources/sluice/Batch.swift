@@ -63,8 +63,9 @@ struct Batch: ParsableCommand {
         var status = StatusLine()
         let outcomes = group.wait(every: .milliseconds(200)) {
             guard Terminal.stderrIsTerminal else { return }
-            StatusLine.redraw(
-                status.text(events: job.eventsRead, rejected: job.eventsRejected, progress: job.progress ?? 0, label: planned.spec.name))
+            var current = job.status
+            current.progress = current.progress ?? 0  // a batch run always shows its bar
+            StatusLine.redraw(status.text(current, label: planned.spec.name))
         }
         _ = signals
         if Terminal.stderrIsTerminal { StatusLine.clear() }

@@ -12,8 +12,8 @@ struct Run: ParsableCommand {
             sources stop reading, what is in flight drains, sinks flush and commit, and
             sluice exits 0 with a summary per pipeline. A second Ctrl-C quits at once.
 
-            On a terminal a status line shows events read, the event rate and dead-lettered
-            records. Bounded inputs (files, generators with count=) end the run by themselves.
+            On a terminal a status line shows events read, the event rate, dead-lettered,
+            late and duplicate events and the event-time watermark (UTC). Bounded inputs (files, generators with count=) end the run by themselves.
 
             Example: sluice run pipelines/ --for 30s && sluice views
             """)
@@ -46,9 +46,9 @@ struct Run: ParsableCommand {
         let label = planned.count == 1 ? planned[0].spec.name : "\(planned.count) pipelines"
         let outcomes = group.wait {
             guard Terminal.stderrIsTerminal else { return }
-            let events = group.jobs.reduce(0) { $0 + $1.job.eventsRead }
-            let rejected = group.jobs.reduce(0) { $0 + $1.job.eventsRejected }
-            StatusLine.redraw(status.text(events: events, rejected: rejected, progress: nil, label: label))
+            var combined = JobStatus.combined(group.jobs.map(\.job.status))
+            combined.progress = nil  // unbounded: elapsed time, not an ETA
+            StatusLine.redraw(status.text(combined, label: label))
         }
         _ = (signals, timer)
         if Terminal.stderrIsTerminal { StatusLine.clear() }

@@ -96,7 +96,10 @@ public final class Job: @unchecked Sendable {
         summary.eventsIn = runtime.eventsIn.load(ordering: .relaxed)
         summary.rejected = runtime.rejected.load(ordering: .relaxed)
         for partition in runtime.partitions {
-            let counters = partition.queue.sync { partition.counters() }
+            let counters = partition.queue.sync {
+                partition.publish()
+                return partition.counters()
+            }
             for c in counters {
                 summary.late += c.late
                 summary.lateUpdates += c.lateUpdates
@@ -133,6 +136,24 @@ public final class Job: @unchecked Sendable {
     public var eventsRejected: Int64 { runtime.rejected.load(ordering: .relaxed) }
     /// Fraction of bounded input read, when known.
     public var progress: Double? { runtime.progress }
+
+    /// Counters, watermark and progress so far; safe to read from any thread while the
+    /// job runs.
+    public var status: JobStatus {
+        var status = JobStatus()
+        status.eventsRead = eventsRead
+        status.rejected = eventsRejected
+        for partition in runtime.partitions {
+            let part = partition.status
+            status.late += part.counters.late
+            status.lateUpdates += part.counters.lateUpdates
+            status.duplicates += part.counters.duplicates
+            if let w = part.watermark { status.watermark = min(status.watermark ?? w, w) }
+        }
+        status.epochsCommitted = runtime.epochsCompleted
+        status.progress = progress
+        return status
+    }
 
     private static func timer(
         every millis: Int64, on queue: DispatchQueue, _ handler: @escaping @Sendable () -> Void

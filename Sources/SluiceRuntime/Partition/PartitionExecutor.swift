@@ -1,6 +1,7 @@
 import Dispatch
 import SluiceCore
 import SluiceOperators
+import Synchronization
 
 /// A message for one partition: a payload on one channel of one vertex, or a tick.
 enum PartitionMessage: Sendable {
@@ -23,6 +24,11 @@ final class PartitionExecutor: @unchecked Sendable {
     private unowned let job: JobRuntime
     private var vertices: [VertexInstance] = []
     private var events: [AlignedEvent] = []
+    /// Counters and watermark for readers on other threads, refreshed after a drain at
+    /// most every `publishInterval` (summing operator counters per batch would be waste).
+    private let published = Mutex(PartitionStatus())
+    private var lastPublished = ContinuousClock.now
+    static let publishInterval = Duration.milliseconds(200)
 
     init(index: Int, queue: DispatchQueue, job: JobRuntime, capacity: Int) {
         self.index = index
@@ -50,6 +56,13 @@ final class PartitionExecutor: @unchecked Sendable {
     }
 
     private func drain() {
+        defer {
+            let now = ContinuousClock.now
+            if now - lastPublished >= Self.publishInterval {
+                lastPublished = now
+                publish()
+            }
+        }
         while true {
             let messages = mailbox.takeAll()
             if messages.isEmpty { return }
@@ -90,6 +103,7 @@ final class PartitionExecutor: @unchecked Sendable {
         case .rejections:
             break
         case .watermark(let w):
+            vertices[v].watermark = w
             op.advanceWatermark(to: w, into: &out)
             route(out, from: v)
             broadcast(.watermark(w), from: v)
@@ -101,6 +115,7 @@ final class PartitionExecutor: @unchecked Sendable {
             }
             broadcast(.barrier(epoch), from: v)
         case .end:
+            vertices[v].watermark = .endOfTime
             op.advanceWatermark(to: .endOfTime, into: &out)
             route(out, from: v)
             reportFinished(v)
@@ -161,6 +176,19 @@ final class PartitionExecutor: @unchecked Sendable {
 
     /// Operator counters per vertex (call on `queue` once the run is over).
     func counters() -> [OperatorCounters] { vertices.map(\.op.counters) }
+
+    /// Publishes counters and watermark (call on `queue`).
+    func publish() {
+        var status = PartitionStatus()
+        for vertex in vertices {
+            status.counters += vertex.op.counters
+            if let w = vertex.watermark { status.watermark = min(status.watermark ?? w, w) }
+        }
+        published.withLock { $0 = status }
+    }
+
+    /// The last published status (any thread).
+    var status: PartitionStatus { published.withLock { $0 } }
 }
 
 /// One operator instance with the aligner merging its input channels.
@@ -168,6 +196,8 @@ struct VertexInstance {
     let plan: VertexPlan
     let op: any StreamOperator
     var aligner: ChannelAligner
+    /// The last watermark the vertex was given (nil: none yet).
+    var watermark: EventTime?
 
     init(plan: VertexPlan, op: any StreamOperator) {
         self.plan = plan
