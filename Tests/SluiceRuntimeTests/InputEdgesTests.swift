@@ -48,4 +48,16 @@ import Testing
         #expect(edges["by-agent-and-value"] == [.scatter(["agent_id"])])
         #expect(edges["two-sided"] == [.scatter(["agent_id", "value"]), .scatter(["agent_id", "value"])])
     }
+
+    @Test func aUnionOfAgentPartitionedInputsNeedsNoExchangeBeforeAKeyedOperator() throws {
+        let flow = Dataflow(name: "union")
+        let merged = flow.add("merged", inputs: [(Self.source(flow, "a"), .forward), (Self.source(flow, "b"), .forward)], preservesPartitioning: true) { _ in
+            UnionOperator(inputSchemas: [SampleData.schema, SampleData.schema])
+        }
+        let totals = flow.add("totals", inputs: [(merged[0], .hash(["agent_id"]))]) { _ in KeyTotalsOperator(key: "agent_id") }
+        flow.sink("view", from: totals[0], to: ViewSink(), mode: .append)
+        let edges = try flow.inputEdges(partitions: 3)
+        #expect(edges["merged"] == [.scatter(["agent_id"]), .scatter(["agent_id"])])
+        #expect(edges["totals"] == [.forward])
+    }
 }

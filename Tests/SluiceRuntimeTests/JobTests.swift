@@ -47,6 +47,33 @@ import Testing
         #expect(summary.rowsOut["view"] == Int64(expected.count))
     }
 
+    @Test(arguments: [(1, 1), (3, 2), (16, 2)])
+    func aUnionOfTwoSourcesFeedsKeyedStateWithoutAnExchange(partitions: Int, workers: Int) throws {
+        let flow = Dataflow(name: "union-totals")
+        let halves = (0..<2).map { h in Self.input.enumerated().filter { $0.offset % 2 == h }.map(\.element) }
+        let sources = halves.enumerated().map { h, batches in
+            flow.source(
+                BatchListSource(name: "half-\(h)", schema: SampleData.schema, splits: [batches]),
+                eventTime: EventTimeSpec(maxOutOfOrdernessMillis: 0))
+        }
+        let merged = flow.add("merged", inputs: sources.map { ($0, .forward) }, preservesPartitioning: true) { _ in
+            UnionOperator(inputSchemas: [SampleData.schema, SampleData.schema])
+        }
+        let totals = flow.add("totals", inputs: [(merged[0], .hash(["agent_id"]))]) { _ in KeyTotalsOperator(key: "agent_id") }
+        let sink = ViewSink()
+        flow.sink("view", from: totals[0], to: sink, mode: .upsert(key: ["agent_id"]))
+        #expect(try flow.inputEdges(partitions: partitions)["totals"] == [.forward])
+        let summary = try Job(flow, options: RunOptions(workers: workers, partitions: partitions)).run()
+        #expect(summary.eventsIn == 10_000)
+        let expected = Self.expected()
+        #expect(sink.view.count == expected.count)
+        for (key, row) in sink.view {
+            let (n, total) = expected[key[0].asString!]!
+            #expect(row["n"] == .int(n))
+            #expect(abs(row["total"]!.asDouble! - total) < 1e-6)
+        }
+    }
+
     @Test func epochsCommitBeforeSourcesAreAcknowledged() throws {
         let sink = ViewSink()
         var options = RunOptions(workers: 2, partitions: 4)

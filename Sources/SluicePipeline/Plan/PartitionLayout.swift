@@ -21,7 +21,10 @@ public enum PartitionLayout {
         case .aggregate:
             // Results stay in the partition of their key, and the key columns are kept.
             return true
-        case .union, .join:
+        case .union:
+            // Partitioned when all its inputs are partitioned alike (the runtime checks).
+            return true
+        case .join:
             return false
         }
     }

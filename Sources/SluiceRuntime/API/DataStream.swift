@@ -68,7 +68,7 @@ public struct DataStream: Sendable {
     public func union(_ others: [DataStream], name: String? = nil) -> DataStream {
         let inputs = [self] + others
         let schemas = inputs.map(\.schema)
-        let out = flow.add(node("union", name), inputs: inputs.map { ($0.ref, .forward) }) { _ in
+        let out = flow.add(node("union", name), inputs: inputs.map { ($0.ref, .forward) }, preservesPartitioning: true) { _ in
             UnionOperator(inputSchemas: schemas)
         }
         return DataStream(flow: flow, ref: out[0])

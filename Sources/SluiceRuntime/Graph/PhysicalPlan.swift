@@ -162,7 +162,8 @@ struct PhysicalPlan: Sendable {
                     defer { offset += plan.channels }
                     return offset
                 }
-                let inherited: [String]? = (inputs.count == 1 && preserves) ? effectiveKeys[0] : nil
+                // A union of inputs partitioned alike is partitioned that way too.
+                let inherited: [String]? = preserves ? Self.commonKeys(effectiveKeys) : nil
                 for port in 0..<node.outputSchemas.count {
                     let schema = node.outputSchemas[port]
                     if let keys = inherited, keys.allSatisfy({ schema.index(of: $0) != nil }) {
@@ -180,6 +181,12 @@ struct PhysicalPlan: Sendable {
 }
 
 extension PhysicalPlan {
+    /// The keys every input is partitioned by, when they all agree (nil otherwise).
+    static func commonKeys(_ inputs: [[String]?]) -> [String]? {
+        guard let first = inputs.first, let keys = first, inputs.allSatisfy({ $0 == keys }) else { return nil }
+        return keys
+    }
+
     /// Operators for which arriving partitioned by `agent_id` saves an exchange: those
     /// that hash by keys including `agent_id`, and partition-preserving operators feeding
     /// such an operator (directly, or by forward edges through more of them). An operator
