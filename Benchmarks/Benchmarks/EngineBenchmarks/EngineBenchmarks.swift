@@ -36,6 +36,7 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: 3)
     registerW1Benchmarks()
     registerW1ScalingBenchmarks()
+    registerW1SlidingBenchmarks()
     registerW0Benchmarks()
     registerDecodeBenchmarks()
     registerW1FileBenchmarks()
