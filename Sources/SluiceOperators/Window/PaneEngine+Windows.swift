@@ -24,13 +24,15 @@ extension PaneEngine {
     /// Merges the panes of the window starting at `start` into a fresh table: all keys
     /// (`selection == nil`, when the window fires), or only the keys some pane marks in
     /// `selection` (partial and late-update rows), each with its whole-window value.
-    func mergeWindow(start: Int64, selection: KeyPath<Pane, SlotBitmap>?) -> MergedWindow {
+    mutating func mergeWindow(start: Int64, selection: KeyPath<Pane, SlotBitmap>?) -> MergedWindow {
         let members = windowPanes(start: start)
         let width = context.encoder.width
         let strings = context.interner.strings
         var keys = KeyTable(width: width, capacity: selection == nil ? windowCapacityHint : 16)
         let accumulators = context.plan.makeAccumulators()
         var arrival: [ArrivalOrder] = []
+        var touchedBuckets: UInt64 = 0
+        defer { prefetchSink = touchedBuckets }
 
         if let selection {
             // The selected keys, then each pane's state for them.
@@ -71,6 +73,10 @@ extension PaneEngine {
                     let runFirstSlots = pane.runFirstSlots
                     for source in 0..<count {
                         while run + 1 < runFirstSlots.count && Int(runFirstSlots[run + 1]) <= source { run += 1 }
+                        // As in the assignment pass: start the cache miss for a key ahead.
+                        if source + WindowedEngine.lookahead < count {
+                            touchedBuckets &+= keys.touch(words.baseAddress! + (source + WindowedEngine.lookahead) * width)
+                        }
                         let key = UnsafeBufferPointer(start: words.baseAddress! + source * width, count: width)
                         let (target, inserted) = keys.findOrInsert(key)
                         targets[source] = target

@@ -26,7 +26,7 @@ struct PaneEngine: AggregationEngine {
     /// Stands in for a pane's keys while the assignment pass holds them in a local.
     private let spareKeys: KeyTable
     /// Where the look-ahead loads land, so the optimizer keeps them.
-    private(set) var prefetchSink: UInt64 = 0
+    var prefetchSink: UInt64 = 0
     /// Key counts of the last complete pane and the last fired window, to size new tables.
     var paneCapacityHint = 16
     var windowCapacityHint = 16
