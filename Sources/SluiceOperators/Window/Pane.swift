@@ -23,7 +23,9 @@ struct Pane {
 
     var start: Int64 { table.start }
 
-    var memoryBytes: Int { table.memoryBytes + touched.memoryBytes + runBatches.capacity * 8 + runFirstSlots.capacity * 4 }
+    var memoryBytes: Int {
+        table.memoryBytes + touched.memoryBytes + runBatches.capacity * 8 + runFirstSlots.capacity * 4
+    }
 
     /// Slots already covered by a run.
     private var recordedSlots = 0

@@ -74,9 +74,8 @@ extension PaneEngine {
                     for source in 0..<count {
                         while run + 1 < runFirstSlots.count && Int(runFirstSlots[run + 1]) <= source { run += 1 }
                         // As in the assignment pass: start the cache miss for a key ahead.
-                        if source + WindowedEngine.lookahead < count {
-                            touchedBuckets &+= keys.touch(words.baseAddress! + (source + WindowedEngine.lookahead) * width)
-                        }
+                        let ahead = source + WindowedEngine.lookahead
+                        if ahead < count { touchedBuckets &+= keys.touch(words.baseAddress! + ahead * width) }
                         let key = UnsafeBufferPointer(start: words.baseAddress! + source * width, count: width)
                         let (target, inserted) = keys.findOrInsert(key)
                         targets[source] = target
@@ -89,7 +88,8 @@ extension PaneEngine {
                     }
                 }
                 for accumulator in accumulators { accumulator.ensureSlots(keys.count) }
-                Self.merge(pane.table.accumulators, Array(0..<Int32(count)), into: accumulators, targets, strings: strings)
+                let sources = Array(0..<Int32(count))
+                Self.merge(pane.table.accumulators, sources, into: accumulators, targets, strings: strings)
             }
         }
 
