@@ -1,28 +1,34 @@
 import SluiceFormats
 import SluiceConnectors
 public import SluiceCore
-import SluiceOperators
+public import SluiceOperators
 public import SluiceRuntime
 
 /// W1 through the engine: the pre-generated stream as P input splits, keyed by
-/// (agent_id, metric), 10 s tumbling windows, count/sum/min/max/avg.
+/// (agent_id, metric), 10 s tumbling windows (or another `window`), count/sum/min/max/avg.
 public enum W1Engine {
-    public static func dataflow(_ splits: [[Batch]], sink: CountingSink) -> Dataflow {
+    /// The W1 window: 10 s tumbling.
+    public static let tumbling = WindowSpec.tumbling(sizeMillis: 10_000)
+
+    public static func dataflow(_ splits: [[Batch]], sink: CountingSink, window: WindowSpec = tumbling) -> Dataflow {
         let flow = Dataflow(name: "w1")
         let events = flow.source(
             InMemorySource(name: "w1", schema: W1Data.schema, splits: splits),
             eventTime: EventTimeSpec(field: "ts", maxOutOfOrdernessMillis: 2000))
-        let windows = addWindows(flow, events, schema: W1Data.schema)
+        let windows = addWindows(flow, events, schema: W1Data.schema, window: window)
         flow.sink("count", from: windows[0], to: sink, mode: .append)
         return flow
     }
 
-    /// Runs W1 and returns the summary and the sink (for the sum(count) check).
-    public static func run(_ splits: [[Batch]], workers: Int, partitions: Int? = nil) throws -> (RunSummary, CountingSink) {
+    /// Runs W1 and returns the summary and the sink (for the sum(count) check: events ×
+    /// windows per event).
+    public static func run(_ splits: [[Batch]], workers: Int, partitions: Int? = nil, window: WindowSpec = tumbling)
+        throws -> (RunSummary, CountingSink)
+    {
         let sink = CountingSink()
         var options = RunOptions(workers: workers, partitions: partitions ?? workers)
         options.epochIntervalMillis = 1000
-        let summary = try Job(dataflow(splits, sink: sink), options: options).run()
+        let summary = try Job(dataflow(splits, sink: sink, window: window), options: options).run()
         return (summary, sink)
     }
 
@@ -46,12 +52,32 @@ public enum W1Engine {
         return (summary, sink)
     }
 
-    /// The W1 aggregation: (agent_id, metric), 10 s tumbling windows, count/sum/min/max/avg.
-    static func addWindows(_ flow: Dataflow, _ events: StreamRef, schema: Schema) -> [StreamRef] {
+    /// A window spec from text: `tumbling:SIZE_MS` or `sliding:SIZE_MS:SLIDE_MS` (nil if malformed).
+    public static func window(parsing text: String) -> WindowSpec? {
+        let parts = text.split(separator: ":").map(String.init)
+        switch (parts.first, parts.count) {
+        case ("tumbling", 2): return Int64(parts[1]).map { .tumbling(sizeMillis: $0) }
+        case ("sliding", 3):
+            guard let size = Int64(parts[1]), let slide = Int64(parts[2]) else { return nil }
+            return .sliding(sizeMillis: size, slideMillis: slide)
+        default: return nil
+        }
+    }
+
+    /// Windows each event belongs to.
+    public static func windowsPerEvent(_ window: WindowSpec) -> Int64 {
+        if case .sliding(let size, let slide) = window { return size / slide }
+        return 1
+    }
+
+    /// The W1 aggregation: (agent_id, metric), 10 s tumbling windows (or `window`), count/sum/min/max/avg.
+    static func addWindows(_ flow: Dataflow, _ events: StreamRef, schema: Schema, window: WindowSpec = tumbling)
+        -> [StreamRef]
+    {
         let value = ColumnRef("value", in: schema)
         return flow.add("window", inputs: [(events, .hash(["agent_id", "metric"]))], preservesPartitioning: true) { _ in
             KeyedAggregateOperator(
-                inputSchema: schema, keys: ["agent_id", "metric"], timeField: "ts", window: .tumbling(sizeMillis: 10_000),
+                inputSchema: schema, keys: ["agent_id", "metric"], timeField: "ts", window: window,
                 aggregates: [
                     AggregateSpec("n", .count), AggregateSpec("sum", .sum, value), AggregateSpec("min", .min, value),
                     AggregateSpec("max", .max, value), AggregateSpec("avg", .avg, value),

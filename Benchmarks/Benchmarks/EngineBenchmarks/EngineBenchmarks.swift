@@ -37,6 +37,7 @@ let benchmarks: @Sendable () -> Void = {
     registerW1Benchmarks()
     registerW1ScalingBenchmarks()
     registerW1StateBenchmarks()
+    registerW1SlidingBenchmarks()
     registerW0Benchmarks()
     registerDecodeBenchmarks()
     registerW1FileBenchmarks()

@@ -2,6 +2,7 @@ import BenchSupport
 import Foundation
 
 // usage: W1Run [agents] [events] [workers] [raw|engine|both]
+//        SLUICE_W1_WINDOW=sliding:60000:10000 (or tumbling:SIZE) — the engine's window
 //        W1Run file PATH [workers]   — W1-file end to end through the decoder
 //        W1Run state [agents]        — bytes per live key of W1's window state
 let arguments = CommandLine.arguments
@@ -50,11 +51,16 @@ func cpuSeconds() -> (Double, Int) {
     return (s(usage.ru_utime) + s(usage.ru_stime), usage.ru_minflt)
 }
 if mode != "raw" {
+    let windowText = environment["SLUICE_W1_WINDOW"]
+    guard let window = windowText.map(W1Engine.window(parsing:)) ?? W1Engine.tumbling else {
+        print("SLUICE_W1_WINDOW must be tumbling:SIZE_MS or sliding:SIZE_MS:SLIDE_MS, got \(windowText!)")
+        exit(2)
+    }
     let start = ContinuousClock.now
     let cpuStart = cpuSeconds()
-    let (_, sink) = try W1Engine.run(splits, workers: workers, partitions: partitions)
+    let (_, sink) = try W1Engine.run(splits, workers: workers, partitions: partitions, window: window)
     let cpuEnd = cpuSeconds()
     let cpu = cpuEnd.0 - cpuStart.0
-    print("engine: \(rate(ContinuousClock.now - start)) rows \(sink.rows) count \(sink.countSum)", String(format: "cpu %.3f s (%.1f M ev per cpu-s), %d page faults", cpu, Double(events) / cpu / 1e6, cpuEnd.1 - cpuStart.1))
+    print("engine \(window): \(rate(ContinuousClock.now - start)) rows \(sink.rows) count \(sink.countSum)", String(format: "cpu %.3f s (%.1f M ev per cpu-s), %d page faults", cpu, Double(events) / cpu / 1e6, cpuEnd.1 - cpuStart.1))
 }
 

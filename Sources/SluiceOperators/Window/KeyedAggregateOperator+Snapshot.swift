@@ -2,7 +2,8 @@ public import SluiceCore
 
 extension KeyedAggregateOperator {
     static let snapshotTag = "keyed-aggregate"
-    static let snapshotVersion: UInt32 = 1
+    /// 2: sliding windows are stored as panes (version 1 stored one table per window).
+    static let snapshotVersion: UInt32 = 2
 
     /// A text that differs between configurations whose state is not interchangeable.
     var configurationSignature: String {
@@ -28,7 +29,13 @@ extension KeyedAggregateOperator {
     /// Replaces the state with a snapshot of an operator of the same configuration.
     /// Counters are not restored. On error the operator is left empty.
     public func restore(from reader: inout SnapshotReader) throws {
-        _ = try reader.expectSection(Self.snapshotTag, maxVersion: Self.snapshotVersion)
+        let version = try reader.expectSection(Self.snapshotTag, maxVersion: Self.snapshotVersion)
+        if version < 2, engine is PaneEngine {
+            throw SluiceError(
+                .corruptSnapshot,
+                "snapshot version \(version) stores sliding windows one table per window; this build keeps "
+                    + "them as panes (version 2) and cannot restore it: restart the job without that checkpoint")
+        }
         let signature = try reader.readString()
         guard signature == configurationSignature else {
             throw SluiceError(.corruptSnapshot, "snapshot of a different keyed aggregate: \(signature)")

@@ -92,7 +92,9 @@ public final class KeyedAggregateOperator: StreamOperator {
             return SessionEngine(context: context, gap: gap)
         case .some(let spec):
             let (size, slide) = spec.sizeAndSlide!
-            return WindowedEngine(context: context, size: size, slide: slide)
+            // A window of one pane is tumbling: the direct engine is the fast path.
+            if size == slide { return WindowedEngine(context: context, size: size, slide: slide) }
+            return PaneEngine(context: context, size: size, slide: slide)
         }
     }
 

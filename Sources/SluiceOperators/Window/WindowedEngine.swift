@@ -1,6 +1,8 @@
 import SluiceCore
 
-/// Tumbling and sliding windows: one `GroupTable` per open window.
+/// Tumbling windows: one `GroupTable` per open window. It computes sliding windows
+/// directly too (one look-up per window of an event), which `PaneEngine` replaces in
+/// production; the tests keep it as the reference the pane engine must match row for row.
 ///
 /// A batch is processed column-at-a-time: keys are encoded once, then one pass per window
 /// offset (one pass for tumbling, size/slide for sliding) computes each row's window and

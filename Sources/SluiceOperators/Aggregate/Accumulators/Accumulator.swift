@@ -34,6 +34,9 @@ protocol Accumulator: AnyObject {
     /// this one) into `slot`, as if its rows had been added after this slot's rows.
     /// `strings` are the interned strings (string extremes compare them).
     func merge(into slot: Int, from other: any Accumulator, slot otherSlot: Int, strings: [String])
+    /// `merge` for many slots: folds `other`'s `otherSlots[j]` into `slots[j]` (sliding
+    /// windows merge whole panes; hot accumulators cast `other` once instead of per slot).
+    func merge(into slots: [Int32], from other: any Accumulator, slots otherSlots: [Int32], strings: [String])
     /// Writes the states of `slots`, in that order.
     func write(slots: [Int32], into writer: inout SnapshotWriter, strings: [String])
     /// Reads `count` states written by `write`, appending them as new slots.
@@ -46,6 +49,12 @@ extension Accumulator {
     /// Grows to at least `count` slots.
     func ensureSlots(_ count: Int) {
         if count > slotCount { appendSlots(count - slotCount) }
+    }
+
+    func merge(into slots: [Int32], from other: any Accumulator, slots otherSlots: [Int32], strings: [String]) {
+        for (slot, otherSlot) in zip(slots, otherSlots) {
+            merge(into: Int(slot), from: other, slot: Int(otherSlot), strings: strings)
+        }
     }
 }
 

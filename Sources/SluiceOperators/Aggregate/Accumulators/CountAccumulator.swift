@@ -27,6 +27,11 @@ final class CountAccumulator: Accumulator {
         counts[slot] &+= other.counts[otherSlot]
     }
 
+    func merge(into slots: [Int32], from other: any Accumulator, slots otherSlots: [Int32], strings: [String]) {
+        let source = (other as! CountAccumulator).counts
+        for (slot, otherSlot) in zip(slots, otherSlots) { counts[Int(slot)] &+= source[Int(otherSlot)] }
+    }
+
     func write(slots: [Int32], into writer: inout SnapshotWriter, strings: [String]) {
         for slot in slots { writer.write(counts[Int(slot)]) }
     }

@@ -49,6 +49,14 @@ final class DoubleExtremeAccumulator: Accumulator {
         if isMax ? v > values[slot] : v < values[slot] { values[slot] = v }
     }
 
+    func merge(into slots: [Int32], from other: any Accumulator, slots otherSlots: [Int32], strings: [String]) {
+        let source = (other as! DoubleExtremeAccumulator).values
+        for (slot, otherSlot) in zip(slots, otherSlots) {
+            let v = source[Int(otherSlot)]
+            if isMax ? v > values[Int(slot)] : v < values[Int(slot)] { values[Int(slot)] = v }
+        }
+    }
+
     func write(slots: [Int32], into writer: inout SnapshotWriter, strings: [String]) {
         for slot in slots { writer.write(values[Int(slot)]) }
     }
@@ -104,6 +112,14 @@ final class IntExtremeAccumulator: Accumulator {
     func merge(into slot: Int, from other: any Accumulator, slot otherSlot: Int, strings: [String]) {
         let v = (other as! IntExtremeAccumulator).values[otherSlot]
         if isMax ? v > values[slot] : v < values[slot] { values[slot] = v }
+    }
+
+    func merge(into slots: [Int32], from other: any Accumulator, slots otherSlots: [Int32], strings: [String]) {
+        let source = (other as! IntExtremeAccumulator).values
+        for (slot, otherSlot) in zip(slots, otherSlots) {
+            let v = source[Int(otherSlot)]
+            if isMax ? v > values[Int(slot)] : v < values[Int(slot)] { values[Int(slot)] = v }
+        }
     }
 
     func write(slots: [Int32], into writer: inout SnapshotWriter, strings: [String]) {

@@ -32,6 +32,11 @@ final class DoubleSumAccumulator: Accumulator {
         sums[slot] += other.sums[otherSlot]
     }
 
+    func merge(into slots: [Int32], from other: any Accumulator, slots otherSlots: [Int32], strings: [String]) {
+        let source = (other as! DoubleSumAccumulator).sums
+        for (slot, otherSlot) in zip(slots, otherSlots) { sums[Int(slot)] += source[Int(otherSlot)] }
+    }
+
     func write(slots: [Int32], into writer: inout SnapshotWriter, strings: [String]) {
         for slot in slots { writer.write(sums[Int(slot)]) }
     }
@@ -70,6 +75,11 @@ final class IntSumAccumulator: Accumulator {
     func merge(into slot: Int, from other: any Accumulator, slot otherSlot: Int, strings: [String]) {
         let other = other as! IntSumAccumulator
         sums[slot] &+= other.sums[otherSlot]
+    }
+
+    func merge(into slots: [Int32], from other: any Accumulator, slots otherSlots: [Int32], strings: [String]) {
+        let source = (other as! IntSumAccumulator).sums
+        for (slot, otherSlot) in zip(slots, otherSlots) { sums[Int(slot)] &+= source[Int(otherSlot)] }
     }
 
     func write(slots: [Int32], into writer: inout SnapshotWriter, strings: [String]) {

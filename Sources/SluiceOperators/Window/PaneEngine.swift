@@ -1,0 +1,293 @@
+import SluiceCore
+
+/// Sliding windows computed from panes.
+///
+/// Event time is cut into panes of length `slide`; each event is looked up once, in its
+/// pane's `GroupTable`, instead of once per window (`size / slide` times). A window
+/// `[s, s + size)` is materialized when it has to emit — when it fires, on a partial tick,
+/// or after a late update — by merging its panes with the accumulators' `merge`.
+/// Outputs, row order included, are those of `WindowedEngine` computing the same windows
+/// directly; only floating sums and moments may differ in the last bits, since a window's
+/// floating values are added pane by pane instead of row by row.
+///
+/// A pane is kept until the last window containing it (the one starting at the pane) has
+/// passed `end + allowedLateness`; that is also when an event in it becomes late.
+struct PaneEngine: AggregationEngine {
+    var context: AggregationContext
+    let size: Int64
+    let slide: Int64
+    /// Panes per window (size / slide).
+    let panesPerWindow: Int
+    /// Live panes, in creation order (restored ones in start order).
+    var panes: [Pane] = []
+    var paneByStart: [Int64: Int] = [:]
+    /// Numbers the batches, so windows can order keys by first arrival as if computed directly.
+    var batchNumber: UInt64 = 0
+    /// Stands in for a pane's keys while the assignment pass holds them in a local.
+    private let spareKeys: KeyTable
+    /// Where the look-ahead loads land, so the optimizer keeps them.
+    var prefetchSink: UInt64 = 0
+    /// Key counts of the last complete pane and the last fired window, to size new tables.
+    var paneCapacityHint = 16
+    var windowCapacityHint = 16
+
+    init(context: AggregationContext, size: Int64, slide: Int64) {
+        self.context = context
+        self.size = size
+        self.slide = slide
+        panesPerWindow = Int(size / slide)
+        spareKeys = KeyTable(width: context.encoder.width, capacity: 1)
+    }
+
+    // MARK: Processing
+
+    mutating func process(_ batch: Batch, into out: inout OperatorOutput) {
+        let n = batch.count
+        guard n > 0 else { return }
+        context.counters.rowsIn += Int64(n)
+        batchNumber += 1
+        context.encodeKeys(batch)
+        let time = batch.columns[context.timeColumn]
+        // Bit 0: the row went to a pane; bit 1: it updated an already fired window.
+        var flags = [UInt8](repeating: 0, count: n)
+        var touched: [Int] = []
+        assign(time: time, flags: &flags, touched: &touched)
+
+        if !touched.isEmpty {
+            let arguments = context.prepareArguments(batch)
+            let markDirty = context.partialEvery != nil
+            for t in touched {
+                panes[t].recordInsertions(batch: batchNumber)
+                if hasLiveFiredWindow(paneStart: panes[t].start) {
+                    panes[t].touched.insert(contentsOf: panes[t].table.pendingSlots, limit: panes[t].table.keys.count)
+                }
+                panes[t].table.applyPending(
+                    context: context, arguments: arguments, times: time.ints, markDirty: markDirty)
+            }
+        }
+
+        var late: [Int32] = []
+        for r in 0..<n {
+            if flags[r] & 1 == 0 { late.append(Int32(r)) }
+            if flags[r] & 2 != 0 { context.counters.lateUpdates += 1 }
+        }
+        context.emitLate(batch, rows: late, into: &out)
+        emitLateUpdates(touched: touched, into: &out)
+    }
+
+    /// One pass over the batch: each row's pane and slot. Updates are written in row order
+    /// into two flat arrays; each maximal run of rows in the same pane is then queued at
+    /// that pane (the whole arrays, without copying, when one pane took the entire batch).
+    private mutating func assign(time: Column, flags: inout [UInt8], touched: inout [Int]) {
+        let n = time.count
+        let width = context.encoder.width
+        let validity = time.validity
+        let keyWords = context.keyWords
+        var current = -1
+        var currentFired = false
+        var keys = spareKeys
+        var runs: [(pane: Int, start: Int, end: Int)] = []
+        var produced = 0
+        var runStart = 0
+        // Event times in [cacheLow, cacheHigh) map to the pane resolved last.
+        var cacheLow = Int64.max
+        var cacheHigh = Int64.min
+        var rows: [Int32] = []
+        var touchedBuckets: UInt64 = 0
+
+        let slots = [Int32](unsafeUninitializedCapacity: n) { slotsOut, slotsCount in
+            rows = [Int32](unsafeUninitializedCapacity: n) { rowsOut, rowsCount in
+                keyWords.withUnsafeBufferPointer { words in
+                    time.ints.withUnsafeBufferPointer { times in
+                        flags.withUnsafeMutableBufferPointer { flags in
+                            for r in 0..<n {
+                                if let validity, !validity[r] { continue }
+                                let t = times[r]
+                                if t < cacheLow || t >= cacheHigh {
+                                    if current >= 0 {
+                                        swap(&keys, &panes[current].table.keys)
+                                        if produced > runStart { runs.append((current, runStart, produced)) }
+                                        runStart = produced
+                                    }
+                                    (current, cacheLow, cacheHigh, currentFired) = bind(time: t)
+                                    if current >= 0 { swap(&keys, &panes[current].table.keys) }
+                                }
+                                if current < 0 { continue }
+                                // Keyed state rarely fits in cache: start the miss for a row
+                                // ahead while this one is looked up.
+                                if r + WindowedEngine.lookahead < n {
+                                    touchedBuckets &+= keys.touch(
+                                        words.baseAddress! + (r + WindowedEngine.lookahead) * width)
+                                }
+                                let key = UnsafeBufferPointer(start: words.baseAddress! + r * width, count: width)
+                                slotsOut[produced] = keys.findOrInsert(key).slot
+                                rowsOut[produced] = Int32(truncatingIfNeeded: r)
+                                produced += 1
+                                flags[r] |= currentFired ? 3 : 1
+                            }
+                        }
+                    }
+                }
+                rowsCount = produced
+            }
+            slotsCount = produced
+        }
+        if current >= 0 {
+            swap(&keys, &panes[current].table.keys)
+            if produced > runStart { runs.append((current, runStart, produced)) }
+        }
+        prefetchSink = touchedBuckets
+
+        for run in runs {
+            if panes[run.pane].table.pendingSlots.isEmpty {
+                touched.append(run.pane)
+                if runs.count == 1 {
+                    panes[run.pane].table.pendingRows = rows
+                    panes[run.pane].table.pendingSlots = slots
+                    continue
+                }
+            }
+            panes[run.pane].table.pendingRows.append(contentsOf: rows[run.start..<run.end])
+            panes[run.pane].table.pendingSlots.append(contentsOf: slots[run.start..<run.end])
+        }
+    }
+
+    /// The pane (index in `panes`, created if needed, or -1 when the row is late) of event
+    /// time `t`, the range of event times in the same pane, and whether one of the pane's
+    /// windows has fired but is still within lateness.
+    private mutating func bind(time t: Int64) -> (pane: Int, low: Int64, high: Int64, fired: Bool) {
+        guard let start = WindowMath.alignDown(t, to: slide) else { return (-1, t, t, false) }
+        let high = WindowMath.saturatingAdd(start, slide)
+        if isExpired(paneStart: start) { return (-1, start, high, false) }
+        let fired = hasLiveFiredWindow(paneStart: start)
+        if let index = paneByStart[start] { return (index, start, high, fired) }
+        let accumulators = context.plan.makeAccumulators()
+        for accumulator in accumulators { accumulator.reserveSlots(paneCapacityHint) }
+        let table = GroupTable(
+            keys: KeyTable(width: context.encoder.width, capacity: paneCapacityHint), accumulators: accumulators,
+            start: start, end: high, fired: false)
+        var pane = Pane(table: table)
+        pane.nextWindowToFire = newestUnfiredOffset(paneStart: start)
+        panes.append(pane)
+        paneByStart[start] = panes.count - 1
+        return (panes.count - 1, start, high, fired)
+    }
+
+    // MARK: Window arithmetic
+
+    /// Bounds of the window that starts `offset` panes before the pane at `paneStart`, or
+    /// nil when that start is not representable.
+    func windowBounds(paneStart: Int64, offset: Int) -> (start: Int64, end: Int64)? {
+        let (start, overflow) = paneStart.subtractingReportingOverflow(Int64(offset) * slide)
+        return overflow ? nil : (start, WindowMath.saturatingAdd(start, size))
+    }
+
+    /// Whether every window of the pane is past `end + allowedLateness` (the window
+    /// starting at the pane ends last).
+    func isExpired(paneStart: Int64) -> Bool {
+        let end = WindowMath.saturatingAdd(paneStart, size)
+        return WindowMath.saturatingAdd(end, context.allowedLateness) <= context.watermark
+    }
+
+    /// Whether a window of the pane has fired and is still within lateness (an update to
+    /// the pane is then re-emitted for that window).
+    func hasLiveFiredWindow(paneStart: Int64) -> Bool {
+        let watermark = context.watermark
+        // Oldest window first: it ends first.
+        for offset in stride(from: panesPerWindow - 1, through: 0, by: -1) {
+            guard let (_, end) = windowBounds(paneStart: paneStart, offset: offset) else { continue }
+            if end > watermark { return false }
+            if WindowMath.saturatingAdd(end, context.allowedLateness) > watermark { return true }
+        }
+        return false
+    }
+
+    /// The offset of the oldest window of the pane that has not fired, or -1. Windows of a
+    /// pane fire from the largest offset down.
+    func newestUnfiredOffset(paneStart: Int64) -> Int {
+        var offset = panesPerWindow - 1
+        while offset >= 0 {
+            if let (_, end) = windowBounds(paneStart: paneStart, offset: offset), end > context.watermark { break }
+            offset -= 1
+        }
+        return offset
+    }
+
+    // MARK: Time
+
+    mutating func advanceWatermark(to watermark: EventTime, into out: inout OperatorOutput) {
+        guard watermark > context.watermark else { return }
+        context.watermark = watermark
+        var due = Set<Int64>()
+        for p in panes.indices {
+            while panes[p].nextWindowToFire >= 0,
+                let (start, end) = windowBounds(paneStart: panes[p].start, offset: panes[p].nextWindowToFire),
+                end <= watermark
+            {
+                due.insert(start)
+                panes[p].nextWindowToFire -= 1
+            }
+        }
+        var emitter = RowEmitter(context: context)
+        for start in due.sorted() {
+            let window = mergeWindow(start: start, selection: nil)
+            emitter.append(table: window.table, slots: window.order, isFinal: true, context: context)
+            // A complete window predicts the size of the next: size new tables for it.
+            windowCapacityHint = max(16, window.table.keys.count)
+            if let newest = windowPanes(start: start).last {
+                paneCapacityHint = max(16, panes[newest.pane].table.keys.count)
+            }
+        }
+        context.emit(emitter, into: &out)
+        let before = panes.count
+        let (size, lateness) = (size, context.allowedLateness)
+        panes.removeAll {
+            WindowMath.saturatingAdd(WindowMath.saturatingAdd($0.start, size), lateness) <= watermark
+        }
+        if panes.count != before { reindex() }
+    }
+
+    mutating func tick(nowMillis: Int64, into out: inout OperatorOutput) {
+        guard context.partialDue(now: nowMillis) else { return }
+        var open = Set<Int64>()
+        for pane in panes where !pane.table.dirty.isEmpty && pane.nextWindowToFire >= 0 {
+            for offset in 0...pane.nextWindowToFire {
+                if let (start, _) = windowBounds(paneStart: pane.start, offset: offset) { open.insert(start) }
+            }
+        }
+        var emitter = RowEmitter(context: context)
+        for start in open.sorted() {
+            let window = mergeWindow(start: start, selection: \.table.dirty)
+            emitter.append(table: window.table, slots: window.order, isFinal: false, context: context)
+        }
+        // Every open window with a dirty key has just emitted it.
+        for p in panes.indices { panes[p].table.dirty.removeAll() }
+        context.emitPartial(emitter, now: nowMillis, into: &out)
+    }
+
+    /// Re-emits, as final, the rows of fired windows that this batch updated.
+    private mutating func emitLateUpdates(touched: [Int], into out: inout OperatorOutput) {
+        var fired = Set<Int64>()
+        let watermark = context.watermark
+        for t in touched where !panes[t].touched.isEmpty {
+            for offset in (panes[t].nextWindowToFire + 1)..<panesPerWindow {
+                guard let (start, end) = windowBounds(paneStart: panes[t].start, offset: offset) else { continue }
+                if WindowMath.saturatingAdd(end, context.allowedLateness) > watermark { fired.insert(start) }
+            }
+        }
+        var emitter = RowEmitter(context: context)
+        for start in fired.sorted() {
+            let window = mergeWindow(start: start, selection: \.touched)
+            emitter.append(table: window.table, slots: window.order, isFinal: true, context: context)
+        }
+        for t in touched { panes[t].touched.removeAll() }
+        context.emit(emitter, into: &out)
+    }
+
+    mutating func reindex() {
+        paneByStart.removeAll(keepingCapacity: true)
+        for (i, pane) in panes.enumerated() { paneByStart[pane.start] = i }
+    }
+
+    var stateBytes: Int { panes.reduce(0) { $0 + $1.memoryBytes } }
+}
