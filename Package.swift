@@ -28,7 +28,9 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "SluiceCore", swiftSettings: strictSettings),
+        // Header-only: the prefetch intrinsic for keyed-state look-ups.
+        .systemLibrary(name: "CSluiceIntrinsics"),
+        .target(name: "SluiceCore", dependencies: ["CSluiceIntrinsics"], swiftSettings: strictSettings),
         .target(name: "SluiceExpr", dependencies: ["SluiceCore"], swiftSettings: strictSettings),
         .target(name: "SluiceFormats", dependencies: ["SluiceCore"], swiftSettings: strictSettings),
         .target(name: "SluiceOperators", dependencies: ["SluiceCore", "SluiceExpr"], swiftSettings: strictSettings),

@@ -31,8 +31,6 @@ extension PaneEngine {
         var keys = KeyTable(width: width, capacity: selection == nil ? windowCapacityHint : 16)
         let accumulators = context.plan.makeAccumulators()
         var arrival: [ArrivalOrder] = []
-        var touchedBuckets: UInt64 = 0
-        defer { prefetchSink = touchedBuckets }
 
         if let selection {
             // The selected keys, then each pane's state for them.
@@ -75,7 +73,7 @@ extension PaneEngine {
                         while run + 1 < runFirstSlots.count && Int(runFirstSlots[run + 1]) <= source { run += 1 }
                         // As in the assignment pass: start the cache miss for a key ahead.
                         let ahead = source + WindowedEngine.lookahead
-                        if ahead < count { touchedBuckets &+= keys.touch(words.baseAddress! + ahead * width) }
+                        if ahead < count { keys.prefetch(words.baseAddress! + ahead * width) }
                         let key = UnsafeBufferPointer(start: words.baseAddress! + source * width, count: width)
                         let (target, inserted) = keys.findOrInsert(key)
                         targets[source] = target

@@ -25,8 +25,6 @@ struct PaneEngine: AggregationEngine {
     var batchNumber: UInt64 = 0
     /// Stands in for a pane's keys while the assignment pass holds them in a local.
     private let spareKeys: KeyTable
-    /// Where the look-ahead loads land, so the optimizer keeps them.
-    var prefetchSink: UInt64 = 0
     /// Key counts of the last complete pane and the last fired window, to size new tables.
     var paneCapacityHint = 16
     var windowCapacityHint = 16
@@ -93,7 +91,6 @@ struct PaneEngine: AggregationEngine {
         var cacheLow = Int64.max
         var cacheHigh = Int64.min
         var rows: [Int32] = []
-        var touchedBuckets: UInt64 = 0
 
         let slots = [Int32](unsafeUninitializedCapacity: n) { slotsOut, slotsCount in
             rows = [Int32](unsafeUninitializedCapacity: n) { rowsOut, rowsCount in
@@ -116,8 +113,7 @@ struct PaneEngine: AggregationEngine {
                                 // Keyed state rarely fits in cache: start the miss for a row
                                 // ahead while this one is looked up.
                                 if r + WindowedEngine.lookahead < n {
-                                    touchedBuckets &+= keys.touch(
-                                        words.baseAddress! + (r + WindowedEngine.lookahead) * width)
+                                    keys.prefetch(words.baseAddress! + (r + WindowedEngine.lookahead) * width)
                                 }
                                 let key = UnsafeBufferPointer(start: words.baseAddress! + r * width, count: width)
                                 slotsOut[produced] = keys.findOrInsert(key).slot
@@ -136,7 +132,6 @@ struct PaneEngine: AggregationEngine {
             swap(&keys, &panes[current].table.keys)
             if produced > runStart { runs.append((current, runStart, produced)) }
         }
-        prefetchSink = touchedBuckets
 
         for run in runs {
             if panes[run.pane].table.pendingSlots.isEmpty {

@@ -20,8 +20,6 @@ struct WindowedEngine: AggregationEngine {
     private var windowByStart: [Int64: Int] = [:]
     /// Stands in for a table's keys while the assignment pass holds them in a local.
     private let spareKeys: KeyTable
-    /// Where the look-ahead loads land, so the optimizer keeps them.
-    private(set) var prefetchSink: UInt64 = 0
     /// Rows between the prefetched key and the looked-up one.
     static let lookahead = 8
     /// The key count of the last fired window, to size new ones without rehashing.
@@ -87,7 +85,6 @@ struct WindowedEngine: AggregationEngine {
         var cacheLow = Int64.max
         var cacheHigh = Int64.min
         var rows: [Int32] = []
-        var touchedBuckets: UInt64 = 0
 
         let slots = [Int32](unsafeUninitializedCapacity: n) { slotsOut, slotsCount in
             rows = [Int32](unsafeUninitializedCapacity: n) { rowsOut, rowsCount in
@@ -113,7 +110,7 @@ struct WindowedEngine: AggregationEngine {
                                 // Keyed state rarely fits in cache: start the miss for a row
                                 // ahead while this one is looked up.
                                 if r + Self.lookahead < n {
-                                    touchedBuckets &+= keys.touch(words.baseAddress! + (r + Self.lookahead) * width)
+                                    keys.prefetch(words.baseAddress! + (r + Self.lookahead) * width)
                                 }
                                 let key = UnsafeBufferPointer(start: words.baseAddress! + r * width, count: width)
                                 slotsOut[produced] = keys.findOrInsert(key).slot
@@ -132,7 +129,6 @@ struct WindowedEngine: AggregationEngine {
             swap(&keys, &windows[current].keys)
             if produced > runStart { runs.append((current, runStart, produced)) }
         }
-        prefetchSink = touchedBuckets
 
         for run in runs {
             if windows[run.window].pendingSlots.isEmpty {

@@ -1,0 +1,8 @@
+// Public so that `@inlinable` look-ups in other modules can inline the prefetch.
+public import CSluiceIntrinsics
+
+/// Starts loading the cache line at `address` for a coming write, without waiting.
+@inlinable
+public func prefetchForWrite(_ address: UnsafeRawPointer) {
+    sluice_prefetch_for_write(address)
+}
