@@ -73,9 +73,9 @@ extension PaneEngine {
                         while run + 1 < runFirstSlots.count && Int(runFirstSlots[run + 1]) <= source { run += 1 }
                         // As in the assignment pass: start the cache miss for a key ahead.
                         let ahead = source + WindowedEngine.lookahead
-                        if ahead < count { keys.prefetch(words.baseAddress! + ahead * width) }
+                        let aheadKey = ahead < count ? words.baseAddress! + ahead * width : nil
                         let key = UnsafeBufferPointer(start: words.baseAddress! + source * width, count: width)
-                        let (target, inserted) = keys.findOrInsert(key)
+                        let (target, inserted) = keys.findOrInsert(key, prefetching: aheadKey)
                         targets[source] = target
                         let order = ArrivalOrder(batch: pane.runBatches[run], pane: position, slot: Int32(source))
                         if inserted {

@@ -112,11 +112,10 @@ struct PaneEngine: AggregationEngine {
                                 if current < 0 { continue }
                                 // Keyed state rarely fits in cache: start the miss for a row
                                 // ahead while this one is looked up.
-                                if r + WindowedEngine.lookahead < n {
-                                    keys.prefetch(words.baseAddress! + (r + WindowedEngine.lookahead) * width)
-                                }
+                                let lookahead = WindowedEngine.lookahead
+                                let ahead = r + lookahead < n ? words.baseAddress! + (r + lookahead) * width : nil
                                 let key = UnsafeBufferPointer(start: words.baseAddress! + r * width, count: width)
-                                slotsOut[produced] = keys.findOrInsert(key).slot
+                                slotsOut[produced] = keys.findOrInsert(key, prefetching: ahead).slot
                                 rowsOut[produced] = Int32(truncatingIfNeeded: r)
                                 produced += 1
                                 flags[r] |= currentFired ? 3 : 1

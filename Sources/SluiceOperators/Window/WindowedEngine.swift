@@ -109,11 +109,9 @@ struct WindowedEngine: AggregationEngine {
                                 if current < 0 { continue }
                                 // Keyed state rarely fits in cache: start the miss for a row
                                 // ahead while this one is looked up.
-                                if r + Self.lookahead < n {
-                                    keys.prefetch(words.baseAddress! + (r + Self.lookahead) * width)
-                                }
+                                let ahead = r + Self.lookahead < n ? words.baseAddress! + (r + Self.lookahead) * width : nil
                                 let key = UnsafeBufferPointer(start: words.baseAddress! + r * width, count: width)
-                                slotsOut[produced] = keys.findOrInsert(key).slot
+                                slotsOut[produced] = keys.findOrInsert(key, prefetching: ahead).slot
                                 rowsOut[produced] = Int32(truncatingIfNeeded: r)
                                 produced += 1
                                 flags[r] |= currentFired ? 3 : 1
