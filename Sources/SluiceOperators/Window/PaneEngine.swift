@@ -77,72 +77,17 @@ struct PaneEngine: AggregationEngine {
     /// into two flat arrays; each maximal run of rows in the same pane is then queued at
     /// that pane (the whole arrays, without copying, when one pane took the entire batch).
     private mutating func assign(time: Column, flags: inout [UInt8], touched: inout [Int]) {
-        let n = time.count
-        let width = context.encoder.width
-        let validity = time.validity
-        let keyWords = context.keyWords
-        var current = -1
-        var currentFired = false
-        var keys = spareKeys
-        var runs: [(pane: Int, start: Int, end: Int)] = []
-        var produced = 0
-        var runStart = 0
-        // Event times in [cacheLow, cacheHigh) map to the pane resolved last.
-        var cacheLow = Int64.max
-        var cacheHigh = Int64.min
-        var rows: [Int32] = []
-
-        let slots = [Int32](unsafeUninitializedCapacity: n) { slotsOut, slotsCount in
-            rows = [Int32](unsafeUninitializedCapacity: n) { rowsOut, rowsCount in
-                keyWords.withUnsafeBufferPointer { words in
-                    time.ints.withUnsafeBufferPointer { times in
-                        flags.withUnsafeMutableBufferPointer { flags in
-                            for r in 0..<n {
-                                if let validity, !validity[r] { continue }
-                                let t = times[r]
-                                if t < cacheLow || t >= cacheHigh {
-                                    if current >= 0 {
-                                        swap(&keys, &panes[current].table.keys)
-                                        if produced > runStart { runs.append((current, runStart, produced)) }
-                                        runStart = produced
-                                    }
-                                    (current, cacheLow, cacheHigh, currentFired) = bind(time: t)
-                                    if current >= 0 { swap(&keys, &panes[current].table.keys) }
-                                }
-                                if current < 0 { continue }
-                                // Keyed state rarely fits in cache: start the miss for a row
-                                // ahead while this one is looked up.
-                                let lookahead = WindowedEngine.lookahead
-                                let ahead = r + lookahead < n ? words.baseAddress! + (r + lookahead) * width : nil
-                                let key = UnsafeBufferPointer(start: words.baseAddress! + r * width, count: width)
-                                slotsOut[produced] = keys.findOrInsert(key, prefetching: ahead).slot
-                                rowsOut[produced] = Int32(truncatingIfNeeded: r)
-                                produced += 1
-                                flags[r] |= currentFired ? 3 : 1
-                            }
-                        }
-                    }
-                }
-                rowsCount = produced
-            }
-            slotsCount = produced
-        }
-        if current >= 0 {
-            swap(&keys, &panes[current].table.keys)
-            if produced > runStart { runs.append((current, runStart, produced)) }
-        }
-
-        for run in runs {
-            if panes[run.pane].table.pendingSlots.isEmpty {
-                touched.append(run.pane)
-                if runs.count == 1 {
-                    panes[run.pane].table.pendingRows = rows
-                    panes[run.pane].table.pendingSlots = slots
-                    continue
-                }
-            }
-            panes[run.pane].table.pendingRows.append(contentsOf: rows[run.start..<run.end])
-            panes[run.pane].table.pendingSlots.append(contentsOf: slots[run.start..<run.end])
+        let assignment = RowAssignment.assign(
+            time: time, keyWords: context.keyWords, width: context.encoder.width, spareKeys: spareKeys,
+            lookahead: WindowedEngine.lookahead, flags: &flags,
+            bind: { t in
+                let (pane, low, high, fired) = bind(time: t)
+                return (pane, low, high, fired)
+            },
+            exchangeKeys: { keys, pane in swap(&keys, &panes[pane].table.keys) })
+        for run in assignment.runs {
+            if panes[run.target].table.pendingSlots.isEmpty { touched.append(run.target) }
+            panes[run.target].table.enqueue(assignment, run: run)
         }
     }
 

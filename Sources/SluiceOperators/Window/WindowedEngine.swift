@@ -70,75 +70,18 @@ struct WindowedEngine: AggregationEngine {
     /// then queued at that window (the whole arrays, without copying, when one window
     /// took the entire pass — the common case).
     private mutating func assign(offset: Int, time: Column, flags: inout [UInt8], touched: inout [Int]) {
-        let n = time.count
-        let width = context.encoder.width
         let shift = Int64(offset) * slide
-        let validity = time.validity
-        let keyWords = context.keyWords
-        var current = -1
-        var currentFired = false
-        var keys = spareKeys
-        var runs: [(window: Int, start: Int, end: Int)] = []
-        var produced = 0
-        var runStart = 0
-        // Event times in [cacheLow, cacheHigh) map to the window resolved last.
-        var cacheLow = Int64.max
-        var cacheHigh = Int64.min
-        var rows: [Int32] = []
-
-        let slots = [Int32](unsafeUninitializedCapacity: n) { slotsOut, slotsCount in
-            rows = [Int32](unsafeUninitializedCapacity: n) { rowsOut, rowsCount in
-                keyWords.withUnsafeBufferPointer { words in
-                    time.ints.withUnsafeBufferPointer { times in
-                        flags.withUnsafeMutableBufferPointer { flags in
-                            for r in 0..<n {
-                                if let validity, !validity[r] { continue }
-                                let t = times[r]
-                                if t < cacheLow || t >= cacheHigh {
-                                    if current >= 0 {
-                                        swap(&keys, &windows[current].keys)
-                                        if produced > runStart { runs.append((current, runStart, produced)) }
-                                        runStart = produced
-                                    }
-                                    (current, cacheLow, cacheHigh) = bind(time: t, shift: shift)
-                                    if current >= 0 {
-                                        swap(&keys, &windows[current].keys)
-                                        currentFired = windows[current].fired
-                                    }
-                                }
-                                if current < 0 { continue }
-                                // Keyed state rarely fits in cache: start the miss for a row
-                                // ahead while this one is looked up.
-                                let ahead = r + Self.lookahead < n ? words.baseAddress! + (r + Self.lookahead) * width : nil
-                                let key = UnsafeBufferPointer(start: words.baseAddress! + r * width, count: width)
-                                slotsOut[produced] = keys.findOrInsert(key, prefetching: ahead).slot
-                                rowsOut[produced] = Int32(truncatingIfNeeded: r)
-                                produced += 1
-                                flags[r] |= currentFired ? 3 : 1
-                            }
-                        }
-                    }
-                }
-                rowsCount = produced
-            }
-            slotsCount = produced
-        }
-        if current >= 0 {
-            swap(&keys, &windows[current].keys)
-            if produced > runStart { runs.append((current, runStart, produced)) }
-        }
-
-        for run in runs {
-            if windows[run.window].pendingSlots.isEmpty {
-                touched.append(run.window)
-                if runs.count == 1 {
-                    windows[run.window].pendingRows = rows
-                    windows[run.window].pendingSlots = slots
-                    continue
-                }
-            }
-            windows[run.window].pendingRows.append(contentsOf: rows[run.start..<run.end])
-            windows[run.window].pendingSlots.append(contentsOf: slots[run.start..<run.end])
+        let assignment = RowAssignment.assign(
+            time: time, keyWords: context.keyWords, width: context.encoder.width, spareKeys: spareKeys,
+            lookahead: Self.lookahead, flags: &flags,
+            bind: { t in
+                let (window, low, high) = bind(time: t, shift: shift)
+                return (window, low, high, window >= 0 && windows[window].fired)
+            },
+            exchangeKeys: { keys, window in swap(&keys, &windows[window].keys) })
+        for run in assignment.runs {
+            if windows[run.target].pendingSlots.isEmpty { touched.append(run.target) }
+            windows[run.target].enqueue(assignment, run: run)
         }
     }
 
