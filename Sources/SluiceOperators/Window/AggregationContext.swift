@@ -19,6 +19,8 @@ struct AggregationContext {
     private var keyWordEncoder: KeyWordEncoder
     /// Scratch: the encoded keys of the current batch, `encoder.width` words per row.
     var keyWords: [UInt64] = []
+    /// Scratch: each row's key hash (`KeyTable.hashKeys`), for batch look-ups.
+    var keyHashes: [UInt64] = []
     var counters = OperatorCounters()
     /// The partition watermark as of the last `advanceWatermark` (before this batch).
     var watermark: EventTime = .beginningOfTime
@@ -41,8 +43,10 @@ struct AggregationContext {
         keyWordEncoder = KeyWordEncoder(encoder)
     }
 
+    /// Encodes the batch's keys into `keyWords` and hashes them into `keyHashes`.
     mutating func encodeKeys(_ batch: Batch) {
         keyWordEncoder.encode(batch, interner: &interner, into: &keyWords)
+        KeyTable.hashKeys(keyWords, width: encoder.width, into: &keyHashes)
     }
 
     /// Evaluates every distinct argument once for the batch, with the dictionary

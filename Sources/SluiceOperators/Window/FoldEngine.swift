@@ -20,29 +20,18 @@ struct FoldEngine: AggregationEngine {
         context.counters.rowsIn += Int64(n)
         context.encodeKeys(batch)
         let time = batch.columns[context.timeColumn]
-        let width = context.encoder.width
         let validity = time.validity
-        let keyWords = context.keyWords
-        var keys = KeyTable(width: width, capacity: 1)
-        swap(&keys, &table.keys)
-        var produced = 0
-        var rows: [Int32] = []
-        let slots = [Int32](unsafeUninitializedCapacity: n) { slotsOut, slotsCount in
-            rows = [Int32](unsafeUninitializedCapacity: n) { rowsOut, rowsCount in
-                keyWords.withUnsafeBufferPointer { words in
-                    for r in 0..<n {
-                        if let validity, !validity[r] { continue }
-                        let key = UnsafeBufferPointer(start: words.baseAddress! + r * width, count: width)
-                        slotsOut[produced] = keys.findOrInsert(key).slot
-                        rowsOut[produced] = Int32(truncatingIfNeeded: r)
-                        produced += 1
-                    }
-                }
-                rowsCount = produced
+        let rows = (0..<Int32(truncatingIfNeeded: n)).filter { validity?[Int($0)] ?? true }
+        let (keyWords, keyHashes) = (context.keyWords, context.keyHashes)
+        let slots = [Int32](unsafeUninitializedCapacity: rows.count) { slotsOut, slotsCount in
+            rows.withUnsafeBufferPointer { rows in
+                guard let slots = slotsOut.baseAddress else { return }
+                table.keys.findOrInsert(
+                    rows: rows, keyWords: keyWords, hashes: keyHashes, lookahead: RowAssignment.lookahead,
+                    slots: slots)
             }
-            slotsCount = produced
+            slotsCount = rows.count
         }
-        swap(&keys, &table.keys)
         if !rows.isEmpty {
             table.pendingRows = rows
             table.pendingSlots = slots

@@ -72,7 +72,7 @@ extension PaneEngine {
                     for source in 0..<count {
                         while run + 1 < runFirstSlots.count && Int(runFirstSlots[run + 1]) <= source { run += 1 }
                         // As in the assignment pass: start the cache miss for a key ahead.
-                        let ahead = source + WindowedEngine.lookahead
+                        let ahead = source + RowAssignment.lookahead
                         let aheadKey = ahead < count ? words.baseAddress! + ahead * width : nil
                         let key = UnsafeBufferPointer(start: words.baseAddress! + source * width, count: width)
                         let (target, inserted) = keys.findOrInsert(key, prefetching: aheadKey)

@@ -23,8 +23,6 @@ struct PaneEngine: AggregationEngine {
     var paneByStart: [Int64: Int] = [:]
     /// Numbers the batches, so windows can order keys by first arrival as if computed directly.
     var batchNumber: UInt64 = 0
-    /// Stands in for a pane's keys while the assignment pass holds them in a local.
-    private let spareKeys: KeyTable
     /// Key counts of the last complete pane and the last fired window, to size new tables.
     var paneCapacityHint = 16
     var windowCapacityHint = 16
@@ -34,7 +32,6 @@ struct PaneEngine: AggregationEngine {
         self.size = size
         self.slide = slide
         panesPerWindow = Int(size / slide)
-        spareKeys = KeyTable(width: context.encoder.width, capacity: 1)
     }
 
     // MARK: Processing
@@ -77,14 +74,17 @@ struct PaneEngine: AggregationEngine {
     /// into two flat arrays; each maximal run of rows in the same pane is then queued at
     /// that pane (the whole arrays, without copying, when one pane took the entire batch).
     private mutating func assign(time: Column, flags: inout [UInt8], touched: inout [Int]) {
+        let (keyWords, keyHashes) = (context.keyWords, context.keyHashes)
         let assignment = RowAssignment.assign(
-            time: time, keyWords: context.keyWords, width: context.encoder.width, spareKeys: spareKeys,
-            lookahead: WindowedEngine.lookahead, flags: &flags,
+            time: time, flags: &flags,
             bind: { t in
-                let (pane, low, high, fired) = bind(time: t)
-                return (pane, low, high, fired)
+                let bound = bind(time: t)
+                return (bound.pane, bound.low, bound.high, bound.fired)
             },
-            exchangeKeys: { keys, pane in swap(&keys, &panes[pane].table.keys) })
+            lookUp: { pane, rows, slots in
+                panes[pane].table.keys.findOrInsert(
+                    rows: rows, keyWords: keyWords, hashes: keyHashes, lookahead: RowAssignment.lookahead, slots: slots)
+            })
         for run in assignment.runs {
             if panes[run.target].table.pendingSlots.isEmpty { touched.append(run.target) }
             panes[run.target].table.enqueue(assignment, run: run)

@@ -1,75 +1,105 @@
 import SluiceCore
 
-/// One batch's rows bound to slots of their target tables (windows or panes), in row
-/// order, with each maximal run of rows that went to the same table.
+/// One batch's rows bound to slots of their target tables (windows or panes), grouped
+/// by target: `runs` lists each target once, with its rows in row order.
 struct RowAssignment {
     var rows: [Int32] = []
     var slots: [Int32] = []
     var runs: [(target: Int, start: Int, end: Int)] = []
 
-    /// The assignment pass the windowed engines share: every row with a valid time is bound
-    /// to a target table by `bind` (-1: none, the row is late), looked up in that table's
-    /// keys (prefetching the key `lookahead` rows ahead) and flagged in `flags` (bit 0: it
-    /// went to some table; bit 1: to one already fired).
-    ///
-    /// Consecutive rows nearly always hit the target of the row before, so `bind` runs only
-    /// when the event time leaves the range it returned. The target's key table is held in a
-    /// local while rows go to it: `exchangeKeys(&keys, target)` swaps it in and out.
+    /// Rows between the looked-up key and the prefetched one.
+    static let lookahead = 8
+
+    /// The assignment the windowed engines share, in two passes. First every row with a
+    /// valid time is bound to a target table by `bind` (-1: none, the row is late) and
+    /// flagged in `flags` (bit 0: it went to some table; bit 1: to one already fired);
+    /// consecutive rows nearly always hit the target of the row before, so `bind` runs
+    /// only when the event time leaves the range it returned. Then each target's rows are
+    /// looked up in one batch call, `lookUp(target, rows, slots)`, which keeps the look-up
+    /// loop free of window switches (rows near a window boundary alternate between two).
     @inline(__always)
     static func assign(
-        time: Column, keyWords: [UInt64], width: Int, spareKeys: KeyTable, lookahead: Int, flags: inout [UInt8],
+        time: Column, flags: inout [UInt8],
         bind: (Int64) -> (target: Int, low: Int64, high: Int64, fired: Bool),
-        exchangeKeys: (inout KeyTable, Int) -> Void
+        lookUp: (_ target: Int, _ rows: UnsafeBufferPointer<Int32>, _ slots: UnsafeMutablePointer<Int32>) -> Void
     ) -> RowAssignment {
         let n = time.count
         let validity = time.validity
-        var assignment = RowAssignment()
+        // This batch's distinct targets by first appearance, with their row counts.
+        var targets: [(target: Int, fired: Bool, rows: Int)] = []
         var current = -1
-        var currentFired = false
-        var keys = spareKeys
-        var produced = 0
-        var runStart = 0
-        // Event times in [cacheLow, cacheHigh) map to the target bound last.
+        // Event times in [cacheLow, cacheHigh) map to `targets[current]` (-1: none).
         var cacheLow = Int64.max
         var cacheHigh = Int64.min
-
-        assignment.slots = [Int32](unsafeUninitializedCapacity: n) { slotsOut, slotsCount in
-            assignment.rows = [Int32](unsafeUninitializedCapacity: n) { rowsOut, rowsCount in
-                keyWords.withUnsafeBufferPointer { words in
-                    time.ints.withUnsafeBufferPointer { times in
-                        flags.withUnsafeMutableBufferPointer { flags in
-                            for r in 0..<n {
-                                if let validity, !validity[r] { continue }
-                                let t = times[r]
-                                if t < cacheLow || t >= cacheHigh {
-                                    if current >= 0 {
-                                        exchangeKeys(&keys, current)
-                                        if produced > runStart { assignment.runs.append((current, runStart, produced)) }
-                                        runStart = produced
-                                    }
-                                    (current, cacheLow, cacheHigh, currentFired) = bind(t)
-                                    if current >= 0 { exchangeKeys(&keys, current) }
-                                }
-                                if current < 0 { continue }
-                                // Keyed state rarely fits in cache: start the miss for a row
-                                // ahead while this one is looked up.
-                                let ahead = r + lookahead < n ? words.baseAddress! + (r + lookahead) * width : nil
-                                let key = UnsafeBufferPointer(start: words.baseAddress! + r * width, count: width)
-                                slotsOut[produced] = keys.findOrInsert(key, prefetching: ahead).slot
-                                rowsOut[produced] = Int32(truncatingIfNeeded: r)
-                                produced += 1
-                                flags[r] |= currentFired ? 3 : 1
+        let targetOfRow = [Int32](unsafeUninitializedCapacity: n) { targetOut, targetCount in
+            time.ints.withUnsafeBufferPointer { times in
+                flags.withUnsafeMutableBufferPointer { flags in
+                    for r in 0..<n {
+                        if let validity, !validity[r] {
+                            targetOut[r] = -1
+                            continue
+                        }
+                        let t = times[r]
+                        if t < cacheLow || t >= cacheHigh {
+                            let bound = bind(t)
+                            (cacheLow, cacheHigh) = (bound.low, bound.high)
+                            if bound.target < 0 {
+                                current = -1
+                            } else if let known = targets.firstIndex(where: { $0.target == bound.target }) {
+                                current = known
+                            } else {
+                                targets.append((bound.target, bound.fired, 0))
+                                current = targets.count - 1
                             }
+                        }
+                        targetOut[r] = Int32(truncatingIfNeeded: current)
+                        if current >= 0 {
+                            targets[current].rows &+= 1
+                            flags[r] |= targets[current].fired ? 3 : 1
                         }
                     }
                 }
-                rowsCount = produced
             }
-            slotsCount = produced
+            targetCount = n
         }
-        if current >= 0 {
-            exchangeKeys(&keys, current)
-            if produced > runStart { assignment.runs.append((current, runStart, produced)) }
+
+        var assignment = RowAssignment()
+        let assigned = targets.reduce(0) { $0 + $1.rows }
+        guard assigned > 0 else { return assignment }
+        if assigned == n {
+            // The common batch: every row in one table.
+            if targets.count == 1 { assignment.rows = (0..<Int32(truncatingIfNeeded: n)).map { $0 } }
+        }
+        if assignment.rows.isEmpty {
+            // A stable counting sort of the rows by target.
+            var next = [Int](repeating: 0, count: targets.count)
+            var offset = 0
+            for k in targets.indices {
+                next[k] = offset
+                offset += targets[k].rows
+            }
+            assignment.rows = [Int32](unsafeUninitializedCapacity: assigned) { rowsOut, rowsCount in
+                for r in 0..<n where targetOfRow[r] >= 0 {
+                    let k = Int(targetOfRow[r])
+                    rowsOut[next[k]] = Int32(truncatingIfNeeded: r)
+                    next[k] &+= 1
+                }
+                rowsCount = assigned
+            }
+        }
+        var start = 0
+        for target in targets {
+            assignment.runs.append((target.target, start, start + target.rows))
+            start += target.rows
+        }
+        let runs = assignment.runs
+        assignment.slots = [Int32](unsafeUninitializedCapacity: assigned) { slotsOut, slotsCount in
+            assignment.rows.withUnsafeBufferPointer { rows in
+                for run in runs {
+                    lookUp(run.target, UnsafeBufferPointer(rebasing: rows[run.start..<run.end]), slotsOut.baseAddress! + run.start)
+                }
+            }
+            slotsCount = assigned
         }
         return assignment
     }

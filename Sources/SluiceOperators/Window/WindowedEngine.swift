@@ -18,10 +18,6 @@ struct WindowedEngine: AggregationEngine {
     /// Open and fired-but-not-expired windows, in creation order.
     private(set) var windows: [GroupTable] = []
     private var windowByStart: [Int64: Int] = [:]
-    /// Stands in for a table's keys while the assignment pass holds them in a local.
-    private let spareKeys: KeyTable
-    /// Rows between the prefetched key and the looked-up one.
-    static let lookahead = 8
     /// The key count of the last fired window, to size new ones without rehashing.
     private var capacityHint = 16
 
@@ -30,7 +26,6 @@ struct WindowedEngine: AggregationEngine {
         self.size = size
         self.slide = slide
         offsets = Int(size / slide)
-        spareKeys = KeyTable(width: context.encoder.width, capacity: 1)
     }
 
     // MARK: Processing
@@ -64,21 +59,23 @@ struct WindowedEngine: AggregationEngine {
         emitLateUpdates(touched: touched, into: &out)
     }
 
-    /// One pass over the batch for window offset `offset` (the window starting
-    /// `offset · slide` before the newest window of each row). Updates are written in row
-    /// order into two flat arrays; each maximal run of rows that hit the same window is
-    /// then queued at that window (the whole arrays, without copying, when one window
-    /// took the entire pass — the common case).
+    /// One assignment for window offset `offset` (the window starting `offset · slide`
+    /// before the newest window of each row); each window's rows are then queued at it
+    /// (the whole arrays, without copying, when one window took the entire batch — the
+    /// common case).
     private mutating func assign(offset: Int, time: Column, flags: inout [UInt8], touched: inout [Int]) {
         let shift = Int64(offset) * slide
+        let (keyWords, keyHashes) = (context.keyWords, context.keyHashes)
         let assignment = RowAssignment.assign(
-            time: time, keyWords: context.keyWords, width: context.encoder.width, spareKeys: spareKeys,
-            lookahead: Self.lookahead, flags: &flags,
+            time: time, flags: &flags,
             bind: { t in
                 let (window, low, high) = bind(time: t, shift: shift)
                 return (window, low, high, window >= 0 && windows[window].fired)
             },
-            exchangeKeys: { keys, window in swap(&keys, &windows[window].keys) })
+            lookUp: { window, rows, slots in
+                windows[window].keys.findOrInsert(
+                    rows: rows, keyWords: keyWords, hashes: keyHashes, lookahead: RowAssignment.lookahead, slots: slots)
+            })
         for run in assignment.runs {
             if windows[run.target].pendingSlots.isEmpty { touched.append(run.target) }
             windows[run.target].enqueue(assignment, run: run)
