@@ -20,6 +20,14 @@ public enum W1Engine {
         return flow
     }
 
+    /// The pre-generated stream as the engine's `splits` input splits, cut into batches of
+    /// the rows a split reads per chunk: `RunOptions.batchRows`, times the partition count
+    /// when it feeds W1's keyed exchange (`SplitDriver`). A decoding source produces chunks
+    /// of that size itself; pre-cut smaller, the in-memory source would have to join them.
+    public static func inputSplits(_ data: W1Data, splits: Int, partitions: Int) -> [[Batch]] {
+        data.splits(splits, batchRows: RunOptions().batchRows * max(1, partitions))
+    }
+
     /// Runs W1 and returns the summary and the sink (for the sum(count) check: events ×
     /// windows per event).
     public static func run(_ splits: [[Batch]], workers: Int, partitions: Int? = nil, window: WindowSpec = tumbling)

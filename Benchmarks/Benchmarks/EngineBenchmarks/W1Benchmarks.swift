@@ -14,7 +14,7 @@ func registerW1Benchmarks() {
                 configuration: .init(metrics: rateMetrics, timeUnits: .milliseconds, warmupIterations: 1, maxDuration: .seconds(120), maxIterations: 7)
             ) { benchmark in
                 let data = W1Data(agents: agents, events: benchEvents)
-                let splits = data.splits(workers)
+                let splits = W1Engine.inputSplits(data, splits: workers, partitions: workers)
                 benchmark.startMeasurement()
                 for _ in benchmark.scaledIterations {
                     let rawStart = ContinuousClock.now

@@ -13,8 +13,8 @@ func registerW1ScalingBenchmarks() {
             configuration: .init(metrics: scalingMetrics, timeUnits: .milliseconds, warmupIterations: 1, maxDuration: .seconds(180), maxIterations: 9)
         ) { benchmark in
             let data = W1Data(agents: agents, events: benchEvents)
-            let oneSplit = data.splits(1)
-            let twoSplits = data.splits(2)
+            let oneSplit = W1Engine.inputSplits(data, splits: 1, partitions: 1)
+            let twoSplits = W1Engine.inputSplits(data, splits: 2, partitions: 2)
             var iteration = 0
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations {

@@ -2,6 +2,7 @@ import BenchSupport
 import Foundation
 
 // usage: W1Run [agents] [events] [workers] [raw|engine|both]
+//        SLUICE_SPLITS, SLUICE_PARTITIONS, SLUICE_BATCH_ROWS (default: W1Engine.inputSplits) — the engine's set-up
 //        SLUICE_W1_WINDOW=sliding:60000:10000 (or tumbling:SIZE) — the engine's window
 //        W1Run file PATH [workers]   — W1-file end to end through the decoder
 //        W1Run state [agents]        — bytes per live key of W1's window state
@@ -31,8 +32,10 @@ let mode = arguments.count > 4 ? arguments[4] : "both"
 
 let data = W1Data(agents: agents, events: events)
 let environment = ProcessInfo.processInfo.environment
-let splits = data.splits(environment["SLUICE_SPLITS"].flatMap { Int($0) } ?? workers)
 let partitions = environment["SLUICE_PARTITIONS"].flatMap { Int($0) } ?? workers
+let splitCount = environment["SLUICE_SPLITS"].flatMap { Int($0) } ?? workers
+let splits = environment["SLUICE_BATCH_ROWS"].flatMap { Int($0) }.map { data.splits(splitCount, batchRows: $0) }
+    ?? W1Engine.inputSplits(data, splits: splitCount, partitions: partitions)
 func rate(_ d: Duration) -> String {
     let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     return String(format: "%.1f M ev/s (%.3f s)", Double(events) / s / 1e6, s)

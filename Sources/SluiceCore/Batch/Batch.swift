@@ -92,9 +92,12 @@ public struct Batch: Sendable {
 
     /// Concatenates batches of one schema.
     public static func concat(_ batches: [Batch], schema: Schema) -> Batch {
-        var out = Batch.empty(schema)
-        for batch in batches { out = out.appending(batch) }
-        return out
+        let parts = batches.filter { !$0.isEmpty }
+        guard parts.count > 1 else { return parts.first ?? Batch.empty(schema) }
+        for part in parts { precondition(part.schema == schema, "concatenating batches of different schemas") }
+        return Batch(
+            schema: schema, columns: (0..<schema.count).map { c in Column.concat(parts.map { $0.columns[c] }) },
+            count: parts.reduce(0) { $0 + $1.count }, position: parts.last { $0.position != nil }?.position)
     }
 
     /// Replaces or adds a column.

@@ -7,8 +7,11 @@ extension Batch {
     public func partitioned(owners: UnsafeBufferPointer<Int32>, count partitions: Int) -> [Batch] {
         precondition(owners.count == count, "one owner per row")
         if partitions == 1 { return [self] }
+        if count == 0 { return [Batch](repeating: self, count: partitions) }
         var starts = [Int](repeating: 0, count: partitions + 1)
-        for owner in owners { starts[Int(owner) + 1] += 1 }
+        starts.withUnsafeMutableBufferPointer { starts in
+            for owner in owners { starts[Int(owner) &+ 1] &+= 1 }
+        }
         if let only = starts.firstIndex(of: count) {
             var out = [Batch](repeating: Batch.empty(schema), count: partitions)
             out[only - 1] = self
@@ -16,11 +19,26 @@ extension Batch {
         }
         for p in 0..<partitions { starts[p + 1] += starts[p] }
         let order = [Int32](unsafeUninitializedCapacity: count) { order, initialized in
-            var cursor = starts
-            for row in 0..<owners.count {
-                let p = Int(owners[row])
-                order[cursor[p]] = Int32(row)
-                cursor[p] += 1
+            let order = order.baseAddress!
+            if partitions == 2 {
+                // Two cursors in registers, chosen without a branch: partition bits are random.
+                var first = 0
+                var second = starts[1]
+                for row in 0..<owners.count {
+                    let isSecond = Int(owners[row])
+                    order[isSecond == 0 ? first : second] = Int32(truncatingIfNeeded: row)
+                    first &+= 1 &- isSecond
+                    second &+= isSecond
+                }
+            } else {
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: partitions) { cursor in
+                    for p in 0..<partitions { cursor[p] = starts[p] }
+                    for row in 0..<owners.count {
+                        let p = Int(owners[row])
+                        order[cursor[p]] = Int32(truncatingIfNeeded: row)
+                        cursor[p] &+= 1
+                    }
+                }
             }
             initialized = owners.count
         }
@@ -57,7 +75,8 @@ extension Column {
     private static func gather<T>(_ values: [T], _ rows: UnsafeBufferPointer<Int32>) -> [T] {
         values.withUnsafeBufferPointer { source in
             [T](unsafeUninitializedCapacity: rows.count) { out, initialized in
-                for i in 0..<rows.count { (out.baseAddress! + i).initialize(to: source[Int(rows[i])]) }
+                guard let out = out.baseAddress, let source = source.baseAddress else { return }
+                for i in 0..<rows.count { (out + i).initialize(to: source[Int(rows[i])]) }
                 initialized = rows.count
             }
         }

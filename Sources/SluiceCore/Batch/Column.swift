@@ -153,35 +153,55 @@ public struct Column: Sendable {
 
     /// This column followed by `other` (same type); string dictionaries are merged.
     public func appending(_ other: Column) -> Column {
-        precondition(type == other.type, "appending a \(other.type) column to a \(type) column")
         var out = self
+        out.append(other)
+        return out
+    }
+
+    /// `columns` one after another (same type), written once into arrays of the final size.
+    public static func concat(_ columns: [Column]) -> Column {
+        guard var out = columns.first else { preconditionFailure("concatenating no columns") }
+        let total = columns.reduce(0) { $0 + $1.count }
+        switch out.type {
+        case .int64, .timestamp: out.ints.reserveCapacity(total)
+        case .double: out.doubles.reserveCapacity(total)
+        case .bool: out.bools.reserveCapacity(total)
+        case .string: out.codes.reserveCapacity(total)
+        }
+        for column in columns.dropFirst() { out.append(column) }
+        return out
+    }
+
+    /// Appends `other` (same type); string dictionaries are merged.
+    public mutating func append(_ other: Column) {
+        precondition(type == other.type, "appending a \(other.type) column to a \(type) column")
         let oldCount = count
         switch type {
-        case .int64, .timestamp: out.ints.append(contentsOf: other.ints)
-        case .double: out.doubles.append(contentsOf: other.doubles)
-        case .bool: out.bools.append(contentsOf: other.bools)
+        case .int64, .timestamp: ints.append(contentsOf: other.ints)
+        case .double: doubles.append(contentsOf: other.doubles)
+        case .bool: bools.append(contentsOf: other.bools)
         case .string:
             if dictionary == other.dictionary {
-                out.codes.append(contentsOf: other.codes)
+                codes.append(contentsOf: other.codes)
             } else {
                 var index: [String: UInt32] = [:]
-                for (i, s) in out.dictionary.enumerated() where index[s] == nil { index[s] = UInt32(i) }
+                for (i, s) in dictionary.enumerated() where index[s] == nil { index[s] = UInt32(i) }
                 let remap: [UInt32] = other.dictionary.map { s in
                     if let code = index[s] { return code }
-                    let code = UInt32(out.dictionary.count)
-                    out.dictionary.append(s)
+                    let code = UInt32(dictionary.count)
+                    dictionary.append(s)
                     index[s] = code
                     return code
                 }
-                out.codes.append(contentsOf: other.codes.map { remap[Int($0)] })
+                codes.append(contentsOf: other.codes.map { remap[Int($0)] })
             }
         }
         if validity != nil || other.validity != nil {
             var merged = validity ?? [Bool](repeating: true, count: oldCount)
+            validity = nil
             merged.append(contentsOf: other.validity ?? [Bool](repeating: true, count: other.count))
-            out.validity = merged
+            validity = merged
         }
-        return out
     }
 }
 

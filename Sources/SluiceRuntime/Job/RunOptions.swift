@@ -6,7 +6,9 @@ public struct RunOptions: Sendable {
     public var workers: Int
     /// Partitions of keyed state; results are identical for any value (default: workers).
     public var partitions: Int
-    /// Rows a source reads per batch.
+    /// Rows per batch a partition should receive: a source split reads this many rows per
+    /// chunk, or `batchRows × partitions` when it feeds a keyed exchange (which cuts each
+    /// chunk into one part per partition; per-batch costs stay amortized).
     public var batchRows = 4096
     /// Source batches a partition may have queued before its sources block (backpressure).
     public var inboxCapacity = 8

@@ -18,6 +18,8 @@ final class SplitDriver: @unchecked Sendable {
     private var ackedPosition: SourcePosition?
     private var batchesSinceEpoch = 0
     private var sequence = 0
+    /// Rows per read: enough that each partition gets about `batchRows` after a keyed exchange.
+    private let chunkRows: Int
     let finished = DispatchSemaphore(value: 0)
 
     init(job: JobRuntime, sourceIndex: Int, split: Int, plan: SourcePlan, startEpoch: UInt64) {
@@ -27,6 +29,8 @@ final class SplitDriver: @unchecked Sendable {
         self.plan = plan
         globalSplit = plan.firstSplitChannel + split
         injectedEpoch = startEpoch
+        let exchanges = job.partitionCount > 1 && plan.groups.contains { $0.keys != nil }
+        chunkRows = job.options.batchRows * (exchanges ? job.partitionCount : 1)
         if let spec = plan.eventTime { watermark = WatermarkTracker(maxOutOfOrdernessMillis: spec.maxOutOfOrdernessMillis) }
     }
 
@@ -59,7 +63,7 @@ final class SplitDriver: @unchecked Sendable {
             }
             let chunk: SourceChunk
             do {
-                chunk = try reader.next(maxRows: job.options.batchRows)
+                chunk = try reader.next(maxRows: chunkRows)
             } catch {
                 job.fail(SluiceError(.sourceFailed, "source '\(plan.source.name)' split \(split) failed: \(error)"))
                 return
