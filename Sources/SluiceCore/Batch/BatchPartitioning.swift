@@ -17,27 +17,15 @@ extension Batch {
             out[only - 1] = self
             return out
         }
+        if partitions == 2 { return splitInTwo(owners: owners, firstCount: starts[1]) }
         for p in 0..<partitions { starts[p + 1] += starts[p] }
         let order = [Int32](unsafeUninitializedCapacity: count) { order, initialized in
-            let order = order.baseAddress!
-            if partitions == 2 {
-                // Two cursors in registers, chosen without a branch: partition bits are random.
-                var first = 0
-                var second = starts[1]
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: partitions) { cursor in
+                for p in 0..<partitions { cursor[p] = starts[p] }
                 for row in 0..<owners.count {
-                    let isSecond = Int(owners[row])
-                    order[isSecond == 0 ? first : second] = Int32(truncatingIfNeeded: row)
-                    first &+= 1 &- isSecond
-                    second &+= isSecond
-                }
-            } else {
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: partitions) { cursor in
-                    for p in 0..<partitions { cursor[p] = starts[p] }
-                    for row in 0..<owners.count {
-                        let p = Int(owners[row])
-                        order[cursor[p]] = Int32(truncatingIfNeeded: row)
-                        cursor[p] &+= 1
-                    }
+                    let p = Int(owners[row])
+                    order[cursor[p]] = Int32(truncatingIfNeeded: row)
+                    cursor[p] &+= 1
                 }
             }
             initialized = owners.count
@@ -50,6 +38,72 @@ extension Batch {
                     : Batch(schema: schema, columns: columns.map { $0.gather(rows: rows) }, count: rows.count, position: position)
             }
         }
+    }
+}
+
+extension Batch {
+    /// Two partitions, the common exchange: each column is copied in one pass that reads
+    /// the owner and the value in row order and writes to one of two cursors, chosen
+    /// without a branch (owners are random) — no row-number list, no indirect reads.
+    private func splitInTwo(owners: UnsafeBufferPointer<Int32>, firstCount: Int) -> [Batch] {
+        var first: [Column] = []
+        var second: [Column] = []
+        for column in columns {
+            let (a, b) = column.split(owners: owners, firstCount: firstCount)
+            first.append(a)
+            second.append(b)
+        }
+        return [
+            Batch(schema: schema, columns: first, count: firstCount, position: position),
+            Batch(schema: schema, columns: second, count: count - firstCount, position: position),
+        ]
+    }
+}
+
+extension Column {
+    /// The rows owned by 0 and by 1 (every owner is 0 or 1; `firstCount` of them are 0).
+    func split(owners: UnsafeBufferPointer<Int32>, firstCount: Int) -> (Column, Column) {
+        var first = Column(type: type)
+        var second = Column(type: type)
+        switch type {
+        case .int64, .timestamp: (first.ints, second.ints) = Self.split(ints, owners, firstCount)
+        case .double: (first.doubles, second.doubles) = Self.split(doubles, owners, firstCount)
+        case .bool: (first.bools, second.bools) = Self.split(bools, owners, firstCount)
+        case .string:
+            (first.codes, second.codes) = Self.split(codes, owners, firstCount)
+            first.dictionary = dictionary
+            second.dictionary = dictionary
+        }
+        if let validity {
+            let (a, b) = Self.split(validity, owners, firstCount)
+            first.validity = a.contains(false) ? a : nil
+            second.validity = b.contains(false) ? b : nil
+        }
+        return (first, second)
+    }
+
+    private static func split<T>(_ values: [T], _ owners: UnsafeBufferPointer<Int32>, _ firstCount: Int) -> ([T], [T]) {
+        let n = owners.count
+        var second: [T] = []
+        let first = values.withUnsafeBufferPointer { source in
+            [T](unsafeUninitializedCapacity: firstCount) { a, aCount in
+                second = [T](unsafeUninitializedCapacity: n - firstCount) { b, bCount in
+                    // Unused when its side is empty: a base that is never written through.
+                    let (a, b) = (a.baseAddress ?? b.baseAddress!, b.baseAddress ?? a.baseAddress!)
+                    var i = 0
+                    var j = 0
+                    for r in 0..<n {
+                        let isSecond = Int(owners[r])
+                        (isSecond == 0 ? a + i : b + j).initialize(to: source[r])
+                        i &+= 1 &- isSecond
+                        j &+= isSecond
+                    }
+                    bCount = n - firstCount
+                }
+                aCount = firstCount
+            }
+        }
+        return (first, second)
     }
 }
 

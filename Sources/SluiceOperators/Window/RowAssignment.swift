@@ -28,6 +28,10 @@ struct RowAssignment {
         // This batch's distinct targets by first appearance, with their row counts.
         var targets: [(target: Int, fired: Bool, rows: Int)] = []
         var current = -1
+        // The current target's rows and flag bits are kept in locals and added to
+        // `targets` when the target changes: per row, only stores to flat arrays.
+        var currentRows = 0
+        var currentFlags: UInt8 = 0
         // Event times in [cacheLow, cacheHigh) map to `targets[current]` (-1: none).
         var cacheLow = Int64.max
         var cacheHigh = Int64.min
@@ -41,6 +45,8 @@ struct RowAssignment {
                         }
                         let t = times[r]
                         if t < cacheLow || t >= cacheHigh {
+                            if current >= 0 { targets[current].rows += currentRows }
+                            currentRows = 0
                             let bound = bind(t)
                             (cacheLow, cacheHigh) = (bound.low, bound.high)
                             if bound.target < 0 {
@@ -51,13 +57,13 @@ struct RowAssignment {
                                 targets.append((bound.target, bound.fired, 0))
                                 current = targets.count - 1
                             }
+                            currentFlags = current < 0 ? 0 : targets[current].fired ? 3 : 1
                         }
                         targetOut[r] = Int32(truncatingIfNeeded: current)
-                        if current >= 0 {
-                            targets[current].rows &+= 1
-                            flags[r] |= targets[current].fired ? 3 : 1
-                        }
+                        currentRows &+= 1
+                        flags[r] |= currentFlags
                     }
+                    if current >= 0 { targets[current].rows += currentRows }
                 }
             }
             targetCount = n

@@ -19,7 +19,7 @@ enum PartitionMessage: Sendable {
 final class PartitionExecutor: @unchecked Sendable {
     let index: Int
     let queue: DispatchQueue
-    let credits: DispatchSemaphore
+    let credits: CreditGate
     private let mailbox = Mailbox<PartitionMessage>()
     private unowned let job: JobRuntime
     private var vertices: [VertexInstance] = []
@@ -34,7 +34,7 @@ final class PartitionExecutor: @unchecked Sendable {
         self.index = index
         self.queue = queue
         self.job = job
-        credits = DispatchSemaphore(value: capacity)
+        credits = CreditGate(capacity: capacity)
     }
 
     /// Builds the operator instances (before any message is sent).
@@ -68,13 +68,13 @@ final class PartitionExecutor: @unchecked Sendable {
             if messages.isEmpty { return }
             for message in messages {
                 if job.isAborted {
-                    if case .deliver(_, _, _, true) = message { credits.signal() }
+                    if case .deliver(_, _, _, true) = message { credits.release() }
                     continue
                 }
                 switch message {
                 case .deliver(let vertex, let channel, let payload, let credit):
                     deliver(vertex: vertex, channel: channel, payload)
-                    if credit { credits.signal() }
+                    if credit { credits.release() }
                 case .tick(let now):
                     for v in vertices.indices {
                         var out = OperatorOutput()

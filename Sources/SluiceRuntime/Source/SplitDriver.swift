@@ -149,7 +149,7 @@ final class SplitDriver: @unchecked Sendable {
                 for target in group.targets {
                     let channel = job.plan.vertices[target.vertex].channelOffsets[target.input] + split
                     let executor = job.partitions[q]
-                    while executor.credits.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+                    while !executor.credits.acquire(timeout: .now() + .milliseconds(50)) {
                         if job.isAborted || job.hasFailed { return }
                     }
                     executor.send(.deliver(vertex: target.vertex, channel: channel, payload: .batch(part), credit: true))
