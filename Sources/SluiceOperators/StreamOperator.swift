@@ -60,6 +60,10 @@ public protocol StreamOperator: AnyObject {
     var outputSchemas: [Schema] { get }
     /// Handles a batch that arrived on input `input` (0, or 1 for the right side of a join).
     func process(_ batch: Batch, input: Int, into out: inout OperatorOutput)
+    /// Handles rows `rows` (ascending) of `batch`: a source's exchange gives every
+    /// partition the same batch and its own rows of it. By default the rows are gathered
+    /// and passed to `process(_:input:into:)`; keyed operators read them in place.
+    func process(_ batch: Batch, rows: [Int32], input: Int, into out: inout OperatorOutput)
     /// The watermark has advanced to `watermark` (`EventTime.endOfTime` at end of input).
     func advanceWatermark(to watermark: EventTime, into out: inout OperatorOutput)
     /// Processing time has reached `nowMillis` (partial results of open windows).
@@ -73,6 +77,9 @@ public protocol StreamOperator: AnyObject {
 }
 
 extension StreamOperator {
+    public func process(_ batch: Batch, rows: [Int32], input: Int, into out: inout OperatorOutput) {
+        process(batch.gather(rows), input: input, into: &out)
+    }
     public func advanceWatermark(to watermark: EventTime, into out: inout OperatorOutput) {}
     public func tick(nowMillis: Int64, into out: inout OperatorOutput) {}
     public func snapshot(into writer: inout SnapshotWriter) {}

@@ -23,7 +23,7 @@ import Testing
             rows.withUnsafeBufferPointer { rows in
                 slots.withUnsafeMutableBufferPointer { slots in
                     guard let out = slots.baseAddress else { return }
-                    batched.findOrInsert(rows: rows, keyWords: words, hashes: hashes, lookahead: 8, slots: out)
+                    batched.findOrInsert(at: rows, keyWords: words, hashes: hashes, lookahead: 8, slots: out)
                 }
             }
             let expected = words.withUnsafeBufferPointer { words in

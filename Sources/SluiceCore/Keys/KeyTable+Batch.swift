@@ -22,19 +22,19 @@ extension KeyTable {
         }
     }
 
-    /// The slot of each key `keyWords[row * width ..< (row + 1) * width]` for `row` in
-    /// `rows`, written to `slots[j]` for `rows[j]`; absent keys are inserted in row order.
-    /// `hashes` must come from `hashKeys` over the same words.
+    /// The slot of each key `keyWords[p * width ..< (p + 1) * width]` for `p` in
+    /// `positions`, written to `slots[j]` for `positions[j]`; absent keys are inserted in
+    /// that order. `hashes` must come from `hashKeys` over the same words.
     public mutating func findOrInsert(
-        rows: UnsafeBufferPointer<Int32>, keyWords: [UInt64], hashes: [UInt64], lookahead: Int,
+        at positions: UnsafeBufferPointer<Int32>, keyWords: [UInt64], hashes: [UInt64], lookahead: Int,
         slots: UnsafeMutablePointer<Int32>
     ) {
         keyWords.withUnsafeBufferPointer { words in
             hashes.withUnsafeBufferPointer { hashes in
                 switch width {
-                case 1: lookUp(OneWordKey.self, rows, words.baseAddress, hashes.baseAddress, lookahead, slots)
-                case 2: lookUp(TwoWordKey.self, rows, words.baseAddress, hashes.baseAddress, lookahead, slots)
-                default: lookUp(AnyWidthKey.self, rows, words.baseAddress, hashes.baseAddress, lookahead, slots)
+                case 1: lookUp(OneWordKey.self, positions, words.baseAddress, hashes.baseAddress, lookahead, slots)
+                case 2: lookUp(TwoWordKey.self, positions, words.baseAddress, hashes.baseAddress, lookahead, slots)
+                default: lookUp(AnyWidthKey.self, positions, words.baseAddress, hashes.baseAddress, lookahead, slots)
                 }
             }
         }

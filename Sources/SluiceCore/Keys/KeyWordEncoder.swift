@@ -23,12 +23,15 @@ public struct KeyWordEncoder: Sendable {
         translations = Array(repeating: [], count: encoder.keyColumns.count)
     }
 
-    /// Fills `words` with `batch.count * encoder.width` words.
-    public mutating func encode(_ batch: Batch, interner: inout StringInterner, into words: inout [UInt64]) {
+    /// Fills `words` with `encoder.width` words per row: row `r`'s key at `r * width`.
+    /// With `rows`, only those rows are encoded, the j-th of them at `j * width`.
+    public mutating func encode(
+        _ batch: Batch, rows: [Int32]? = nil, interner: inout StringInterner, into words: inout [UInt64]
+    ) {
         let width = encoder.width
         let n = batch.count
         words.removeAll(keepingCapacity: true)
-        words.append(contentsOf: repeatElement(0, count: n * width))
+        words.append(contentsOf: repeatElement(0, count: (rows?.count ?? n) * width))
         for (k, columnIndex) in encoder.keyColumns.enumerated() {
             let column = batch.columns[columnIndex]
             if column.type == .string { prepareTranslation(k, column.dictionary) }
@@ -36,42 +39,43 @@ public struct KeyWordEncoder: Sendable {
                 switch column.type {
                 case .int64, .timestamp:
                     column.ints.withUnsafeBufferPointer { src in
-                        for r in 0..<n { out[r * width + k] = UInt64(bitPattern: src[r]) }
+                        forEachRow(rows, n) { j, r in out[j * width + k] = UInt64(bitPattern: src[r]) }
                     }
                 case .double:
                     column.doubles.withUnsafeBufferPointer { src in
-                        for r in 0..<n { out[r * width + k] = (src[r] == 0 ? 0.0 : src[r]).bitPattern }
+                        forEachRow(rows, n) { j, r in out[j * width + k] = (src[r] == 0 ? 0.0 : src[r]).bitPattern }
                     }
                 case .bool:
                     column.bools.withUnsafeBufferPointer { src in
-                        for r in 0..<n { out[r * width + k] = src[r] ? 1 : 0 }
+                        forEachRow(rows, n) { j, r in out[j * width + k] = src[r] ? 1 : 0 }
                     }
                 case .string:
                     let dictionary = column.dictionary
                     translations[k].withUnsafeMutableBufferPointer { map in
                         column.codes.withUnsafeBufferPointer { src in
-                            for r in 0..<n {
+                            forEachRow(rows, n) { j, r in
                                 let code = Int(src[r])
                                 // A null row's code may not index the dictionary (an all-null
                                 // column has an empty one); the null mask below marks it.
                                 guard code < map.count else {
-                                    out[r * width + k] = 0
-                                    continue
+                                    out[j * width + k] = 0
+                                    return
                                 }
                                 var interned = map[code]
                                 if interned == .max {
                                     interned = interner.intern(dictionary[code])
                                     map[code] = interned
                                 }
-                                out[r * width + k] = UInt64(interned)
+                                out[j * width + k] = UInt64(interned)
                             }
                         }
                     }
                 }
                 if encoder.nullable, let validity = column.validity {
-                    for r in 0..<n where !validity[r] {
-                        out[r * width + k] = 0
-                        out[r * width + width - 1] |= 1 << UInt64(k)
+                    forEachRow(rows, n) { j, r in
+                        guard !validity[r] else { return }
+                        out[j * width + k] = 0
+                        out[j * width + width - 1] |= 1 << UInt64(k)
                     }
                 }
             }
@@ -93,5 +97,18 @@ public struct KeyWordEncoder: Sendable {
         if same && !dictionary.isEmpty { return }
         cachedDictionaries[k] = dictionary
         translations[k] = [UInt32](repeating: .max, count: dictionary.count)
+    }
+}
+
+/// Runs `body(j, row)` for the j-th row of `rows`, or `body(r, r)` for every row `0..<n`
+/// when `rows` is nil.
+@inline(__always)
+private func forEachRow(_ rows: [Int32]?, _ n: Int, _ body: (Int, Int) -> Void) {
+    if let rows {
+        rows.withUnsafeBufferPointer { rows in
+            for j in 0..<rows.count { body(j, Int(rows[j])) }
+        }
+    } else {
+        for r in 0..<n { body(r, r) }
     }
 }

@@ -43,9 +43,10 @@ struct AggregationContext {
         keyWordEncoder = KeyWordEncoder(encoder)
     }
 
-    /// Encodes the batch's keys into `keyWords` and hashes them into `keyHashes`.
-    mutating func encodeKeys(_ batch: Batch) {
-        keyWordEncoder.encode(batch, interner: &interner, into: &keyWords)
+    /// Encodes the batch's keys into `keyWords` and hashes them into `keyHashes`, indexed
+    /// by row — or, with `rows`, only those rows, indexed by their position in `rows`.
+    mutating func encodeKeys(_ batch: Batch, rows: [Int32]? = nil) {
+        keyWordEncoder.encode(batch, rows: rows, interner: &interner, into: &keyWords)
         KeyTable.hashKeys(keyWords, width: encoder.width, into: &keyHashes)
     }
 
@@ -101,6 +102,24 @@ struct AggregationContext {
     }
 
     /// Sends the rows of `batch` at `rows` to the late output (port 1) and counts them.
+    /// After an assignment pass (`RowAssignment` flags: bit 0 placed, bit 1 updated a fired
+    /// window): counts the late updates and returns the rows placed nowhere — the late ones.
+    mutating func countLateUpdatesAndCollectLate(flags: [UInt8], selection: [Int32]?) -> [Int32] {
+        var late: [Int32] = []
+        var lateUpdates: Int64 = 0
+        func look(_ r: Int) {
+            if flags[r] & 1 == 0 { late.append(Int32(truncatingIfNeeded: r)) }
+            if flags[r] & 2 != 0 { lateUpdates += 1 }
+        }
+        if let selection {
+            for r in selection { look(Int(r)) }
+        } else {
+            for r in flags.indices { look(r) }
+        }
+        counters.lateUpdates += lateUpdates
+        return late
+    }
+
     mutating func emitLate(_ batch: Batch, rows: [Int32], into out: inout OperatorOutput) {
         guard !rows.isEmpty else { return }
         counters.late += Int64(rows.count)

@@ -6,6 +6,8 @@ import SluiceCore
 protocol AggregationEngine {
     var context: AggregationContext { get set }
     mutating func process(_ batch: Batch, into out: inout OperatorOutput)
+    /// Processes rows `rows` (ascending) of `batch` only.
+    mutating func process(_ batch: Batch, rows: [Int32], into out: inout OperatorOutput)
     mutating func advanceWatermark(to watermark: EventTime, into out: inout OperatorOutput)
     mutating func tick(nowMillis: Int64, into out: inout OperatorOutput)
     /// Writes the grouping state (the operator writes the context's scalars).
@@ -14,4 +16,11 @@ protocol AggregationEngine {
     mutating func readState(from reader: inout SnapshotReader) throws
     /// Approximate heap bytes of live state.
     var stateBytes: Int { get }
+}
+
+extension AggregationEngine {
+    /// Engines without a row-selection path process the gathered rows.
+    mutating func process(_ batch: Batch, rows: [Int32], into out: inout OperatorOutput) {
+        process(batch.gather(rows), into: &out)
+    }
 }

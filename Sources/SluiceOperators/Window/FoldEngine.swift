@@ -27,7 +27,7 @@ struct FoldEngine: AggregationEngine {
             rows.withUnsafeBufferPointer { rows in
                 guard let slots = slotsOut.baseAddress else { return }
                 table.keys.findOrInsert(
-                    rows: rows, keyWords: keyWords, hashes: keyHashes, lookahead: RowAssignment.lookahead,
+                    at: rows, keyWords: keyWords, hashes: keyHashes, lookahead: RowAssignment.lookahead,
                     slots: slots)
             }
             slotsCount = rows.count

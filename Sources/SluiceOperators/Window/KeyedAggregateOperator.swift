@@ -139,6 +139,10 @@ public final class KeyedAggregateOperator: StreamOperator {
         engine.process(batch, into: &out)
     }
 
+    public func process(_ batch: Batch, rows: [Int32], input: Int, into out: inout OperatorOutput) {
+        engine.process(batch, rows: rows, into: &out)
+    }
+
     public func advanceWatermark(to watermark: EventTime, into out: inout OperatorOutput) {
         engine.advanceWatermark(to: watermark, into: &out)
     }

@@ -37,16 +37,25 @@ struct PaneEngine: AggregationEngine {
     // MARK: Processing
 
     mutating func process(_ batch: Batch, into out: inout OperatorOutput) {
+        process(batch, selection: nil, into: &out)
+    }
+
+    mutating func process(_ batch: Batch, rows: [Int32], into out: inout OperatorOutput) {
+        process(batch, selection: rows, into: &out)
+    }
+
+    /// Processes the rows `selection` of the batch (all rows when nil).
+    private mutating func process(_ batch: Batch, selection: [Int32]?, into out: inout OperatorOutput) {
         let n = batch.count
-        guard n > 0 else { return }
-        context.counters.rowsIn += Int64(n)
+        guard n > 0, selection?.isEmpty != true else { return }
+        context.counters.rowsIn += Int64(selection?.count ?? n)
         batchNumber += 1
-        context.encodeKeys(batch)
+        context.encodeKeys(batch, rows: selection)
         let time = batch.columns[context.timeColumn]
         // Bit 0: the row went to a pane; bit 1: it updated an already fired window.
         var flags = [UInt8](repeating: 0, count: n)
         var touched: [Int] = []
-        assign(time: time, flags: &flags, touched: &touched)
+        assign(time: time, selection: selection, flags: &flags, touched: &touched)
 
         if !touched.isEmpty {
             let arguments = context.prepareArguments(batch)
@@ -61,11 +70,7 @@ struct PaneEngine: AggregationEngine {
             }
         }
 
-        var late: [Int32] = []
-        for r in 0..<n {
-            if flags[r] & 1 == 0 { late.append(Int32(r)) }
-            if flags[r] & 2 != 0 { context.counters.lateUpdates += 1 }
-        }
+        let late = context.countLateUpdatesAndCollectLate(flags: flags, selection: selection)
         context.emitLate(batch, rows: late, into: &out)
         emitLateUpdates(touched: touched, into: &out)
     }
@@ -73,17 +78,17 @@ struct PaneEngine: AggregationEngine {
     /// One pass over the batch: each row's pane and slot. Updates are written in row order
     /// into two flat arrays; each maximal run of rows in the same pane is then queued at
     /// that pane (the whole arrays, without copying, when one pane took the entire batch).
-    private mutating func assign(time: Column, flags: inout [UInt8], touched: inout [Int]) {
+    private mutating func assign(time: Column, selection: [Int32]?, flags: inout [UInt8], touched: inout [Int]) {
         let (keyWords, keyHashes) = (context.keyWords, context.keyHashes)
         let assignment = RowAssignment.assign(
-            time: time, flags: &flags,
+            time: time, selection: selection, flags: &flags,
             bind: { t in
                 let bound = bind(time: t)
                 return (bound.pane, bound.low, bound.high, bound.fired)
             },
-            lookUp: { pane, rows, slots in
+            lookUp: { pane, positions, slots in
                 panes[pane].table.keys.findOrInsert(
-                    rows: rows, keyWords: keyWords, hashes: keyHashes, lookahead: RowAssignment.lookahead, slots: slots)
+                    at: positions, keyWords: keyWords, hashes: keyHashes, lookahead: RowAssignment.lookahead, slots: slots)
             })
         for run in assignment.runs {
             if panes[run.target].table.pendingSlots.isEmpty { touched.append(run.target) }

@@ -15,15 +15,19 @@ struct RowAssignment {
     /// flagged in `flags` (bit 0: it went to some table; bit 1: to one already fired);
     /// consecutive rows nearly always hit the target of the row before, so `bind` runs
     /// only when the event time leaves the range it returned. Then each target's rows are
-    /// looked up in one batch call, `lookUp(target, rows, slots)`, which keeps the look-up
+    /// looked up in one batch call, `lookUp(target, keys, slots)`, which keeps the look-up
     /// loop free of window switches (rows near a window boundary alternate between two).
+    ///
+    /// With `selection`, only those rows (ascending) take part. `keys` are positions in
+    /// the encoded keys: a row's own number, or with a selection its position in it.
     @inline(__always)
     static func assign(
-        time: Column, flags: inout [UInt8],
+        time: Column, selection: [Int32]?, flags: inout [UInt8],
         bind: (Int64) -> (target: Int, low: Int64, high: Int64, fired: Bool),
-        lookUp: (_ target: Int, _ rows: UnsafeBufferPointer<Int32>, _ slots: UnsafeMutablePointer<Int32>) -> Void
+        lookUp: (_ target: Int, _ keys: UnsafeBufferPointer<Int32>, _ slots: UnsafeMutablePointer<Int32>) -> Void
     ) -> RowAssignment {
         let n = time.count
+        let m = selection?.count ?? n
         let validity = time.validity
         // This batch's distinct targets by first appearance, with their row counts.
         var targets: [(target: Int, fired: Bool, rows: Int)] = []
@@ -35,12 +39,14 @@ struct RowAssignment {
         // Event times in [cacheLow, cacheHigh) map to `targets[current]` (-1: none).
         var cacheLow = Int64.max
         var cacheHigh = Int64.min
-        let targetOfRow = [Int32](unsafeUninitializedCapacity: n) { targetOut, targetCount in
+        // Per taking-part row j (row `selection[j]`, or j): its index in `targets`.
+        let targetOfRow = [Int32](unsafeUninitializedCapacity: m) { targetOut, targetCount in
             time.ints.withUnsafeBufferPointer { times in
                 flags.withUnsafeMutableBufferPointer { flags in
-                    for r in 0..<n {
+                    for j in 0..<m {
+                        let r = selection.map { Int($0[j]) } ?? j
                         if let validity, !validity[r] {
-                            targetOut[r] = -1
+                            targetOut[j] = -1
                             continue
                         }
                         let t = times[r]
@@ -59,24 +65,26 @@ struct RowAssignment {
                             }
                             currentFlags = current < 0 ? 0 : targets[current].fired ? 3 : 1
                         }
-                        targetOut[r] = Int32(truncatingIfNeeded: current)
+                        targetOut[j] = Int32(truncatingIfNeeded: current)
                         currentRows &+= 1
                         flags[r] |= currentFlags
                     }
                     if current >= 0 { targets[current].rows += currentRows }
                 }
             }
-            targetCount = n
+            targetCount = m
         }
 
         var assignment = RowAssignment()
         let assigned = targets.reduce(0) { $0 + $1.rows }
         guard assigned > 0 else { return assignment }
-        if assigned == n {
+        // Where each assigned row's key is: its position among the taking-part rows.
+        var keyPositions: [Int32]
+        if assigned == m && targets.count == 1 {
             // The common batch: every row in one table.
-            if targets.count == 1 { assignment.rows = (0..<Int32(truncatingIfNeeded: n)).map { $0 } }
-        }
-        if assignment.rows.isEmpty {
+            keyPositions = (0..<Int32(truncatingIfNeeded: m)).map { $0 }
+            assignment.rows = selection ?? keyPositions
+        } else {
             // A stable counting sort of the rows by target.
             var next = [Int](repeating: 0, count: targets.count)
             var offset = 0
@@ -84,11 +92,15 @@ struct RowAssignment {
                 next[k] = offset
                 offset += targets[k].rows
             }
+            keyPositions = [Int32](repeating: 0, count: assigned)
             assignment.rows = [Int32](unsafeUninitializedCapacity: assigned) { rowsOut, rowsCount in
-                for r in 0..<n where targetOfRow[r] >= 0 {
-                    let k = Int(targetOfRow[r])
-                    rowsOut[next[k]] = Int32(truncatingIfNeeded: r)
-                    next[k] &+= 1
+                keyPositions.withUnsafeMutableBufferPointer { keysOut in
+                    for j in 0..<m where targetOfRow[j] >= 0 {
+                        let k = Int(targetOfRow[j])
+                        rowsOut[next[k]] = selection?[j] ?? Int32(truncatingIfNeeded: j)
+                        keysOut[next[k]] = Int32(truncatingIfNeeded: j)
+                        next[k] &+= 1
+                    }
                 }
                 rowsCount = assigned
             }
@@ -100,9 +112,9 @@ struct RowAssignment {
         }
         let runs = assignment.runs
         assignment.slots = [Int32](unsafeUninitializedCapacity: assigned) { slotsOut, slotsCount in
-            assignment.rows.withUnsafeBufferPointer { rows in
+            keyPositions.withUnsafeBufferPointer { keys in
                 for run in runs {
-                    lookUp(run.target, UnsafeBufferPointer(rebasing: rows[run.start..<run.end]), slotsOut.baseAddress! + run.start)
+                    lookUp(run.target, UnsafeBufferPointer(rebasing: keys[run.start..<run.end]), slotsOut.baseAddress! + run.start)
                 }
             }
             slotsCount = assigned

@@ -31,15 +31,26 @@ struct WindowedEngine: AggregationEngine {
     // MARK: Processing
 
     mutating func process(_ batch: Batch, into out: inout OperatorOutput) {
+        process(batch, selection: nil, into: &out)
+    }
+
+    mutating func process(_ batch: Batch, rows: [Int32], into out: inout OperatorOutput) {
+        process(batch, selection: rows, into: &out)
+    }
+
+    /// Processes the rows `selection` of the batch (all rows when nil).
+    private mutating func process(_ batch: Batch, selection: [Int32]?, into out: inout OperatorOutput) {
         let n = batch.count
-        guard n > 0 else { return }
-        context.counters.rowsIn += Int64(n)
-        context.encodeKeys(batch)
+        guard n > 0, selection?.isEmpty != true else { return }
+        context.counters.rowsIn += Int64(selection?.count ?? n)
+        context.encodeKeys(batch, rows: selection)
         let time = batch.columns[context.timeColumn]
         // Bit 0: the row went to some window; bit 1: it updated an already fired window.
         var flags = [UInt8](repeating: 0, count: n)
         var touched: [Int] = []
-        for offset in 0..<offsets { assign(offset: offset, time: time, flags: &flags, touched: &touched) }
+        for offset in 0..<offsets {
+            assign(offset: offset, time: time, selection: selection, flags: &flags, touched: &touched)
+        }
 
         if !touched.isEmpty {
             let arguments = context.prepareArguments(batch)
@@ -50,11 +61,7 @@ struct WindowedEngine: AggregationEngine {
             }
         }
 
-        var late: [Int32] = []
-        for r in 0..<n {
-            if flags[r] & 1 == 0 { late.append(Int32(r)) }
-            if flags[r] & 2 != 0 { context.counters.lateUpdates += 1 }
-        }
+        let late = context.countLateUpdatesAndCollectLate(flags: flags, selection: selection)
         context.emitLate(batch, rows: late, into: &out)
         emitLateUpdates(touched: touched, into: &out)
     }
@@ -63,18 +70,20 @@ struct WindowedEngine: AggregationEngine {
     /// before the newest window of each row); each window's rows are then queued at it
     /// (the whole arrays, without copying, when one window took the entire batch — the
     /// common case).
-    private mutating func assign(offset: Int, time: Column, flags: inout [UInt8], touched: inout [Int]) {
+    private mutating func assign(
+        offset: Int, time: Column, selection: [Int32]?, flags: inout [UInt8], touched: inout [Int]
+    ) {
         let shift = Int64(offset) * slide
         let (keyWords, keyHashes) = (context.keyWords, context.keyHashes)
         let assignment = RowAssignment.assign(
-            time: time, flags: &flags,
+            time: time, selection: selection, flags: &flags,
             bind: { t in
                 let (window, low, high) = bind(time: t, shift: shift)
                 return (window, low, high, window >= 0 && windows[window].fired)
             },
-            lookUp: { window, rows, slots in
+            lookUp: { window, positions, slots in
                 windows[window].keys.findOrInsert(
-                    rows: rows, keyWords: keyWords, hashes: keyHashes, lookahead: RowAssignment.lookahead, slots: slots)
+                    at: positions, keyWords: keyWords, hashes: keyHashes, lookahead: RowAssignment.lookahead, slots: slots)
             })
         for run in assignment.runs {
             if windows[run.target].pendingSlots.isEmpty { touched.append(run.target) }

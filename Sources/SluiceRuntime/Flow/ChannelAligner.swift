@@ -43,11 +43,11 @@ struct ChannelAligner {
             return
         }
         switch payload {
-        case .batch(let batch):
+        case .batch(let batch, let rows):
             if channels[c].idle {
                 channels[c].idle = false
             }
-            out.append(.batch(input: channels[c].input, batch))
+            out.append(.batch(input: channels[c].input, batch, rows: rows))
         case .rejections(let rejections, let source):
             out.append(.rejections(rejections, source: source))
         case .watermark(let w):

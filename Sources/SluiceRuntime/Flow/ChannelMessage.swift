@@ -2,7 +2,9 @@ import SluiceCore
 
 /// What travels on a channel between a producer (source split, partition) and a consumer.
 enum ChannelPayload: Sendable {
-    case batch(Batch)
+    /// Rows of a batch: all of them, or only `rows` (ascending) — how a source's exchange
+    /// hands each partition its share of one shared batch instead of copying it.
+    case batch(Batch, rows: [Int32]?)
     /// Records a source could not decode, bound for the dead-letter sink.
     case rejections([Rejection], source: String)
     /// The producer's watermark advanced.
@@ -20,7 +22,7 @@ enum ChannelPayload: Sendable {
 
 /// What the aligner releases to the operator, in order.
 enum AlignedEvent: Sendable {
-    case batch(input: Int, Batch)
+    case batch(input: Int, Batch, rows: [Int32]?)
     case rejections([Rejection], source: String)
     case watermark(EventTime)
     case barrier(Epoch)

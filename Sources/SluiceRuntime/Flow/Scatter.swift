@@ -22,6 +22,30 @@ enum Scatter {
         }
     }
 
+    /// Each partition's rows of the batch, ascending (empty where no row goes): what a
+    /// source hands each partition along with the shared batch, instead of a copy.
+    static func rowsByPartition(of batch: Batch, keys: [String], count: Int) -> [[Int32]] {
+        let owners = partitions(of: batch, keys: keys, count: count)
+        var counts = [Int](repeating: 0, count: count)
+        for owner in owners { counts[Int(owner)] &+= 1 }
+        return owners.withUnsafeBufferPointer { owners in
+            (0..<count).map { p in
+                let mine = UInt32(p)
+                // One slot of slack: every row is written, only this partition's rows
+                // advance — without a branch, as owners are random.
+                return [Int32](unsafeUninitializedCapacity: counts[p] + 1) { out, initialized in
+                    var c = 0
+                    for r in 0..<owners.count {
+                        out[c] = Int32(truncatingIfNeeded: r)
+                        // 1 when the owner is `mine`, else 0 (owner ^ mine < 2^31).
+                        c &+= Int((UInt32(bitPattern: owners[r]) ^ mine &- 1) >> 31)
+                    }
+                    initialized = c
+                }
+            }
+        }
+    }
+
     /// One batch per partition (empty where no row goes).
     static func split(_ batch: Batch, keys: [String], count: Int) -> [Batch] {
         if count == 1 { return [batch] }

@@ -97,8 +97,12 @@ final class PartitionExecutor: @unchecked Sendable {
         let op = vertices[v].op
         var out = OperatorOutput()
         switch event {
-        case .batch(let input, let batch):
-            op.process(batch, input: input, into: &out)
+        case .batch(let input, let batch, let rows):
+            if let rows {
+                op.process(batch, rows: rows, input: input, into: &out)
+            } else {
+                op.process(batch, input: input, into: &out)
+            }
             route(out, from: v)
         case .rejections:
             break
@@ -140,15 +144,15 @@ final class PartitionExecutor: @unchecked Sendable {
             for route in vertices[v].plan.routes[port] {
                 switch route {
                 case .forward(let target, let input):
-                    deliver(vertex: target, channel: vertices[target].plan.channelOffsets[input], .batch(batch))
+                    deliver(vertex: target, channel: vertices[target].plan.channelOffsets[input], .batch(batch, rows: nil))
                 case .exchange(let target, let input, let keys):
                     let parts = Scatter.split(batch, keys: keys, count: job.partitionCount)
                     let channel = job.plan.vertices[target].channelOffsets[input] + index
                     for (q, part) in parts.enumerated() where !part.isEmpty {
-                        job.partitions[q].send(.deliver(vertex: target, channel: channel, payload: .batch(part), credit: false))
+                        job.partitions[q].send(.deliver(vertex: target, channel: channel, payload: .batch(part, rows: nil), credit: false))
                     }
                 case .sink(let s):
-                    job.sinks[s].send(channel: index, .batch(batch))
+                    job.sinks[s].send(channel: index, .batch(batch, rows: nil))
                 }
             }
         }

@@ -73,8 +73,9 @@ final class SinkExecutor: @unchecked Sendable {
 
     private func handle(_ event: AlignedEvent) throws {
         switch event {
-        case .batch(_, let batch):
+        case .batch(_, let whole, let rows):
             if case .rows(let sink, _) = target {
+                let batch = rows.map { whole.gather($0) } ?? whole
                 try sink.write(batch)
                 rowsWritten += Int64(batch.count)
             }

@@ -135,24 +135,26 @@ final class SplitDriver: @unchecked Sendable {
     private func scatter(_ batch: Batch) {
         let partitions = job.partitionCount
         for group in plan.groups {
-            let parts: [Batch]
+            // Each partition's share: the whole batch, or its rows of it (nil: all rows).
+            var shares = [(rows: [Int32]?, count: Int)](repeating: (nil, 0), count: partitions)
             if partitions == 1 {
-                parts = [batch]
+                shares[0] = (nil, batch.count)
             } else if let keys = group.keys {
-                parts = Scatter.split(batch, keys: keys, count: partitions)
+                for (q, rows) in Scatter.rowsByPartition(of: batch, keys: keys, count: partitions).enumerated() {
+                    shares[q] = (rows.count == batch.count ? nil : rows, rows.count)
+                }
             } else {
-                var spread = [Batch](repeating: Batch.empty(batch.schema), count: partitions)
-                spread[sequence % partitions] = batch
-                parts = spread
+                shares[sequence % partitions] = (nil, batch.count)
             }
-            for (q, part) in parts.enumerated() where !part.isEmpty {
+            for (q, share) in shares.enumerated() where share.count > 0 {
                 for target in group.targets {
                     let channel = job.plan.vertices[target.vertex].channelOffsets[target.input] + split
                     let executor = job.partitions[q]
                     while !executor.credits.acquire(timeout: .now() + .milliseconds(50)) {
                         if job.isAborted || job.hasFailed { return }
                     }
-                    executor.send(.deliver(vertex: target.vertex, channel: channel, payload: .batch(part), credit: true))
+                    executor.send(
+                        .deliver(vertex: target.vertex, channel: channel, payload: .batch(batch, rows: share.rows), credit: true))
                 }
             }
         }
