@@ -6,25 +6,31 @@ import SluiceCore
 /// the same wherever it is computed, so a join's two inputs (different column names,
 /// same values) meet in the same partition.
 enum Scatter {
-    /// The owning partition of every row.
-    static func partitions(of batch: Batch, keys: [String], count: Int) -> [Int32] {
-        let n = batch.count
-        var hashes = [UInt64](repeating: 0x51_7cc1_b727_220a, count: n)
+    /// The stable hash of every row's key.
+    static func rowHashes(of batch: Batch, keys: [String]) -> [UInt64] {
+        var hashes = [UInt64](repeating: 0x51_7cc1_b727_220a, count: batch.count)
         hashes.withUnsafeMutableBufferPointer { h in
             for (k, name) in keys.enumerated() {
                 guard let index = batch.schema.index(of: name) else { continue }
                 fold(batch.columns[index], into: h, first: k == 0)
             }
         }
-        return [Int32](unsafeUninitializedCapacity: n) { owners, initialized in
-            for r in 0..<n { owners[r] = Int32(StableHash.partition(of: hashes[r], count: count)) }
-            initialized = n
+        return hashes
+    }
+
+    /// The owning partition of every row.
+    static func partitions(of batch: Batch, keys: [String], count: Int) -> [Int32] {
+        let hashes = rowHashes(of: batch, keys: keys)
+        return [Int32](unsafeUninitializedCapacity: hashes.count) { owners, initialized in
+            for r in 0..<hashes.count { owners[r] = Int32(StableHash.partition(of: hashes[r], count: count)) }
+            initialized = hashes.count
         }
     }
 
     /// Each partition's rows of the batch, ascending (empty where no row goes): what a
     /// source hands each partition along with the shared batch, instead of a copy.
     static func rowsByPartition(of batch: Batch, keys: [String], count: Int) -> [[Int32]] {
+        if count == 2 { return rowsOfTwoPartitions(rowHashes(of: batch, keys: keys)) }
         let owners = partitions(of: batch, keys: keys, count: count)
         var counts = [Int](repeating: 0, count: count)
         for owner in owners { counts[Int(owner)] &+= 1 }
@@ -44,6 +50,29 @@ enum Scatter {
                 }
             }
         }
+    }
+
+    /// Two partitions, the common exchange: one pass writes every row to both lists and
+    /// advances the one its hash picks (`StableHash.partition(of:count: 2)` is the top bit).
+    private static func rowsOfTwoPartitions(_ hashes: [UInt64]) -> [[Int32]] {
+        let n = hashes.count
+        var second: [Int32] = []
+        let first = [Int32](unsafeUninitializedCapacity: n + 1) { a, aCount in
+            second = [Int32](unsafeUninitializedCapacity: n + 1) { b, bCount in
+                var i = 0
+                var j = 0
+                for r in 0..<n {
+                    let isSecond = Int(truncatingIfNeeded: hashes[r] >> 63)
+                    a[i] = Int32(truncatingIfNeeded: r)
+                    b[j] = Int32(truncatingIfNeeded: r)
+                    i &+= 1 &- isSecond
+                    j &+= isSecond
+                }
+                bCount = j
+            }
+            aCount = n - second.count
+        }
+        return [first, second]
     }
 
     /// One batch per partition (empty where no row goes).

@@ -172,7 +172,12 @@ final class PartitionExecutor: @unchecked Sendable {
                         partition.send(.deliver(vertex: target, channel: channel, payload: payload, credit: false))
                     }
                 case .sink(let s):
-                    job.sinks[s].send(channel: index, payload)
+                    // Sinks act on barriers and the end only; a watermark per batch would
+                    // wake an idle sink queue (a thread wake-up) for nothing.
+                    switch payload {
+                    case .watermark, .idle: continue
+                    default: job.sinks[s].send(channel: index, payload)
+                    }
                 }
             }
         }
