@@ -138,6 +138,13 @@ public struct KeyTable: Sendable {
         }
     }
 
+    /// Empties the table, keeping its memory (and bucket count) for reuse.
+    public mutating func removeAll() {
+        buckets.withUnsafeMutableBufferPointer { $0.update(repeating: .max) }
+        storedKeys.removeAll(keepingCapacity: true)
+        storedCount = 0
+    }
+
     /// The words of the key in `slot`.
     public func key(at slot: Int) -> ArraySlice<UInt64> { storedKeys[(slot * width)..<((slot + 1) * width)] }
 

@@ -20,6 +20,10 @@ struct WindowedEngine: AggregationEngine {
     private var windowByStart: [Int64: Int] = [:]
     /// The key count of the last fired window, to size new ones without rehashing.
     private var capacityHint = 16
+    /// Expired windows' tables, emptied and reused by new windows: fresh tables of that
+    /// size would fault their memory in again, page by page, every window.
+    private var spareTables: [GroupTable] = []
+    static let maxSpareTables = 2
 
     init(context: AggregationContext, size: Int64, slide: Int64) {
         self.context = context
@@ -101,14 +105,24 @@ struct WindowedEngine: AggregationEngine {
         let end = WindowMath.saturatingAdd(start, size)
         if WindowMath.saturatingAdd(end, context.allowedLateness) <= context.watermark { return (-1, newest, high) }
         if let index = windowByStart[start] { return (index, newest, high) }
-        let accumulators = context.plan.makeAccumulators()
-        for accumulator in accumulators { accumulator.reserveSlots(capacityHint) }
-        let table = GroupTable(
-            keys: KeyTable(width: context.encoder.width, capacity: capacityHint), accumulators: accumulators,
-            start: start, end: end, fired: end <= context.watermark)
-        windows.append(table)
+        windows.append(newTable(start: start, end: end))
         windowByStart[start] = windows.count - 1
         return (windows.count - 1, newest, high)
+    }
+
+    /// An empty table for window `[start, end)`: a spare one if there is one.
+    private mutating func newTable(start: Int64, end: Int64) -> GroupTable {
+        let fired = end <= context.watermark
+        if var spare = spareTables.popLast() {
+            spare.keys.removeAll()
+            for accumulator in spare.accumulators { accumulator.removeAllSlots() }
+            return GroupTable(keys: spare.keys, accumulators: spare.accumulators, start: start, end: end, fired: fired)
+        }
+        let accumulators = context.plan.makeAccumulators()
+        for accumulator in accumulators { accumulator.reserveSlots(capacityHint) }
+        return GroupTable(
+            keys: KeyTable(width: context.encoder.width, capacity: capacityHint), accumulators: accumulators,
+            start: start, end: end, fired: fired)
     }
 
     /// Re-emits, as final, the rows of fired windows that this batch updated.
@@ -136,9 +150,17 @@ struct WindowedEngine: AggregationEngine {
         }
         context.emit(emitter, into: &out)
         let lateness = context.allowedLateness
-        let before = windows.count
-        windows.removeAll { $0.fired && WindowMath.saturatingAdd($0.end, lateness) <= watermark }
-        if windows.count != before { reindex() }
+        guard windows.contains(where: { $0.fired && WindowMath.saturatingAdd($0.end, lateness) <= watermark }) else { return }
+        var live: [GroupTable] = []
+        for table in windows {
+            if !table.fired || WindowMath.saturatingAdd(table.end, lateness) > watermark {
+                live.append(table)
+            } else if spareTables.count < Self.maxSpareTables {
+                spareTables.append(table)
+            }
+        }
+        windows = live
+        reindex()
     }
 
     mutating func tick(nowMillis: Int64, into out: inout OperatorOutput) {
@@ -159,7 +181,7 @@ struct WindowedEngine: AggregationEngine {
         for (i, table) in windows.enumerated() { windowByStart[table.start] = i }
     }
 
-    var stateBytes: Int { windows.reduce(0) { $0 + $1.memoryBytes } }
+    var stateBytes: Int { (windows + spareTables).reduce(0) { $0 + $1.memoryBytes } }
 
     // MARK: Snapshot
 

@@ -26,6 +26,8 @@ protocol Accumulator: AnyObject {
     func appendSlots(_ n: Int)
     /// Makes room for `n` slots in total without reallocating (a hint; no slots are added).
     func reserveSlots(_ n: Int)
+    /// Drops every slot, keeping the memory (an expired window's table is reused).
+    func removeAllSlots()
     /// Returns `slot` to the empty state (a freed session slot is reused).
     func reset(_ slot: Int)
     /// Folds in the updates of one batch.

@@ -12,6 +12,8 @@ final class CountAccumulator: Accumulator {
 
     func reserveSlots(_ n: Int) { counts.reserveCapacity(n) }
 
+    func removeAllSlots() { counts.removeAll(keepingCapacity: true) }
+
     func reset(_ slot: Int) { counts[slot] = 0 }
 
     func add(_ input: AccumulatorInput) {

@@ -16,6 +16,8 @@ final class DoubleExtremeAccumulator: Accumulator {
 
     func reserveSlots(_ n: Int) { values.reserveCapacity(n) }
 
+    func removeAllSlots() { values.removeAll(keepingCapacity: true) }
+
     func reset(_ slot: Int) { values[slot] = empty }
 
     func add(_ input: AccumulatorInput) {
@@ -80,6 +82,8 @@ final class IntExtremeAccumulator: Accumulator {
     func appendSlots(_ n: Int) { values.append(contentsOf: repeatElement(empty, count: n)) }
 
     func reserveSlots(_ n: Int) { values.reserveCapacity(n) }
+
+    func removeAllSlots() { values.removeAll(keepingCapacity: true) }
 
     func reset(_ slot: Int) { values[slot] = empty }
 
@@ -147,6 +151,8 @@ final class StringExtremeAccumulator: Accumulator {
     func appendSlots(_ n: Int) { codes.append(contentsOf: repeatElement(Self.none, count: n)) }
 
     func reserveSlots(_ n: Int) { codes.reserveCapacity(n) }
+
+    func removeAllSlots() { codes.removeAll(keepingCapacity: true) }
 
     func reset(_ slot: Int) { codes[slot] = Self.none }
 

@@ -36,6 +36,14 @@ final class FirstLastAccumulator: Accumulator {
         }
     }
 
+    func removeAllSlots() {
+        present.removeAll(keepingCapacity: true)
+        times.removeAll(keepingCapacity: true)
+        ints.removeAll(keepingCapacity: true)
+        doubles.removeAll(keepingCapacity: true)
+        bools.removeAll(keepingCapacity: true)
+    }
+
     func reserveSlots(_ n: Int) {
         present.reserveCapacity(n)
         times.reserveCapacity(n)

@@ -17,6 +17,12 @@ final class MomentsAccumulator: Accumulator {
         m2s.append(contentsOf: repeatElement(0, count: n))
     }
 
+    func removeAllSlots() {
+        counts.removeAll(keepingCapacity: true)
+        means.removeAll(keepingCapacity: true)
+        m2s.removeAll(keepingCapacity: true)
+    }
+
     func reserveSlots(_ n: Int) {
         counts.reserveCapacity(n)
         means.reserveCapacity(n)

@@ -13,6 +13,8 @@ final class DistinctAccumulator: Accumulator {
 
     func reserveSlots(_ n: Int) { sets.reserveCapacity(n) }
 
+    func removeAllSlots() { sets.removeAll(keepingCapacity: true) }
+
     func reset(_ slot: Int) { sets[slot] = DistinctSet() }
 
     func add(_ input: AccumulatorInput) {
@@ -51,6 +53,8 @@ final class HyperLogLogAccumulator: Accumulator {
     func appendSlots(_ n: Int) { sketches.append(contentsOf: repeatElement(HyperLogLog(), count: n)) }
 
     func reserveSlots(_ n: Int) { sketches.reserveCapacity(n) }
+
+    func removeAllSlots() { sketches.removeAll(keepingCapacity: true) }
 
     func reset(_ slot: Int) { sketches[slot] = HyperLogLog() }
 
@@ -99,6 +103,8 @@ final class QuantileAccumulator: Accumulator {
     func appendSlots(_ n: Int) { sketches.append(contentsOf: repeatElement(QuantileSketch(), count: n)) }
 
     func reserveSlots(_ n: Int) { sketches.reserveCapacity(n) }
+
+    func removeAllSlots() { sketches.removeAll(keepingCapacity: true) }
 
     func reset(_ slot: Int) { sketches[slot] = QuantileSketch() }
 

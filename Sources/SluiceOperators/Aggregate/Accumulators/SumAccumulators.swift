@@ -12,6 +12,8 @@ final class DoubleSumAccumulator: Accumulator {
 
     func reserveSlots(_ n: Int) { sums.reserveCapacity(n) }
 
+    func removeAllSlots() { sums.removeAll(keepingCapacity: true) }
+
     func reset(_ slot: Int) { sums[slot] = 0 }
 
     func add(_ input: AccumulatorInput) {
@@ -56,6 +58,8 @@ final class IntSumAccumulator: Accumulator {
     func appendSlots(_ n: Int) { sums.append(contentsOf: repeatElement(0, count: n)) }
 
     func reserveSlots(_ n: Int) { sums.reserveCapacity(n) }
+
+    func removeAllSlots() { sums.removeAll(keepingCapacity: true) }
 
     func reset(_ slot: Int) { sums[slot] = 0 }
 
