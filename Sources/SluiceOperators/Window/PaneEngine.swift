@@ -52,10 +52,8 @@ struct PaneEngine: AggregationEngine {
         batchNumber += 1
         context.encodeKeys(batch, rows: selection)
         let time = batch.columns[context.timeColumn]
-        // Bit 0: the row went to a pane; bit 1: it updated an already fired window.
-        var flags = [UInt8](repeating: 0, count: n)
         var touched: [Int] = []
-        assign(time: time, selection: selection, flags: &flags, touched: &touched)
+        let assignment = assign(time: time, selection: selection, touched: &touched)
 
         if !touched.isEmpty {
             let arguments = context.prepareArguments(batch)
@@ -70,18 +68,19 @@ struct PaneEngine: AggregationEngine {
             }
         }
 
-        let late = context.countLateUpdatesAndCollectLate(flags: flags, selection: selection)
-        context.emitLate(batch, rows: late, into: &out)
+        context.counters.lateUpdates += Int64(assignment.firedUpdates)
+        context.emitLate(batch, rows: assignment.unplaced, into: &out)
         emitLateUpdates(touched: touched, into: &out)
     }
 
-    /// One pass over the batch: each row's pane and slot. Updates are written in row order
-    /// into two flat arrays; each maximal run of rows in the same pane is then queued at
-    /// that pane (the whole arrays, without copying, when one pane took the entire batch).
-    private mutating func assign(time: Column, selection: [Int32]?, flags: inout [UInt8], touched: inout [Int]) {
+    /// Each row's pane and slot; each pane's rows are then queued at it (the whole arrays,
+    /// without copying, when one pane took the entire batch).
+    private mutating func assign(time: Column, selection: [Int32]?, touched: inout [Int]) -> RowAssignment {
         let (keyWords, keyHashes) = (context.keyWords, context.keyHashes)
+        // One pass: the assignment's late rows and late updates are the batch's.
+        var noFlags: [UInt8] = []
         let assignment = RowAssignment.assign(
-            time: time, selection: selection, flags: &flags,
+            time: time, selection: selection, flags: &noFlags,
             bind: { t in
                 let bound = bind(time: t)
                 return (bound.pane, bound.low, bound.high, bound.fired)
@@ -94,6 +93,7 @@ struct PaneEngine: AggregationEngine {
             if panes[run.target].table.pendingSlots.isEmpty { touched.append(run.target) }
             panes[run.target].table.enqueue(assignment, run: run)
         }
+        return assignment
     }
 
     /// The pane (index in `panes`, created if needed, or -1 when the row is late) of event

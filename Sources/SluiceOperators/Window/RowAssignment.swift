@@ -6,13 +6,18 @@ struct RowAssignment {
     var rows: [Int32] = []
     var slots: [Int32] = []
     var runs: [(target: Int, start: Int, end: Int)] = []
+    /// Rows that went to no table: late, or without an event time (ascending).
+    var unplaced: [Int32] = []
+    /// Rows that updated a table already fired (late updates).
+    var firedUpdates = 0
 
     /// Rows between the looked-up key and the prefetched one.
     static let lookahead = 8
 
     /// The assignment the windowed engines share, in two passes. First every row with a
-    /// valid time is bound to a target table by `bind` (-1: none, the row is late) and
-    /// flagged in `flags` (bit 0: it went to some table; bit 1: to one already fired);
+    /// valid time is bound to a target table by `bind` (-1: none, the row is late) and,
+    /// unless `flags` is empty, flagged there (bit 0: it went to some table; bit 1: to one
+    /// already fired — what engines assigning a row several times combine);
     /// consecutive rows nearly always hit the target of the row before, so `bind` runs
     /// only when the event time leaves the range it returned. Then each target's rows are
     /// looked up in one batch call, `lookUp(target, keys, slots)`, which keeps the look-up
@@ -40,42 +45,57 @@ struct RowAssignment {
         var cacheLow = Int64.max
         var cacheHigh = Int64.min
         // Per taking-part row j (row `selection[j]`, or j): its index in `targets`.
+        var unplaced: [Int32] = []
+        var firedUpdates = 0
+        var currentFired = 0
+        let flagging = !flags.isEmpty
         let targetOfRow = [Int32](unsafeUninitializedCapacity: m) { targetOut, targetCount in
-            time.ints.withUnsafeBufferPointer { times in
-                flags.withUnsafeMutableBufferPointer { flags in
-                    for j in 0..<m {
-                        let r = selection.map { Int($0[j]) } ?? j
-                        if let validity, !validity[r] {
-                            targetOut[j] = -1
-                            continue
-                        }
-                        let t = times[r]
-                        if t < cacheLow || t >= cacheHigh {
-                            if current >= 0 { targets[current].rows += currentRows }
-                            currentRows = 0
-                            let bound = bind(t)
-                            (cacheLow, cacheHigh) = (bound.low, bound.high)
-                            if bound.target < 0 {
-                                current = -1
-                            } else if let known = targets.firstIndex(where: { $0.target == bound.target }) {
-                                current = known
-                            } else {
-                                targets.append((bound.target, bound.fired, 0))
-                                current = targets.count - 1
+            withRows(selection) { selection in
+                time.ints.withUnsafeBufferPointer { times in
+                    flags.withUnsafeMutableBufferPointer { flags in
+                        for j in 0..<m {
+                            let r = selection.map { Int($0[j]) } ?? j
+                            if let validity, !validity[r] {
+                                targetOut[j] = -1
+                                unplaced.append(Int32(truncatingIfNeeded: r))
+                                continue
                             }
-                            currentFlags = current < 0 ? 0 : targets[current].fired ? 3 : 1
+                            let t = times[r]
+                            if t < cacheLow || t >= cacheHigh {
+                                if current >= 0 { targets[current].rows += currentRows }
+                                currentRows = 0
+                                let bound = bind(t)
+                                (cacheLow, cacheHigh) = (bound.low, bound.high)
+                                if bound.target < 0 {
+                                    current = -1
+                                } else if let known = targets.firstIndex(where: { $0.target == bound.target }) {
+                                    current = known
+                                } else {
+                                    targets.append((bound.target, bound.fired, 0))
+                                    current = targets.count - 1
+                                }
+                                currentFired = current >= 0 && targets[current].fired ? 1 : 0
+                                currentFlags = current < 0 ? 0 : currentFired == 1 ? 3 : 1
+                            }
+                            targetOut[j] = Int32(truncatingIfNeeded: current)
+                            if current < 0 {
+                                unplaced.append(Int32(truncatingIfNeeded: r))
+                            } else {
+                                currentRows &+= 1
+                                firedUpdates &+= currentFired
+                            }
+                            if flagging { flags[r] |= currentFlags }
                         }
-                        targetOut[j] = Int32(truncatingIfNeeded: current)
-                        currentRows &+= 1
-                        flags[r] |= currentFlags
+                        if current >= 0 { targets[current].rows += currentRows }
                     }
-                    if current >= 0 { targets[current].rows += currentRows }
                 }
             }
             targetCount = m
         }
 
         var assignment = RowAssignment()
+        assignment.unplaced = unplaced
+        assignment.firedUpdates = firedUpdates
         let assigned = targets.reduce(0) { $0 + $1.rows }
         guard assigned > 0 else { return assignment }
         // Where each assigned row's key is: its position among the taking-part rows.
@@ -135,4 +155,11 @@ extension GroupTable {
             pendingSlots.append(contentsOf: assignment.slots[run.start..<run.end])
         }
     }
+}
+
+/// `body` with the rows' buffer, or nil when there is no selection.
+@inline(__always)
+private func withRows<R>(_ rows: [Int32]?, _ body: (UnsafeBufferPointer<Int32>?) -> R) -> R {
+    if let rows { return rows.withUnsafeBufferPointer { body($0) } }
+    return body(nil)
 }

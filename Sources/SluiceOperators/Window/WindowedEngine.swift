@@ -49,11 +49,14 @@ struct WindowedEngine: AggregationEngine {
         context.counters.rowsIn += Int64(selection?.count ?? n)
         context.encodeKeys(batch, rows: selection)
         let time = batch.columns[context.timeColumn]
-        // Bit 0: the row went to some window; bit 1: it updated an already fired window.
-        var flags = [UInt8](repeating: 0, count: n)
+        // Rows go to several windows when sliding directly: flags combine the passes (bit
+        // 0: the row went to some window; bit 1: it updated an already fired window).
+        // Tumbling takes its late rows and updates from the one pass.
+        var flags = offsets > 1 ? [UInt8](repeating: 0, count: n) : []
         var touched: [Int] = []
+        var onePass = RowAssignment()
         for offset in 0..<offsets {
-            assign(offset: offset, time: time, selection: selection, flags: &flags, touched: &touched)
+            onePass = assign(offset: offset, time: time, selection: selection, flags: &flags, touched: &touched)
         }
 
         if !touched.isEmpty {
@@ -65,7 +68,13 @@ struct WindowedEngine: AggregationEngine {
             }
         }
 
-        let late = context.countLateUpdatesAndCollectLate(flags: flags, selection: selection)
+        let late: [Int32]
+        if offsets > 1 {
+            late = context.countLateUpdatesAndCollectLate(flags: flags, selection: selection)
+        } else {
+            late = onePass.unplaced
+            context.counters.lateUpdates += Int64(onePass.firedUpdates)
+        }
         context.emitLate(batch, rows: late, into: &out)
         emitLateUpdates(touched: touched, into: &out)
     }
@@ -76,7 +85,7 @@ struct WindowedEngine: AggregationEngine {
     /// common case).
     private mutating func assign(
         offset: Int, time: Column, selection: [Int32]?, flags: inout [UInt8], touched: inout [Int]
-    ) {
+    ) -> RowAssignment {
         let shift = Int64(offset) * slide
         let (keyWords, keyHashes) = (context.keyWords, context.keyHashes)
         let assignment = RowAssignment.assign(
@@ -93,6 +102,7 @@ struct WindowedEngine: AggregationEngine {
             if windows[run.target].pendingSlots.isEmpty { touched.append(run.target) }
             windows[run.target].enqueue(assignment, run: run)
         }
+        return assignment
     }
 
     /// The window (index in `windows`, created if needed, or -1 when late) of event time
