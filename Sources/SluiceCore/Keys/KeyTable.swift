@@ -39,6 +39,9 @@ public struct KeyTable: Sendable {
         [UInt64](repeating: .max, count: count * stride)
     }
 
+    /// Keys the table takes before it grows.
+    public var capacity: Int { 1 << (bits - 1) }
+
     /// Bytes held by the table (for memory accounting).
     public var memoryBytes: Int { storedKeys.capacity * 8 + buckets.capacity * 8 }
 

@@ -123,11 +123,16 @@ struct WindowedEngine: AggregationEngine {
     /// An empty table for window `[start, end)`: a spare one if there is one.
     private mutating func newTable(start: Int64, end: Int64) -> GroupTable {
         let fired = end <= context.watermark
-        if var spare = spareTables.popLast() {
+        // A spare too small for the window would grow into fresh memory anyway (the first
+        // window of a stream is often a sliver).
+        if let fitting = spareTables.lastIndex(where: { $0.keys.capacity >= capacityHint }) {
+            var spare = spareTables.remove(at: fitting)
             spare.keys.removeAll()
             for accumulator in spare.accumulators { accumulator.removeAllSlots() }
             return GroupTable(keys: spare.keys, accumulators: spare.accumulators, start: start, end: end, fired: fired)
         }
+        // Spares smaller than windows now are would never fit: let them go.
+        spareTables.removeAll { $0.keys.capacity < capacityHint }
         let accumulators = context.plan.makeAccumulators()
         for accumulator in accumulators { accumulator.reserveSlots(capacityHint) }
         return GroupTable(
