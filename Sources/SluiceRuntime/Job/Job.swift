@@ -52,9 +52,16 @@ public final class Job: @unchecked Sendable {
         for (i, sink) in plan.sinks.enumerated() { try runtime.sinks[i].open(schema: sink.schema) }
         var drivers: [SplitDriver] = []
         for (s, source) in plan.sources.enumerated() {
+            var alignment: SplitAlignment?
+            if let drift = options.maxSplitDriftMillis, let eventTime = source.eventTime, source.source.splitCount > 1,
+                source.source.isBounded || eventTime.idleTimeoutMillis != nil
+            {
+                alignment = SplitAlignment(splits: source.source.splitCount, maxDriftMillis: drift)
+            }
             for split in 0..<source.source.splitCount {
                 let driver = SplitDriver(
-                    job: runtime, sourceIndex: s, split: split, plan: source, startEpoch: restore?.epoch.value ?? 0)
+                    job: runtime, sourceIndex: s, split: split, plan: source, alignment: alignment,
+                    startEpoch: restore?.epoch.value ?? 0)
                 try driver.open(resumingAfter: restoredPositions[source.firstSplitChannel + split])
                 drivers.append(driver)
             }

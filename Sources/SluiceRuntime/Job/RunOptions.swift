@@ -10,6 +10,10 @@ public struct RunOptions: Sendable {
     /// chunk, or `batchRows × partitions` when it feeds a keyed exchange (which cuts each
     /// chunk into one part per partition; per-batch costs stay amortized).
     public var batchRows = 4096
+    /// Watermark alignment: a source split more than this far (event time) ahead of the
+    /// slowest split of its source waits (`SplitAlignment`); nil turns it off. Applies to
+    /// sources with event time whose splits end or go idle after a timeout.
+    public var maxSplitDriftMillis: Int64? = 1000
     /// Source batches a partition may have queued before its sources block (backpressure).
     public var inboxCapacity = 8
     /// Start a new epoch (checkpoint, sink commit, acknowledgement) this often.

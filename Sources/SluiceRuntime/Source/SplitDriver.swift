@@ -11,6 +11,8 @@ final class SplitDriver: @unchecked Sendable {
     let globalSplit: Int
     private unowned let job: JobRuntime
     private let plan: SourcePlan
+    /// Shared with the source's other splits; nil when the source is not aligned.
+    private let alignment: SplitAlignment?
     private var reader: (any SourceReader)?
     private var watermark: WatermarkTracker?
     private var injectedEpoch: UInt64 = 0
@@ -22,8 +24,11 @@ final class SplitDriver: @unchecked Sendable {
     private let chunkRows: Int
     let finished = DispatchSemaphore(value: 0)
 
-    init(job: JobRuntime, sourceIndex: Int, split: Int, plan: SourcePlan, startEpoch: UInt64) {
+    init(
+        job: JobRuntime, sourceIndex: Int, split: Int, plan: SourcePlan, alignment: SplitAlignment?, startEpoch: UInt64
+    ) {
         self.job = job
+        self.alignment = alignment
         self.sourceIndex = sourceIndex
         self.split = split
         self.plan = plan
@@ -42,7 +47,10 @@ final class SplitDriver: @unchecked Sendable {
 
     /// The read loop; returns when the split ended, the job stopped, aborted or failed.
     func run() {
-        defer { finished.signal() }
+        defer {
+            alignment?.report(split: split, watermark: nil)
+            finished.signal()
+        }
         guard let reader else { return }
         var idleSince: Int64?
         var markedIdle = false
@@ -61,6 +69,10 @@ final class SplitDriver: @unchecked Sendable {
                 usleep(500)
                 continue
             }
+            if let alignment, alignment.isAhead(split: split) {
+                usleep(100)
+                continue
+            }
             let chunk: SourceChunk
             do {
                 chunk = try reader.next(maxRows: chunkRows)
@@ -76,6 +88,7 @@ final class SplitDriver: @unchecked Sendable {
                     // next rows happen to reach.
                     markedIdle = false
                     sendControl(.idle(false))
+                    alignment?.report(split: split, watermark: watermark?.current)
                 }
                 idleSleepMicros = 200
                 job.recordRead(rows: batch.count, rejected: rejections.count, progress: reader.progress, split: globalSplit)
@@ -86,7 +99,10 @@ final class SplitDriver: @unchecked Sendable {
                 if let position = batch.position { lastPosition = position }
                 batchesSinceEpoch += 1
                 if var tracker = watermark, let field = plan.eventTime?.field, let maxTime = Self.maxTime(batch, field: field) {
-                    if tracker.observe(maxTime: maxTime) { sendControl(.watermark(tracker.current)) }
+                    if tracker.observe(maxTime: maxTime) {
+                        sendControl(.watermark(tracker.current))
+                        alignment?.report(split: split, watermark: tracker.current)
+                    }
                     watermark = tracker
                 }
             case .idle:
@@ -95,10 +111,12 @@ final class SplitDriver: @unchecked Sendable {
                 if !markedIdle, let timeout = plan.eventTime?.idleTimeoutMillis, let since = idleSince, now - since >= timeout {
                     markedIdle = true
                     sendControl(.idle(true))
+                    alignment?.report(split: split, watermark: nil)
                 }
                 usleep(idleSleepMicros)
                 idleSleepMicros = min(idleSleepMicros * 2, 20_000)
             case .end:
+                alignment?.report(split: split, watermark: nil)
                 job.recordEnd(position: lastPosition, split: globalSplit)
                 sendControl(.end)
                 awaitCompletionAndAcknowledge()
