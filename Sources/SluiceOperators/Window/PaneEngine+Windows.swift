@@ -65,28 +65,34 @@ extension PaneEngine {
             for (position, p) in members {
                 let pane = panes[p]
                 let count = pane.table.keys.count
+                guard count > 0 else { continue }
+                // A pane's keys are distinct: each one new to the window gets the next slot.
+                let countBefore = keys.count
+                let paneKeys = pane.table.keys.keys
+                var hashes: [UInt64] = []
+                KeyTable.hashKeys(paneKeys, width: width, into: &hashes)
+                let sources = Array(0..<Int32(count))
                 var targets = [Int32](repeating: 0, count: count)
-                pane.table.keys.keys.withUnsafeBufferPointer { words in
-                    var run = 0
-                    let runFirstSlots = pane.runFirstSlots
-                    for source in 0..<count {
-                        while run + 1 < runFirstSlots.count && Int(runFirstSlots[run + 1]) <= source { run += 1 }
-                        // As in the assignment pass: start the cache miss for a key ahead.
-                        let ahead = source + RowAssignment.lookahead
-                        let aheadKey = ahead < count ? words.baseAddress! + ahead * width : nil
-                        let key = UnsafeBufferPointer(start: words.baseAddress! + source * width, count: width)
-                        let (target, inserted) = keys.findOrInsert(key, prefetching: aheadKey)
-                        targets[source] = target
-                        let order = ArrivalOrder(batch: pane.runBatches[run], pane: position, slot: Int32(source))
-                        if inserted {
-                            arrival.append(order)
-                        } else if order < arrival[Int(target)] {
-                            arrival[Int(target)] = order
-                        }
+                sources.withUnsafeBufferPointer { sources in
+                    targets.withUnsafeMutableBufferPointer { targets in
+                        keys.findOrInsert(
+                            at: sources, keyWords: paneKeys, hashes: hashes, lookahead: RowAssignment.lookahead,
+                            slots: targets.baseAddress!)
+                    }
+                }
+                var run = 0
+                let runFirstSlots = pane.runFirstSlots
+                for source in 0..<count {
+                    while run + 1 < runFirstSlots.count && Int(runFirstSlots[run + 1]) <= source { run += 1 }
+                    let order = ArrivalOrder(batch: pane.runBatches[run], pane: position, slot: Int32(source))
+                    let target = Int(targets[source])
+                    if target >= countBefore {
+                        arrival.append(order)
+                    } else if order < arrival[target] {
+                        arrival[target] = order
                     }
                 }
                 for accumulator in accumulators { accumulator.ensureSlots(keys.count) }
-                let sources = Array(0..<Int32(count))
                 Self.merge(pane.table.accumulators, sources, into: accumulators, targets, strings: strings)
             }
         }
