@@ -72,29 +72,14 @@ public struct KeyTable: Sendable {
         }
     }
 
-    /// The slot of `key`, inserting it with the next free slot if absent.
+    /// The slot of `key`, inserting it with the next free slot if absent. (Batches go
+    /// through `findOrInsert(at:keyWords:hashes:lookahead:slots:)`.)
     @inlinable
     public mutating func findOrInsert(_ key: UnsafeBufferPointer<UInt64>) -> (slot: Int32, inserted: Bool) {
-        findOrInsert(key, prefetching: nil)
-    }
-
-    /// `findOrInsert(key)`, also prefetching the bucket of `ahead`, a key a few rows later,
-    /// so its cache miss overlaps the look-ups in between. A prefetch instruction, not a
-    /// load: a load that misses holds up retirement until memory answers (measured: ~80 %
-    /// of the window's look-up time). Issued here, where the table is at hand, because a
-    /// separate call costs an array retain and release per row.
-    @inlinable
-    public mutating func findOrInsert(
-        _ key: UnsafeBufferPointer<UInt64>, prefetching ahead: UnsafePointer<UInt64>?
-    ) -> (slot: Int32, inserted: Bool) {
         let (w, s, b) = (width, stride, bits)
         let next = UInt64(storedCount)
         let found: (slot: Int32, inserted: Bool) = buckets.withUnsafeMutableBufferPointer { table in
             let mask = (1 << b) - 1
-            if let ahead {
-                let j = Int(truncatingIfNeeded: KeyTable.hashWords(ahead, w) >> UInt64(64 - b))
-                prefetchForWrite(table.baseAddress! + j * s)
-            }
             let k = key.baseAddress!
             var i = Int(truncatingIfNeeded: KeyTable.hashWords(k, w) >> UInt64(64 - b))
             while true {
