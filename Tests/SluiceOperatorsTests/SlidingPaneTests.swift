@@ -70,20 +70,10 @@ import Testing
             // Fired windows still within lateness: rows after the cut can update them.
             let engine = original.engine as! PaneEngine
             if engine.panes.contains(where: { engine.hasLiveFiredWindow(paneStart: $0.start) }) { checkedPending += 1 }
-            let bytes = original.snapshotBytes
-            let restored = SlidingWorkload.makeOperator(size: size, slide: slide, paned: true)
-            var reader = SnapshotReader(bytes)
-            try restored.restore(from: &reader)
-            #expect(reader.isAtEnd)
-            #expect(restored.snapshotBytes == bytes)
             let updatesBefore = original.counters.lateUpdates
-            for (i, step) in steps[cut...].enumerated() {
-                let got = restored.run([step])
-                #expect(render(got.main) == render(expected[cut + i].main), "cut \(cut), step \(cut + i)")
-                #expect(render(got.late) == render(expected[cut + i].late), "cut \(cut), step \(cut + i)")
-            }
-            let continued = steps[cut...].map { original.run([$0]) }
-            #expect(render(continued.flatMap(\.main)) == render(expected[cut...].flatMap(\.main)))
+            try expectRestoreContinues(
+                original, into: SlidingWorkload.makeOperator(size: size, slide: slide, paned: true), steps: steps,
+                cut: cut, expected: expected)
             #expect(original.counters.lateUpdates > updatesBefore)
         }
         #expect(checkedPending >= 3)

@@ -59,21 +59,7 @@ import Testing
         for cut in [9, 28, 47] {
             let original = makeOperator(window)
             _ = original.run(Array(steps[..<cut]))
-            let bytes = original.snapshotBytes
-            let restored = makeOperator(window)
-            var reader = SnapshotReader(bytes)
-            try restored.restore(from: &reader)
-            #expect(reader.isAtEnd)
-            // Deterministic bytes: the restored state writes exactly the same snapshot.
-            #expect(restored.snapshotBytes == bytes)
-            for (i, step) in steps[cut...].enumerated() {
-                let got = restored.run([step])
-                #expect(render(got.main) == render(expected[cut + i].main), "cut \(cut), step \(cut + i)")
-                #expect(render(got.late) == render(expected[cut + i].late), "cut \(cut), step \(cut + i)")
-            }
-            // Taking a snapshot does not disturb the original either.
-            let continued = steps[cut...].map { original.run([$0]) }
-            #expect(render(continued.flatMap(\.main)) == render(expected[cut...].flatMap(\.main)))
+            try expectRestoreContinues(original, into: makeOperator(window), steps: steps, cut: cut, expected: expected)
         }
     }
 

@@ -146,3 +146,26 @@ func upsertView(_ rows: [[String: Value]], identity: [String]) -> [String: [Stri
 
 /// The row of a view whose identity columns have these values.
 func viewKey(_ values: Value...) -> String { values.map { "\($0)" }.joined(separator: "|") }
+
+/// Snapshots `original` (already fed `steps[..<cut]`) and restores it into `restored`, a
+/// fresh operator of the same spec; then both must continue step for step exactly like
+/// `expected` (one recording per step of an uninterrupted run).
+func expectRestoreContinues(
+    _ original: KeyedAggregateOperator, into restored: KeyedAggregateOperator, steps: [Step], cut: Int,
+    expected: [Recording]
+) throws {
+    let bytes = original.snapshotBytes
+    var reader = SnapshotReader(bytes)
+    try restored.restore(from: &reader)
+    #expect(reader.isAtEnd)
+    // Deterministic bytes: the restored state writes exactly the same snapshot.
+    #expect(restored.snapshotBytes == bytes)
+    for (i, step) in steps[cut...].enumerated() {
+        let got = restored.run([step])
+        #expect(render(got.main) == render(expected[cut + i].main), "cut \(cut), step \(cut + i)")
+        #expect(render(got.late) == render(expected[cut + i].late), "cut \(cut), step \(cut + i)")
+    }
+    // Taking a snapshot does not disturb the original either.
+    let continued = steps[cut...].map { original.run([$0]) }
+    #expect(render(continued.flatMap(\.main)) == render(expected[cut...].flatMap(\.main)))
+}

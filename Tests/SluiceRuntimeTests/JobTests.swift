@@ -18,6 +18,17 @@ import Testing
         return totals
     }
 
+    /// The view holds exactly the reference count and total per agent.
+    static func expectTotals(_ sink: ViewSink) {
+        let expected = Self.expected()
+        #expect(sink.view.count == expected.count)
+        for (key, row) in sink.view {
+            let (n, total) = expected[key[0].asString!]!
+            #expect(row["n"] == .int(n))
+            #expect(abs(row["total"]!.asDouble! - total) < 1e-6)
+        }
+    }
+
     static func flow(splits: Int, sink: ViewSink) -> Dataflow {
         let flow = Dataflow(name: "totals")
         let parts = (0..<splits).map { s in input.enumerated().filter { $0.offset % splits == s }.map(\.element) }
@@ -37,14 +48,8 @@ import Testing
         let summary = try Job(Self.flow(splits: 2, sink: sink), options: options).run()
         #expect(summary.outcome == .completed)
         #expect(summary.eventsIn == 10_000)
-        let expected = Self.expected()
-        #expect(sink.view.count == expected.count)
-        for (key, row) in sink.view {
-            let (n, total) = expected[key[0].asString!]!
-            #expect(row["n"] == .int(n))
-            #expect(abs(row["total"]!.asDouble! - total) < 1e-6)
-        }
-        #expect(summary.rowsOut["view"] == Int64(expected.count))
+        Self.expectTotals(sink)
+        #expect(summary.rowsOut["view"] == Int64(Self.expected().count))
     }
 
     @Test(arguments: [(1, 1), (3, 2), (16, 2)])
@@ -65,13 +70,7 @@ import Testing
         #expect(try flow.inputEdges(partitions: partitions)["totals"] == [.forward])
         let summary = try Job(flow, options: RunOptions(workers: workers, partitions: partitions)).run()
         #expect(summary.eventsIn == 10_000)
-        let expected = Self.expected()
-        #expect(sink.view.count == expected.count)
-        for (key, row) in sink.view {
-            let (n, total) = expected[key[0].asString!]!
-            #expect(row["n"] == .int(n))
-            #expect(abs(row["total"]!.asDouble! - total) < 1e-6)
-        }
+        Self.expectTotals(sink)
     }
 
     @Test func epochsCommitBeforeSourcesAreAcknowledged() throws {
@@ -108,13 +107,7 @@ import Testing
         let second = try Job(Self.flow(splits: 2, sink: sink), options: resumed).run()
         #expect(second.outcome == .completed)
         #expect(second.eventsIn < 10_000)
-        let expected = Self.expected()
-        #expect(sink.view.count == expected.count)
-        for (key, row) in sink.view {
-            let (n, total) = expected[key[0].asString!]!
-            #expect(row["n"] == .int(n))
-            #expect(abs(row["total"]!.asDouble! - total) < 1e-6)
-        }
+        Self.expectTotals(sink)
     }
 }
 

@@ -5,9 +5,8 @@ import SluiceCore
 /// hot loops mutate plain stored properties without runtime exclusivity checks.
 protocol AggregationEngine {
     var context: AggregationContext { get set }
-    mutating func process(_ batch: Batch, into out: inout OperatorOutput)
-    /// Processes rows `rows` (ascending) of `batch` only.
-    mutating func process(_ batch: Batch, rows: [Int32], into out: inout OperatorOutput)
+    /// Processes the rows `selection` (ascending) of `batch`, or all of them when nil.
+    mutating func process(_ batch: Batch, selection: [Int32]?, into out: inout OperatorOutput)
     mutating func advanceWatermark(to watermark: EventTime, into out: inout OperatorOutput)
     mutating func tick(nowMillis: Int64, into out: inout OperatorOutput)
     /// Writes the grouping state (the operator writes the context's scalars).
@@ -19,8 +18,7 @@ protocol AggregationEngine {
 }
 
 extension AggregationEngine {
-    /// Engines without a row-selection path process the gathered rows.
-    mutating func process(_ batch: Batch, rows: [Int32], into out: inout OperatorOutput) {
-        process(batch.gather(rows), into: &out)
+    mutating func process(_ batch: Batch, into out: inout OperatorOutput) {
+        process(batch, selection: nil, into: &out)
     }
 }

@@ -140,7 +140,7 @@ public final class KeyedAggregateOperator: StreamOperator {
     }
 
     public func process(_ batch: Batch, rows: [Int32], input: Int, into out: inout OperatorOutput) {
-        engine.process(batch, rows: rows, into: &out)
+        engine.process(batch, selection: rows, into: &out)
     }
 
     public func advanceWatermark(to watermark: EventTime, into out: inout OperatorOutput) {

@@ -36,16 +36,7 @@ struct PaneEngine: AggregationEngine {
 
     // MARK: Processing
 
-    mutating func process(_ batch: Batch, into out: inout OperatorOutput) {
-        process(batch, selection: nil, into: &out)
-    }
-
-    mutating func process(_ batch: Batch, rows: [Int32], into out: inout OperatorOutput) {
-        process(batch, selection: rows, into: &out)
-    }
-
-    /// Processes the rows `selection` of the batch (all rows when nil).
-    private mutating func process(_ batch: Batch, selection: [Int32]?, into out: inout OperatorOutput) {
+    mutating func process(_ batch: Batch, selection: [Int32]?, into out: inout OperatorOutput) {
         let n = batch.count
         guard n > 0, selection?.isEmpty != true else { return }
         context.counters.rowsIn += Int64(selection?.count ?? n)

@@ -40,7 +40,9 @@ struct SessionEngine: AggregationEngine {
 
     // MARK: Processing
 
-    mutating func process(_ batch: Batch, into out: inout OperatorOutput) {
+    mutating func process(_ batch: Batch, selection: [Int32]?, into out: inout OperatorOutput) {
+        // No in-place path here: the selected rows are gathered.
+        if let selection { return process(batch.gather(selection), selection: nil, into: &out) }
         let n = batch.count
         guard n > 0 else { return }
         context.counters.rowsIn += Int64(n)
