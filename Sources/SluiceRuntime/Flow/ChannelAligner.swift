@@ -3,8 +3,10 @@ import SluiceCore
 /// Merges several input channels into one ordered stream of events for an operator,
 /// aligning epoch barriers and combining watermarks.
 ///
-/// - Watermark: the minimum over channels that are neither idle nor closed; it only
-///   moves forward.
+/// - Watermark: the minimum over channels that are not idle; it only moves forward. An
+///   ended channel stands at +infinity. A *stopped* channel (graceful shutdown of an
+///   unbounded input) keeps holding the watermark where it stopped: its remaining rows
+///   are still to come after a restart, so windows they belong to must not fire now.
 /// - Barriers (aligned, like Flink's): after barrier N arrives on a channel, that
 ///   channel's later payloads are held until every open channel has delivered N; then N
 ///   is released and the held payloads replay in order. A closed channel counts as
@@ -68,6 +70,8 @@ struct ChannelAligner {
                 channels[c].watermark = .endOfTime
             } else {
                 channels[c].stopped = true
+                // An idle channel that stops still bounds what the others may release.
+                channels[c].idle = false
             }
             emitWatermark(into: &out)
             completeAlignment(into: &out)
@@ -81,7 +85,7 @@ struct ChannelAligner {
     private mutating func emitWatermark(into out: inout [AlignedEvent]) {
         var minimum: EventTime = .endOfTime
         var any = false
-        for channel in channels where !channel.idle && !(channel.closed && channel.stopped) {
+        for channel in channels where !channel.idle {
             any = true
             if channel.watermark < minimum { minimum = channel.watermark }
         }

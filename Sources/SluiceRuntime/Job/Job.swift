@@ -27,16 +27,20 @@ public final class Job: @unchecked Sendable {
                 "checkpoint \(restore.epoch) has \(restore.partitions) partitions; run with --partitions \(restore.partitions)")
         }
         var restoredPositions = [SourcePosition?](repeating: nil, count: plan.totalSplits)
+        var restoredMaxTimes = [EventTime?](repeating: nil, count: plan.totalSplits)
         for source in plan.sources {
             for split in 0..<source.source.splitCount {
                 restoredPositions[source.firstSplitChannel + split] = restore?.positions.first {
                     $0.source == source.source.name && $0.split == split
                 }
+                restoredMaxTimes[source.firstSplitChannel + split] = restore?.maxEventTime(
+                    source: source.source.name, split: split)
             }
         }
+        let startEpoch = try Self.startEpoch(plan: plan, restoring: restore)
         let runtime = JobRuntime(
-            plan: plan, options: options, pipeline: dataflow.name, startEpoch: restore?.epoch.value ?? 0,
-            restoredPositions: restoredPositions)
+            plan: plan, options: options, pipeline: dataflow.name, startEpoch: startEpoch,
+            restoredPositions: restoredPositions, restoredMaxTimes: restoredMaxTimes)
         self.runtime = runtime
         let workers = (0..<options.workers).map { DispatchQueue(label: "sluice.worker.\($0)", qos: .userInitiated) }
         runtime.partitions = (0..<plan.partitions).map {
@@ -61,12 +65,25 @@ public final class Job: @unchecked Sendable {
             for split in 0..<source.source.splitCount {
                 let driver = SplitDriver(
                     job: runtime, sourceIndex: s, split: split, plan: source, alignment: alignment,
-                    startEpoch: restore?.epoch.value ?? 0)
-                try driver.open(resumingAfter: restoredPositions[source.firstSplitChannel + split])
+                    startEpoch: startEpoch)
+                try driver.open(
+                    resumingAfter: restoredPositions[source.firstSplitChannel + split],
+                    maxEventTime: restoredMaxTimes[source.firstSplitChannel + split])
                 drivers.append(driver)
             }
         }
         self.drivers = drivers
+    }
+
+    /// Epochs continue after the restored checkpoint and after every epoch a sink has
+    /// recorded, so epoch numbers only increase across runs of the same views.
+    private static func startEpoch(plan: PhysicalPlan, restoring checkpoint: Checkpoint?) throws -> UInt64 {
+        var start = checkpoint?.epoch.value ?? 0
+        for sink in plan.sinks {
+            guard let recording = sink.sink as? any EpochRecordingSink else { continue }
+            if let last = try recording.lastCommittedEpoch() { start = max(start, last.value) }
+        }
+        return start
     }
 
     /// Runs until every bounded input ended (or `stop()`/`abort()`), then reports.

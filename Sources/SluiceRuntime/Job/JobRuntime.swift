@@ -26,12 +26,15 @@ final class JobRuntime: @unchecked Sendable {
     let rejected = Atomic<Int64>(0)
     private let failure = Mutex<SluiceError?>(nil)
     private let book: Mutex<EpochBook>
+    private let completion = Mutex((running: false, again: false))
     private let doneGroup = DispatchGroup()
     private let doneFlag = Atomic<Bool>(false)
 
     struct EpochBook {
         /// Per epoch, the position each split stood at when it injected the barrier.
         var positions: [UInt64: [Int: SourcePosition]] = [:]
+        /// Per epoch, the largest event time each split had read at its barrier.
+        var maxTimes: [UInt64: [Int: EventTime]] = [:]
         /// Per epoch, the sinks that committed it.
         var commits: [UInt64: Set<Int>] = [:]
         /// Per epoch, operator instance (vertex × partitions + partition) → state bytes.
@@ -42,15 +45,23 @@ final class JobRuntime: @unchecked Sendable {
         /// as snapshotted for every later epoch, with that state.
         var finalStates: [Int: [UInt8]] = [:]
         var durable: [SourcePosition?]
+        /// The largest event time of each split in the last completed epoch.
+        var durableMaxTimes: [EventTime?]
         var endPositions: [SourcePosition?]
+        var endMaxTimes: [EventTime?]
         var ended: [Bool]
         var progress: [Double?]
         var finishedSinks = 0
+        /// Set when the last sink finished: the run's final epoch, to complete last.
+        var finalEpoch: Epoch?
         var epochsCompleted = 0
         var lastCompleted: UInt64 = 0
     }
 
-    init(plan: PhysicalPlan, options: RunOptions, pipeline: String, startEpoch: UInt64, restoredPositions: [SourcePosition?]) {
+    init(
+        plan: PhysicalPlan, options: RunOptions, pipeline: String, startEpoch: UInt64,
+        restoredPositions: [SourcePosition?], restoredMaxTimes: [EventTime?]
+    ) {
         self.plan = plan
         self.options = options
         self.pipeline = pipeline
@@ -58,7 +69,8 @@ final class JobRuntime: @unchecked Sendable {
         snapshotsEnabled = options.checkpointStore != nil
         book = Mutex(
             EpochBook(
-                durable: restoredPositions, endPositions: restoredPositions,
+                durable: restoredPositions, durableMaxTimes: restoredMaxTimes, endPositions: restoredPositions,
+                endMaxTimes: restoredMaxTimes,
                 ended: [Bool](repeating: false, count: plan.totalSplits),
                 progress: [Double?](repeating: nil, count: plan.totalSplits), lastCompleted: startEpoch))
         maxInjected.store(startEpoch, ordering: .relaxed)
@@ -122,15 +134,20 @@ final class JobRuntime: @unchecked Sendable {
         }
     }
 
-    func recordBarrier(_ epoch: Epoch, position: SourcePosition?, split: Int) {
+    func recordBarrier(_ epoch: Epoch, position: SourcePosition?, maxEventTime: EventTime?, split: Int) {
         _ = maxInjected.max(epoch.value, ordering: .relaxed)
-        if let position { book.withLock { $0.positions[epoch.value, default: [:]][split] = position } }
+        guard position != nil || maxEventTime != nil else { return }
+        book.withLock { book in
+            if let position { book.positions[epoch.value, default: [:]][split] = position }
+            if let maxEventTime { book.maxTimes[epoch.value, default: [:]][split] = maxEventTime }
+        }
     }
 
     /// Called *before* the split sends its end or stop, so whoever finishes last sees it.
-    func recordEnd(position: SourcePosition?, split: Int) {
+    func recordEnd(position: SourcePosition?, maxEventTime: EventTime?, split: Int) {
         book.withLock { book in
             if let position { book.endPositions[split] = position }
+            if let maxEventTime { book.endMaxTimes[split] = maxEventTime }
             book.ended[split] = true
         }
     }
@@ -147,6 +164,18 @@ final class JobRuntime: @unchecked Sendable {
     func reportFinished(vertex: Int, partition: Int, snapshot: [UInt8]) {
         book.withLock { $0.finalStates[vertex * partitionCount + partition] = snapshot }
         completeReadyEpochs()
+    }
+
+    /// Each split's largest event time as of the epoch being completed.
+    private func watermarks(_ book: EpochBook) -> [SplitWatermark] {
+        var result: [SplitWatermark] = []
+        for source in plan.sources {
+            for split in 0..<source.source.splitCount {
+                guard let time = book.durableMaxTimes[source.firstSplitChannel + split] else { continue }
+                result.append(SplitWatermark(source: source.source.name, split: split, maxEventTime: time))
+            }
+        }
+        return result
     }
 
     /// Checkpoint states by vertex name, from the epoch's snapshots and final states.
@@ -175,8 +204,37 @@ final class JobRuntime: @unchecked Sendable {
         return reported.count == plan.vertices.count * partitionCount
     }
 
-    /// Completes, in order, every pending epoch that has become complete.
+    /// Completes, in order, every pending epoch that has become complete, then the run
+    /// once every sink has finished.
+    ///
+    /// Any thread may call it; one at a time completes (the others leave a note to look
+    /// again), so checkpoints are saved strictly in epoch order and the final checkpoint
+    /// comes last, without holding a lock across a save.
     private func completeReadyEpochs() {
+        let first = completion.withLock { state -> Bool in
+            if state.running {
+                state.again = true
+                return false
+            }
+            state.running = true
+            return true
+        }
+        guard first else { return }
+        while true {
+            completePendingEpochs()
+            let more = completion.withLock { state -> Bool in
+                if state.again {
+                    state.again = false
+                    return true
+                }
+                state.running = false
+                return false
+            }
+            guard more else { return }
+        }
+    }
+
+    private func completePendingEpochs() {
         while true {
             let next = book.withLock { book -> UInt64? in
                 let pending = Set(book.commits.keys).union(book.positions.keys).union(book.snapshots.keys)
@@ -186,9 +244,16 @@ final class JobRuntime: @unchecked Sendable {
                 book.lastCompleted = epoch
                 return epoch
             }
-            guard let epoch = next else { return }
+            guard let epoch = next else { break }
             completeEpoch(Epoch(epoch))
         }
+        let final = book.withLock { book -> Epoch? in
+            defer { book.finalEpoch = nil }
+            return book.finalEpoch
+        }
+        guard let final else { return }
+        if !isAborted && !hasFailed { finishRun(final) }
+        markDone()
     }
 
     /// Epoch N is durable in every sink (and every state snapshot is in): save the
@@ -197,18 +262,21 @@ final class JobRuntime: @unchecked Sendable {
         guard !isAborted else { return }
         let (positions, checkpoint) = book.withLock { book -> ([Int: SourcePosition], Checkpoint?) in
             var positions = book.positions.removeValue(forKey: epoch.value) ?? [:]
+            let maxTimes = book.maxTimes.removeValue(forKey: epoch.value) ?? [:]
+            for (split, time) in maxTimes { book.durableMaxTimes[split] = time }
             let snapshots = book.snapshots.removeValue(forKey: epoch.value) ?? [:]
             book.commits.removeValue(forKey: epoch.value)
             // A split that ended before this barrier contributed everything up to its end.
             for split in 0..<book.ended.count where positions[split] == nil && book.ended[split] {
                 if let end = book.endPositions[split] { positions[split] = end }
+                if maxTimes[split] == nil, let end = book.endMaxTimes[split] { book.durableMaxTimes[split] = end }
             }
             guard snapshotsEnabled else { return (positions, nil) }
             let all = (0..<book.durable.count).compactMap { positions[$0] ?? book.durable[$0] }
             return (
                 positions,
                 Checkpoint(
-                    epoch: epoch, partitions: partitionCount, positions: all,
+                    epoch: epoch, partitions: partitionCount, positions: all, watermarks: watermarks(book),
                     states: states(snapshots, finals: book.finalStates)))
         }
         if let store = options.checkpointStore, let checkpoint {
@@ -227,17 +295,12 @@ final class JobRuntime: @unchecked Sendable {
     }
 
     func sinkFinished(_ sink: Int, epoch: Epoch) {
-        let all = book.withLock { book -> Bool in
+        book.withLock { book in
             book.finishedSinkSet.insert(sink)
             book.finishedSinks += 1
-            return book.finishedSinks == totalSinks
+            if book.finishedSinks == totalSinks { book.finalEpoch = epoch }
         }
         completeReadyEpochs()
-        guard all else { return }
-        if !isAborted {
-            finishRun(epoch)
-        }
-        markDone()
     }
 
     /// Every sink has finished: the final epoch holds everything up to each split's end.
@@ -245,8 +308,9 @@ final class JobRuntime: @unchecked Sendable {
         let checkpoint = book.withLock { book -> Checkpoint? in
             guard snapshotsEnabled, book.finalStates.count == plan.vertices.count * partitionCount else { return nil }
             let positions = (0..<book.durable.count).compactMap { book.endPositions[$0] ?? book.durable[$0] }
+            for (split, time) in book.endMaxTimes.enumerated() where time != nil { book.durableMaxTimes[split] = time }
             return Checkpoint(
-                epoch: epoch, partitions: partitionCount, positions: positions,
+                epoch: epoch, partitions: partitionCount, positions: positions, watermarks: watermarks(book),
                 states: states([:], finals: book.finalStates))
         }
         if let store = options.checkpointStore, let checkpoint {

@@ -29,10 +29,20 @@ final class SinkExecutor: @unchecked Sendable {
     let backlog = Atomic<Int>(0)
     private(set) var sampleRejections: [Rejection] = []
 
+    /// Set when the sink commits through the job's commit group.
+    private let groupMember: (any TransactionalSink)?
+
     init(index: Int, name: String, target: SinkTarget, channels: Int, job: JobRuntime) {
         self.index = index
         self.name = name
         self.target = target
+        if case .rows(let sink, _) = target, let group = job.options.checkpointStore as? any CommitGroup,
+            group.contains(sink)
+        {
+            groupMember = sink as? any TransactionalSink
+        } else {
+            groupMember = nil
+        }
         self.job = job
         queue = DispatchQueue(label: "sluice.sink.\(name)")
         aligner = ChannelAligner(channelsPerInput: [channels])
@@ -101,9 +111,17 @@ final class SinkExecutor: @unchecked Sendable {
         }
     }
 
+    /// Commits the epoch's rows, or only prepares them when the sink commits in the
+    /// checkpoint's transaction (a `CommitGroup` member): the job's save of checkpoint N
+    /// then makes them durable together with the state and the positions.
     private func commit(_ epoch: Epoch) throws {
         switch target {
-        case .rows(let sink, _): try sink.commit(epoch: epoch)
+        case .rows(let sink, _):
+            if let member = groupMember {
+                try member.prepare(epoch: epoch)
+            } else {
+                try sink.commit(epoch: epoch)
+            }
         case .rejections(let sink): try sink?.commit(epoch: epoch)
         }
     }

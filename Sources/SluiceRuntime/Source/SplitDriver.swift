@@ -19,6 +19,8 @@ final class SplitDriver: @unchecked Sendable {
     private var lastPosition: SourcePosition?
     private var ackedPosition: SourcePosition?
     private var batchesSinceEpoch = 0
+    /// True when `open` restored the watermark: `run` announces it before the first batch.
+    private var restoredWatermark = false
     private var sequence = 0
     /// Rows per read: enough that each partition gets about `batchRows` after a keyed exchange.
     private let chunkRows: Int
@@ -39,10 +41,17 @@ final class SplitDriver: @unchecked Sendable {
         if let spec = plan.eventTime { watermark = WatermarkTracker(maxOutOfOrdernessMillis: spec.maxOutOfOrdernessMillis) }
     }
 
-    func open(resumingAfter position: SourcePosition?) throws {
+    /// Opens the split after `position`; `maxEventTime` (from the checkpoint) restores the
+    /// split's watermark so it is where the uninterrupted run's would be.
+    func open(resumingAfter position: SourcePosition?, maxEventTime: EventTime?) throws {
         reader = try plan.source.openSplit(split, resumingAfter: position)
         lastPosition = position
         ackedPosition = position
+        if let maxEventTime, var tracker = watermark {
+            tracker.observe(maxTime: maxEventTime)
+            watermark = tracker
+            restoredWatermark = true
+        }
     }
 
     /// The read loop; returns when the split ended, the job stopped, aborted or failed.
@@ -55,12 +64,16 @@ final class SplitDriver: @unchecked Sendable {
         var idleSince: Int64?
         var markedIdle = false
         var idleSleepMicros: UInt32 = 200
+        if restoredWatermark, let current = watermark?.current {
+            sendControl(.watermark(current))
+            alignment?.report(split: split, watermark: current)
+        }
         while true {
             if job.isAborted || job.hasFailed { return }
             acknowledgeDurable()
             if job.stopRequested {
                 injectBarrier()
-                job.recordEnd(position: lastPosition, split: globalSplit)
+                job.recordEnd(position: lastPosition, maxEventTime: readMaxTime, split: globalSplit)
                 sendControl(.stop)
                 break
             }
@@ -117,7 +130,7 @@ final class SplitDriver: @unchecked Sendable {
                 idleSleepMicros = min(idleSleepMicros * 2, 20_000)
             case .end:
                 alignment?.report(split: split, watermark: nil)
-                job.recordEnd(position: lastPosition, split: globalSplit)
+                job.recordEnd(position: lastPosition, maxEventTime: readMaxTime, split: globalSplit)
                 sendControl(.end)
                 awaitCompletionAndAcknowledge()
                 return
@@ -142,11 +155,17 @@ final class SplitDriver: @unchecked Sendable {
         }
     }
 
+    /// The largest event time read so far (nil: none yet, or no event time).
+    private var readMaxTime: EventTime? {
+        guard let time = watermark?.maxEventTime, time != .beginningOfTime else { return nil }
+        return time
+    }
+
     private func injectBarrier() {
         injectedEpoch += 1
         batchesSinceEpoch = 0
         let epoch = Epoch(injectedEpoch)
-        job.recordBarrier(epoch, position: lastPosition, split: globalSplit)
+        job.recordBarrier(epoch, position: lastPosition, maxEventTime: readMaxTime, split: globalSplit)
         sendControl(.barrier(epoch))
     }
 
