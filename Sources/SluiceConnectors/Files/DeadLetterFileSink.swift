@@ -1,5 +1,6 @@
 public import SluiceCore
 import SluiceFormats
+import Synchronization
 
 /// Appends rejected records to an NDJSON dead-letter file, one `DeadLetterEncoder` line
 /// each.
@@ -8,12 +9,14 @@ import SluiceFormats
 /// appended to, so dead letters of earlier runs are kept. `flush()` writes what is
 /// buffered and `fsync`s; the runtime flushes with every epoch commit.
 ///
-/// `@unchecked Sendable`: only the runtime's sink executor calls it, one thread at a
-/// time, so its mutable state needs no lock.
+/// Thread-safe: a pipeline's dead-letter executor and its duplicates sink write to the
+/// same file from their own queues, so every access to the file takes the lock.
 public final class DeadLetterFileSink: @unchecked Sendable {
+    // `file` is only touched under `lock`.
     public let path: String
     public let pipeline: String
     private var file: OutputFile?
+    private let lock = Mutex(())
 
     public init(path: String, pipeline: String) {
         self.path = path
@@ -23,6 +26,10 @@ public final class DeadLetterFileSink: @unchecked Sendable {
     /// Buffers the rejections of `source` (written at the latest on `flush()`).
     public func write(_ rejections: [Rejection], source: String) throws {
         guard !rejections.isEmpty else { return }
+        try lock.withLock { _ in try append(rejections, source: source) }
+    }
+
+    private func append(_ rejections: [Rejection], source: String) throws {
         let file = try openFile()
         for rejection in rejections {
             file.buffer.append(contentsOf: DeadLetterEncoder.encode(rejection, pipeline: pipeline, source: source))
@@ -32,14 +39,16 @@ public final class DeadLetterFileSink: @unchecked Sendable {
 
     /// Writes everything buffered and makes it durable.
     public func flush() throws {
-        try file?.sync()
+        try lock.withLock { _ in try file?.sync() }
     }
 
     /// Flushes and closes the file; a later write opens it again.
     public func close() throws {
-        guard let file else { return }
-        self.file = nil
-        try file.close()
+        try lock.withLock { _ in
+            guard let file else { return }
+            self.file = nil
+            try file.close()
+        }
     }
 
     private func openFile() throws -> OutputFile {

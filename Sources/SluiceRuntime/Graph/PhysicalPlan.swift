@@ -25,6 +25,9 @@ struct VertexPlan: Sendable {
     var routes: [[Route]]
     /// First aligner channel index of each input.
     var channelOffsets: [Int]
+    /// The key each input declared (`.hash(keys)`), nil for unkeyed inputs: rows whose
+    /// key is incomplete never reach the operator (`NullKeyGuard`).
+    var declaredKeys: [[String]?] = []
     var totalChannels: Int { inputs.reduce(0) { $0 + $1.channels } }
 }
 
@@ -96,8 +99,8 @@ struct PhysicalPlan: Sendable {
                 vertices.append(
                     VertexPlan(
                         name: node.name, factory: factory, inputs: [], routes: Array(repeating: [], count: node.outputSchemas.count),
-                        channelOffsets: []))
-                _ = inputs
+                        channelOffsets: [],
+                        declaredKeys: inputs.map { if case .hash(let keys) = $0.1 { keys } else { nil } }))
             case .sink(let input, let sink, let mode):
                 sinkOf[i] = sinks.count
                 sinks.append(SinkPlan(name: node.name, sink: sink, mode: mode, schema: nodes[input.node].outputSchemas[input.port]))

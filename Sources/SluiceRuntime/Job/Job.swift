@@ -52,7 +52,11 @@ public final class Job: @unchecked Sendable {
         }
         runtime.deadLetter = SinkExecutor(
             index: plan.sinks.count, name: "dead-letter", target: .rejections(options.deadLetter),
-            channels: plan.totalSplits, job: runtime)
+            channels: plan.totalSplits + plan.partitions, job: runtime)
+        if plan.vertices.isEmpty {
+            // No operator can reject anything: the partitions' channels are closed from the start.
+            for p in 0..<plan.partitions { runtime.deadLetter.send(channel: plan.totalSplits + p, .end) }
+        }
         for (i, sink) in plan.sinks.enumerated() { try runtime.sinks[i].open(schema: sink.schema) }
         var drivers: [SplitDriver] = []
         for (s, source) in plan.sources.enumerated() {

@@ -24,6 +24,7 @@ final class PartitionExecutor: @unchecked Sendable {
     private unowned let job: JobRuntime
     private var vertices: [VertexInstance] = []
     private var events: [AlignedEvent] = []
+    private var deadLetterProgress = DeadLetterProgress(vertexCount: 0)
     /// Counters and watermark for readers on other threads, refreshed after a drain at
     /// most every `publishInterval` (summing operator counters per batch would be waste).
     private let published = Mutex(PartitionStatus())
@@ -47,6 +48,14 @@ final class PartitionExecutor: @unchecked Sendable {
             }
             return VertexInstance(plan: vertex, op: op)
         }
+        deadLetterProgress = DeadLetterProgress(vertexCount: vertices.count)
+    }
+
+    /// This partition's channel into the dead-letter sink (after the splits' channels).
+    private var deadLetterChannel: Int { job.plan.totalSplits + index }
+
+    private func sendToDeadLetter(_ payloads: [ChannelPayload]) {
+        for payload in payloads { job.deadLetter.send(channel: deadLetterChannel, payload) }
     }
 
     func send(_ message: PartitionMessage) {
@@ -97,7 +106,13 @@ final class PartitionExecutor: @unchecked Sendable {
         let op = vertices[v].op
         var out = OperatorOutput()
         switch event {
-        case .batch(let input, let batch, let rows):
+        case .batch(let input, let batch, var rows):
+            if let guardian = vertices[v].guards[input], let screened = guardian.screen(batch, rows: rows) {
+                job.rejected.add(Int64(screened.rejections.count), ordering: .relaxed)
+                sendToDeadLetter([.rejections(screened.rejections, source: vertices[v].plan.name)])
+                guard !screened.kept.isEmpty else { return }
+                rows = screened.kept
+            }
             if let rows {
                 op.process(batch, rows: rows, input: input, into: &out)
             } else {
@@ -118,15 +133,18 @@ final class PartitionExecutor: @unchecked Sendable {
                 job.report(snapshot: writer.bytes, vertex: v, partition: index, epoch: epoch)
             }
             broadcast(.barrier(epoch), from: v)
+            sendToDeadLetter(deadLetterProgress.passedBarrier(epoch, vertex: v))
         case .end:
             vertices[v].watermark = .endOfTime
             op.advanceWatermark(to: .endOfTime, into: &out)
             route(out, from: v)
             reportFinished(v)
             broadcast(.end, from: v)
+            sendToDeadLetter(deadLetterProgress.finished(vertex: v, stopped: false))
         case .stop:
             reportFinished(v)
             broadcast(.stop, from: v)
+            sendToDeadLetter(deadLetterProgress.finished(vertex: v, stopped: true))
         }
     }
 
@@ -207,10 +225,13 @@ struct VertexInstance {
     var aligner: ChannelAligner
     /// The last watermark the vertex was given (nil: none yet).
     var watermark: EventTime?
+    /// Per input: the check that keeps rows without a complete key out (keyed inputs).
+    let guards: [NullKeyGuard?]
 
     init(plan: VertexPlan, op: any StreamOperator) {
         self.plan = plan
         self.op = op
+        guards = plan.declaredKeys.map { keys in keys.map { NullKeyGuard(keys: $0, step: plan.name) } }
         aligner = ChannelAligner(channelsPerInput: plan.inputs.map(\.channels))
     }
 }
