@@ -49,7 +49,7 @@ struct ChannelAligner {
             if channels[c].idle {
                 channels[c].idle = false
             }
-            out.append(.batch(input: channels[c].input, batch, rows: rows))
+            out.append(.batch(input: channels[c].input, channel: c, batch, rows: rows))
         case .rejections(let rejections, let source):
             out.append(.rejections(rejections, source: source))
         case .watermark(let w):

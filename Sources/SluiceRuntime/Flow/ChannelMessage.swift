@@ -22,7 +22,9 @@ enum ChannelPayload: Sendable {
 
 /// What the aligner releases to the operator, in order.
 enum AlignedEvent: Sendable {
-    case batch(input: Int, Batch, rows: [Int32]?)
+    /// `channel` is the one it arrived on: a source batch's credit goes back to that
+    /// channel's split only now, after a barrier alignment that held it has ended.
+    case batch(input: Int, channel: Int, Batch, rows: [Int32]?)
     case rejections([Rejection], source: String)
     case watermark(EventTime)
     case barrier(Epoch)

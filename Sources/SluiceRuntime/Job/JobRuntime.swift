@@ -92,6 +92,14 @@ final class JobRuntime: @unchecked Sendable {
         return sinks.contains { $0.backlog.load(ordering: .relaxed) > limit }
     }
 
+    /// True while some partition has more exchanged batches queued than a whole inbox of
+    /// every split: operator-to-operator exchanges cannot block a worker queue, so the
+    /// sources pause instead until the partitions catch up.
+    var partitionsBackedUp: Bool {
+        let limit = options.inboxCapacity * max(plan.totalSplits, 1) * 2
+        return partitions.contains { $0.exchangeBacklog.load(ordering: .relaxed) > limit }
+    }
+
     func requestStop() { stopFlag.store(true, ordering: .relaxed) }
 
     func requestEpoch() { requestedEpoch.add(1, ordering: .relaxed) }

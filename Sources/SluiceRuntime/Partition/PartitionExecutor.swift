@@ -5,7 +5,8 @@ import Synchronization
 
 /// A message for one partition: a payload on one channel of one vertex, or a tick.
 enum PartitionMessage: Sendable {
-    /// `credit` is true for source batches: handling one returns a slot to the sources.
+    /// `credit` is true for source batches: a slot of the sending split's credits, given
+    /// back once the operator has handled the batch (not when an alignment holds it).
     case deliver(vertex: Int, channel: Int, payload: ChannelPayload, credit: Bool)
     case tick(nowMillis: Int64)
 }
@@ -19,7 +20,17 @@ enum PartitionMessage: Sendable {
 final class PartitionExecutor: @unchecked Sendable {
     let index: Int
     let queue: DispatchQueue
-    let credits: CreditGate
+    /// Inbox slots per source split (indexed by the split's global number): each split has
+    /// its own, so a split whose batches an alignment holds cannot take the slots the
+    /// split holding the alignment back needs to catch up (credit-based flow control per
+    /// channel, as in Flink).
+    let credits: [CreditGate]
+    /// Batches from other partitions (exchanges) queued here and not yet handled; sources
+    /// pause while any partition has too many (`JobRuntime.partitionsBackedUp`).
+    let exchangeBacklog = Atomic<Int>(0)
+    /// Per vertex, per aligner channel: the global split whose credit a batch on that
+    /// channel carries (nil for channels fed by other vertices).
+    private var creditSplit: [[Int?]] = []
     private let mailbox = Mailbox<PartitionMessage>()
     private unowned let job: JobRuntime
     private var vertices: [VertexInstance] = []
@@ -35,7 +46,21 @@ final class PartitionExecutor: @unchecked Sendable {
         self.index = index
         self.queue = queue
         self.job = job
-        credits = CreditGate(capacity: capacity)
+        credits = (0..<job.plan.totalSplits).map { _ in CreditGate(capacity: capacity) }
+        creditSplit = job.plan.vertices.map { vertex in
+            var splits = [Int?](repeating: nil, count: vertex.totalChannels)
+            for source in job.plan.sources {
+                for group in source.groups {
+                    for target in group.targets where job.plan.vertices[target.vertex].name == vertex.name {
+                        let offset = vertex.channelOffsets[target.input]
+                        for split in 0..<source.source.splitCount {
+                            splits[offset + split] = source.firstSplitChannel + split
+                        }
+                    }
+                }
+            }
+            return splits
+        }
     }
 
     /// Builds the operator instances (before any message is sent).
@@ -59,6 +84,7 @@ final class PartitionExecutor: @unchecked Sendable {
     }
 
     func send(_ message: PartitionMessage) {
+        if case .deliver(_, _, .batch, false) = message { exchangeBacklog.add(1, ordering: .relaxed) }
         if mailbox.push(message) {
             queue.async { self.drain() }
         }
@@ -76,14 +102,16 @@ final class PartitionExecutor: @unchecked Sendable {
             let messages = mailbox.takeAll()
             if messages.isEmpty { return }
             for message in messages {
+                if case .deliver(_, _, .batch, false) = message { exchangeBacklog.subtract(1, ordering: .relaxed) }
                 if job.isAborted {
-                    if case .deliver(_, _, _, true) = message { credits.release() }
+                    if case .deliver(let vertex, let channel, _, true) = message, let split = creditSplit[vertex][channel] {
+                        credits[split].release()
+                    }
                     continue
                 }
                 switch message {
-                case .deliver(let vertex, let channel, let payload, let credit):
+                case .deliver(let vertex, let channel, let payload, _):
                     deliver(vertex: vertex, channel: channel, payload)
-                    if credit { credits.release() }
                 case .tick(let now):
                     for v in vertices.indices {
                         var out = OperatorOutput()
@@ -106,7 +134,9 @@ final class PartitionExecutor: @unchecked Sendable {
         let op = vertices[v].op
         var out = OperatorOutput()
         switch event {
-        case .batch(let input, let batch, var rows):
+        case .batch(let input, let channel, let batch, var rows):
+            // The slot goes back to the split once the batch is handled.
+            defer { if let split = creditSplit[v][channel] { credits[split].release() } }
             if let guardian = vertices[v].guards[input], let screened = guardian.screen(batch, rows: rows) {
                 job.rejected.add(Int64(screened.rejections.count), ordering: .relaxed)
                 sendToDeadLetter([.rejections(screened.rejections, source: vertices[v].plan.name)])

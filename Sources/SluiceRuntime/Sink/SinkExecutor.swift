@@ -64,8 +64,10 @@ final class SinkExecutor: @unchecked Sendable {
             let messages = mailbox.takeAll()
             if messages.isEmpty { return }
             for (channel, payload) in messages {
-                if case .batch = payload { backlog.subtract(1, ordering: .relaxed) }
-                if job.isAborted || finished { continue }
+                if job.isAborted || finished {
+                    if case .batch = payload { backlog.subtract(1, ordering: .relaxed) }
+                    continue
+                }
                 events.removeAll(keepingCapacity: true)
                 aligner.receive(channel: channel, payload, into: &events)
                 for event in events {
@@ -82,8 +84,11 @@ final class SinkExecutor: @unchecked Sendable {
     }
 
     private func handle(_ event: AlignedEvent) throws {
+        // A batch leaves the backlog when written, not when taken from the mailbox: one
+        // held back by a barrier alignment still occupies memory.
+        if case .batch = event { backlog.subtract(1, ordering: .relaxed) }
         switch event {
-        case .batch(_, let whole, let rows):
+        case .batch(_, _, let whole, let rows):
             if case .rows(let sink, _) = target {
                 let batch = rows.map { whole.gather($0) } ?? whole
                 try sink.write(batch)

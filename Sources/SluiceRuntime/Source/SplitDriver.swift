@@ -78,7 +78,7 @@ final class SplitDriver: @unchecked Sendable {
                 break
             }
             if job.wantsEpoch(after: injectedEpoch, batchesSinceEpoch: batchesSinceEpoch) { injectBarrier() }
-            if job.sinksBackedUp {
+            if job.sinksBackedUp || job.partitionsBackedUp {
                 usleep(500)
                 continue
             }
@@ -187,7 +187,7 @@ final class SplitDriver: @unchecked Sendable {
                 for target in group.targets {
                     let channel = job.plan.vertices[target.vertex].channelOffsets[target.input] + split
                     let executor = job.partitions[q]
-                    while !executor.credits.acquire(timeout: .now() + .milliseconds(50)) {
+                    while !executor.credits[globalSplit].acquire(timeout: .now() + .milliseconds(50)) {
                         if job.isAborted || job.hasFailed { return }
                     }
                     executor.send(
