@@ -295,6 +295,8 @@ final class JobRuntime: @unchecked Sendable {
                 return
             }
         }
+        // An abort is a crash: nothing after it may be released for acknowledgement.
+        guard !isAborted else { return }
         book.withLock { book in
             for (split, position) in positions { book.durable[split] = position }
             book.epochsCompleted += 1
@@ -329,6 +331,7 @@ final class JobRuntime: @unchecked Sendable {
                 return
             }
         }
+        guard !isAborted else { return }
         book.withLock { book in
             for (i, position) in book.endPositions.enumerated() where position != nil { book.durable[i] = position }
             book.epochsCompleted += 1
