@@ -1,3 +1,4 @@
+import SluiceConnectors
 import SluiceCore
 import SluiceOperators
 
@@ -92,8 +93,8 @@ extension PipelineChecker {
             // A redelivery is the same message, so it carries the same agent: keying by
             // (agent_id, id) keeps duplicates together and lets the stream stay partitioned
             // by agent, saving the exchange before the usual per-agent aggregation.
-            spec.partitionKeys = input.schema.index(of: "agent_id") != nil && field.value != "agent_id"
-                ? [["agent_id", field.value]] : [[field.value]]
+            let agent = DAA.partitionKey.filter { input.schema.index(of: $0) != nil && $0 != field.value }
+            spec.partitionKeys = [agent.count == DAA.partitionKey.count ? agent + [field.value] : [field.value]]
             return .node(spec, [produced(input, name, index), produced(input, name, index, port: 1, route: "duplicates")])
         case .keyed(let keyBy, let window, let aggregates, let isFold):
             guard let input = single(node.op.keyword) else { return nil }
