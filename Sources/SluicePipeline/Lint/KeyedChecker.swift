@@ -50,10 +50,15 @@ extension PipelineChecker {
             // key_by and/or window alone: a half-built stream, fused into its reader.
             var output = input
             output.producer = name
-            if let effectiveWindow {
+            if var effectiveWindow {
                 guard requireEventTime(input, for: "a window", at: effectiveWindow.location) != nil else { return nil }
+                // The late output belongs to the window; the aggregate reading it routes it.
+                if let late = node.late { effectiveWindow.late = late }
                 output.state = .windowed(keys, effectiveWindow)
             } else {
+                if let late = node.late {
+                    diagnostics.warning(at: late.location, "'late' has no effect without a window")
+                }
                 output.state = .keyed(keys)
             }
             return .fused(output)
@@ -106,7 +111,7 @@ extension PipelineChecker {
         let schema = KeyedAggregateOperator.outputSchema(
             inputSchema: input.schema, keys: keys, window: windowSpec, aggregates: operatorSpecs)
         var late: ConnectorURI?
-        if let lateText = node.late {
+        if let lateText = node.late ?? effectiveWindow?.late {
             if windowSpec == nil {
                 diagnostics.warning(at: lateText.location, "'late' has no effect without a window")
             } else {
