@@ -23,6 +23,12 @@ extension PipelineChecker {
                     at: node.location, "'\(name)' reads the windowed stream '\(input.producer)': only an aggregate can follow a window")
                 return nil
             }
+            guard let inheritedWindow else {
+                // The window was rejected: its results are unknown, but the aggregate calls
+                // do not depend on it, so their own errors are still worth reporting.
+                for aggregate in aggregates ?? [] { _ = aggregateCall(aggregate, against: input.schema) }
+                return nil
+            }
             effectiveWindow = inheritedWindow
         }
         if let keyBy {

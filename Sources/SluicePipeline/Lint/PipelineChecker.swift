@@ -43,6 +43,8 @@ struct PipelineChecker {
             case .fused(let stream)?:
                 fusedNodes.insert(index)
                 nodeStreams[index] = [stream]
+            case .failed(let streams)?:
+                nodeStreams[index] = streams
             case nil:
                 break
             }
