@@ -77,13 +77,15 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceFormatsTests",
-            dependencies: ["SluiceFormats", "SluiceTestSupport"],
+            // SluiceConnectors: the DAA event schema the decoder tests read.
+            dependencies: ["SluiceFormats", "SluiceConnectors", "SluiceTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SluiceOperatorsTests",
             dependencies: [
-                "SluiceOperators", "SluiceTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+                "SluiceOperators", "SluiceConnectors", "SluiceTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictSettings
         ),

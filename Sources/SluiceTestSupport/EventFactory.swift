@@ -1,3 +1,4 @@
+public import SluiceConnectors
 public import SluiceCore
 
 /// Builds small DAA batches and events for tests, from literal rows.

@@ -1,3 +1,4 @@
+import SluiceConnectors
 import SluiceCore
 import SluiceFormats
 import Testing

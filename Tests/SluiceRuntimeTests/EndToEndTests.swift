@@ -18,8 +18,12 @@ import Testing
         let flow = Dataflow(name: "metrics")
         let source = try DAAGeneratorSource(
             options: DAAGeneratorOptions(seed: 11, agents: 150, limit: .count(events), splits: splits, batchRows: 512))
-        let (unique, duplicates) = flow.stream(source, eventTime: EventTimeSpec(maxOutOfOrdernessMillis: 5_000))
-            .dedupe(horizonMillis: 600_000)
+        // A redelivery carries the same agent: de-duplicating per (agent, id) keeps the
+        // stream partitioned by agent, so the per-agent windows need no exchange.
+        let (unique, duplicates) = flow.stream(
+            source, eventTime: EventTimeSpec(maxOutOfOrdernessMillis: 5_000), partitionKey: DAA.partitionKey
+        )
+        .dedupe(horizonMillis: 600_000, partitionKeys: DAA.partitionKey + ["id"])
         let value = try Expr.compile("value", schema: DAA.schema)
         let (rows, late) = unique.filter(try Expr.compile("type == 'metric'", schema: DAA.schema))
             .keyBy(["agent_id", "metric"])

@@ -35,9 +35,10 @@ import Testing
         #expect(edges["totals"] == [.exchange(["agent_id"])])
     }
 
-    @Test func keyedSourceEdgesScatterByAgentOnlyForSingleInputOperators() throws {
+    @Test func keyedSourceEdgesScatterByTheDeclaredKeyOnlyForSingleInputOperators() throws {
         let flow = Dataflow(name: "keys")
-        let events = Self.source(flow, "events")
+        let events = flow.source(
+            BatchListSource(name: "events", schema: SampleData.schema, splits: [[]]), eventTime: nil, partitionKey: ["agent_id"])
         _ = flow.add("by-agent-and-value", inputs: [(events, .hash(["agent_id", "value"]))]) { _ in KeyTotalsOperator(key: "agent_id") }
         let other = Self.source(flow, "other")
         let both = flow.add("two-sided", inputs: [(events, .hash(["agent_id", "value"])), (other, .hash(["agent_id", "value"]))]) { _ in
@@ -47,6 +48,28 @@ import Testing
         let edges = try flow.inputEdges(partitions: 2)
         #expect(edges["by-agent-and-value"] == [.scatter(["agent_id"])])
         #expect(edges["two-sided"] == [.scatter(["agent_id", "value"]), .scatter(["agent_id", "value"])])
+    }
+
+    @Test func withoutADeclaredKeyASourceScattersByTheKeysTheKeyedOperatorsShare() throws {
+        let flow = Dataflow(name: "undeclared")
+        let events = Self.source(flow, "events")
+        let clean = Self.passThrough(flow, "clean", events, preserves: true)
+        let byBoth = flow.add("by-agent-and-value", inputs: [(clean, .hash(["agent_id", "value"]))]) { _ in KeyTotalsOperator(key: "agent_id") }
+        let byTime = flow.add("by-agent-and-time", inputs: [(clean, .hash(["ts", "agent_id"]))]) { _ in KeyTotalsOperator(key: "agent_id") }
+        flow.sink("a", from: byBoth[0], to: ViewSink(name: "a"), mode: .append)
+        flow.sink("b", from: byTime[0], to: ViewSink(name: "b"), mode: .append)
+        let edges = try flow.inputEdges(partitions: 2)
+        #expect(edges["clean"] == [.scatter(["agent_id"])])
+        #expect(edges["by-agent-and-value"] == [.forward])
+        #expect(edges["by-agent-and-time"] == [.forward])
+    }
+
+    @Test func aSourceDeclaringAColumnItLacksIsRejected() {
+        let flow = Dataflow(name: "bad key")
+        let events = flow.source(
+            BatchListSource(name: "events", schema: SampleData.schema, splits: [[]]), eventTime: nil, partitionKey: ["tenant"])
+        flow.sink("view", from: events, to: ViewSink(), mode: .append)
+        #expect(flow.validate() == ["source 'events' prefers to partition by 'tenant', which it does not have"])
     }
 
     @Test func aUnionOfAgentPartitionedInputsNeedsNoExchangeBeforeAKeyedOperator() throws {

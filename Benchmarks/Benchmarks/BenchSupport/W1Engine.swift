@@ -14,7 +14,7 @@ public enum W1Engine {
         let flow = Dataflow(name: "w1")
         let events = flow.source(
             InMemorySource(name: "w1", schema: W1Data.schema, splits: splits),
-            eventTime: EventTimeSpec(field: "ts", maxOutOfOrdernessMillis: 2000))
+            eventTime: EventTimeSpec(field: "ts", maxOutOfOrdernessMillis: 2000), partitionKey: DAA.partitionKey)
         let windows = addWindows(flow, events, schema: W1Data.schema, window: window)
         flow.sink("count", from: windows[0], to: sink, mode: .append)
         return flow
@@ -46,7 +46,8 @@ public enum W1Engine {
         let flow = Dataflow(name: "w1-file")
         let source = try NDJSONFileSource(
             name: "w1-file", path: path, schema: schema, required: Set(schema.names), splits: splits)
-        let events = flow.source(source, eventTime: EventTimeSpec(field: "ts", maxOutOfOrdernessMillis: 2000))
+        let events = flow.source(
+            source, eventTime: EventTimeSpec(field: "ts", maxOutOfOrdernessMillis: 2000), partitionKey: DAA.partitionKey)
         let windows = addWindows(flow, events, schema: schema)
         flow.sink("count", from: windows[0], to: sink, mode: .append)
         return flow
@@ -83,7 +84,7 @@ public enum W1Engine {
         -> [StreamRef]
     {
         let value = ColumnRef("value", in: schema)
-        return flow.add("window", inputs: [(events, .hash(["agent_id", "metric"]))], preservesPartitioning: true) { _ in
+        return flow.add("window", inputs: [(events, .hash(["agent_id", "metric"]))], passThrough: .only(["agent_id", "metric"])) { _ in
             KeyedAggregateOperator(
                 inputSchema: schema, keys: ["agent_id", "metric"], timeField: "ts", window: window,
                 aggregates: [

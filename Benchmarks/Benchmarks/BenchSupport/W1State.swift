@@ -1,6 +1,7 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import SluiceConnectors
 import SluiceCore
 import SluiceOperators
 

@@ -116,6 +116,12 @@ public struct ExplainGraph: Sendable {
         for source in spec.sources {
             if let from = ids[source.name] { links.append(Link(from: from, to: deadID, label: "undecodable")) }
         }
+        // De-duplication sends the repeats it drops to the same output (the planner's
+        // duplicates sink), so they are shown arriving there too.
+        for node in spec.nodes {
+            guard case .dedupe = node.operation, let from = ids[node.name] else { continue }
+            links.append(Link(from: from, to: deadID, label: "duplicates"))
+        }
     }
 
     static func format(_ duration: Duration) -> String { DurationSyntax.format(millis: duration.wholeMilliseconds) }

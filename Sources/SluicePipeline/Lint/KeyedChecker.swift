@@ -23,6 +23,12 @@ extension PipelineChecker {
                     at: node.location, "'\(name)' reads the windowed stream '\(input.producer)': only an aggregate can follow a window")
                 return nil
             }
+            guard let inheritedWindow else {
+                // The window was rejected: its results are unknown, but the aggregate calls
+                // do not depend on it, so their own errors are still worth reporting.
+                for aggregate in aggregates ?? [] { _ = aggregateCall(aggregate, against: input.schema) }
+                return nil
+            }
             effectiveWindow = inheritedWindow
         }
         if let keyBy {
@@ -50,10 +56,15 @@ extension PipelineChecker {
             // key_by and/or window alone: a half-built stream, fused into its reader.
             var output = input
             output.producer = name
-            if let effectiveWindow {
+            if var effectiveWindow {
                 guard requireEventTime(input, for: "a window", at: effectiveWindow.location) != nil else { return nil }
+                // The late output belongs to the window; the aggregate reading it routes it.
+                if let late = node.late { effectiveWindow.late = late }
                 output.state = .windowed(keys, effectiveWindow)
             } else {
+                if let late = node.late {
+                    diagnostics.warning(at: late.location, "'late' has no effect without a window")
+                }
                 output.state = .keyed(keys)
             }
             return .fused(output)
@@ -106,7 +117,7 @@ extension PipelineChecker {
         let schema = KeyedAggregateOperator.outputSchema(
             inputSchema: input.schema, keys: keys, window: windowSpec, aggregates: operatorSpecs)
         var late: ConnectorURI?
-        if let lateText = node.late {
+        if let lateText = node.late ?? effectiveWindow?.late {
             if windowSpec == nil {
                 diagnostics.warning(at: lateText.location, "'late' has no effect without a window")
             } else {

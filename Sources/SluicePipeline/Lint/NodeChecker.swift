@@ -1,3 +1,4 @@
+import SluiceConnectors
 import SluiceCore
 import SluiceOperators
 
@@ -9,6 +10,11 @@ extension PipelineChecker {
         case node(NodeSpec, [StreamInfo])
         /// A key_by/window node: no operator of its own, a keyed or windowed stream.
         case fused(StreamInfo)
+        /// A node with errors (reported) whose outputs are known anyway — a filter's
+        /// rows have its input's fields whatever its condition. Checking goes on
+        /// downstream so every independent error in the file is reported at once; the
+        /// file still yields no spec.
+        case failed([StreamInfo])
     }
 
     mutating func checkNode(_ index: Int) -> NodeOutcome? {
@@ -34,11 +40,20 @@ extension PipelineChecker {
         }
 
         switch node.op {
-        case .invalid:
+        case .invalid(let keyword):
+            // A rejected window over a keyed stream is still a window over those keys:
+            // the aggregate after it can check its own calls.
+            if keyword == "window", inputs.count == 1, case .keyed(let keys) = inputs[0].state {
+                var output = produced(inputs[0], name, index)
+                output.state = .windowed(keys, nil)
+                return .failed([output])
+            }
             return nil
         case .filter(let text):
             guard let input = single("filter"), requirePlain(input, reader: "filter '\(name)'", at: node.inputs[0]) else { return nil }
-            guard let condition = compile(text, against: input.schema, expecting: .bool, role: "a filter") else { return nil }
+            guard let condition = compile(text, against: input.schema, expecting: .bool, role: "a filter") else {
+                return .failed([produced(input, name, index)])
+            }
             return .node(spec(node, specs, .filter(condition), [input.schema]), [produced(input, name, index)])
         case .map(let fields):
             guard let input = single("map"), requirePlain(input, reader: "map '\(name)'", at: node.inputs[0]) else { return nil }
@@ -75,15 +90,17 @@ extension PipelineChecker {
             return .node(spec(node, specs, .select(names.map(\.value)), [schema]), [produced(input.reshaped(schema), name, index)])
         case .dedupe(let field, let horizon):
             guard let input = single("dedupe"), requirePlain(input, reader: "dedupe '\(name)'", at: node.inputs[0]) else { return nil }
+            // Whatever is wrong with its settings, de-duplication passes its input's rows on.
+            let failed = NodeOutcome.failed([produced(input, name, index), produced(input, name, index, port: 1, route: "duplicates")])
             guard let idField = input.schema.field(named: field.value) else {
                 reportUnknownField(field, in: input.schema, role: "dedupe")
-                return nil
+                return failed
             }
             guard idField.type == .string || idField.type == .int64 else {
                 diagnostics.error(at: field.location, length: field.length, "dedupe needs a string or int id field, but '\(field.value)' is \(idField.type)")
-                return nil
+                return failed
             }
-            guard let eventTime = requireEventTime(input, for: "dedupe", at: node.location) else { return nil }
+            guard let eventTime = requireEventTime(input, for: "dedupe", at: node.location) else { return failed }
             // Port 1 carries the duplicates; the planner sends them to the dead-letter output.
             var spec = spec(
                 node, specs, .dedupe(field: field.value, horizon: .milliseconds(horizon), timeField: eventTime.field.value),
@@ -92,8 +109,8 @@ extension PipelineChecker {
             // A redelivery is the same message, so it carries the same agent: keying by
             // (agent_id, id) keeps duplicates together and lets the stream stay partitioned
             // by agent, saving the exchange before the usual per-agent aggregation.
-            spec.partitionKeys = input.schema.index(of: "agent_id") != nil && field.value != "agent_id"
-                ? [["agent_id", field.value]] : [[field.value]]
+            let agent = DAA.partitionKey.filter { input.schema.index(of: $0) != nil && $0 != field.value }
+            spec.partitionKeys = [agent.count == DAA.partitionKey.count ? agent + [field.value] : [field.value]]
             return .node(spec, [produced(input, name, index), produced(input, name, index, port: 1, route: "duplicates")])
         case .keyed(let keyBy, let window, let aggregates, let isFold):
             guard let input = single(node.op.keyword) else { return nil }

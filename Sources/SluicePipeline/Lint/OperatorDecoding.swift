@@ -70,7 +70,11 @@ struct OperatorDecoding {
             return WindowDecl(kind: .session(gapMillis: gap), location: reader.location)
         }
         guard reader.has("sliding") else {
-            diagnostics.error(at: reader.keyLocation("every") ?? reader.location, length: 5, "'every' needs 'sliding': { sliding: 5m, every: 1m }")
+            // No window kind at all (or only a misspelt one) is the schema check's error;
+            // saying more here would blame a key the file does not have.
+            if let every = reader.keyLocation("every") {
+                diagnostics.error(at: every, length: 5, "'every' needs 'sliding': { sliding: 5m, every: 1m }")
+            }
             return nil
         }
         guard reader.has("every") else {

@@ -1,3 +1,4 @@
+import SluiceConnectors
 import SluiceCore
 
 /// Checks a decoded document as a whole and, when nothing is wrong, produces its
@@ -42,6 +43,8 @@ struct PipelineChecker {
             case .fused(let stream)?:
                 fusedNodes.insert(index)
                 nodeStreams[index] = [stream]
+            case .failed(let streams)?:
+                nodeStreams[index] = streams
             case nil:
                 break
             }
@@ -142,8 +145,12 @@ struct PipelineChecker {
                 field: decl.field.value, maxOutOfOrderness: .milliseconds(decl.maxOutOfOrdernessMillis),
                 allowedLateness: .milliseconds(decl.allowedLatenessMillis), idleTimeout: decl.idleTimeoutMillis.map { .milliseconds($0) })
         }
+        // DAA events are per agent: scattering by agent lets the usual per-agent keyed
+        // operators (and de-duplication by (agent, id)) skip their exchanges.
+        let partitionKey = DAA.partitionKey.allSatisfy { schema.index(of: $0) != nil } ? DAA.partitionKey : nil
         let spec = SourceSpec(
-            name: source.name.value, uri: uri, format: source.format, schema: schema, schemaName: schemaName, eventTime: settings)
+            name: source.name.value, uri: uri, format: source.format, schema: schema, schemaName: schemaName, eventTime: settings,
+            partitionKey: partitionKey)
         return (spec, stream)
     }
 

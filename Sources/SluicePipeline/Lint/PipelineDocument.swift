@@ -66,6 +66,10 @@ struct WindowDecl: Sendable {
     }
     var kind: Kind
     var location: FileLocation
+    /// Where the window's late events go when it was declared on the window step (the
+    /// linear form's `late:`, or `late` on a graph-form window node): the aggregate that
+    /// completes the window takes it over.
+    var late: SpannedText?
 }
 
 struct JoinDecl: Sendable {

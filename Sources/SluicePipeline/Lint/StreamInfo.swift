@@ -7,8 +7,9 @@ struct StreamInfo {
         case plain
         /// After `key_by`: only a window, aggregate, fold or join may read it.
         case keyed([String])
-        /// After `window`: only an aggregate may read it.
-        case windowed([String], WindowDecl)
+        /// After `window`: only an aggregate may read it. The window is nil when its
+        /// settings were rejected (already reported).
+        case windowed([String], WindowDecl?)
     }
 
     var schema: Schema

@@ -96,6 +96,10 @@ public struct SourceSpec: Sendable {
     public var schemaName: String?
     /// Event time, when declared.
     public var eventTime: EventTimeSettings?
+    /// The columns the source prefers to scatter rows by when keyed operators downstream
+    /// can then skip their exchange (`Dataflow.source(_:eventTime:partitionKey:)`); nil
+    /// lets the runtime pick from the keys downstream.
+    public var partitionKey: [String]?
 }
 
 /// Where a sink writes, and how.

@@ -92,9 +92,8 @@ public struct PipelinePlanner: Sendable {
                     field: $0.field, maxOutOfOrdernessMillis: $0.maxOutOfOrderness.wholeMilliseconds,
                     idleTimeoutMillis: $0.idleTimeout?.wholeMilliseconds)
             }
-            streams[source.name] = [flow.source(made, eventTime: eventTime)]
+            streams[source.name] = [flow.source(made, eventTime: eventTime, partitionKey: source.partitionKey)]
         }
-        let streamKeys = PartitionLayout.streamKeys(of: spec)
         for node in spec.nodes {
             let inputs = node.inputs.enumerated().map { index, input -> (StreamRef, Partitioning) in
                 let ref = streams[input.node]![input.port]
@@ -102,15 +101,13 @@ public struct PipelinePlanner: Sendable {
                 return (ref, .hash(keys[min(index, keys.count - 1)]))
             }
             let inputSchemas = node.inputs.map { spec.schema(of: $0)! }
-            let inputKeys = node.inputs.count == 1 ? streamKeys[StreamSpec(node: node.inputs[0].node, port: node.inputs[0].port)] : nil
             let factory = OperatorFactories.factory(for: node.operation, inputSchemas: inputSchemas)
             // The spec's ports are the operator's ports: the checker built them from the
             // same rules. A mismatch would misroute rows, so it stops here, not later.
             precondition(factory(0).outputSchemas == node.outputSchemas, "ports of '\(node.name)' differ from its operator's")
             streams[node.name] = flow.add(
                 node.name, inputs: inputs, outputSchemas: node.outputSchemas,
-                preservesPartitioning: PartitionLayout.preservesPartitioning(node, inputKeys: node.partitionKeys?.first ?? inputKeys),
-                factory: factory)
+                passThrough: node.operation.passThrough, factory: factory)
             if case .dedupe(let field, _, _) = node.operation {
                 let duplicates = DuplicateDeadLetterSink(
                     name: "\(node.name).duplicates", target: try connectors.rejectionSink(spec.deadLetter, pipeline: spec.name),

@@ -6,14 +6,18 @@ public import SluiceOperators
 /// type-check (a window needs keys; an aggregate needs a window or keys).
 ///
 /// ```swift
-/// let flow = Dataflow(name: "agent-metrics")
-/// let metrics = flow.stream(source, eventTime: EventTimeSpec(maxOutOfOrdernessMillis: 5_000))
-///     .filter(try Expr.compile("type == 'metric'", schema: DAA.schema))
-/// let (rows, late) = metrics.keyBy(["agent_id", "metric"])
+/// let flow = Dataflow(name: "sensor-readings")
+/// let readings = flow.stream(source, eventTime: EventTimeSpec(maxOutOfOrdernessMillis: 5_000))
+///     .filter(try Expr.compile("kind == 'reading'", schema: source.schema))
+/// let (rows, late) = readings.keyBy(["sensor", "quantity"])
 ///     .window(.tumbling(sizeMillis: 10_000))
 ///     .aggregate([AggregateSpec("samples", .count)])
-/// rows.sink("view", sqliteSink, mode: .upsert(key: ["agent_id", "metric", "window_start"]))
+/// rows.sink("view", sqliteSink, mode: .upsert(key: ["sensor", "quantity", "window_start"]))
 /// ```
+///
+/// Each step declares only facts about its operator — its keys and the columns it passes
+/// through unchanged (`PassThrough`); where rows are exchanged between partitions is the
+/// physical plan's decision (`PartitioningRule`).
 public struct DataStream: Sendable {
     public let flow: Dataflow
     public let ref: StreamRef
@@ -30,7 +34,7 @@ public struct DataStream: Sendable {
     /// Rows where `predicate` is true (null counts as false).
     public func filter(_ predicate: any BatchExpression, name: String? = nil) -> DataStream {
         let schema = self.schema
-        let out = flow.add(node("filter", name), inputs: [(ref, .forward)], preservesPartitioning: true) { _ in
+        let out = flow.add(node("filter", name), inputs: [(ref, .forward)], passThrough: .all) { _ in
             FilterOperator(schema: schema, predicate: predicate)
         }
         return DataStream(flow: flow, ref: out[0])
@@ -41,8 +45,9 @@ public struct DataStream: Sendable {
         _ outputs: [(name: String, expression: any BatchExpression)], keepInputFields: Bool = true, name: String? = nil
     ) -> DataStream {
         let schema = self.schema
-        let rewritesKeys = outputs.contains { $0.name == "agent_id" }
-        let out = flow.add(node("map", name), inputs: [(ref, .forward)], preservesPartitioning: !rewritesKeys) { _ in
+        // The fields it writes change; the others pass through only when kept.
+        let passThrough: PassThrough = keepInputFields ? .allExcept(Set(outputs.map(\.name))) : .none
+        let out = flow.add(node("map", name), inputs: [(ref, .forward)], passThrough: passThrough) { _ in
             MapOperator(schema: schema, outputs: outputs, keepInputFields: keepInputFields)
         }
         return DataStream(flow: flow, ref: out[0])
@@ -53,12 +58,19 @@ public struct DataStream: Sendable {
 
     /// Drops events whose `idField` was already seen within the horizon; the second
     /// stream carries the duplicates (for the dead-letter output and counters).
+    ///
+    /// - Parameter partitionKeys: the fields whose equal values must meet in one partition
+    ///   for duplicates to be found; `[idField]` when nil. Name more fields only when every
+    ///   repeat of an id carries the same values of them (a redelivery of the same message
+    ///   does): then the stream can stay partitioned by a field the next keyed operator
+    ///   also uses, and its exchange is saved.
     public func dedupe(
-        idField: String = "id", timeField: String = "ts", horizonMillis: Int64, name: String? = nil
+        idField: String = "id", timeField: String = "ts", horizonMillis: Int64, partitionKeys: [String]? = nil,
+        name: String? = nil
     ) -> (unique: DataStream, duplicates: DataStream) {
         let schema = self.schema
-        let keys = schema.index(of: "agent_id") != nil ? ["agent_id"] : [idField]
-        let out = flow.add(node("dedupe", name), inputs: [(ref, .hash(keys))], preservesPartitioning: true) { _ in
+        let keys = partitionKeys ?? [idField]
+        let out = flow.add(node("dedupe", name), inputs: [(ref, .hash(keys))], passThrough: .all) { _ in
             DedupeOperator(schema: schema, idField: idField, timeField: timeField, horizonMillis: horizonMillis)
         }
         return (DataStream(flow: flow, ref: out[0]), DataStream(flow: flow, ref: out[1]))
@@ -68,7 +80,7 @@ public struct DataStream: Sendable {
     public func union(_ others: [DataStream], name: String? = nil) -> DataStream {
         let inputs = [self] + others
         let schemas = inputs.map(\.schema)
-        let out = flow.add(node("union", name), inputs: inputs.map { ($0.ref, .forward) }, preservesPartitioning: true) { _ in
+        let out = flow.add(node("union", name), inputs: inputs.map { ($0.ref, .forward) }, passThrough: .all) { _ in
             UnionOperator(inputSchemas: schemas)
         }
         return DataStream(flow: flow, ref: out[0])
@@ -80,7 +92,7 @@ public struct DataStream: Sendable {
         firstMatchOnly: Bool = false, name: String? = nil
     ) -> [DataStream] {
         let schema = self.schema
-        let out = flow.add(node("branch", name), inputs: [(ref, .forward)], preservesPartitioning: true) { _ in
+        let out = flow.add(node("branch", name), inputs: [(ref, .forward)], passThrough: .all) { _ in
             BranchOperator(schema: schema, routes: routes, includeDefault: includeDefault, firstMatchOnly: firstMatchOnly)
         }
         return out.map { DataStream(flow: flow, ref: $0) }
@@ -108,7 +120,7 @@ public struct KeyedStream: Sendable {
         let schema = stream.schema
         let keys = self.keys
         let out = stream.flow.add(
-            stream.node("fold", name), inputs: [(stream.ref, .hash(keys))], preservesPartitioning: true
+            stream.node("fold", name), inputs: [(stream.ref, .hash(keys))], passThrough: .only(Set(keys))
         ) { _ in
             KeyedAggregateOperator(
                 inputSchema: schema, keys: keys, timeField: timeField, window: nil, aggregates: aggregates)
@@ -171,7 +183,7 @@ public struct WindowedStream: Sendable {
         let schema = stream.schema
         let (keys, spec, timeField) = (keyed.keys, self.spec, self.timeField)
         let out = stream.flow.add(
-            stream.node("window", name), inputs: [(stream.ref, .hash(keys))], preservesPartitioning: true
+            stream.node("window", name), inputs: [(stream.ref, .hash(keys))], passThrough: .only(Set(keys))
         ) { _ in
             KeyedAggregateOperator(
                 inputSchema: schema, keys: keys, timeField: timeField, window: spec, aggregates: aggregates,
@@ -182,8 +194,9 @@ public struct WindowedStream: Sendable {
 }
 
 extension Dataflow {
-    /// Adds a source and returns its stream for fluent building.
-    public func stream(_ source: any Source, eventTime: EventTimeSpec?) -> DataStream {
-        DataStream(flow: self, ref: self.source(source, eventTime: eventTime))
+    /// Adds a source and returns its stream for fluent building (`partitionKey`: see
+    /// `source(_:eventTime:partitionKey:)`).
+    public func stream(_ source: any Source, eventTime: EventTimeSpec?, partitionKey: [String]? = nil) -> DataStream {
+        DataStream(flow: self, ref: self.source(source, eventTime: eventTime, partitionKey: partitionKey))
     }
 }

@@ -45,8 +45,8 @@ public final class Dataflow: @unchecked Sendable {
     public init(name: String) { self.name = name }
 
     enum Kind {
-        case source(any Source, EventTimeSpec?)
-        case op(inputs: [(StreamRef, Partitioning)], factory: OperatorFactory, preservesPartitioning: Bool)
+        case source(any Source, EventTimeSpec?, partitionKey: [String]?)
+        case op(inputs: [(StreamRef, Partitioning)], factory: OperatorFactory, passThrough: PassThrough)
         case sink(input: StreamRef, sink: any Sink, mode: SinkMode)
     }
 
@@ -57,9 +57,17 @@ public final class Dataflow: @unchecked Sendable {
     }
 
     /// Adds a source; returns its stream.
+    ///
+    /// - Parameters:
+    ///   - partitionKey: columns the source prefers to scatter its rows by when a keyed
+    ///     operator downstream can then skip its exchange (`PartitioningRule`, law 3) —
+    ///     e.g. the column every key of the application starts with. It is a preference,
+    ///     never a promise: keyed operators whose keys do not include it are fed as their
+    ///     keys require. nil lets the plan pick from the keys downstream.
     @discardableResult
-    public func source(_ source: any Source, eventTime: EventTimeSpec?) -> StreamRef {
-        nodes.append(Node(name: source.name, kind: .source(source, eventTime), outputSchemas: [source.schema]))
+    public func source(_ source: any Source, eventTime: EventTimeSpec?, partitionKey: [String]? = nil) -> StreamRef {
+        nodes.append(
+            Node(name: source.name, kind: .source(source, eventTime, partitionKey: partitionKey), outputSchemas: [source.schema]))
         return StreamRef(node: nodes.count - 1, port: 0)
     }
 
@@ -70,20 +78,19 @@ public final class Dataflow: @unchecked Sendable {
     ///   - inputs: each input stream with how it is partitioned into this node.
     ///   - outputSchemas: the schemas of the operator's ports (as the factory's
     ///     operator reports them).
-    ///   - preservesPartitioning: true when the operator passes its input's partitioning
-    ///     columns through unchanged (filters, windows keyed by them, de-duplication), so a
-    ///     keyed operator downstream can skip an exchange. A map that rewrites such a column
-    ///     must pass false.
+    ///   - passThrough: the input columns the operator hands on unchanged, row for row
+    ///     (filters and de-duplication: `.all`; a map: `.allExcept` the fields it writes;
+    ///     a keyed aggregate: `.only` its keys). The physical plan decides from it whether
+    ///     the input's partitioning survives (`PartitioningRule`); `.none` is always safe.
     ///   - factory: builds the instance for one partition.
     @discardableResult
     public func add(
         _ name: String, inputs: [(StreamRef, Partitioning)], outputSchemas: [Schema],
-        preservesPartitioning: Bool = false, factory: @escaping OperatorFactory
+        passThrough: PassThrough = .none, factory: @escaping OperatorFactory
     ) -> [StreamRef] {
         nodes.append(
             Node(
-                name: name,
-                kind: .op(inputs: inputs, factory: factory, preservesPartitioning: preservesPartitioning),
+                name: name, kind: .op(inputs: inputs, factory: factory, passThrough: passThrough),
                 outputSchemas: outputSchemas))
         let id = nodes.count - 1
         return (0..<outputSchemas.count).map { StreamRef(node: id, port: $0) }
@@ -92,12 +99,19 @@ public final class Dataflow: @unchecked Sendable {
     /// Adds an operator whose output schemas are read off a prototype instance.
     @discardableResult
     public func add(
-        _ name: String, inputs: [(StreamRef, Partitioning)], preservesPartitioning: Bool = false,
+        _ name: String, inputs: [(StreamRef, Partitioning)], passThrough: PassThrough = .none,
         factory: @escaping OperatorFactory
     ) -> [StreamRef] {
-        add(
-            name, inputs: inputs, outputSchemas: factory(0).outputSchemas,
-            preservesPartitioning: preservesPartitioning, factory: factory)
+        add(name, inputs: inputs, outputSchemas: factory(0).outputSchemas, passThrough: passThrough, factory: factory)
+    }
+
+    /// Shorthand for an operator that passes every column through (`.all`) or none.
+    @discardableResult
+    public func add(
+        _ name: String, inputs: [(StreamRef, Partitioning)], preservesPartitioning: Bool,
+        factory: @escaping OperatorFactory
+    ) -> [StreamRef] {
+        add(name, inputs: inputs, passThrough: preservesPartitioning ? .all : .none, factory: factory)
     }
 
     /// Sends a stream to a sink.
@@ -125,6 +139,10 @@ public final class Dataflow: @unchecked Sendable {
         }
         for node in nodes {
             switch node.kind {
+            case .source(let source, _, let key?):
+                for column in key where source.schema.index(of: column) == nil {
+                    problems.append("source '\(node.name)' prefers to partition by '\(column)', which it does not have")
+                }
             case .source: break
             case .op(let inputs, _, _):
                 if inputs.isEmpty { problems.append("operator '\(node.name)' has no input") }

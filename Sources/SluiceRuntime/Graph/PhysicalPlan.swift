@@ -82,25 +82,25 @@ struct PhysicalPlan: Sendable {
             let schema = nodes[input.node].outputSchemas[input.port]
             nodes.append(
                 Dataflow.Node(
-                    name: node.name + ".pass", kind: .op(inputs: [(input, .forward)], factory: { _ in PassThroughOperator(schema: schema) }, preservesPartitioning: true),
+                    name: node.name + ".pass", kind: .op(inputs: [(input, .forward)], factory: { _ in PassThroughOperator(schema: schema) }, passThrough: .all),
                     outputSchemas: [schema]))
             nodes[i].kind = .sink(input: StreamRef(node: nodes.count - 1, port: 0), sink: sink, mode: mode)
         }
 
-        let wantsAgentPartitioning = Self.nodesWantingAgentPartitioning(nodes)
+        let wanted = PartitioningRule.wantedKeys(nodes)
         for (i, node) in nodes.enumerated() {
             switch node.kind {
-            case .source(let source, let eventTime):
+            case .source(let source, let eventTime, _):
                 sourceOf[i] = sources.count
                 sources.append(SourcePlan(source: source, eventTime: eventTime, groups: [], firstSplitChannel: totalSplits))
                 totalSplits += source.splitCount
-            case .op(let inputs, let factory, _):
+            case .op:
                 vertexOf[i] = vertices.count
                 vertices.append(
                     VertexPlan(
-                        name: node.name, factory: factory, inputs: [], routes: Array(repeating: [], count: node.outputSchemas.count),
-                        channelOffsets: [],
-                        declaredKeys: inputs.map { if case .hash(let keys) = $0.1 { keys } else { nil } }))
+                        name: node.name, factory: Self.factory(of: node), inputs: [],
+                        routes: Array(repeating: [], count: node.outputSchemas.count), channelOffsets: [],
+                        declaredKeys: Self.declaredKeys(of: node)))
             case .sink(let input, let sink, let mode):
                 sinkOf[i] = sinks.count
                 sinks.append(SinkPlan(name: node.name, sink: sink, mode: mode, schema: nodes[input.node].outputSchemas[input.port]))
@@ -111,33 +111,18 @@ struct PhysicalPlan: Sendable {
         // the builder only hands out streams of nodes already added (no cycles possible).
         for (i, node) in nodes.enumerated() {
             switch node.kind {
-            case .op(let inputs, _, let preserves):
+            case .op(let inputs, _, let passThrough):
                 let v = vertexOf[i]!
                 var plans: [InputPlan] = []
-                var effectiveKeys: [[String]?] = []
+                var arriving: [[String]?] = []
                 for (inputIndex, (ref, partitioning)) in inputs.enumerated() {
                     if let s = sourceOf[ref.node] {
-                        let keys: [String]?
-                        switch partitioning {
-                        case .hash(let k):
-                            // Rows with equal keys that include the agent share the agent, so
-                            // scattering by agent alone is enough — and keeps the stream
-                            // partitioned by agent for the keyed operators after it.
-                            // Only for single-input operators: a join's inputs must be
-                            // hashed the same way on both sides.
-                            let byAgent = inputs.count == 1 && k.contains("agent_id")
-                                && flow.schemaHasAgentId(nodes[ref.node].outputSchemas[ref.port])
-                            keys = byAgent ? ["agent_id"] : k
-                        case .forward:
-                            // Hash by agent only when a keyed operator downstream can then
-                            // skip its exchange; stateless chains just take whole batches.
-                            let useful = wantsAgentPartitioning.contains(i)
-                                && flow.schemaHasAgentId(nodes[ref.node].outputSchemas[ref.port])
-                            keys = useful ? ["agent_id"] : nil
-                        }
+                        guard case .source(_, _, let declared) = nodes[ref.node].kind else { continue }
+                        let keys = PartitioningRule.scatterKeys(
+                            into: i, partitioning: partitioning, inputCount: inputs.count, wanted: wanted, declared: declared)
                         sources[s].add(target: (v, inputIndex), keys: keys)
                         plans.append(InputPlan(channels: sources[s].source.splitCount, forward: false))
-                        effectiveKeys.append(keys)
+                        arriving.append(keys)
                         continue
                     }
                     let upstream = vertexOf[ref.node]!
@@ -146,16 +131,16 @@ struct PhysicalPlan: Sendable {
                     case .forward:
                         vertices[upstream].routes[ref.port].append(.forward(vertex: v, input: inputIndex))
                         plans.append(InputPlan(channels: 1, forward: true))
-                        effectiveKeys.append(upstreamKeys)
+                        arriving.append(upstreamKeys)
                     case .hash(let keys):
-                        if inputs.count == 1, let j = upstreamKeys, !j.isEmpty, Set(j).isSubset(of: Set(keys)) {
+                        if PartitioningRule.canSkipExchange(upstream: upstreamKeys, required: keys, inputCount: inputs.count) {
                             vertices[upstream].routes[ref.port].append(.forward(vertex: v, input: inputIndex))
                             plans.append(InputPlan(channels: 1, forward: true))
-                            effectiveKeys.append(j)
+                            arriving.append(upstreamKeys)
                         } else {
                             vertices[upstream].routes[ref.port].append(.exchange(vertex: v, input: inputIndex, keys: keys))
                             plans.append(InputPlan(channels: partitions, forward: false))
-                            effectiveKeys.append(keys)
+                            arriving.append(keys)
                         }
                     }
                 }
@@ -165,11 +150,8 @@ struct PhysicalPlan: Sendable {
                     defer { offset += plan.channels }
                     return offset
                 }
-                // A union of inputs partitioned alike is partitioned that way too.
-                let inherited: [String]? = preserves ? Self.commonKeys(effectiveKeys) : nil
                 for port in 0..<node.outputSchemas.count {
-                    let schema = node.outputSchemas[port]
-                    if let keys = inherited, keys.allSatisfy({ schema.index(of: $0) != nil }) {
+                    if let keys = PartitioningRule.outputKeys(inputs: arriving, passThrough: passThrough, output: node.outputSchemas[port]) {
                         streamKeys[StreamRef(node: i, port: port)] = keys
                     }
                 }
@@ -181,47 +163,16 @@ struct PhysicalPlan: Sendable {
             }
         }
     }
-}
 
-extension PhysicalPlan {
-    /// The keys every input is partitioned by, when they all agree (nil otherwise).
-    static func commonKeys(_ inputs: [[String]?]) -> [String]? {
-        guard let first = inputs.first, let keys = first, inputs.allSatisfy({ $0 == keys }) else { return nil }
-        return keys
+    private static func factory(of node: Dataflow.Node) -> OperatorFactory {
+        guard case .op(_, let factory, _) = node.kind else { preconditionFailure("'\(node.name)' is not an operator") }
+        return factory
     }
 
-    /// Operators for which arriving partitioned by `agent_id` saves an exchange: those
-    /// that hash by keys including `agent_id`, and partition-preserving operators feeding
-    /// such an operator (directly, or by forward edges through more of them). An operator
-    /// that does not keep its input's partitioning gains nothing from it: an exchange
-    /// follows it anyway.
-    static func nodesWantingAgentPartitioning(_ nodes: [Dataflow.Node]) -> Set<Int> {
-        var wanting = Set<Int>()
-        // Inputs always come from earlier nodes, so one backward pass sees every consumer
-        // before its producers.
-        for i in nodes.indices.reversed() {
-            guard case .op(_, _, let preserves) = nodes[i].kind, preserves else { continue }
-            var wants = false
-            for (j, consumer) in nodes.enumerated() where j > i {
-                guard case .op(let inputs, _, _) = consumer.kind else { continue }
-                for (ref, partitioning) in inputs where ref.node == i {
-                    switch partitioning {
-                    case .hash(let keys) where keys.contains("agent_id"): wants = true
-                    case .forward where wanting.contains(j): wants = true
-                    default: break
-                    }
-                }
-            }
-            if wants { wanting.insert(i) }
-        }
-        // A keyed operator read straight from a source is covered by its own hash edge.
-        for (i, node) in nodes.enumerated() {
-            guard case .op(let inputs, _, _) = node.kind else { continue }
-            if inputs.contains(where: { if case .hash(let keys) = $0.1, keys.contains("agent_id") { true } else { false } }) {
-                wanting.insert(i)
-            }
-        }
-        return wanting
+    /// The key each input of an operator declared (`.hash(keys)`), nil for the others.
+    private static func declaredKeys(of node: Dataflow.Node) -> [[String]?] {
+        guard case .op(let inputs, _, _) = node.kind else { return [] }
+        return inputs.map { if case .hash(let keys) = $0.1 { keys } else { nil } }
     }
 }
 
@@ -233,10 +184,6 @@ extension SourcePlan {
             groups.append(SourceTargetGroup(keys: keys, targets: [target]))
         }
     }
-}
-
-extension Dataflow {
-    func schemaHasAgentId(_ schema: Schema) -> Bool { schema.index(of: "agent_id") != nil }
 }
 
 /// Forwards its input unchanged (a sink reading a source directly).

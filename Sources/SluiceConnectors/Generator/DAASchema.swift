@@ -1,3 +1,5 @@
+public import SluiceCore
+
 /// The DAA event contract (`daa-events.md`) as a schema.
 ///
 /// Every payload field of every event type is a nullable column; an event fills the
@@ -18,6 +20,12 @@ public enum DAA {
 
     /// Envelope fields every event must have.
     public static let requiredFields: Set<String> = ["id", "type", "agent_id", "ts"]
+
+    /// The column DAA pipelines partition by: every per-agent view keys by it, and a
+    /// redelivered event carries the same agent, so de-duplication can key by (agent, id).
+    /// The engine knows nothing of it; the pipeline layer passes it as a source's
+    /// preferred partition key (`Dataflow.source(_:eventTime:partitionKey:)`).
+    public static let partitionKey = ["agent_id"]
 
     public static let schema = Schema([
         Field("id", .string, nullable: false),
