@@ -28,6 +28,12 @@ echo "== swift build --build-tests"
 swift --version
 swift build --build-tests
 
+# The shutdown tests run the binary users run: the optimizer once broke Ctrl-C there only.
+echo "== swift build -c release --product sluice"
+swift build -c release --product sluice
+export SLUICE_RELEASE_BIN
+SLUICE_RELEASE_BIN="$(swift build -c release --show-bin-path)/sluice"
+
 echo "== swift test"
 status=0
 swift test --skip-build "$@" || status=$?

@@ -55,6 +55,12 @@ public struct OperatorCounters: Sendable, Equatable {
 ///   instance built from the same spec, followed by the same inputs, produces exactly the
 ///   outputs the original instance would have produced.
 /// - Outputs carry absolute values (a window row holds its full aggregate, not a delta).
+/// - Retraction batches (`Batch.isRetraction`, sent by session windows when a row they
+///   emitted is replaced under another key) pass through stateless operators with their
+///   flag: filters and branches pass them whole (a condition on values a retraction does
+///   not carry cannot judge it, and deleting a key a view lacks is harmless), maps and
+///   unions compute their columns like any row's. Keyed, windowed and join operators
+///   ignore them; de-duplication passes them on.
 public protocol StreamOperator: AnyObject {
     /// The schema of each output port.
     var outputSchemas: [Schema] { get }

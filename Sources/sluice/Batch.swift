@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SluicePipeline
 import SluiceRuntime
 
@@ -7,16 +8,19 @@ struct Batch: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a pipeline over bounded input and report.",
         discussion: """
-            Reads the input to its end, fires every window, flushes the sinks and prints a
-            summary (events in, rows out per sink, rejected, late, duplicates, rate). The same
-            operators as `run`, over a bounded stream.
+            Reads the input to its end, fires every window, flushes the sinks and prints a \
+            summary (events in, rows out per sink, rejected, late, duplicates, rate, and what \
+            the dead-letter destination received). The same operators as `run`, over a \
+            bounded stream. It runs one pipeline file; `run` takes directories.
 
-            --input replaces the pipeline's source: an NDJSON file path, or a source URI such
-            as generator:daa?count=100000&seed=7. For a pipeline with several sources, name
+            --input replaces the pipeline's source: an NDJSON file path, or a source URI such \
+            as generator:daa?count=100000&seed=7. For a pipeline with several sources, name \
             the one to replace: --input orders=orders.ndjson (repeat for each).
 
-            On a terminal a progress bar shows percent done, rate and ETA. Exits 0 when the
-            run completed, 1 when it failed, 2 when the file has errors.
+            On a terminal a progress bar shows percent done, rate and ETA. Ctrl-C or SIGTERM \
+            stops reading; what was read is flushed and committed. Exits 0 when the run \
+            completed or was stopped that way; 1 when it failed or could not start (a missing \
+            input file, for one); 2 when the file has errors or the command line is wrong.
             """)
 
     @Argument(help: ArgumentHelp("The pipeline file.", valueName: "file"))
@@ -39,6 +43,13 @@ struct Batch: ParsableCommand {
     }
 
     func run() throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            Terminal.printError(
+                "\(path): error: a directory; batch runs one pipeline file, e.g. sluice batch \(path)/agent-metrics.yaml "
+                    + "--input events.ndjson (sluice run and sluice validate take directories)")
+            throw ExitCode(2)
+        }
         let overrides = try sourceOverrides()
         let specs = try LoadedPipelines.load([path], loader: PipelineLoader(sourceOverrides: overrides))
         let planned = try LoadedPipelines.plan(specs)[0]
@@ -61,18 +72,22 @@ struct Batch: ParsableCommand {
         let signals = group.stopOnSignals()
         group.start()
         var status = StatusLine()
-        let outcomes = group.wait(every: .milliseconds(200)) {
-            guard Terminal.stderrIsTerminal else { return }
-            var current = job.status
-            current.progress = current.progress ?? 0  // a batch run always shows its bar
-            StatusLine.redraw(status.text(current, label: planned.spec.name))
+        // Keeps the signal sources referenced through the wait (see `Run`).
+        let outcomes = withExtendedLifetime(signals) {
+            group.wait(every: .milliseconds(200)) {
+                guard Terminal.stderrIsTerminal else { return }
+                var current = job.status
+                current.progress = current.progress ?? 0  // a batch run always shows its bar
+                StatusLine.redraw(status.text(current, label: planned.spec.name))
+            }
         }
-        _ = signals
         if Terminal.stderrIsTerminal { StatusLine.clear() }
-        try Summaries.print(outcomes)
+        try Summaries.print(outcomes, deadLetters: [planned.spec.name: Summaries.DeadLetters(planned)])
         if case .success(let summary) = outcomes.first?.result, summary.outcome != .completed {
             Terminal.printError("\(planned.spec.name): the run was \(summary.outcome.rawValue) before its input ended")
-            throw ExitCode(1)
+            // Stopping on Ctrl-C or SIGTERM is what the user asked for: what was read is
+            // committed, so it is a success; any other early end is a failure.
+            if !(summary.outcome == .stopped && group.isStopping) { throw ExitCode(1) }
         }
     }
 

@@ -6,12 +6,14 @@ struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a pipeline's operator graph.",
         discussion: """
-            Shows each source, operator and sink: expressions, keys, windows, how rows are
-            spread over partitions (forward, or an exchange by hash of the key) and where
+            Shows each source, operator and sink: expressions, keys, windows, how rows are \
+            spread over partitions (forward, or an exchange by hash of the key) and where \
             results go. Passwords in URIs are shown as ***.
 
-            Formats: text (default), mermaid (paste into Markdown), dot (Graphviz:
-            sluice explain f.yaml --format dot | dot -Tsvg > f.svg).
+            Formats: text (default), mermaid (paste into Markdown), dot (Graphviz).
+
+            Example:
+              sluice explain f.yaml --format dot | dot -Tsvg > f.svg
             """)
 
     @Argument(help: ArgumentHelp("The pipeline file.", valueName: "file"))

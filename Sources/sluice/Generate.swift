@@ -8,13 +8,15 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write generated DAA events as NDJSON.",
         discussion: """
-            Writes the events the built-in generator produces (the same as a pipeline's
-            generator:daa source with the same options): the platform's traffic mix, agent
-            and workflow lifecycles, a little disorder, a few late events and re-deliveries.
-            With --w1, writes the W1 benchmark stream instead (metric samples, deterministic).
+            Writes the events the built-in generator produces (the same as a pipeline's \
+            generator:daa source with the same options): the platform's traffic mix, agent \
+            and workflow lifecycles, a little disorder, a few late events and re-deliveries. \
+            With --w1, writes the W1 benchmark stream instead (metric samples, deterministic). \
+            With --output, says what it wrote; to standard output, writes only the events.
 
-            Example: sluice generate --count 100000 --output events.ndjson
-                     sluice batch pipelines/agent-metrics.yaml --input events.ndjson
+            Example:
+              sluice generate --count 100000 --output events.ndjson
+              sluice batch pipelines/agent-metrics.yaml --input events.ndjson
             """)
 
     @Option(help: "How many events to write.")
@@ -42,6 +44,7 @@ struct Generate: ParsableCommand {
             if w1, let output {
                 // To a file: exactly the W1-file of workloads.md, byte for byte.
                 try W1WorkloadSource.writeNDJSON(agents: agents ?? 10_000, events: count, to: output)
+                report(count, "W1 events (\(agents ?? 10_000) agents)", output)
                 return
             }
             let source: any Source =
@@ -56,20 +59,34 @@ struct Generate: ParsableCommand {
                 handle = FileHandle.standardOutput
             }
             defer { if output != nil { try? handle.close() } }
+            var written = 0
             for split in 0..<source.splitCount {
                 let reader = try source.openSplit(split, resumingAfter: nil)
                 reading: while true {
                     switch try reader.next(maxRows: 8192) {
-                    case .data(let batch, _): try handle.write(contentsOf: DAAGeneratorSource.encodeNDJSON(batch))
+                    case .data(let batch, _):
+                        try handle.write(contentsOf: DAAGeneratorSource.encodeNDJSON(batch))
+                        written += batch.count
                     case .idle: continue
                     case .end: break reading
                     }
                 }
             }
+            if let output {
+                let what = w1 ? "W1 events (\(agents ?? 10_000) agents)" : "DAA events (seed \(seed), \(agents ?? 1000) agents)"
+                report(written, what, output)
+            }
         } catch {
             Terminal.printError("error: \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// Says what went into the file (on standard output: the events went to the file).
+    private func report(_ events: Int, _ what: String, _ path: String) {
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        let size = bytes.map { $0 >= 1_000_000 ? " (\(Double($0 / 100_000) / 10) MB)" : " (\($0) bytes)" } ?? ""
+        print("wrote \(events) \(what) to \(path)\(size)")
     }
 
     /// The file at `path`, created or truncated.

@@ -7,15 +7,19 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run pipelines until stopped.",
         discussion: """
-            Loads every file first; if any has an error, prints them all and runs nothing
-            (exit 2). Then runs all pipelines side by side until Ctrl-C or SIGTERM (or --for):
-            sources stop reading, what is in flight drains, sinks flush and commit, and
-            sluice exits 0 with a summary per pipeline. A second Ctrl-C quits at once.
+            Loads every file first; if any has an error, prints them all and runs nothing \
+            (exit 2). Then runs all pipelines side by side until Ctrl-C or SIGTERM (or --for): \
+            sources stop reading, what is in flight drains, sinks flush and commit, and \
+            sluice exits 0 with a summary per pipeline. A second Ctrl-C quits at once. A \
+            connector that cannot start (a missing file, a server that is down) or a run \
+            that fails exits 1.
 
-            On a terminal a status line shows events read, the event rate, dead-lettered,
-            late and duplicate events and the event-time watermark (UTC). Bounded inputs (files, generators with count=) end the run by themselves.
+            On a terminal a status line shows events read, the event rate, dead-lettered, \
+            late and duplicate events and the event-time watermark (UTC). Bounded inputs \
+            (files, generators with count=) end the run by themselves.
 
-            Example: sluice run pipelines/ --for 30s && sluice views
+            Example:
+              sluice run pipelines/ --for 30s && sluice views
             """)
 
     @Argument(help: ArgumentHelp("Pipeline files, or directories of them.", valueName: "file-or-dir"))
@@ -44,15 +48,20 @@ struct Run: ParsableCommand {
         group.start()
         var status = StatusLine()
         let label = planned.count == 1 ? planned[0].spec.name : "\(planned.count) pipelines"
-        let outcomes = group.wait {
-            guard Terminal.stderrIsTerminal else { return }
-            var combined = JobStatus.combined(group.jobs.map(\.job.status))
-            combined.progress = nil  // unbounded: elapsed time, not an ETA
-            StatusLine.redraw(status.text(combined, label: label))
+        // The signal and timer sources must stay referenced while we wait: under -O,
+        // `_ = (signals, timer)` after the wait let the optimizer release them at once,
+        // and the release binary ignored Ctrl-C and SIGTERM.
+        let outcomes = withExtendedLifetime((signals, timer)) {
+            group.wait {
+                guard Terminal.stderrIsTerminal else { return }
+                var combined = JobStatus.combined(group.jobs.map(\.job.status))
+                combined.progress = nil  // unbounded: elapsed time, not an ETA
+                StatusLine.redraw(status.text(combined, label: label))
+            }
         }
-        _ = (signals, timer)
         if Terminal.stderrIsTerminal { StatusLine.clear() }
-        try Summaries.print(outcomes)
+        let deadLetters = Dictionary(planned.map { ($0.spec.name, Summaries.DeadLetters($0)) }) { a, _ in a }
+        try Summaries.print(outcomes, deadLetters: deadLetters)
     }
 
     private func makeJob(_ planned: PlannedPipeline) throws -> Job {

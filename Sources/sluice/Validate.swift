@@ -6,8 +6,8 @@ struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check pipeline files without running them.",
         discussion: """
-            Prints "ok" for each file that loads, or every error found in it as
-            FILE:LINE:COLUMN: error: MESSAGE with the offending line. A directory means every
+            Prints "ok" for each file that loads, or every error found in it as \
+            FILE:LINE:COLUMN: error: MESSAGE with the offending line. A directory means every \
             .yaml file in it. Nothing is connected to: connectors are only checked.
 
             Exits with status 2 if any file has an error.

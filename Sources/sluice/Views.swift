@@ -9,10 +9,14 @@ struct Views: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the views pipelines keep in the embedded SQLite store.",
         discussion: """
-            Without a name, prints every view in the store (its first rows). With a name,
-            prints that view's rows as a table, ordered by its key. The store is .sluice/views.db unless DAA_VIEWS names
-            another sqlite: URI or --db is given. The file is an ordinary SQLite database:
-            sqlite3 .sluice/views.db 'select * from agent_metrics_10s' works too.
+            Without a name, prints every view in the store (its first rows). With a name, \
+            prints that view's rows as a table, ordered by its key. A view with more rows \
+            than --limit says how many were left out. The store is .sluice/views.db unless \
+            DAA_VIEWS names another sqlite: URI or --db is given. The file is an ordinary \
+            SQLite database, so sqlite3 reads it too.
+
+            Example:
+              sqlite3 .sluice/views.db 'select * from agent_metrics_10s'
             """)
 
     @Argument(help: ArgumentHelp("The view to print (omit to list the views).", valueName: "name"))
@@ -40,23 +44,26 @@ struct Views: ParsableCommand {
                     print("no views in \(path) yet: run a pipeline first (sluice run pipelines/ --for 30s)")
                 }
                 for (index, view) in views.enumerated() {
-                    let (columns, rows) = try SQLiteViews.read(path: path, view: view, limit: limit ?? 10)
                     print((index == 0 ? "" : "\n") + "\(view) (\(path))")
-                    printTable(columns, rows)
+                    try printView(view, in: path, limit: limit ?? 10)
                 }
                 return
             }
-            let (columns, rows) = try SQLiteViews.read(path: path, view: name, limit: limit ?? 50)
-            printTable(columns, rows)
+            try printView(name, in: path, limit: limit ?? 50)
         } catch {
             Terminal.printError("error: \(error)")
             throw ExitCode(1)
         }
     }
 
-    /// The table as the view store renders it (it ends with its own newline).
-    private func printTable(_ columns: [String], _ rows: [[Value]]) {
+    /// Prints at most `limit` rows of `view` as a table, and says how many were left out.
+    private func printView(_ view: String, in path: String, limit: Int) throws {
+        let (columns, rows) = try SQLiteViews.read(path: path, view: view, limit: limit)
         let table = SQLiteViews.renderTable(columns: columns, rows: rows)
         print(table, terminator: table.hasSuffix("\n") ? "" : "\n")
+        let total = try SQLiteViews.rowCount(path: path, view: view)
+        if total > rows.count {
+            print("\(total - rows.count) more of \(total) rows left out (--limit \(total) shows them all)")
+        }
     }
 }

@@ -89,16 +89,40 @@ enum Step: Sendable {
 
 /// Everything an operator emitted.
 struct Recording {
+    /// Port 0 rows (retraction batches excluded).
     var main: [Batch] = []
     var late: [Batch] = []
+    /// Port 0 retraction batches.
+    var retractions: [Batch] = []
+    /// Every port 0 batch, rows and retractions, in emission order.
+    var changes: [Batch] = []
 
     var mainRows: [[String: Value]] { main.flatMap(\.rows) }
     var lateRows: [[String: Value]] { late.flatMap(\.rows) }
+    var retractedRows: [[String: Value]] { retractions.flatMap(\.rows) }
 
     mutating func record(_ out: OperatorOutput) {
         for (port, batch) in out.batches {
-            if port == 0 { main.append(batch) } else { late.append(batch) }
+            if port == 0 {
+                changes.append(batch)
+                if batch.isRetraction { retractions.append(batch) } else { main.append(batch) }
+            } else {
+                late.append(batch)
+            }
         }
+    }
+
+    /// The view an upsert sink keyed by `identity` holds after applying port 0 in order:
+    /// rows upserted, retractions deleted (the `Sink` law).
+    func view(identity: [String]) -> [String: [String: Value]] {
+        var view: [String: [String: Value]] = [:]
+        for batch in changes {
+            for row in batch.rows {
+                let key = identity.map { "\(row[$0] ?? .null)" }.joined(separator: "|")
+                if batch.isRetraction { view[key] = nil } else { view[key] = row }
+            }
+        }
+        return view
     }
 }
 
@@ -164,6 +188,8 @@ func expectRestoreContinues(
         let got = restored.run([step])
         #expect(render(got.main) == render(expected[cut + i].main), "cut \(cut), step \(cut + i)")
         #expect(render(got.late) == render(expected[cut + i].late), "cut \(cut), step \(cut + i)")
+        #expect(
+            render(got.retractions) == render(expected[cut + i].retractions), "cut \(cut), step \(cut + i)")
     }
     // Taking a snapshot does not disturb the original either.
     let continued = steps[cut...].map { original.run([$0]) }

@@ -12,22 +12,36 @@ struct SluiceProcess {
         var reason: Process.TerminationReason
     }
 
-    /// The binary next to the test bundle (`swift build` builds it with the tests).
+    /// The debug binary next to the test bundle (`swift build` builds it with the tests).
     static var binary: String {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sluice").path
+    }
+
+    /// A binary that is not there.
+    struct MissingBinary: Error, CustomStringConvertible {
+        var path: String
+        var description: String { "no sluice binary at \(path): build it first (swift build --build-tests)" }
     }
 
     var arguments: [String]
     var environment: [String: String] = [:]
     var directory: String
+    /// Which binary to run: the debug one by default, `ReleaseBinary.path()` for the
+    /// tests that must see what the optimizer makes of it.
+    var binary: String = SluiceProcess.binary
+
+    init(arguments: [String], directory: String, binary: String = SluiceProcess.binary) {
+        self.arguments = arguments
+        self.directory = directory
+        self.binary = binary
+    }
 
     /// Starts the process; `run()` waits for it.
+    /// - Throws: `MissingBinary` when the binary is not built (a failure, never a skip).
     func start() throws -> (Process, Pipe, Pipe) {
-        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
-            throw CancellationError()
-        }
+        guard FileManager.default.isExecutableFile(atPath: binary) else { throw MissingBinary(path: binary) }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         // A fixed environment: the developer's own DAA_* variables never leak in.
         process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"].merging(environment) { $1 }

@@ -5,24 +5,34 @@ import Synchronization
 ///
 /// Rows written since the last commit are `uncommitted`; `commit(epoch:)` files them under
 /// that epoch. In `.upsert(key:)` mode `upsertedRows` is what a view would hold: the latest
-/// committed row per key. Every accessor may be called from any thread while the runtime
-/// writes (the state sits behind a `Mutex`).
+/// committed row per key, less the keys deleted after it (writes and deletes applied in
+/// arrival order, the `Sink` law). In append mode deletes are ignored. Every accessor may
+/// be called from any thread while the runtime writes (the state sits behind a `Mutex`).
 public final class MemorySink: Sink {
     /// One committed epoch and the rows written in it, in write order.
     public struct CommittedEpoch: Sendable, Equatable {
         public var epoch: Epoch
         public var rows: [[String: Value]]
+        /// The retraction rows `delete` received in the epoch (upsert mode only).
+        public var retractions: [[String: Value]] = []
+    }
+
+    /// One staged change: a written row, or a row whose key is to be deleted.
+    private enum Change {
+        case write([String: Value])
+        case delete([String: Value])
     }
 
     private struct State {
         var schema: Schema?
         var mode: SinkMode?
         var isClosed = false
-        var pending: [[String: Value]] = []
+        var pending: [Change] = []
         var committed: [CommittedEpoch] = []
-        /// Key → index into `view`: the view keeps keys in the order they first appeared.
+        /// Key → index into `view`: the view keeps keys in the order they first appeared
+        /// (since they were last deleted); a deleted key leaves a nil.
         var viewIndex: [[Value]: Int] = [:]
-        var view: [[String: Value]] = []
+        var view: [[String: Value]?] = []
     }
 
     public let name: String
@@ -53,7 +63,22 @@ public final class MemorySink: Sink {
             guard batch.schema == schema else {
                 throw SluiceError(.schemaMismatch, "sink '\(name)' opened with \(schema), given \(batch.schema)")
             }
-            state.pending.append(contentsOf: batch.rows)
+            state.pending.append(contentsOf: batch.rows.map(Change.write))
+        }
+    }
+
+    /// Stages deletes by key (upsert mode); ignored in append mode.
+    /// - Throws: when the sink is not open or the batch's schema differs from the opened one.
+    public func delete(_ keys: Batch) throws {
+        try state.withLock { state in
+            guard let schema = state.schema, !state.isClosed else {
+                throw SluiceError(.sinkFailed, "sink '\(name)' written while not open")
+            }
+            guard keys.schema == schema else {
+                throw SluiceError(.schemaMismatch, "sink '\(name)' opened with \(schema), given \(keys.schema)")
+            }
+            guard case .upsert = state.mode else { return }
+            state.pending.append(contentsOf: keys.rows.map(Change.delete))
         }
     }
 
@@ -62,8 +87,13 @@ public final class MemorySink: Sink {
             guard state.schema != nil, !state.isClosed else {
                 throw SluiceError(.sinkFailed, "sink '\(name)' committed while not open")
             }
-            if case .upsert(let key) = state.mode {
-                for row in state.pending {
+            var written: [[String: Value]] = []
+            var deleted: [[String: Value]] = []
+            for change in state.pending {
+                switch change {
+                case .write(let row):
+                    written.append(row)
+                    guard case .upsert(let key) = state.mode else { continue }
                     let keyValues = key.map { row[$0] ?? .null }
                     if let index = state.viewIndex[keyValues] {
                         state.view[index] = row
@@ -71,9 +101,15 @@ public final class MemorySink: Sink {
                         state.viewIndex[keyValues] = state.view.count
                         state.view.append(row)
                     }
+                case .delete(let row):
+                    deleted.append(row)
+                    guard case .upsert(let key) = state.mode else { continue }
+                    if let index = state.viewIndex.removeValue(forKey: key.map { row[$0] ?? .null }) {
+                        state.view[index] = nil
+                    }
                 }
             }
-            state.committed.append(CommittedEpoch(epoch: epoch, rows: state.pending))
+            state.committed.append(CommittedEpoch(epoch: epoch, rows: written, retractions: deleted))
             state.pending = []
         }
     }
@@ -91,7 +127,7 @@ public final class MemorySink: Sink {
 
     /// In upsert mode, the latest committed row per key (the view's content), keys in the
     /// order they first appeared; empty in append mode.
-    public var upsertedRows: [[String: Value]] { state.withLock { $0.view } }
+    public var upsertedRows: [[String: Value]] { state.withLock { $0.view.compactMap { $0 } } }
 
     /// The epochs committed so far, in order.
     public var commits: [Epoch] { state.withLock { $0.committed.map(\.epoch) } }
@@ -105,5 +141,11 @@ public final class MemorySink: Sink {
     }
 
     /// Rows written since the last commit.
-    public var uncommitted: [[String: Value]] { state.withLock { $0.pending } }
+    public var uncommitted: [[String: Value]] {
+        state.withLock {
+            $0.pending.compactMap { change in
+                if case .write(let row) = change { row } else { nil }
+            }
+        }
+    }
 }

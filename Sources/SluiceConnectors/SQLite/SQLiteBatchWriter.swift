@@ -1,6 +1,7 @@
 import SluiceCore
 
-/// Writes a batch through a view's prepared insert, binding straight from the column arrays.
+/// Writes a batch through a view's prepared insert (or delete), binding straight from the
+/// column arrays.
 ///
 /// No SQL text and no `Value` per row: each row binds one parameter per column from the
 /// typed arrays, steps the reused statement and resets it.
@@ -15,6 +16,16 @@ enum SQLiteBatchWriter {
 
     /// Inserts every row of `batch`; `parameterColumns[i]` is the batch column bound to parameter `i + 1`.
     static func insert(_ batch: Batch, parameterColumns: [Int], with statement: SQLiteStatement) throws {
+        try runPerRow(batch, parameterColumns: parameterColumns, with: statement)
+    }
+
+    /// Deletes the row keyed like each row of `batch`; `parameterColumns[i]` is the batch
+    /// column holding key column `i` (parameter `i + 1` of the view's delete).
+    static func delete(_ batch: Batch, parameterColumns: [Int], with statement: SQLiteStatement) throws {
+        try runPerRow(batch, parameterColumns: parameterColumns, with: statement)
+    }
+
+    private static func runPerRow(_ batch: Batch, parameterColumns: [Int], with statement: SQLiteStatement) throws {
         let columns = parameterColumns.map { batch.columns[$0] }
         let sources: [Source] = columns.map { column in
             switch column.type {

@@ -10,10 +10,13 @@ import Foundation
 ///   and TIMESTAMP_MS (timestamp, stored as INTEGER epoch milliseconds) columns, with
 ///   `PRIMARY KEY(key)` in `.upsert(key:)` mode. An existing table with another column set
 ///   is an error naming every difference; views are never migrated silently.
-/// - `write` stages rows; `commit(epoch:)` writes all staged rows and records the epoch in
-///   `_sluice_epochs` in one transaction, so the view and its recorded epoch always agree.
+/// - `write` stages rows and `delete` stages retractions (upsert mode; ignored in append
+///   mode); `commit(epoch:)` applies all staged rows in arrival order — upserts, and
+///   deletes by primary key — and records the epoch in `_sluice_epochs` in one
+///   transaction, so the view and its recorded epoch always agree.
 ///
-/// Delivery: upserts carry absolute values, so replaying an epoch leaves the same table.
+/// Delivery: upserts carry absolute values and deletes of absent keys do nothing, so
+/// replaying an epoch leaves the same table.
 /// Append mode is at-least-once: a replayed epoch appends its rows again unless the caller
 /// skips epochs up to `lastCommittedEpoch()`.
 ///
@@ -41,13 +44,17 @@ public final class SQLiteViewSink: Sink, @unchecked Sendable {
         let connection: SQLiteConnection
         let table: SQLiteViewTable
         let insert: SQLiteStatement
+        /// nil in append mode (nothing to delete by).
+        let delete: SQLiteStatement?
         let recordEpoch: SQLiteStatement
-        var staged: [(batch: Batch, parameterColumns: [Int])] = []
+        /// Writes and deletes in arrival order; `isDelete` batches bind their key columns only.
+        var staged: [(batch: Batch, parameterColumns: [Int], isDelete: Bool)] = []
 
         init(connection: SQLiteConnection, table: SQLiteViewTable) throws {
             self.connection = connection
             self.table = table
             insert = try connection.prepare(table.insertSQL, persistent: true)
+            delete = table.key.isEmpty ? nil : try connection.prepare(table.deleteSQL, persistent: true)
             recordEpoch = try connection.prepare(SQLiteEpochTable.recordSQL, persistent: true)
         }
     }
@@ -124,7 +131,28 @@ public final class SQLiteViewSink: Sink, @unchecked Sendable {
                     .invalidArgument, "view '\(view)': key column '\(schema[field].name)' is null in row \(row)")
             }
         }
-        session.staged.append((batch, parameterColumns))
+        session.staged.append((batch, parameterColumns, false))
+    }
+
+    /// Stages a retraction: at the next commit, in order with the staged writes, the row
+    /// whose primary key equals each row's key columns is deleted. Append views keep their
+    /// rows (the `Sink` default): the call does nothing there.
+    ///
+    /// - Throws: `SluiceError` `.schemaMismatch` when the batch lacks a key column (by name
+    ///   and type).
+    public func delete(_ keys: Batch) throws {
+        let session = try openSession("delete from")
+        guard session.delete != nil, !keys.isEmpty else { return }
+        let schema = session.table.schema
+        var parameterColumns: [Int] = []
+        for field in session.table.keyFieldIndices.map({ schema[$0] }) {
+            guard let index = keys.schema.index(of: field.name), keys.schema[index].type == field.type else {
+                throw SluiceError(
+                    .schemaMismatch, "view '\(view)' deletes by \(session.table.key) but a retraction has \(keys.schema)")
+            }
+            parameterColumns.append(index)
+        }
+        session.staged.append((keys, parameterColumns, true))
     }
 
     /// Writes every staged row and records `epoch` for this view, in one transaction.
@@ -137,8 +165,12 @@ public final class SQLiteViewSink: Sink, @unchecked Sendable {
         let committedAt = timeSource.nowMillis()
         try session.connection.inTransaction {
             for staged in session.staged {
-                try SQLiteBatchWriter.insert(
-                    staged.batch, parameterColumns: staged.parameterColumns, with: session.insert)
+                if staged.isDelete, let delete = session.delete {
+                    try SQLiteBatchWriter.delete(staged.batch, parameterColumns: staged.parameterColumns, with: delete)
+                } else {
+                    try SQLiteBatchWriter.insert(
+                        staged.batch, parameterColumns: staged.parameterColumns, with: session.insert)
+                }
             }
             try session.recordEpoch.bind(view, at: 1)
             try session.recordEpoch.bind(storedEpoch, at: 2)

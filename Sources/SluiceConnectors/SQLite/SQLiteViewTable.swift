@@ -77,6 +77,14 @@ struct SQLiteViewTable {
         return insert + " ON CONFLICT (\(target)) DO UPDATE SET " + updates.joined(separator: ", ")
     }
 
+    /// The delete of one row by primary key (upsert mode only); parameter `i + 1` is key
+    /// column `i`. A key that is absent, or has a null part, deletes nothing.
+    var deleteSQL: String {
+        precondition(!key.isEmpty, "append views have no key to delete by")
+        let conditions = key.enumerated().map { "\(SQLiteCatalog.quote($1)) = ?\($0 + 1)" }
+        return "DELETE FROM \(quotedName) WHERE " + conditions.joined(separator: " AND ")
+    }
+
     /// Every way `existing` differs from this table, in words; empty when they match.
     ///
     /// Column order does not matter (rows are inserted by column name); names, declared

@@ -56,6 +56,19 @@ public enum SQLiteViews {
         return (columns.map(\.name), rows)
     }
 
+    /// How many rows `view` holds (what `read` with a limit may leave out).
+    ///
+    /// - Throws: as `read`.
+    public static func rowCount(path: String, view: String) throws -> Int {
+        let connection = try openExisting(path)
+        guard try SQLiteCatalog.objectType(named: view, on: connection) == "table" else {
+            throw SluiceError(.invalidArgument, "no view '\(view)' in \(path)")
+        }
+        let statement = try connection.prepare("SELECT count(*) FROM \(SQLiteCatalog.quote(view))")
+        guard try statement.step() else { return 0 }
+        return Int(statement.int64(0))
+    }
+
     private static func openExisting(_ path: String) throws -> SQLiteConnection {
         guard FileManager.default.fileExists(atPath: path) else {
             throw SluiceError(.io, "no view store at \(path)")

@@ -3,14 +3,27 @@
 /// Batches are values: moved between queues, never shared mutably. A batch produced by
 /// a source carries the `position` the source stands at after its last row, so the
 /// runtime can tell when everything derived from that position is durable.
+///
+/// Retractions: a batch with `isRetraction` set names rows to *remove* from upsert views
+/// rather than rows to write (an operator that replaced a row it emitted under another key
+/// sends one, see `Sink.delete`). Its schema is the schema of the rows it retracts; the
+/// columns that identify a row (group keys, window bounds) hold the old row's values, the
+/// others may be null. Laws: `gather`, `filter`, `slice`, `project` and `partitioned` keep
+/// the flag; `appending` and `concat` only combine batches of one kind; a batch is an
+/// insert unless built as a retraction, so sources and decoders never make one.
 public struct Batch: Sendable {
     public var schema: Schema
     public var columns: [Column]
     public private(set) var count: Int
     /// Where the source stands after this batch (nil for derived batches).
     public var position: SourcePosition?
+    /// Whether the rows retract (delete by key) earlier rows instead of adding rows.
+    public var isRetraction: Bool
 
-    public init(schema: Schema, columns: [Column], count: Int? = nil, position: SourcePosition? = nil) {
+    public init(
+        schema: Schema, columns: [Column], count: Int? = nil, position: SourcePosition? = nil,
+        isRetraction: Bool = false
+    ) {
         precondition(schema.count == columns.count, "schema has \(schema.count) fields, \(columns.count) columns given")
         for (field, column) in zip(schema.fields, columns) {
             precondition(field.type == column.type, "column '\(field.name)' is \(column.type), schema says \(field.type)")
@@ -23,6 +36,7 @@ public struct Batch: Sendable {
         self.columns = columns
         self.count = rows
         self.position = position
+        self.isRetraction = isRetraction
     }
 
     /// An empty batch of the given schema.
@@ -55,7 +69,9 @@ public struct Batch: Sendable {
 
     /// The rows at `indices`, in that order.
     public func gather(_ indices: [Int32]) -> Batch {
-        Batch(schema: schema, columns: columns.map { $0.gather(indices) }, count: indices.count, position: position)
+        Batch(
+            schema: schema, columns: columns.map { $0.gather(indices) }, count: indices.count, position: position,
+            isRetraction: isRetraction)
     }
 
     /// The rows where `mask` is true.
@@ -69,7 +85,9 @@ public struct Batch: Sendable {
     }
 
     public func slice(_ range: Range<Int>) -> Batch {
-        Batch(schema: schema, columns: columns.map { $0.slice(range) }, count: range.count, position: position)
+        Batch(
+            schema: schema, columns: columns.map { $0.slice(range) }, count: range.count, position: position,
+            isRetraction: isRetraction)
     }
 
     /// This batch with the columns `names` only, in that order.
@@ -77,27 +95,32 @@ public struct Batch: Sendable {
         let indices = names.compactMap { schema.index(of: $0) }
         return Batch(
             schema: Schema(indices.map { schema[$0] }), columns: indices.map { columns[$0] }, count: count,
-            position: position)
+            position: position, isRetraction: isRetraction)
     }
 
     /// Rows of `other` (same schema) appended after these.
     public func appending(_ other: Batch) -> Batch {
         precondition(schema == other.schema, "appending batches of different schemas")
+        precondition(isRetraction == other.isRetraction, "appending a retraction to an insert batch")
         if other.isEmpty { return self }
         if isEmpty { return other }
         return Batch(
             schema: schema, columns: zip(columns, other.columns).map { $0.appending($1) },
-            count: count + other.count, position: other.position ?? position)
+            count: count + other.count, position: other.position ?? position, isRetraction: isRetraction)
     }
 
     /// Concatenates batches of one schema.
     public static func concat(_ batches: [Batch], schema: Schema) -> Batch {
         let parts = batches.filter { !$0.isEmpty }
         guard parts.count > 1 else { return parts.first ?? Batch.empty(schema) }
-        for part in parts { precondition(part.schema == schema, "concatenating batches of different schemas") }
+        for part in parts {
+            precondition(part.schema == schema, "concatenating batches of different schemas")
+            precondition(part.isRetraction == parts[0].isRetraction, "concatenating retractions with inserts")
+        }
         return Batch(
             schema: schema, columns: (0..<schema.count).map { c in Column.concat(parts.map { $0.columns[c] }) },
-            count: parts.reduce(0) { $0 + $1.count }, position: parts.last { $0.position != nil }?.position)
+            count: parts.reduce(0) { $0 + $1.count }, position: parts.last { $0.position != nil }?.position,
+            isRetraction: parts[0].isRetraction)
     }
 
     /// Replaces or adds a column.

@@ -8,12 +8,14 @@ extension Batch {
         precondition(owners.count == count, "one owner per row")
         if partitions == 1 { return [self] }
         if count == 0 { return [Batch](repeating: self, count: partitions) }
+        var empty = Batch.empty(schema)
+        empty.isRetraction = isRetraction
         var starts = [Int](repeating: 0, count: partitions + 1)
         starts.withUnsafeMutableBufferPointer { starts in
             for owner in owners { starts[Int(owner) &+ 1] &+= 1 }
         }
         if let only = starts.firstIndex(of: count) {
-            var out = [Batch](repeating: Batch.empty(schema), count: partitions)
+            var out = [Batch](repeating: empty, count: partitions)
             out[only - 1] = self
             return out
         }
@@ -34,8 +36,10 @@ extension Batch {
             (0..<partitions).map { p in
                 let rows = UnsafeBufferPointer(rebasing: order[starts[p]..<starts[p + 1]])
                 return rows.isEmpty
-                    ? Batch.empty(schema)
-                    : Batch(schema: schema, columns: columns.map { $0.gather(rows: rows) }, count: rows.count, position: position)
+                    ? empty
+                    : Batch(
+                        schema: schema, columns: columns.map { $0.gather(rows: rows) }, count: rows.count,
+                        position: position, isRetraction: isRetraction)
             }
         }
     }
@@ -54,8 +58,10 @@ extension Batch {
             second.append(b)
         }
         return [
-            Batch(schema: schema, columns: first, count: firstCount, position: position),
-            Batch(schema: schema, columns: second, count: count - firstCount, position: position),
+            Batch(schema: schema, columns: first, count: firstCount, position: position, isRetraction: isRetraction),
+            Batch(
+                schema: schema, columns: second, count: count - firstCount, position: position,
+                isRetraction: isRetraction),
         ]
     }
 }

@@ -13,7 +13,8 @@ public import SluiceCore
 /// watermark, a definition that depends only on the input order and the watermarks, not
 /// on batch boundaries. An event whose own time is already beyond that is passed and not
 /// remembered (it cannot be told apart from a forgotten id). Rows with a null id or time
-/// are passed and not remembered.
+/// are passed and not remembered. Retraction batches (`Batch.isRetraction`) name view
+/// rows, not events: they pass to port 0 unchanged and nothing is remembered of them.
 ///
 /// Storage: string ids as 128-bit fingerprints (`DedupeFingerprint`, collision chance
 /// about `n²/2¹²⁹` for `n` remembered ids), integer ids exactly. One lookup per row; each
@@ -74,6 +75,7 @@ public final class DedupeOperator: StreamOperator {
     }
 
     public func process(_ batch: Batch, input: Int, into out: inout OperatorOutput) {
+        if batch.isRetraction { return out.emit(batch) }
         counters.rowsIn += Int64(batch.count)
         guard !batch.isEmpty else { return }
         let ids = batch.columns[idColumn]

@@ -108,6 +108,8 @@ public final class IntervalJoinOperator: StreamOperator {
 
     public func process(_ batch: Batch, input: Int, into out: inout OperatorOutput) {
         precondition(input == 0 || input == 1, "an interval join has inputs 0 (left) and 1 (right)")
+        // Retractions name rows of an upstream view; a join buffers events, so it ignores them.
+        guard !batch.isRetraction else { return }
         counters.rowsIn += Int64(batch.count)
         guard !batch.isEmpty else { return }
         let side = input

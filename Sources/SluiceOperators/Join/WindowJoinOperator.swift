@@ -126,6 +126,8 @@ public final class WindowJoinOperator: StreamOperator {
 
     public func process(_ batch: Batch, input: Int, into out: inout OperatorOutput) {
         precondition(input == 0 || input == 1, "a window join has inputs 0 (left) and 1 (right)")
+        // Retractions name rows of an upstream view; a join buffers events, so it ignores them.
+        guard !batch.isRetraction else { return }
         counters.rowsIn += Int64(batch.count)
         guard !batch.isEmpty else { return }
         let late = insert(batch, side: input)

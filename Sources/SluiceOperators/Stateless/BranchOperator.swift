@@ -6,7 +6,8 @@ public import SluiceCore
 /// false). With `firstMatchOnly`, a row goes to the first route it matches only;
 /// otherwise to every route it matches. With `includeDefault`, one more port (the last)
 /// carries the rows that matched no route. Every port has the input schema. Conditions
-/// are evaluated once per batch each; each port's rows are gathered in one pass.
+/// are evaluated once per batch each; each port's rows are gathered in one pass. A
+/// retraction batch goes whole to every port (see `FilterOperator`).
 ///
 /// - Important: construct only from arguments `validate` accepted.
 public final class BranchOperator: StreamOperator {
@@ -53,6 +54,10 @@ public final class BranchOperator: StreamOperator {
     }
 
     public func process(_ batch: Batch, input: Int, into out: inout OperatorOutput) {
+        if batch.isRetraction {
+            for port in portNames.indices { out.emit(batch, port: port) }
+            return
+        }
         counters.rowsIn += Int64(batch.count)
         guard !batch.isEmpty else { return }
         let context = EvaluationContext(nowMillis: nowMillis)

@@ -4,7 +4,8 @@ public import SluiceCore
 ///
 /// Vectorized: the predicate is evaluated once per batch and the kept rows are gathered
 /// in one pass (a batch that keeps every row is passed on unchanged). Port 0 carries the
-/// input schema.
+/// input schema. A retraction batch passes whole: its rows carry keys, not the values a
+/// predicate reads, and retracting a row a view lacks is harmless.
 ///
 /// - Important: construct only from arguments `validate` accepted.
 public final class FilterOperator: StreamOperator {
@@ -27,6 +28,7 @@ public final class FilterOperator: StreamOperator {
     }
 
     public func process(_ batch: Batch, input: Int, into out: inout OperatorOutput) {
+        if batch.isRetraction { return out.emit(batch) }
         counters.rowsIn += Int64(batch.count)
         guard !batch.isEmpty else { return }
         let keep = PredicateSelection.rows(predicate.evaluate(batch, context: EvaluationContext(nowMillis: nowMillis)))

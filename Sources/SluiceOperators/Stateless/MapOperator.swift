@@ -7,6 +7,8 @@ public import SluiceCore
 /// with each named output replacing the input field of that name in place (its type may
 /// change) or, for a new name, appended in the given order. Without it, the output holds
 /// exactly the named outputs, in order. A field's nullability is its expression's.
+/// A retraction batch is mapped like any other and stays a retraction; a view can apply it
+/// only if the map keeps the view's key columns (window bounds, group keys).
 ///
 /// - Important: construct only from arguments `validate` accepted.
 public final class MapOperator: StreamOperator {
@@ -70,7 +72,10 @@ public final class MapOperator: StreamOperator {
             if let replaced { columns[replaced] = column } else { columns.append(column) }
         }
         counters.rowsOut += Int64(batch.count)
-        out.emit(Batch(schema: outputSchemas[0], columns: columns, count: batch.count, position: batch.position))
+        out.emit(
+            Batch(
+                schema: outputSchemas[0], columns: columns, count: batch.count, position: batch.position,
+                isRetraction: batch.isRetraction))
     }
 
     /// Remembers processing time for expressions that read `now()`.

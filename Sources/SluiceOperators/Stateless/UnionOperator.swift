@@ -7,7 +7,8 @@ public import SluiceCore
 /// field an input lacks is null in that input's rows, so it is nullable in the output; a
 /// field is also nullable when any input declares it so. The same name with different
 /// types in two inputs is a `validate` error. Batches pass through in arrival order per
-/// input; rows are never reordered or merged across batches.
+/// input; rows are never reordered or merged across batches. Retraction batches stay
+/// retractions.
 ///
 /// - Important: construct only from arguments `validate` accepted.
 public final class UnionOperator: StreamOperator {
@@ -82,6 +83,9 @@ public final class UnionOperator: StreamOperator {
         let columns = zip(sources[input], schema.fields).map { source, field in
             source.map { batch.columns[$0] } ?? Column.nulls(field.type, count: batch.count)
         }
-        out.emit(Batch(schema: schema, columns: columns, count: batch.count, position: batch.position))
+        out.emit(
+            Batch(
+                schema: schema, columns: columns, count: batch.count, position: batch.position,
+                isRetraction: batch.isRetraction))
     }
 }

@@ -133,6 +133,13 @@ struct AggregationContext {
         out.emit(emitter.finish(schema: outputSchema), port: 0)
     }
 
+    /// Emits the retractions collected in `emitter` (a retraction emitter) on port 0, ahead
+    /// of the rows that replace them. They are not counted as output rows.
+    func emitRetractions(_ emitter: RowEmitter, into out: inout OperatorOutput) {
+        guard emitter.count > 0 else { return }
+        out.emit(emitter.finish(schema: outputSchema), port: 0)
+    }
+
     /// Whether partial rows may go out at processing time `now`: partial results are on
     /// and the last partial emission is at least one interval ago.
     mutating func partialDue(now: Int64) -> Bool {

@@ -11,8 +11,9 @@ protocol AggregationEngine {
     mutating func tick(nowMillis: Int64, into out: inout OperatorOutput)
     /// Writes the grouping state (the operator writes the context's scalars).
     func writeState(into writer: inout SnapshotWriter)
-    /// Replaces the grouping state with what `writeState` wrote.
-    mutating func readState(from reader: inout SnapshotReader) throws
+    /// Replaces the grouping state with what `writeState` wrote in snapshot format
+    /// `version` (`KeyedAggregateOperator.snapshotVersion` or an older one it accepts).
+    mutating func readState(from reader: inout SnapshotReader, version: UInt32) throws
     /// Approximate heap bytes of live state.
     var stateBytes: Int { get }
 }

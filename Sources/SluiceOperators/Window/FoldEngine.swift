@@ -63,7 +63,7 @@ struct FoldEngine: AggregationEngine {
         GroupTableSnapshot.write(table, into: &writer, context: context)
     }
 
-    mutating func readState(from reader: inout SnapshotReader) throws {
+    mutating func readState(from reader: inout SnapshotReader, version: UInt32) throws {
         table = try GroupTableSnapshot.read(from: &reader, start: .min, end: .max, fired: false, context: &context)
     }
 }

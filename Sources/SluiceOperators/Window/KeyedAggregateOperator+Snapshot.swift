@@ -3,7 +3,10 @@ public import SluiceCore
 extension KeyedAggregateOperator {
     static let snapshotTag = "keyed-aggregate"
     /// 2: sliding windows are stored as panes (version 1 stored one table per window).
-    static let snapshotVersion: UInt32 = 2
+    /// 3: each session also stores the bounds of the row it last emitted, so a restored
+    /// operator still retracts that row when the session moves (version 2 is read as
+    /// "fired sessions, and open ones under partial results, emitted their current bounds").
+    static let snapshotVersion: UInt32 = 3
 
     /// A text that differs between configurations whose state is not interchangeable.
     var configurationSignature: String {
@@ -49,7 +52,7 @@ extension KeyedAggregateOperator {
         fresh.context.counters = engine.context.counters
         engine = fresh
         do {
-            try engine.readState(from: &reader)
+            try engine.readState(from: &reader, version: version)
         } catch {
             let counters = engine.context.counters
             engine = makeFreshEngine()

@@ -25,8 +25,15 @@ public import SluiceCore
 ///
 /// Sessions: a row whose interval `[ts, ts + gap)` overlaps no kept session of its key and
 /// ends at or before `watermark - allowedLateness` is late. When a row merges sessions the
-/// result keeps the earliest `window_start`; rows already emitted for the absorbed
-/// sessions are not retracted.
+/// result keeps the earliest `window_start`. Because a session's bounds move, port 0 also
+/// carries retraction batches (`Batch.isRetraction`: keys and the old `window_start` /
+/// `window_end`, aggregates null) for rows a session emitted under bounds it no longer
+/// has: just before its new row, or, for a session absorbed by a merge, at the end of the
+/// batch. A sink upserting by keys + `window_start` (and/or `window_end`) then holds no
+/// orphan rows (`Sink.delete`). Fixed windows never move, so they never retract.
+///
+/// Retractions arriving on the input are ignored: they name rows of some upstream view,
+/// not events to aggregate.
 ///
 /// Unwindowed (`window == nil`): after every batch, the current row of each key the batch
 /// changed (no window columns, no `is_final`). `first` / `last` order by event time.
@@ -136,10 +143,12 @@ public final class KeyedAggregateOperator: StreamOperator {
     public var watermark: EventTime { engine.context.watermark }
 
     public func process(_ batch: Batch, input: Int, into out: inout OperatorOutput) {
+        guard !batch.isRetraction else { return }
         engine.process(batch, into: &out)
     }
 
     public func process(_ batch: Batch, rows: [Int32], input: Int, into out: inout OperatorOutput) {
+        guard !batch.isRetraction else { return }
         engine.process(batch, selection: rows, into: &out)
     }
 

@@ -17,7 +17,7 @@ extension PaneEngine {
         }
     }
 
-    mutating func readState(from reader: inout SnapshotReader) throws {
+    mutating func readState(from reader: inout SnapshotReader, version: UInt32) throws {
         panes = []
         paneByStart = [:]
         batchNumber = try reader.readUInt64()

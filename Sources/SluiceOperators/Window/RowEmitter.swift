@@ -2,6 +2,9 @@ import SluiceCore
 
 /// Collects output rows (keys, window bounds, aggregate results, finality) column by
 /// column and finishes them into one batch.
+///
+/// A retraction emitter collects only keys and window bounds (`appendRetractions`) and
+/// finishes a retraction batch of the same schema: aggregates null, `is_final` false.
 struct RowEmitter {
     private var keyColumns: [OutputColumnBuilder]
     private var starts: [Int64] = []
@@ -9,12 +12,28 @@ struct RowEmitter {
     private var aggregateColumns: [OutputColumnBuilder]
     private var finals: [Bool] = []
     private let windowed: Bool
+    private let isRetraction: Bool
     private(set) var count = 0
 
-    init(context: AggregationContext) {
+    init(context: AggregationContext, retractions: Bool = false) {
         keyColumns = context.encoder.types.map { OutputColumnBuilder(type: $0) }
         aggregateColumns = context.plan.fields.map { OutputColumnBuilder(type: $0.type) }
         windowed = context.windowed
+        isRetraction = retractions
+    }
+
+    /// Appends one retracted row per entry: the key in `keys` at `keySlots[i]` and the
+    /// bounds the retracted row had.
+    mutating func appendRetractions(
+        keys: KeyTable, keySlots: [Int32], starts: [Int64], ends: [Int64], context: AggregationContext
+    ) {
+        precondition(isRetraction && windowed, "retractions need a windowed retraction emitter")
+        guard !keySlots.isEmpty else { return }
+        appendKeys(keys, slots: keySlots, context: context)
+        self.starts.append(contentsOf: starts)
+        self.ends.append(contentsOf: ends)
+        finals.append(contentsOf: repeatElement(false, count: keySlots.count))
+        count += keySlots.count
     }
 
     /// Appends one row per slot of a group table.
@@ -84,8 +103,12 @@ struct RowEmitter {
             columns.append(Column(ints: starts, type: .timestamp))
             columns.append(Column(ints: ends, type: .timestamp))
         }
-        columns.append(contentsOf: aggregateColumns.map { $0.finish() })
+        if isRetraction {
+            columns.append(contentsOf: aggregateColumns.map { Column.nulls($0.type, count: count) })
+        } else {
+            columns.append(contentsOf: aggregateColumns.map { $0.finish() })
+        }
         if windowed { columns.append(Column(bools: finals)) }
-        return Batch(schema: schema, columns: columns, count: count)
+        return Batch(schema: schema, columns: columns, count: count, isRetraction: isRetraction)
     }
 }

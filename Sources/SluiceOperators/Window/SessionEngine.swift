@@ -12,8 +12,17 @@ import SluiceCore
 /// lateness`, and a row reaching it in that time updates (and possibly extends or
 /// reopens) it and re-emits it. A row whose own interval `[ts, ts + gap)` overlaps no kept
 /// session and has `ts + gap + allowed lateness <= watermark` is late. Merging sessions
-/// keeps the earliest session's `window_start`; a row already emitted for an absorbed
-/// session is not retracted.
+/// keeps the earliest session's `window_start`.
+///
+/// Retractions: a session's row is identified by its key and bounds, and those move (an
+/// earlier row moves `window_start`, a later one `window_end`, a bridging row merges two
+/// sessions). So that an upsert view keyed by the group keys and window bounds holds
+/// exactly the current sessions, each session remembers the bounds of the row it last
+/// emitted (final or partial). When it emits again with other bounds, a retraction of the
+/// old row goes out just before the new row (same output, so the view never lacks the
+/// session between them); when it is absorbed by a merge, the retraction of its row goes
+/// out at the end of that batch (the merged row follows when the merged session next
+/// emits: at once if it has fired, else at the next partial tick or when it fires).
 struct SessionEngine: AggregationEngine {
     var context: AggregationContext
     let gap: Int64
@@ -28,6 +37,9 @@ struct SessionEngine: AggregationEngine {
     private var purgeTimers: TimerQueue
     private var pendingRows: [Int32] = []
     private var pendingSessions: [Int32] = []
+    /// Rows of sessions absorbed during the current batch, to retract at its end: key
+    /// slot and the bounds the row was emitted with. Always empty between calls.
+    private var absorbedRows: (keySlots: [Int32], starts: [Int64], ends: [Int64]) = ([], [], [])
 
     init(context: AggregationContext, gap: Int64) {
         self.context = context
@@ -130,6 +142,11 @@ struct SessionEngine: AggregationEngine {
                         accumulator.merge(into: Int(first), from: accumulator, slot: Int(absorbed), strings: strings)
                     }
                     dirty.remove(Int(absorbed))
+                    if sessions.emitted[Int(absorbed)] {
+                        absorbedRows.keySlots.append(Int32(keySlot))
+                        absorbedRows.starts.append(sessions.emittedStart[Int(absorbed)])
+                        absorbedRows.ends.append(sessions.emittedEnd[Int(absorbed)])
+                    }
                     sessions.remove(absorbed)
                     if absorbed == last { break }
                     absorbed = following
@@ -157,8 +174,34 @@ struct SessionEngine: AggregationEngine {
         pendingSessions.removeAll(keepingCapacity: true)
     }
 
+    /// Emits the rows of sessions `ids`, preceded by the retractions they and the batch's
+    /// merges call for.
     private mutating func emit(_ ids: [Int32], isFinal: Bool, into out: inout OperatorOutput) {
-        context.emit(rows(of: sessions.canonicalOrder(ids), isFinal: isFinal), into: &out)
+        let ordered = sessions.canonicalOrder(ids)
+        retract(replacedBy: ordered, into: &out)
+        context.emit(rows(of: ordered, isFinal: isFinal), into: &out)
+        markEmitted(ordered)
+    }
+
+    /// Emits one retraction batch: the rows of sessions absorbed in this batch, then the
+    /// last rows of sessions `ordered` (about to emit) whose bounds have changed since.
+    private mutating func retract(replacedBy ordered: [Int32], into out: inout OperatorOutput) {
+        var (keySlots, starts, ends) = absorbedRows
+        absorbedRows = ([], [], [])
+        for id in ordered {
+            guard let stale = sessions.staleRow(id) else { continue }
+            keySlots.append(sessions.key[Int(id)])
+            starts.append(stale.start)
+            ends.append(stale.end)
+        }
+        guard !keySlots.isEmpty else { return }
+        var emitter = RowEmitter(context: context, retractions: true)
+        emitter.appendRetractions(keys: keys, keySlots: keySlots, starts: starts, ends: ends, context: context)
+        context.emitRetractions(emitter, into: &out)
+    }
+
+    private mutating func markEmitted(_ ids: [Int32]) {
+        for id in ids { sessions.markEmitted(id, start: sessions.start[Int(id)], end: sessions.end[Int(id)]) }
     }
 
     /// The rows of sessions `ordered` (already in canonical order).
@@ -211,7 +254,10 @@ struct SessionEngine: AggregationEngine {
         let open = sessions.canonicalOrder(
             dirty.members.filter { sessions.live[Int($0)] && !sessions.fired[Int($0)] })
         dirty.removeAll()
+        guard !open.isEmpty else { return }
+        retract(replacedBy: open, into: &out)
         context.emitPartial(rows(of: open, isFinal: false), now: nowMillis, into: &out)
+        markEmitted(open)
     }
 
     /// Keys whose sessions all expired still occupy the key table; once they are the
@@ -238,7 +284,8 @@ struct SessionEngine: AggregationEngine {
     // MARK: Snapshot
 
     /// Keys (all slots, in order), then live sessions in canonical order with their
-    /// states. Timers are not written: they are rebuilt from the sessions.
+    /// states and the bounds of the row each last emitted. Timers are not written: they
+    /// are rebuilt from the sessions.
     func writeState(into writer: inout SnapshotWriter) {
         GroupTableSnapshot.writeKeys(keys, into: &writer, context: context)
         let order = sessions.allLive
@@ -249,13 +296,16 @@ struct SessionEngine: AggregationEngine {
             writer.write(sessions.end[id])
             writer.write(sessions.fired[id])
             writer.write(dirty.contains(id))
+            writer.write(sessions.emitted[id])
+            writer.write(sessions.emitted[id] ? sessions.emittedStart[id] : 0)
+            writer.write(sessions.emitted[id] ? sessions.emittedEnd[id] : 0)
         }
         for accumulator in accumulators {
             accumulator.write(slots: order, into: &writer, strings: context.interner.strings)
         }
     }
 
-    mutating func readState(from reader: inout SnapshotReader) throws {
+    mutating func readState(from reader: inout SnapshotReader, version: UInt32) throws {
         keys = try GroupTableSnapshot.readKeys(from: &reader, context: &context)
         sessions = SessionStore()
         for _ in 0..<keys.count { sessions.addKeySlot() }
@@ -264,7 +314,9 @@ struct SessionEngine: AggregationEngine {
         purgeTimers.removeAll()
         pendingRows = []
         pendingSessions = []
-        let count = try reader.readElementCount(minimumBytes: 22)
+        absorbedRows = ([], [], [])
+        let remembersRows = version >= 3
+        let count = try reader.readElementCount(minimumBytes: remembersRows ? 39 : 22)
         var tail = [Int32](repeating: -1, count: keys.count)
         for _ in 0..<count {
             let keySlot = Int(try reader.readUInt32())
@@ -272,6 +324,17 @@ struct SessionEngine: AggregationEngine {
             let end = try reader.readInt64()
             let fired = try reader.readBool()
             let isDirty = try reader.readBool()
+            // Version 2 did not record emitted rows: fired sessions emitted their current
+            // bounds; open ones did under partial results (a guess that can only cause a
+            // retraction of a key the view lacks, which is harmless).
+            var emitted = fired || context.partialEvery != nil
+            var emittedStart = start
+            var emittedEnd = end
+            if remembersRows {
+                emitted = try reader.readBool()
+                emittedStart = try reader.readInt64()
+                emittedEnd = try reader.readInt64()
+            }
             guard keySlot < keys.count, start < end else {
                 throw SluiceError(.corruptSnapshot, "session [\(start), \(end)) of key slot \(keySlot) is invalid")
             }
@@ -281,6 +344,7 @@ struct SessionEngine: AggregationEngine {
             let (id, _) = sessions.create(keySlot: keySlot, start: start, end: end, after: tail[keySlot])
             tail[keySlot] = id
             sessions.fired[Int(id)] = fired
+            if emitted { sessions.markEmitted(id, start: emittedStart, end: emittedEnd) }
             if isDirty { dirty.insert(Int(id)) }
             if fired {
                 purgeTimers.push(WindowMath.saturatingAdd(end, context.allowedLateness), id)

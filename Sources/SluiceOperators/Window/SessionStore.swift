@@ -3,6 +3,9 @@
 ///
 /// Ids of freed sessions are reused; nothing observable depends on ids (emission and
 /// snapshots order sessions by key slot and start).
+///
+/// Each session also remembers the bounds of the row it last emitted (`emitted*`), so the
+/// engine can retract that row when the session's bounds change or it is absorbed.
 struct SessionStore: Sendable {
     /// First session of each key slot, -1 when the key has none.
     private(set) var head: [Int32] = []
@@ -12,6 +15,11 @@ struct SessionStore: Sendable {
     private(set) var next: [Int32] = []
     var fired: [Bool] = []
     private(set) var live: [Bool] = []
+    /// Whether a row of the session went out (and has not been retracted since).
+    private(set) var emitted: [Bool] = []
+    /// The bounds of that row, meaningful where `emitted`.
+    private(set) var emittedStart: [Int64] = []
+    private(set) var emittedEnd: [Int64] = []
     private var freeIDs: [Int32] = []
     private(set) var liveKeys = 0
     private(set) var liveSessions = 0
@@ -21,7 +29,8 @@ struct SessionStore: Sendable {
 
     var memoryBytes: Int {
         head.capacity * 4 + key.capacity * 4 + start.capacity * 8 + end.capacity * 8 + next.capacity * 4
-            + fired.capacity + live.capacity + freeIDs.capacity * 4
+            + fired.capacity + live.capacity + freeIDs.capacity * 4 + emitted.capacity + emittedStart.capacity * 8
+            + emittedEnd.capacity * 8
     }
 
     mutating func addKeySlot() { head.append(-1) }
@@ -40,6 +49,7 @@ struct SessionStore: Sendable {
             self.end[i] = end
             fired[i] = false
             live[i] = true
+            emitted[i] = false
         } else {
             id = Int32(key.count)
             reused = false
@@ -49,6 +59,9 @@ struct SessionStore: Sendable {
             next.append(-1)
             fired.append(false)
             live.append(true)
+            emitted.append(false)
+            emittedStart.append(0)
+            emittedEnd.append(0)
         }
         if previous < 0 {
             if head[keySlot] < 0 { liveKeys += 1 }
@@ -65,6 +78,24 @@ struct SessionStore: Sendable {
     mutating func setBounds(_ id: Int32, start: Int64, end: Int64) {
         self.start[Int(id)] = start
         self.end[Int(id)] = end
+    }
+
+    /// Records that the row of `id` went out with bounds `[start, end)`.
+    mutating func markEmitted(_ id: Int32, start: Int64, end: Int64) {
+        emitted[Int(id)] = true
+        emittedStart[Int(id)] = start
+        emittedEnd[Int(id)] = end
+    }
+
+    /// Records that no row of `id` stands in the output (never emitted, or retracted).
+    mutating func markUnemitted(_ id: Int32) { emitted[Int(id)] = false }
+
+    /// The bounds of the row `id` last emitted, when that row differs from its current
+    /// bounds: the row to retract before emitting the current one.
+    func staleRow(_ id: Int32) -> (start: Int64, end: Int64)? {
+        let i = Int(id)
+        guard emitted[i], emittedStart[i] != start[i] || emittedEnd[i] != end[i] else { return nil }
+        return (emittedStart[i], emittedEnd[i])
     }
 
     /// Unlinks and frees `id`.

@@ -203,7 +203,7 @@ struct WindowedEngine: AggregationEngine {
         }
     }
 
-    mutating func readState(from reader: inout SnapshotReader) throws {
+    mutating func readState(from reader: inout SnapshotReader, version: UInt32) throws {
         windows = []
         let count = try reader.readElementCount(minimumBytes: 17)
         for _ in 0..<count {

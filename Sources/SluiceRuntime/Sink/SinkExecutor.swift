@@ -91,8 +91,13 @@ final class SinkExecutor: @unchecked Sendable {
         case .batch(_, _, let whole, let rows):
             if case .rows(let sink, _) = target {
                 let batch = rows.map { whole.gather($0) } ?? whole
-                try sink.write(batch)
-                rowsWritten += Int64(batch.count)
+                // Retractions reach the sink in arrival order with the writes (`Sink.delete`).
+                if batch.isRetraction {
+                    try sink.delete(batch)
+                } else {
+                    try sink.write(batch)
+                    rowsWritten += Int64(batch.count)
+                }
             }
         case .rejections(let rejections, let source):
             if case .rejections(let sink) = target {

@@ -21,8 +21,9 @@ enum LoadedPipelines {
         return specs
     }
 
-    /// Plans each pipeline; a connector this build lacks (or one that cannot start) is
-    /// reported cleanly and nothing runs.
+    /// Plans each pipeline; a connector this build lacks (or one that cannot start: a
+    /// missing input file, an unwritable directory) is reported cleanly and nothing runs.
+    /// The file itself loaded, so that is a run failure (exit 1), not a file error (2).
     static func plan(_ specs: [PipelineSpec], planner: PipelinePlanner = PipelinePlanner()) throws -> [PlannedPipeline] {
         var planned: [PlannedPipeline] = []
         var failed = false
@@ -34,7 +35,7 @@ enum LoadedPipelines {
                 failed = true
             }
         }
-        if failed { throw ExitCode(2) }
+        if failed { throw ExitCode(1) }
         return planned
     }
 }
