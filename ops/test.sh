@@ -65,7 +65,7 @@ echo "==== swift test $*" >>"$log"
 # Every line to the log; failures and summaries to the terminal as they come.
 set +e
 swift test --skip-build "$@" 2>&1 | tee -a "$log" \
-  | grep --line-buffered -E '^(✘ |.*error: |Test Suite .* failed|[[:space:]]*Executed [0-9]+ tests?,|✔ Test run with|✘ Test run with)'
+  | grep --line-buffered -E '^(✘ |/.*:[0-9]+: error: |Test Suite .* failed|[[:space:]]*Executed [1-9][0-9]* tests?,|✔ Test run with)'
 status=${PIPESTATUS[0]}
 set -e
 if ((status != 0)); then
