@@ -223,10 +223,28 @@ cmd_start() {
   log "ready; settings in $env_file"
 }
 
+# Whether an epmd (the Erlang port mapper) runs on this machine; read from /proc, so that
+# asking starts nothing and needs no extra package.
+epmd_running() {
+  local proc stat
+  for proc in /proc/[0-9]*; do
+    [[ $(cat "$proc/comm" 2>/dev/null) == epmd ]] || continue
+    # A daemon that exited but is not yet reaped (state Z) does not count.
+    stat=$(cat "$proc/stat" 2>/dev/null) || continue
+    stat=${stat##*) }
+    [[ ${stat:0:1} != Z ]] && return 0
+  done
+  return 1
+}
+
 cmd_status() {
-  local ok=0
+  local ok=0 had_epmd=0
+  epmd_running && had_epmd=1
   if rabbit_running; then log "RabbitMQ: running on 127.0.0.1:$amqp_port"; else log "RabbitMQ: not running"; ok=3; fi
   if pg_running; then log "PostgreSQL: running on 127.0.0.1:$pg_port"; else log "PostgreSQL: not running"; ok=3; fi
+  # Asking RabbitMQ starts an Erlang VM, which starts an epmd daemon when none runs; one
+  # that this check started goes again (epmd refuses -kill while a node is registered).
+  if ((!had_epmd)); then ERL_EPMD_ADDRESS=127.0.0.1 epmd -kill >/dev/null 2>&1 || true; fi
   return $ok
 }
 

@@ -19,7 +19,7 @@ func registerW1FileBenchmarks() {
     let events = ProcessInfo.processInfo.environment["SLUICE_BENCH_FILE_EVENTS"].flatMap { Int($0) } ?? 10_000_000
     for workers in [1, 2] {
         Benchmark("W1-file K=10000 workers=\(workers)") { benchmark in
-            let path = try w1File(events: events)
+            let path = try W1FileInput.ensure(events: events)
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations {
                 let rawStart = ContinuousClock.now
@@ -44,19 +44,6 @@ private func fileOptions(_ workers: Int) -> RunOptions {
     var options = RunOptions(workers: workers, partitions: workers)
     options.epochIntervalMillis = 1000
     return options
-}
-
-/// The generated file, made on first use.
-func w1File(events: Int) throws -> String {
-    let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".data")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let path = directory.appendingPathComponent("w1-k10000-n\(events).ndjson").path
-    if !FileManager.default.fileExists(atPath: path) {
-        try W1WorkloadSource.writeNDJSON(agents: 10_000, events: events, to: path + ".tmp")
-        try FileManager.default.moveItem(atPath: path + ".tmp", toPath: path)
-    }
-    return path
 }
 
 private func countLines(_ path: String) throws -> Int {

@@ -4,7 +4,9 @@ import Foundation
 // usage: W1Run [agents] [events] [workers] [raw|engine|both]
 //        SLUICE_SPLITS, SLUICE_PARTITIONS, SLUICE_BATCH_ROWS (default: W1Engine.inputSplits) — the engine's set-up
 //        SLUICE_W1_WINDOW=sliding:60000:10000 (or tumbling:SIZE) — the engine's window
-//        W1Run file PATH [workers]   — W1-file end to end through the decoder
+//        W1Run file [workers]        — W1-file end to end through the decoder (the file is
+//                                      generated into Benchmarks/.data/ on first use)
+//        W1Run file PATH [workers]   — the same over another W1-format file
 //        W1Run state [agents]        — bytes per live key of W1's window state
 let arguments = CommandLine.arguments
 if arguments.count > 1, arguments[1] == "state" {
@@ -16,10 +18,29 @@ if arguments.count > 1, arguments[1] == "state" {
         Double(m.snapshotBytes) / Double(m.keys)))
     exit(0)
 }
-if arguments.count > 2, arguments[1] == "file" {
-    let workers = arguments.count > 3 ? Int(arguments[3])! : 1
+if arguments.count > 1, arguments[1] == "file" {
+    // `file 2` means two workers on the standard file; anything else is a path.
+    let givenPath = arguments.count > 2 && Int(arguments[2]) == nil ? arguments[2] : nil
+    let workerArgument = arguments.count > (givenPath == nil ? 2 : 3) ? arguments[givenPath == nil ? 2 : 3] : "1"
+    guard let workers = Int(workerArgument), workers > 0 else {
+        print("usage: W1Run file [PATH] [workers]; workers must be a positive number, got \(workerArgument)")
+        exit(2)
+    }
+    let path: String
+    if let givenPath {
+        guard FileManager.default.fileExists(atPath: givenPath) else {
+            print("no file at \(givenPath); `W1Run file` without a path generates the W1-file into Benchmarks/.data/ on first use")
+            exit(2)
+        }
+        path = givenPath
+    } else {
+        if !FileManager.default.fileExists(atPath: W1FileInput.path(events: W1FileInput.standardEvents)) {
+            print("generating the W1-file (819 MB, once) into \(W1FileInput.path(events: W1FileInput.standardEvents)) ...")
+        }
+        path = try W1FileInput.ensure()
+    }
     let start = ContinuousClock.now
-    let (summary, sink) = try W1Engine.runFile(path: arguments[2], workers: workers)
+    let (summary, sink) = try W1Engine.runFile(path: path, workers: workers)
     let d = ContinuousClock.now - start
     let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     print(String(format: "file engine: %.2f M ev/s (%.3f s) rows %d count %d rejected %d", Double(summary.eventsIn) / s / 1e6, s, sink.rows, sink.countSum, summary.rejected))

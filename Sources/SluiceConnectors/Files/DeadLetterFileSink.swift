@@ -6,8 +6,10 @@ import Synchronization
 /// each.
 ///
 /// The file (and its parent directories) is created on the first write and always
-/// appended to, so dead letters of earlier runs are kept. `flush()` writes what is
-/// buffered and `fsync`s; the runtime flushes with every epoch commit.
+/// appended to, so dead letters of earlier runs are kept — within `rolling` (default
+/// `RollingPolicy.standard`: at 256 MB the file becomes `path.1`, three older files are
+/// kept). `flush()` writes what is buffered and `fsync`s; the runtime flushes with every
+/// epoch commit.
 ///
 /// Thread-safe: a pipeline's dead-letter executor and its duplicates sink write to the
 /// same file from their own queues, so every access to the file takes the lock.
@@ -15,12 +17,14 @@ public final class DeadLetterFileSink: @unchecked Sendable {
     // `file` is only touched under `lock`.
     public let path: String
     public let pipeline: String
+    public let rolling: RollingPolicy
     private var file: OutputFile?
     private let lock = Mutex(())
 
-    public init(path: String, pipeline: String) {
+    public init(path: String, pipeline: String, rolling: RollingPolicy = .standard) {
         self.path = path
         self.pipeline = pipeline
+        self.rolling = rolling
     }
 
     /// Buffers the rejections of `source` (written at the latest on `flush()`).
@@ -53,7 +57,7 @@ public final class DeadLetterFileSink: @unchecked Sendable {
 
     private func openFile() throws -> OutputFile {
         if let file { return file }
-        let opened = try OutputFile(path: path, append: true)
+        let opened = try OutputFile(path: path, append: true, rolling: rolling)
         file = opened
         return opened
     }

@@ -9,23 +9,29 @@ import SluiceFormats
 /// order (the last row of a key is its current value): a file has no keyed update.
 /// Delivery is at least once: rows of an epoch replayed after a crash appear again.
 ///
+/// Size: the file rolls by `rolling` (default `RollingPolicy.standard`: at 256 MB, three
+/// older files kept as `path.1` … `path.3`), so a sink running for days holds a bounded
+/// amount of disk. Rows of one batch always land in one file.
+///
 /// `@unchecked Sendable`: only the runtime's sink executor calls a sink, one thread at a
 /// time (the `Sink` contract), so its mutable state needs no lock.
 public final class NDJSONFileSink: Sink, @unchecked Sendable {
     public let name: String
     public let path: String
     public let append: Bool
+    public let rolling: RollingPolicy
     private var file: OutputFile?
 
-    public init(name: String, path: String, append: Bool) {
+    public init(name: String, path: String, append: Bool, rolling: RollingPolicy = .standard) {
         self.name = name
         self.path = path
         self.append = append
+        self.rolling = rolling
     }
 
     public func open(schema: Schema, mode: SinkMode) throws {
         guard file == nil else { return }
-        file = try OutputFile(path: path, append: append)
+        file = try OutputFile(path: path, append: append, rolling: rolling)
     }
 
     public func write(_ batch: Batch) throws {

@@ -23,6 +23,26 @@ enum POSIX {
         }
     }
 
+    /// The size of the open file `fd` (0 when it cannot be told).
+    static func fileSize(_ fd: Int32) -> Int64 {
+        var info = stat()
+        return fstat(fd, &info) == 0 ? Int64(info.st_size) : 0
+    }
+
+    /// Deletes `path`; a missing file is fine.
+    static func removeIfPresent(_ path: String) throws {
+        if unlink(path) != 0 && errno != ENOENT {
+            throw SluiceErrorFactory.io("cannot remove '\(path)': \(lastError())")
+        }
+    }
+
+    /// Renames `from` to `to` (replacing it); a missing `from` is fine.
+    static func renameIfPresent(_ from: String, to: String) throws {
+        if rename(from, to) != 0 && errno != ENOENT {
+            throw SluiceErrorFactory.io("cannot rename '\(from)' to '\(to)': \(lastError())")
+        }
+    }
+
     /// Closes a descriptor (a named wrapper: types with a `close()` method cannot call
     /// the C function by its plain name).
     static func closeDescriptor(_ fd: Int32) { _ = close(fd) }
