@@ -1,4 +1,5 @@
 import ArgumentParser
+import SluiceCore
 import SluicePipeline
 import SluiceRuntime
 
@@ -18,6 +19,12 @@ struct Run: ParsableCommand {
             late and duplicate events and the event-time watermark (UTC). Bounded inputs \
             (files, generators with count=) end the run by themselves.
 
+            Pipelines whose views are in an SQLite file keep their checkpoint (operator \
+            state, source positions) in that file, committed in the same transaction as \
+            the views: a run killed at any moment and started again resumes where the last \
+            commit left off, and the views end as if it had never stopped. --fresh ignores \
+            the stored state.
+
             Example:
               sluice run pipelines/ --for 30s && sluice views
             """)
@@ -30,6 +37,9 @@ struct Run: ParsableCommand {
 
     @Option(help: "Partitions of keyed state (default: the file's 'partitions', else the workers).")
     var partitions: Int?
+
+    @Flag(help: "Ignore stored checkpoints: start every pipeline's state and sources afresh (views are kept).")
+    var fresh = false
 
     @Option(name: .customLong("for"), help: ArgumentHelp("Stop after this long, e.g. 30s or 5m.", valueName: "duration"))
     var duration: DurationArgument?
@@ -65,9 +75,19 @@ struct Run: ParsableCommand {
     }
 
     private func makeJob(_ planned: PlannedPipeline) throws -> Job {
-        var options = RunOptions(workers: workers, partitions: partitions ?? planned.spec.partitions ?? workers)
-        options.deadLetter = planned.deadLetter
         do {
+            let checkpoints = try Checkpointing.plan(planned, fresh: fresh)
+            // A restored pipeline keeps the partition count its state was cut into, unless
+            // the user names another (which the job then refuses, saying why).
+            let restoredPartitions = checkpoints?.restore?.partitions
+            var options = RunOptions(
+                workers: workers, partitions: partitions ?? restoredPartitions ?? planned.spec.partitions ?? workers)
+            options.deadLetter = planned.deadLetter
+            options.checkpointStore = checkpoints?.store
+            options.restoreFrom = checkpoints?.restore
+            if let restored = checkpoints?.restore {
+                Terminal.printError("\(planned.spec.name): resuming from \(restored.epoch)")
+            }
             return try Job(planned.dataflow, options: options)
         } catch {
             Terminal.printError("\(planned.spec.name): error: \(error)")

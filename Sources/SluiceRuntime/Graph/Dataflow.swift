@@ -44,6 +44,12 @@ public final class Dataflow: @unchecked Sendable {
 
     public init(name: String) { self.name = name }
 
+    /// Every sink of the graph, in the order they were added (e.g. to let the views of
+    /// one database join a commit group before the job opens them).
+    public var sinks: [any Sink] {
+        nodes.compactMap { if case .sink(_, let sink, _) = $0.kind { sink } else { nil } }
+    }
+
     enum Kind {
         case source(any Source, EventTimeSpec?, partitionKey: [String]?)
         case op(inputs: [(StreamRef, Partitioning)], factory: OperatorFactory, passThrough: PassThrough)
