@@ -37,14 +37,15 @@ extension PipelineChecker {
         }
         let nameLocation = text.location(atUTF8Offset: call.nameOffset)
         guard let function = AggregateKind(rawValue: call.name) else {
-            let suggestion = Suggestions.didYouMean(call.name, among: AggregateKind.allCases.map(\.rawValue))
-            let known = suggestion.isEmpty ? " (known: \(AggregateKind.allCases.map(\.rawValue).joined(separator: ", ")))" : ""
-            diagnostics.error(at: nameLocation, length: call.name.count, "unknown aggregate function '\(call.name)'\(suggestion)\(known)")
+            // Synonyms first: `average` is nowhere near `avg` by spelling.
+            let suggestion = AggregateFunctions.suggestion(for: call.name).map { " — did you mean '\($0.rawValue)'?" }
+                ?? " (known: \(AggregateKind.allCases.map(\.rawValue).joined(separator: ", ")))"
+            diagnostics.error(at: nameLocation, length: call.name.count, "unknown aggregate function '\(call.name)'\(suggestion)")
             return nil
         }
-        let arity = function == .count ? 0 : function == .percentile ? 2 : 1
+        let arity = AggregateFunctions.spec(function).arguments.count
         guard call.arguments.count == arity else {
-            let shape = function == .count ? "count()" : function == .percentile ? "percentile(value, 0.95)" : "\(function.rawValue)(value)"
+            let shape = AggregateFunctions.spec(function).call
             diagnostics.error(
                 at: nameLocation, length: call.name.count,
                 "\(function.rawValue) takes \(arity) argument\(arity == 1 ? "" : "s"), got \(call.arguments.count): write \(shape)")

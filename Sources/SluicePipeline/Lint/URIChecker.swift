@@ -71,6 +71,13 @@ struct URIChecker {
                 valid = false
                 continue
             }
+            if !spec.roles.contains(use.role) {
+                report(
+                    parameter.nameRange,
+                    "parameter '\(parameter.name)' has no effect on a \(use.rawValue) (it applies to \(Self.describe(spec.roles)))")
+                valid = false
+                continue
+            }
             if let problem = spec.problem(with: parameter.value) {
                 report(
                     parameter.valueRange.isEmpty ? parameter.nameRange : parameter.valueRange,

@@ -75,7 +75,7 @@ public struct Catalog: Sendable {
     public func makeRejectionSink(_ uri: ConnectorURI, pipeline: String) throws(CatalogError) -> (any RejectionSink)? {
         switch uri.scheme {
         case "memory": return nil
-        case "file": return DeadLetterFileSink(path: uri.path, pipeline: pipeline)
+        case "file": return DeadLetterFileSink(path: uri.path, pipeline: pipeline, rolling: try rolling(uri))
         default: throw CatalogError.unavailable(uri)
         }
     }
@@ -88,12 +88,24 @@ public struct Catalog: Sendable {
         }
     }
 
-    /// Files and standard output: NDJSON lines, appended (a file keeps earlier runs' rows).
+    /// Files and standard output: NDJSON lines, appended (a file keeps earlier runs' rows
+    /// within its rolling policy).
     private func makeRowSink(_ uri: ConnectorURI, name: String) throws(CatalogError) -> any Sink {
         switch uri.scheme {
-        case "file": return NDJSONFileSink(name: name, path: uri.path, append: true)
+        case "file": return NDJSONFileSink(name: name, path: uri.path, append: true, rolling: try rolling(uri))
         case "stdout": return StdoutSink(name: name)
         default: throw CatalogError.unavailable(uri)
+        }
+    }
+
+    /// How a file output rolls: `max_bytes` and `keep` of its URI, `RollingPolicy.standard`
+    /// for what they leave out. Loading already rejected bad values with their place in
+    /// the file (the same parser decides), so this only fails for specs built by hand.
+    private func rolling(_ uri: ConnectorURI) throws(CatalogError) -> RollingPolicy {
+        do {
+            return try RollingPolicy.parse(maxBytes: uri.parameter("max_bytes"), keep: uri.parameter("keep"))
+        } catch {
+            throw CatalogError(uri: uri, message: "\(error)")
         }
     }
 

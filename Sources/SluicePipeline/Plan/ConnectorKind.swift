@@ -1,3 +1,5 @@
+import SluiceConnectors
+
 /// What a connector may be used for in a pipeline.
 public struct ConnectorRoles: OptionSet, Sendable, Hashable {
     /// The role bits.
@@ -21,6 +23,9 @@ public struct ConnectorParameter: Sendable {
         case duration
         case boolean
         case text
+        /// A byte size as `RollingPolicy` reads it: a whole number with an optional `KB`,
+        /// `MB` or `GB` suffix (powers of 1024); 0 means no limit.
+        case size
     }
     /// The name after `?` or `&`.
     public var name: String
@@ -28,12 +33,19 @@ public struct ConnectorParameter: Sendable {
     public var kind: Kind
     /// One sentence for documentation.
     public var doc: String
+    /// A value to show in the reference (checked by a test like any URI in a file).
+    public var example: String
+    /// The uses it means something for: a parameter of one use written on another (a
+    /// file source's `max_bytes`) is rejected rather than silently ignored.
+    public var roles: ConnectorRoles
 
     /// A parameter called `name`.
-    public init(_ name: String, _ kind: Kind, _ doc: String) {
+    public init(_ name: String, _ kind: Kind, example: String, roles: ConnectorRoles = [.source, .sink, .deadLetter], _ doc: String) {
         self.name = name
         self.kind = kind
         self.doc = doc
+        self.example = example
+        self.roles = roles
     }
 
     /// nil when `value` fits; otherwise what is expected.
@@ -53,8 +65,33 @@ public struct ConnectorParameter: Sendable {
             guard value == "true" || value == "false" else { return "expected true or false" }
         case .text:
             guard !value.isEmpty else { return "expected a value" }
+        case .size:
+            // The connector's own parser decides, so what validates is what runs.
+            guard (try? RollingPolicy.parse(maxBytes: value, keep: nil)) != nil else {
+                return "expected a size such as 64MB, 512KB or 1000000 (bytes; KB, MB and GB are powers of 1024; 0 means no limit)"
+            }
         }
         return nil
+    }
+
+    /// How the values are described in the reference.
+    var valuesDescription: String {
+        switch kind {
+        case .integer(let range):
+            range.upperBound == .max ? "integer ≥ \(range.lowerBound)" : "integer \(range.lowerBound)…\(range.upperBound)"
+        case .number(let range): "number \(range.lowerBound.formatted)…\(range.upperBound.formatted)"
+        case .duration: "duration"
+        case .boolean: "true or false"
+        case .text: "text"
+        case .size: "size (bytes, KB, MB, GB)"
+        }
+    }
+}
+
+extension Double {
+    /// `1000000000` rather than `1e+09`, `0.5` as is: for ranges in the reference.
+    fileprivate var formatted: String {
+        self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : "\(self)"
     }
 }
 

@@ -7,22 +7,22 @@ extension ConnectorKind {
     ]
 
     static let daaGeneratorParameters = [
-        ConnectorParameter("agents", .integer(1...10_000_000), "How many agents emit events (default 1000)."),
-        ConnectorParameter("rate", .number(0.001...1e9), "Events per second, paced by the wall clock (default: as fast as possible)."),
-        ConnectorParameter("seed", .integer(0...Int.max), "Seeds every random choice (default 42)."),
-        ConnectorParameter("count", .integer(0...Int.max), "Stop after this many events."),
-        ConnectorParameter("duration", .duration, "Stop after this span of event time."),
-        ConnectorParameter("start", .integer(0...Int.max), "Event time of the first event, epoch milliseconds."),
-        ConnectorParameter("disorder", .duration, "How out of order events of different agents arrive (default 3s)."),
-        ConnectorParameter("late", .number(0...1), "Share of events arriving minutes late (default 0.0005)."),
-        ConnectorParameter("duplicates", .number(0...1), "Share of events delivered twice (default 0.001)."),
-        ConnectorParameter("splits", .integer(1...1024), "Independent shares of the stream read in parallel (default 1)."),
+        ConnectorParameter("agents", .integer(1...10_000_000), example: "100", "How many agents emit events (default 1000)."),
+        ConnectorParameter("rate", .number(0.001...1e9), example: "2000", "Events per second, paced by the wall clock (default: as fast as possible)."),
+        ConnectorParameter("seed", .integer(0...Int.max), example: "7", "Seeds every random choice (default 42)."),
+        ConnectorParameter("count", .integer(0...Int.max), example: "10000", "Stop after this many events."),
+        ConnectorParameter("duration", .duration, example: "10m", "Stop after this span of event time."),
+        ConnectorParameter("start", .integer(0...Int.max), example: "1767225600000", "Event time of the first event, epoch milliseconds."),
+        ConnectorParameter("disorder", .duration, example: "3s", "How out of order events of different agents arrive (default 3s)."),
+        ConnectorParameter("late", .number(0...1), example: "0", "Share of events arriving minutes late (default 0.0005)."),
+        ConnectorParameter("duplicates", .number(0...1), example: "0.01", "Share of events delivered twice (default 0.001)."),
+        ConnectorParameter("splits", .integer(1...1024), example: "4", "Independent shares of the stream read in parallel (default 1)."),
     ]
 
     static let w1GeneratorParameters = [
-        ConnectorParameter("agents", .integer(1...10_000_000), "K, the number of agents (default 10000)."),
-        ConnectorParameter("count", .integer(0...Int.max), "N, the number of events (default 1000000)."),
-        ConnectorParameter("splits", .integer(1...1024), "Input partitions read in parallel (default 1)."),
+        ConnectorParameter("agents", .integer(1...10_000_000), example: "100", "K, the number of agents (default 10000)."),
+        ConnectorParameter("count", .integer(0...Int.max), example: "10000", "N, the number of events (default 1000000)."),
+        ConnectorParameter("splits", .integer(1...1024), example: "4", "Input partitions read in parallel (default 1)."),
     ]
 
     /// `generator:daa?...` and `generator:w1?...`.
@@ -34,9 +34,20 @@ extension ConnectorKind {
 
     /// `file:PATH`: NDJSON files.
     public static let file = ConnectorKind(
-        scheme: "file", summary: "An NDJSON file: read as a bounded source, appended to as a sink.",
+        scheme: "file",
+        summary:
+            "An NDJSON file: read as a bounded source; appended to as an output, rolling to PATH.1, PATH.2, … by size (256MB, 3 kept, unless max_bytes and keep say otherwise).",
         roles: [.source, .sink, .deadLetter], path: .required("a file path"),
-        parameters: [ConnectorParameter("splits", .integer(1...256), "Read the file as this many parallel splits (default 1).")],
+        parameters: [
+            ConnectorParameter(
+                "splits", .integer(1...256), example: "4", roles: .source, "Read the file as this many parallel splits (default 1)."),
+            ConnectorParameter(
+                "max_bytes", .size, example: "64MB", roles: [.sink, .deadLetter],
+                "Roll the output when the next write would take it past this size (default 256MB; 0: never roll)."),
+            ConnectorParameter(
+                "keep", .integer(0...Int.max), example: "5", roles: [.sink, .deadLetter],
+                "How many rolled files (PATH.1 … PATH.keep) are kept; older ones are deleted (default 3)."),
+        ],
         example: "file:events.ndjson")
 
     /// `stdout:`.
@@ -60,10 +71,10 @@ extension ConnectorKind {
         scheme: "amqp", summary: "RabbitMQ (AMQP 0-9-1): consume a queue or publish to an exchange.",
         roles: [.source, .sink, .deadLetter], isHierarchical: true,
         parameters: [
-            ConnectorParameter("queue", .text, "The queue to consume."),
-            ConnectorParameter("exchange", .text, "The exchange to publish to."),
-            ConnectorParameter("routing_key", .text, "The routing key of published messages."),
-            ConnectorParameter("prefetch", .integer(1...65535), "Unacknowledged messages in flight."),
+            ConnectorParameter("queue", .text, example: "events", "The queue to consume."),
+            ConnectorParameter("exchange", .text, example: "alerts", "The exchange to publish to."),
+            ConnectorParameter("routing_key", .text, example: "alerts.performance", "The routing key of published messages."),
+            ConnectorParameter("prefetch", .integer(1...65535), example: "500", "Unacknowledged messages in flight."),
         ],
         isAvailable: false, example: "amqp://daa:${AMQP_PASSWORD}@localhost:5672/daa?queue=events")
 
@@ -76,9 +87,9 @@ extension ConnectorKind {
     public static let postgres = ConnectorKind(
         scheme: "postgres", summary: "PostgreSQL: upserted views and checkpoints.", roles: .sink, isHierarchical: true,
         parameters: [
-            ConnectorParameter("schema", .text, "The schema holding the views."),
-            ConnectorParameter("sslmode", .text, "libpq's sslmode."),
-            ConnectorParameter("password", .text, "The password: only from the environment, e.g. password=${PGPASSWORD}."),
+            ConnectorParameter("schema", .text, example: "daa", "The schema holding the views."),
+            ConnectorParameter("sslmode", .text, example: "require", "libpq's sslmode."),
+            ConnectorParameter("password", .text, example: "${PGPASSWORD}", "The password: only from the environment, e.g. password=${PGPASSWORD}."),
         ],
         isAvailable: false, keepsViews: true, example: "postgres://sluice:${PGPASSWORD}@localhost:5432/daa")
 
@@ -87,8 +98,8 @@ extension ConnectorKind {
         scheme: "kafka", summary: "Kafka: consume a topic with a consumer group, or produce to one.",
         roles: [.source, .sink, .deadLetter], isHierarchical: true,
         parameters: [
-            ConnectorParameter("topic", .text, "The topic."),
-            ConnectorParameter("group", .text, "The consumer group."),
+            ConnectorParameter("topic", .text, example: "daa-events", "The topic."),
+            ConnectorParameter("group", .text, example: "sluice", "The consumer group."),
         ],
         isAvailable: false, example: "kafka://localhost:9092?topic=daa-events&group=sluice")
 }

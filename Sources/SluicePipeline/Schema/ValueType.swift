@@ -84,13 +84,19 @@ struct KeySpec: Sendable {
     var doc: String
     /// The value used when the key is absent, as it would be written in the file.
     var defaultValue: String?
+    /// The key in use, for the reference (every example is loaded by a test).
+    var example: SchemaExample?
 
-    init(_ name: String, _ type: ValueType, required: Bool = false, default defaultValue: String? = nil, _ doc: String) {
+    init(
+        _ name: String, _ type: ValueType, required: Bool = false, default defaultValue: String? = nil, _ doc: String,
+        example: SchemaExample? = nil
+    ) {
         self.name = name
         self.type = type
         self.required = required
         self.doc = doc
         self.defaultValue = defaultValue
+        self.example = example
     }
 }
 
@@ -109,6 +115,9 @@ struct ObjectSpec: Sendable {
     var groupNoun = "option"
     /// Why groups cannot be combined, appended to the message ("a step has one operator").
     var groupRule: String?
+    /// The whole mapping in use, for the reference, when examples of its keys alone
+    /// would not show it (a join, a branch).
+    var example: SchemaExample?
 
     func key(_ name: String) -> KeySpec? { keys.first { $0.name == name } }
 }
