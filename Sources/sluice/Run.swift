@@ -75,8 +75,10 @@ struct Run: ParsableCommand {
     }
 
     private func makeJob(_ planned: PlannedPipeline) throws -> Job {
+        var resuming = false
         do {
             let checkpoints = try Checkpointing.plan(planned, fresh: fresh)
+            resuming = checkpoints?.restore != nil
             // A restored pipeline keeps the partition count its state was cut into, unless
             // the user names another (which the job then refuses, saying why).
             let restoredPartitions = checkpoints?.restore?.partitions
@@ -91,6 +93,11 @@ struct Run: ParsableCommand {
             return try Job(planned.dataflow, options: options)
         } catch {
             Terminal.printError("\(planned.spec.name): error: \(error)")
+            if resuming {
+                Terminal.printError(
+                    "\(planned.spec.name): note: the stored state did not fit this pipeline; "
+                        + "--fresh starts it afresh (the views are kept)")
+            }
             throw ExitCode(1)
         }
     }
