@@ -43,6 +43,9 @@ public final class PostgresConnection {
         }
         // From here the class owns the handle: every exit frees it in `deinit`.
         let connection = PostgresConnection(handle: handle)
+        // NOTICEs ("relation already exists, skipping") would go to stderr by default;
+        // nothing Sluice runs needs them.
+        _ = PQsetNoticeProcessor(handle, { _, _ in }, nil)
         guard PQstatus(handle) == CONNECTION_OK else {
             throw PostgresFunnel.connectionError(handle, operation: "connect")
         }
