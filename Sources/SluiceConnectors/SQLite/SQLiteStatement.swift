@@ -61,6 +61,14 @@ final class SQLiteStatement {
         try checkBind(code, index)
     }
 
+    /// Binds bytes as a BLOB (copied by SQLite).
+    func bind(blob bytes: [UInt8], at index: Int32) throws {
+        let code = bytes.withUnsafeBytes { raw in
+            sqlite3_bind_blob64(handle, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, UInt64(raw.count), Self.transient)
+        }
+        try checkBind(code, index)
+    }
+
     private func bindUTF8(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int32) -> Int32 {
         // An empty buffer may have no base address, and a NULL pointer would bind SQL NULL.
         guard let base = bytes.baseAddress, !bytes.isEmpty else {

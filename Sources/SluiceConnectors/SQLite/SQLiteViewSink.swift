@@ -1,5 +1,6 @@
 public import SluiceCore
 import Foundation
+import Synchronization
 
 /// A sink that keeps a materialized view as a real table in a local SQLite file: the
 /// embedded view store for runs without servers. Open the file with the `sqlite3` tool
@@ -20,9 +21,14 @@ import Foundation
 /// Append mode is at-least-once: a replayed epoch appends its rows again unless the caller
 /// skips epochs up to `lastCommittedEpoch()`.
 ///
+/// In a commit group (`join(_:)` before `open`), the view shares the group's connection;
+/// `prepare(epoch:)` seals the staged rows as that epoch's and the group's `save` writes
+/// them in the checkpoint's transaction (`SQLiteCommitGroup`).
+///
 /// - Important: `@unchecked Sendable` because the connection and statements are not
 ///   thread-safe; that is sound because only the runtime's sink executor calls a sink, from
-///   one thread at a time (the `Sink` contract).
+///   one thread at a time (the `Sink` contract), and a group member's connection and
+///   statements are used only under the group's lock; staged rows are behind a lock.
 public final class SQLiteViewSink: Sink, @unchecked Sendable {
     /// The sink's name in its pipeline.
     public let name: String
@@ -32,6 +38,8 @@ public final class SQLiteViewSink: Sink, @unchecked Sendable {
     public let view: String
     private let timeSource: any TimeSource
     private var state: State = .idle
+    /// The commit group this view writes through, if any (set before `open`).
+    public private(set) var group: SQLiteCommitGroup?
 
     private enum State {
         case idle
@@ -39,24 +47,80 @@ public final class SQLiteViewSink: Sink, @unchecked Sendable {
         case closed
     }
 
+    /// Writes and deletes in arrival order; a delete binds its key columns only.
+    struct StagedRows: Sendable {
+        var batch: Batch
+        var parameterColumns: [Int]
+        var isDelete: Bool
+    }
+
+    /// Rows not yet written: those of the open epoch, and (in a group) sealed epochs
+    /// waiting for the group's save.
+    struct Staging: Sendable {
+        var open: [StagedRows] = []
+        var prepared: [(epoch: UInt64, rows: [StagedRows])] = []
+    }
+
     /// Everything an open view holds: the connection, its reused statements, staged rows.
-    private final class Session {
+    final class Session: @unchecked Sendable {
+        // Statements run on the sink's queue (own connection) or under the group's lock.
         let connection: SQLiteConnection
+        let view: String
         let table: SQLiteViewTable
         let insert: SQLiteStatement
         /// nil in append mode (nothing to delete by).
         let delete: SQLiteStatement?
         let recordEpoch: SQLiteStatement
-        /// Writes and deletes in arrival order; `isDelete` batches bind their key columns only.
-        var staged: [(batch: Batch, parameterColumns: [Int], isDelete: Bool)] = []
+        let timeSource: any TimeSource
+        let staging = Mutex(Staging())
 
-        init(connection: SQLiteConnection, table: SQLiteViewTable) throws {
+        init(connection: SQLiteConnection, view: String, table: SQLiteViewTable, timeSource: any TimeSource) throws {
             self.connection = connection
+            self.view = view
             self.table = table
+            self.timeSource = timeSource
             insert = try connection.prepare(table.insertSQL, persistent: true)
             delete = table.key.isEmpty ? nil : try connection.prepare(table.deleteSQL, persistent: true)
             recordEpoch = try connection.prepare(SQLiteEpochTable.recordSQL, persistent: true)
         }
+
+        /// Applies `rows` and records `epoch`; call inside a transaction.
+        func apply(_ rows: [StagedRows], epoch: Epoch) throws {
+            for staged in rows {
+                if staged.isDelete, let delete {
+                    try SQLiteBatchWriter.delete(staged.batch, parameterColumns: staged.parameterColumns, with: delete)
+                } else if !staged.isDelete {
+                    try SQLiteBatchWriter.insert(staged.batch, parameterColumns: staged.parameterColumns, with: insert)
+                }
+            }
+            try recordEpoch.bind(view, at: 1)
+            try recordEpoch.bind(try SQLiteEpochTable.storedValue(of: epoch), at: 2)
+            try recordEpoch.bind(timeSource.nowMillis(), at: 3)
+            try recordEpoch.run()
+        }
+
+        /// The rows of sealed epochs up to `epoch`, in order (left in place).
+        func prepared(upTo epoch: Epoch) -> [StagedRows] {
+            staging.withLock { $0.prepared.filter { $0.epoch <= epoch.value }.flatMap(\.rows) }
+        }
+
+        /// Forgets sealed epochs up to `epoch` once they are durable.
+        func dropPrepared(upTo epoch: Epoch) {
+            staging.withLock { $0.prepared.removeAll { $0.epoch <= epoch.value } }
+        }
+    }
+
+    /// Makes this view a member of `group`: its rows then commit in the group's
+    /// checkpoint transaction. Call before `open`.
+    public func join(_ group: SQLiteCommitGroup) throws {
+        guard case .idle = state, self.group == nil else {
+            throw SluiceError(.invalidArgument, "SQLite sink '\(name)' joins a commit group before open, and only one")
+        }
+        guard group.path == path else {
+            throw SluiceError(.invalidArgument, "SQLite sink '\(name)' writes \(path), not the group's \(group.path)")
+        }
+        self.group = group
+        group.admit(self)
     }
 
     /// - Parameters:
@@ -81,8 +145,23 @@ public final class SQLiteViewSink: Sink, @unchecked Sendable {
             throw SluiceError(.invalidArgument, "SQLite sink '\(name)' is already open or closed")
         }
         let table = try SQLiteViewTable(name: view, schema: schema, mode: mode)
+        if let group {
+            let session = try group.withConnection { connection in
+                try self.prepareTable(table, on: connection)
+                return try Session(connection: connection, view: view, table: table, timeSource: timeSource)
+            }
+            group.register(session)
+            state = .open(session)
+            return
+        }
         try createParentDirectory()
         let connection = try SQLiteConnection.open(path: path, access: .readWriteCreate)
+        try prepareTable(table, on: connection)
+        state = .open(try Session(connection: connection, view: view, table: table, timeSource: timeSource))
+    }
+
+    /// Creates the epoch table and the view's table, or checks the existing one.
+    private func prepareTable(_ table: SQLiteViewTable, on connection: SQLiteConnection) throws {
         try connection.inTransaction {
             try connection.execute(SQLiteEpochTable.createSQL)
             switch try SQLiteCatalog.objectType(named: view, on: connection) {
@@ -101,7 +180,6 @@ public final class SQLiteViewSink: Sink, @unchecked Sendable {
                 throw SluiceError(.schemaMismatch, "'\(view)' in \(path) is a \(other), not a table")
             }
         }
-        state = .open(try Session(connection: connection, table: table))
     }
 
     /// Stages a batch for the next commit.
@@ -131,7 +209,7 @@ public final class SQLiteViewSink: Sink, @unchecked Sendable {
                     .invalidArgument, "view '\(view)': key column '\(schema[field].name)' is null in row \(row)")
             }
         }
-        session.staged.append((batch, parameterColumns, false))
+        session.staging.withLock { $0.open.append(StagedRows(batch: batch, parameterColumns: parameterColumns, isDelete: false)) }
     }
 
     /// Stages a retraction: at the next commit, in order with the staged writes, the row
@@ -152,7 +230,7 @@ public final class SQLiteViewSink: Sink, @unchecked Sendable {
             }
             parameterColumns.append(index)
         }
-        session.staged.append((keys, parameterColumns, true))
+        session.staging.withLock { $0.open.append(StagedRows(batch: keys, parameterColumns: parameterColumns, isDelete: true)) }
     }
 
     /// Writes every staged row and records `epoch` for this view, in one transaction.
@@ -161,23 +239,12 @@ public final class SQLiteViewSink: Sink, @unchecked Sendable {
     /// writes them again.
     public func commit(epoch: Epoch) throws {
         let session = try openSession("commit")
-        let storedEpoch = try SQLiteEpochTable.storedValue(of: epoch)
-        let committedAt = timeSource.nowMillis()
-        try session.connection.inTransaction {
-            for staged in session.staged {
-                if staged.isDelete, let delete = session.delete {
-                    try SQLiteBatchWriter.delete(staged.batch, parameterColumns: staged.parameterColumns, with: delete)
-                } else {
-                    try SQLiteBatchWriter.insert(
-                        staged.batch, parameterColumns: staged.parameterColumns, with: session.insert)
-                }
-            }
-            try session.recordEpoch.bind(view, at: 1)
-            try session.recordEpoch.bind(storedEpoch, at: 2)
-            try session.recordEpoch.bind(committedAt, at: 3)
-            try session.recordEpoch.run()
+        guard group == nil else {
+            throw SluiceError(.invalidArgument, "SQLite sink '\(name)' is in a commit group: its rows commit with the checkpoint")
         }
-        session.staged.removeAll(keepingCapacity: true)
+        let rows = session.staging.withLock { $0.open }
+        try session.connection.inTransaction { try session.apply(rows, epoch: epoch) }
+        session.staging.withLock { $0.open.removeFirst(rows.count) }
     }
 
     /// Releases the statements and the connection. Rows staged since the last commit are
@@ -198,7 +265,7 @@ public final class SQLiteViewSink: Sink, @unchecked Sendable {
         return try SQLiteEpochTable.lastEpoch(of: view, on: connection)
     }
 
-    private func openSession(_ action: String) throws -> Session {
+    func openSession(_ action: String) throws -> Session {
         switch state {
         case .open(let session): return session
         case .idle: throw SluiceError(.invalidArgument, "cannot \(action) SQLite sink '\(name)' before open")
