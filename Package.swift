@@ -28,6 +28,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // Header-only: the prefetch intrinsic for keyed-state look-ups.
         .systemLibrary(name: "CSluiceIntrinsics"),
         .target(name: "SluiceCore", dependencies: ["CSluiceIntrinsics"], swiftSettings: strictSettings),
@@ -39,9 +40,11 @@ let package = Package(
             dependencies: ["SluiceCore", "SluiceExpr", "SluiceOperators", "SluiceFormats"],
             swiftSettings: strictSettings
         ),
+        // The thin libpq wrapper: owns every PGconn/PGresult, no C type in its API.
+        .target(name: "SluicePostgres", dependencies: ["CLibPQ"], swiftSettings: strictSettings),
         .target(
             name: "SluiceConnectors",
-            dependencies: ["SluiceCore", "SluiceFormats", "CSQLite"],
+            dependencies: ["SluiceCore", "SluiceFormats", "CSQLite", "SluicePostgres"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -92,6 +95,11 @@ let package = Package(
         .testTarget(
             name: "SluiceConnectorsTests",
             dependencies: ["SluiceConnectors", "SluiceTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluicePostgresTests",
+            dependencies: ["SluicePostgres", "SluiceTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

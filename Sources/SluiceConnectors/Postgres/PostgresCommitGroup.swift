@@ -1,0 +1,330 @@
+public import SluiceCore
+public import SluicePostgres
+import Foundation
+import Synchronization
+
+/// PostgreSQL views and checkpoints in one transaction per epoch: a `CheckpointStore`
+/// that is also the `CommitGroup` of its `PostgresViewSink`s.
+///
+/// `save(checkpoint N)` runs ONE transaction on the group's connection:
+/// 1. lock the pipeline's row of `sluice_checkpoints` (`SELECT … FOR UPDATE`) and refuse
+///    (fencing) an epoch at or below the stored one; when the stored row belongs to
+///    another owner token, the error says a newer worker took the pipeline over;
+/// 2. apply every member's rows prepared for epochs ≤ N, in arrival order, and record
+///    each view's last epoch in `sluice_epochs`;
+/// 3. write the checkpoint row (epoch, owner, saved_at, `CheckpointCodec` bytes).
+/// Either all of it commits or none of it does; a refused or failed save leaves the
+/// members' prepared rows staged.
+///
+/// Connection failures: a retryable error (the connection broke, the server restarted,
+/// a serialization failure) drops the connection and `save` tries again, up to
+/// `maxSaveAttempts`, as the `CircuitBreaker` allows (backoff between attempts; once it
+/// opens, calls fail fast until its cool-down ends). When a COMMIT's reply was lost, the
+/// retry finds checkpoint N already stored under this owner and counts it as saved.
+/// `breakerState` reports the breaker for job status and readiness.
+///
+/// Tables, in `namespace`: `sluice_checkpoints (pipeline PK, epoch, owner, saved_at,
+/// bytes)` and `sluice_epochs (view PK, epoch, committed_at)`, created when absent.
+///
+/// - Important: one connection, used only while holding `link`'s lock, so the group is
+///   `Sendable` although `PostgresConnection` is not: calls from the sink executors and
+///   the job's coordinator take turns.
+public final class PostgresCommitGroup: CommitGroup, Sendable {
+    public let configuration: PostgresConfiguration
+    /// The database schema holding the views and Sluice's tables.
+    public let namespace: String
+    /// This worker's token: stored with each checkpoint it saves.
+    public let owner: String
+    /// Attempts per `save` on retryable errors (at least 1).
+    public let maxSaveAttempts: Int
+    private let timeSource: any TimeSource
+    private let link: Mutex<Link>
+    private let members = Mutex<[PostgresViewSink]>([])
+
+    private struct Link {
+        var connection: PostgresConnection?
+        var breaker: CircuitBreaker
+    }
+
+    /// - Parameters:
+    ///   - configuration: where the database is (no connection is made until needed).
+    ///   - namespace: the database schema for views and Sluice's tables (created when absent).
+    ///   - owner: this worker's fencing token; a random one by default.
+    ///   - breaker: backoff and circuit breaker for reconnecting.
+    ///   - maxSaveAttempts: attempts per `save` on retryable errors.
+    ///   - timeSource: the clock the breaker reads.
+    public init(
+        configuration: PostgresConfiguration, namespace: String = "public",
+        owner: String = "worker-" + String(UInt64.random(in: 0 ... .max), radix: 16),
+        breaker: CircuitBreaker.Configuration = CircuitBreaker.Configuration(), maxSaveAttempts: Int = 5,
+        timeSource: any TimeSource = SystemTimeSource()
+    ) {
+        self.configuration = configuration
+        self.namespace = namespace
+        self.owner = owner
+        self.maxSaveAttempts = max(1, maxSaveAttempts)
+        self.timeSource = timeSource
+        link = Mutex(Link(connection: nil, breaker: CircuitBreaker(breaker)))
+    }
+
+    /// A view sink that commits through this group.
+    public func viewSink(name: String, view: String) -> PostgresViewSink {
+        members.withLock { members in
+            let sink = PostgresViewSink(name: name, view: view, memberIndex: members.count, group: self)
+            members.append(sink)
+            return sink
+        }
+    }
+
+    public func contains(_ sink: any Sink) -> Bool {
+        members.withLock { members in members.contains { $0 === sink } }
+    }
+
+    /// The circuit breaker's state (closed, open until, probing).
+    public var breakerState: CircuitBreaker.State { link.withLock { $0.breaker.state } }
+
+    // MARK: - CheckpointStore
+
+    public func save(_ checkpoint: Checkpoint, pipeline: String) throws {
+        let sinks = members.withLock { $0 }
+        let bytes = CheckpointCodec.encode(checkpoint)
+        let epoch = try storedEpoch(checkpoint.epoch)
+        var attempt = 1
+        while true {
+            do {
+                try withConnection(waitForBackoff: true) { connection in
+                    try connection.transaction { tx in
+                        if try fence(pipeline: pipeline, epoch: checkpoint.epoch, retry: attempt > 1, on: tx) {
+                            return  // saved by the attempt whose reply was lost
+                        }
+                        for sink in sinks {
+                            guard let work = sink.preparedWork(upTo: checkpoint.epoch) else { continue }
+                            try apply(work, on: tx)
+                        }
+                        try tx.execute(
+                            """
+                            INSERT INTO \(checkpointsTable) (pipeline, epoch, owner, saved_at, bytes)
+                            VALUES ($1, $2, $3, now(), $4)
+                            ON CONFLICT (pipeline) DO UPDATE SET epoch = EXCLUDED.epoch, owner = EXCLUDED.owner,
+                                saved_at = EXCLUDED.saved_at, bytes = EXCLUDED.bytes
+                            """,
+                            parameters: [.text(pipeline), .int(epoch), .text(owner), .bytes(bytes)])
+                    }
+                }
+                for sink in sinks { sink.discardPrepared(upTo: checkpoint.epoch) }
+                return
+            } catch let error as PostgresError where error.isRetryable && attempt < maxSaveAttempts {
+                attempt += 1
+            }
+        }
+    }
+
+    public func latest(pipeline: String) throws -> Checkpoint? {
+        let rows = try withConnection(waitForBackoff: false) { connection in
+            try connection.execute("SELECT bytes FROM \(checkpointsTable) WHERE pipeline = $1", parameters: [.text(pipeline)])
+        }
+        guard let text = rows.rows.first?.first ?? nil else { return nil }
+        guard let bytes = PostgresText.bytea(text) else {
+            throw SluiceError(.corruptSnapshot, "checkpoint of '\(pipeline)' in \(namespace).sluice_checkpoints is not bytea hex")
+        }
+        return try CheckpointCodec.decode(bytes)
+    }
+
+    /// The owner token stored with the pipeline's latest checkpoint, or nil.
+    public func latestOwner(pipeline: String) throws -> String? {
+        try withConnection(waitForBackoff: false) { connection in
+            try connection.execute("SELECT owner FROM \(checkpointsTable) WHERE pipeline = $1", parameters: [.text(pipeline)])
+        }.rows.first?.first ?? nil
+    }
+
+    // MARK: - For the sinks
+
+    /// Creates the view's table, or checks the existing one; returns its SQL shape.
+    func openView(_ sink: PostgresViewSink, schema: Schema, mode: SinkMode) throws -> PostgresViewTable {
+        try withConnection(waitForBackoff: true) { connection in
+            let table = try PostgresViewTable(
+                view: sink.view, schema: schema, mode: mode, namespace: namespace, stageSuffix: sink.memberIndex,
+                quote: connection.quoteIdentifier)
+            try connection.transaction { tx in
+                let existing = try tx.execute(PostgresViewTable.catalogSQL, parameters: [.text(namespace), .text(sink.view)])
+                    .rows
+                guard let first = existing.first else {
+                    try tx.execute(table.createSQL)
+                    return
+                }
+                guard first[0] == "r" || first[0] == "p" else {
+                    throw SluiceError(.schemaMismatch, "'\(namespace).\(sink.view)' exists and is not a table")
+                }
+                let columns = existing.compactMap { row -> PostgresViewTable.ExistingColumn? in
+                    guard let name = row[1], let type = row[2] else { return nil }
+                    return .init(name: name, type: type, inPrimaryKey: row[3] == "t")
+                }
+                let differences = table.differences(from: columns)
+                guard differences.isEmpty else {
+                    throw SluiceError(
+                        .schemaMismatch,
+                        "view '\(namespace).\(sink.view)' exists with a different schema: "
+                            + differences.joined(separator: "; ")
+                            + ". Sluice does not migrate views: drop the table or write to a new view.")
+                }
+            }
+            return table
+        }
+    }
+
+    /// Writes one sink's prepared epochs up to `epoch` in a transaction without a checkpoint.
+    func commitAlone(_ sink: PostgresViewSink, epoch: Epoch) throws {
+        guard let work = sink.preparedWork(upTo: epoch) else { return }
+        try withConnection(waitForBackoff: true) { connection in
+            try connection.transaction { tx in try apply(work, on: tx) }
+        }
+        sink.discardPrepared(upTo: epoch)
+    }
+
+    func lastEpoch(of view: String) throws -> Epoch? {
+        let rows = try withConnection(waitForBackoff: false) { connection in
+            try connection.execute("SELECT epoch FROM \(epochsTable) WHERE view = $1", parameters: [.text(view)])
+        }
+        guard let text = rows.rows.first?.first ?? nil else { return nil }
+        guard let value = UInt64(text) else {
+            throw SluiceError(.corruptSnapshot, "\(namespace).sluice_epochs holds epoch '\(text)' for view '\(view)'")
+        }
+        return Epoch(value)
+    }
+
+    // MARK: - Inside the transaction
+
+    private var checkpointsTable: String { PostgresText.qualified(namespace, "sluice_checkpoints") }
+    private var epochsTable: String { PostgresText.qualified(namespace, "sluice_epochs") }
+
+    /// Locks the pipeline's checkpoint row and checks that `epoch` may be saved.
+    /// - Returns: true when this very checkpoint is already stored by this owner (a retry
+    ///   after a lost COMMIT reply), so nothing is to be written.
+    private func fence(pipeline: String, epoch: Epoch, retry: Bool, on tx: PostgresConnection) throws -> Bool {
+        let stored = try tx.execute(
+            "SELECT epoch, owner FROM \(checkpointsTable) WHERE pipeline = $1 FOR UPDATE", parameters: [.text(pipeline)]
+        ).rows.first
+        guard let stored, let epochText = stored[0], let storedEpoch = UInt64(epochText) else { return false }
+        let storedOwner = stored[1] ?? ""
+        if retry, storedEpoch == epoch.value, storedOwner == owner { return true }
+        guard storedEpoch < epoch.value else {
+            if storedOwner != owner {
+                throw SluiceError(
+                    .sinkFailed,
+                    "fenced: pipeline '\(pipeline)' has checkpoint epoch \(storedEpoch) saved by owner '\(storedOwner)'; "
+                        + "this worker ('\(owner)') is stale at \(epoch) and must stop (restore from the latest checkpoint)")
+            }
+            throw SluiceError(
+                .sinkFailed,
+                "refused: \(epoch) of pipeline '\(pipeline)' is not after the stored checkpoint epoch \(storedEpoch)")
+        }
+        return false
+    }
+
+    private func apply(_ work: PostgresViewSink.PreparedWork, on tx: PostgresConnection) throws {
+        let table = work.table
+        for segment in work.segments where !segment.rows.isEmpty {
+            switch segment.kind {
+            case .write where table.key.isEmpty:
+                try tx.copyIn(table.copySQL, data: segment.rows.bytes)
+            case .write:
+                try tx.execute(table.createStageSQL)
+                try tx.copyIn(table.copyStageSQL, data: segment.rows.bytes)
+                try tx.execute(table.upsertFromStageSQL)
+                try tx.execute(table.truncateStageSQL)
+            case .delete:
+                try tx.execute(table.createDeleteStageSQL)
+                try tx.copyIn(table.copyDeleteStageSQL, data: segment.rows.bytes)
+                try tx.execute(table.deleteFromStageSQL)
+                try tx.execute(table.truncateDeleteStageSQL)
+            }
+        }
+        try tx.execute(
+            """
+            INSERT INTO \(epochsTable) (view, epoch, committed_at) VALUES ($1, $2, now())
+            ON CONFLICT (view) DO UPDATE SET epoch = EXCLUDED.epoch, committed_at = EXCLUDED.committed_at
+            """,
+            parameters: [.text(table.view), .int(try storedEpoch(work.lastEpoch))])
+    }
+
+    private func storedEpoch(_ epoch: Epoch) throws -> Int64 {
+        guard let value = Int64(exactly: epoch.value) else {
+            throw SluiceError(.invalidArgument, "\(epoch) does not fit PostgreSQL's bigint")
+        }
+        return value
+    }
+
+    // MARK: - The connection
+
+    /// Runs `body` on the group's connection, connecting first when there is none, as the
+    /// breaker allows. A retryable failure drops the connection and counts against the
+    /// breaker; success closes it.
+    ///
+    /// - Parameter waitForBackoff: sleep through a backoff delay instead of failing.
+    private func withConnection<R>(waitForBackoff: Bool, _ body: (PostgresConnection) throws -> R) throws -> R {
+        try link.withLock { link -> R in
+            if link.connection?.isConnected != true {
+                link.connection = nil
+                while true {
+                    let now = timeSource.nowMillis()
+                    switch link.breaker.attempt(nowMillis: now) {
+                    case .proceed:
+                        break
+                    case .wait(let until) where waitForBackoff:
+                        Thread.sleep(forTimeInterval: Double(until - now) / 1000)
+                        continue
+                    case .wait(let until), .reject(let until):
+                        throw SluiceError(
+                            .sinkFailed,
+                            "PostgreSQL is unavailable (circuit breaker \(link.breaker.state)); next attempt in \(until - now) ms")
+                    }
+                    break
+                }
+                do {
+                    let connection = try PostgresConnection.connect(configuration)
+                    try ensureTables(on: connection)
+                    link.connection = connection
+                } catch let error as PostgresError {
+                    if error.isRetryable { link.breaker.recordFailure(nowMillis: timeSource.nowMillis()) }
+                    throw error
+                }
+            }
+            guard let connection = link.connection else { preconditionFailure("connected above") }
+            do {
+                let result = try body(connection)
+                link.breaker.recordSuccess()
+                return result
+            } catch let error as PostgresError where error.isRetryable {
+                link.connection = nil
+                link.breaker.recordFailure(nowMillis: timeSource.nowMillis())
+                throw error
+            }
+        }
+    }
+
+    private func ensureTables(on connection: PostgresConnection) throws {
+        let schema = try connection.quoteIdentifier(namespace)
+        try connection.execute("CREATE SCHEMA IF NOT EXISTS \(schema)")
+        try connection.execute(
+            """
+            CREATE TABLE IF NOT EXISTS \(checkpointsTable) (pipeline text PRIMARY KEY, epoch bigint NOT NULL,
+                owner text NOT NULL, saved_at timestamptz NOT NULL, bytes bytea NOT NULL)
+            """)
+        try connection.execute(
+            """
+            CREATE TABLE IF NOT EXISTS \(epochsTable) (view text PRIMARY KEY, epoch bigint NOT NULL,
+                committed_at timestamptz NOT NULL)
+            """)
+    }
+}
+
+extension PostgresText {
+    /// `"schema"."name"`, each part quoted by doubling embedded quotes (for names the
+    /// group builds without a connection at hand).
+    static func qualified(_ schema: String, _ name: String) -> String {
+        func quote(_ part: String) -> String {
+            "\"" + part.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+        }
+        return quote(schema) + "." + quote(name)
+    }
+}

@@ -1,0 +1,129 @@
+import SluiceConnectors
+import SluiceCore
+import SluicePostgres
+import Testing
+
+/// The commit group: one transaction per epoch, atomic, fenced, restorable.
+@Suite struct PostgresCommitGroupTests {
+    @Test func latestReadsBackTheSavedCheckpoint() throws {
+        try PostgresTestNamespace.with { db in
+            let group = db.group()
+            #expect(try group.latest(pipeline: "p") == nil)
+            try group.save(PGTestRows.checkpoint(1), pipeline: "p")
+            try group.save(PGTestRows.checkpoint(3), pipeline: "p")
+            #expect(try group.latest(pipeline: "p") == PGTestRows.checkpoint(3))
+            #expect(try db.group(owner: "another").latest(pipeline: "p") == PGTestRows.checkpoint(3))
+            #expect(try group.latest(pipeline: "other") == nil)
+            #expect(try group.latestOwner(pipeline: "p") == "test-owner")
+            // Stored in the shared format (CheckpointCodec), readable by any store.
+            let stored = try db.admin.execute("SELECT bytes FROM \(db.name).sluice_checkpoints WHERE pipeline = 'p'").rows
+            let bytes = try #require(stored.first?.first.flatMap { $0 }.flatMap(PostgresText.bytea))
+            #expect(try CheckpointCodec.decode(bytes) == PGTestRows.checkpoint(3))
+        }
+    }
+
+    @Test func aFailureMidTransactionLeavesNeitherRowsNorCheckpoint() throws {
+        try PostgresTestNamespace.with { db in
+            let group = db.group()
+            let good = group.viewSink(name: "good", view: "good")
+            let bad = group.viewSink(name: "bad", view: "bad")
+            try good.open(schema: PGTestRows.schema, mode: .upsert(key: ["agent"]))
+            try bad.open(schema: PGTestRows.schema, mode: .append)
+            try db.admin.execute("ALTER TABLE \(db.name).bad ADD CONSTRAINT positive CHECK (n > 0)")
+            try good.write(PGTestRows.batch([("a", 1, 1, true, 10)]))
+            try bad.write(PGTestRows.batch([("a", -1, 1, true, 10)]))
+            try good.prepare(epoch: Epoch(1))
+            try bad.prepare(epoch: Epoch(1))
+            let error = try #require(throws: PostgresError.self) { try group.save(PGTestRows.checkpoint(1), pipeline: "p") }
+            #expect(error.sqlState == "23514" && error.constraint == "positive")
+            #expect(try db.count("good") == 0)
+            #expect(try db.count("bad") == 0)
+            #expect(try db.count("sluice_epochs") == 0)
+            #expect(try group.latest(pipeline: "p") == nil)
+        }
+    }
+
+    @Test func fencingRefusesAnEpochAtOrBelowTheStoredOne() throws {
+        try PostgresTestNamespace.with { db in
+            let group = db.group()
+            let sink = group.viewSink(name: "view", view: "metrics")
+            try sink.open(schema: PGTestRows.schema, mode: .append)
+            try sink.prepare(epoch: Epoch(2))
+            try group.save(PGTestRows.checkpoint(2), pipeline: "p")
+            for epoch: UInt64 in [2, 1] {
+                try sink.write(PGTestRows.batch([("late", 1, 1, true, 10)]))
+                try sink.prepare(epoch: Epoch(epoch))
+                let error = try #require(throws: SluiceError.self) { try group.save(PGTestRows.checkpoint(epoch), pipeline: "p") }
+                #expect(error.message.contains("not after the stored checkpoint epoch 2"), "\(error.message)")
+            }
+            #expect(try db.count("metrics") == 0)
+            #expect(try group.latest(pipeline: "p")?.epoch == Epoch(2))
+        }
+    }
+
+    @Test func aStaleOwnerCannotOverwriteANewerWorkersRowsOrCheckpoint() throws {
+        try PostgresTestNamespace.with { db in
+            let stale = db.group(owner: "worker-old")
+            let staleView = stale.viewSink(name: "view", view: "metrics")
+            try staleView.open(schema: PGTestRows.schema, mode: .upsert(key: ["agent"]))
+            try staleView.write(PGTestRows.batch([("a", 1, 1, true, 10)]))
+            try staleView.prepare(epoch: Epoch(1))
+            try stale.save(PGTestRows.checkpoint(1), pipeline: "p")
+
+            // The partition moves: a new worker restores epoch 1 and commits epochs 2 and 3.
+            let fresh = db.group(owner: "worker-new")
+            let freshView = fresh.viewSink(name: "view", view: "metrics")
+            try freshView.open(schema: PGTestRows.schema, mode: .upsert(key: ["agent"]))
+            #expect(try fresh.latest(pipeline: "p")?.epoch == Epoch(1))
+            try freshView.write(PGTestRows.batch([("a", 3, 3, true, 30)]))
+            try freshView.prepare(epoch: Epoch(3))
+            try fresh.save(PGTestRows.checkpoint(3), pipeline: "p")
+
+            // The old worker, unaware, tries to save its epoch 2: refused, nothing written.
+            try staleView.write(PGTestRows.batch([("a", 2, 2, false, 20), ("z", 2, 2, false, 20)]))
+            try staleView.prepare(epoch: Epoch(2))
+            let error = try #require(throws: SluiceError.self) { try stale.save(PGTestRows.checkpoint(2), pipeline: "p") }
+            #expect(error.message.contains("fenced") && error.message.contains("worker-new"), "\(error.message)")
+            #expect(try db.rows("metrics", columns: ["agent", "n"]) == [["a", "3"]])
+            #expect(try fresh.latest(pipeline: "p") == PGTestRows.checkpoint(3))
+            #expect(try fresh.latestOwner(pipeline: "p") == "worker-new")
+        }
+    }
+
+    @Test func aSaveRetriesOverABrokenConnection() throws {
+        let application = "sluice-retry-\(UInt32.random(in: 0 ... .max))"
+        let db = try PostgresTestNamespace(applicationName: application)
+        try withExtendedLifetime(db) {
+            let group = db.group()
+            let sink = group.viewSink(name: "view", view: "metrics")
+            try sink.open(schema: PGTestRows.schema, mode: .upsert(key: ["agent"]))
+            try sink.write(PGTestRows.batch([("a", 1, 1, true, 10)]))
+            try sink.prepare(epoch: Epoch(1))
+            // Kill the group's backend (not the admin's) between epochs.
+            let killed = try db.admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()",
+                parameters: [.text(application)]
+            ).rows
+            #expect(killed == [["t"]])
+            try group.save(PGTestRows.checkpoint(1), pipeline: "p")
+            #expect(try db.rows("metrics", columns: ["agent", "n"]) == [["a", "1"]])
+            #expect(try group.latest(pipeline: "p")?.epoch == Epoch(1))
+            #expect(group.breakerState == .closed(consecutiveFailures: 0))
+        }
+    }
+
+    @Test func anUnreachableDatabaseOpensTheBreakerInsteadOfSpinning() throws {
+        let group = PostgresCommitGroup(
+            configuration: PostgresConfiguration(uri: "postgres://sluice@127.0.0.1:1/views?connect_timeout=1"),
+            breaker: .init(failureThreshold: 2, coolDown: .seconds(60), backoff: Backoff(initial: .milliseconds(10), jitter: 0, seed: 0)),
+            maxSaveAttempts: 5)
+        #expect(throws: (any Error).self) { try group.save(PGTestRows.checkpoint(1), pipeline: "p") }
+        guard case .open = group.breakerState else {
+            Issue.record("breaker should be open, is \(group.breakerState)")
+            return
+        }
+        // Open: further calls fail fast, without connecting.
+        let error = try #require(throws: SluiceError.self) { try group.latest(pipeline: "p") }
+        #expect(error.message.contains("circuit breaker"))
+    }
+}
