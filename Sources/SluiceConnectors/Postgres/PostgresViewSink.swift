@@ -33,6 +33,8 @@ public final class PostgresViewSink: TransactionalSink, EpochRecordingSink, Send
     /// Unique per group: names this view's staging tables.
     let memberIndex: Int
     private weak let group: PostgresCommitGroup?
+    /// The group whose checkpoint transaction commits this view's rows.
+    public var commitGroup: PostgresCommitGroup? { group }
     private let staging = Mutex(Staging())
 
     enum SegmentKind: Sendable { case write, delete }

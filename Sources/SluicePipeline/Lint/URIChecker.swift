@@ -38,7 +38,7 @@ struct URIChecker {
             report(uri.schemeRange, "unknown connector '\(uri.scheme):'\(suggestion)\(known)")
             return nil
         }
-        var valid = checkCredentials(uri, text, report)
+        var valid = checkCredentials(uri, kind, text, report)
         if !kind.roles.contains(use.role) {
             report(uri.schemeRange, "'\(kind.scheme):' cannot be used as a \(use.rawValue) (it can be \(Self.describe(kind.roles)))")
             valid = false
@@ -90,9 +90,16 @@ struct URIChecker {
 
     /// A password written in the file (rather than substituted from the environment)
     /// would end up in version control: reject it.
-    private func checkCredentials(_ uri: ConnectorURI, _ text: SpannedText, _ report: (Range<Int>, String) -> Void) -> Bool {
+    private func checkCredentials(
+        _ uri: ConnectorURI, _ kind: ConnectorKind, _ text: SpannedText, _ report: (Range<Int>, String) -> Void
+    ) -> Bool {
         var valid = true
-        if let range = uri.passwordRange, !range.isEmpty, !text.isEntirelyFromEnvironment(utf8Range: range) {
+        if !kind.passwordInURI, let range = uri.passwordRange, !range.isEmpty {
+            // Its client library reads the password itself: none in the URI, not even a
+            // substituted one (it would sit in memory and error messages as plain text).
+            report(range, "\(kind.scheme) takes no password in its URI: set PGPASSWORD in the environment, or password_file=PATH")
+            valid = false
+        } else if let range = uri.passwordRange, !range.isEmpty, !text.isEntirelyFromEnvironment(utf8Range: range) {
             report(range, "a password in the pipeline file: put credentials in the environment, e.g. \(uri.scheme)://\(uri.user ?? "user"):${PASSWORD}@\(uri.host ?? "host")")
             valid = false
         }

@@ -1,4 +1,5 @@
-import SluiceConnectors
+import Foundation
+public import SluiceConnectors
 public import SluiceCore
 
 /// Turns connector URIs into the sources and sinks of a run.
@@ -12,11 +13,37 @@ public struct Catalog: Sendable {
     public var timeSource: any TimeSource
     /// Where `memory:` sinks live.
     public var memory: MemoryConnectors
+    /// The PostgreSQL commit groups of this run's `postgres://` views.
+    public var postgres: PostgresGroups
 
     /// A catalog whose sinks read `timeSource` and whose `memory:` sinks live in `memory`.
-    public init(timeSource: any TimeSource = SystemTimeSource(), memory: MemoryConnectors = MemoryConnectors()) {
+    public init(
+        timeSource: any TimeSource = SystemTimeSource(), memory: MemoryConnectors = MemoryConnectors(),
+        postgres: PostgresGroups = PostgresGroups(owner: Catalog.defaultOwner)
+    ) {
         self.timeSource = timeSource
         self.memory = memory
+        self.postgres = postgres
+    }
+
+    /// The connection URI libpq understands: Sluice's own parameters (`schema`,
+    /// `password_file`) left out.
+    static func libpqURI(_ uri: ConnectorURI) -> String {
+        var text = "postgresql://"
+        if let user = uri.user { text += user + "@" }
+        text += uri.host ?? "localhost"
+        if let port = uri.port { text += ":\(port)" }
+        text += "/" + uri.path.drop { $0 == "/" }
+        let passed = uri.parameters.filter { !["schema", "password_file"].contains($0.name) }
+        if !passed.isEmpty { text += "?" + passed.map { "\($0.name)=\($0.value)" }.joined(separator: "&") }
+        return text
+    }
+
+    /// `SLUICE_WORKER_ID`, or host name and process id: names the worker that saved a
+    /// checkpoint (fencing against a stale worker).
+    public static var defaultOwner: String {
+        if let id = ProcessInfo.processInfo.environment["SLUICE_WORKER_ID"], !id.isEmpty { return id }
+        return "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
     }
 
     /// The source a spec names.
@@ -62,6 +89,14 @@ public struct Catalog: Sendable {
             guard let view = spec.view else { throw CatalogError(uri: uri, message: "an sqlite sink needs a view") }
             try createParentDirectory(of: uri.path, for: uri)
             return SQLiteViewSink(name: spec.name, path: uri.path, view: view, timeSource: timeSource)
+        case "postgres":
+            guard let view = spec.view else { throw CatalogError(uri: uri, message: "a postgres sink needs a view") }
+            return try wrap(uri) {
+                try postgres.group(
+                    connection: Self.libpqURI(uri), namespace: uri.parameter("schema") ?? "public",
+                    passwordFile: uri.parameter("password_file")
+                ).viewSink(name: spec.name, view: view)
+            }
         case "memory":
             // Like tables in one database, each view of a memory store is its own sink.
             return memory.sink(named: spec.view.map { "\(uri.path).\($0)" } ?? uri.path)

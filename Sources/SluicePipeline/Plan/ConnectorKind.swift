@@ -125,6 +125,9 @@ public struct ConnectorKind: Sendable {
     /// True when this build can run it; recognised-only connectors validate but `run`
     /// stops with "connector not available in this build".
     public var isAvailable: Bool
+    /// False when the URI may carry no password at all, not even one from the
+    /// environment (the client library reads it from the environment or a file itself).
+    public var passwordInURI: Bool
     /// True when a sink of this kind keeps a named view (needs `view`).
     public var keepsViews: Bool
     /// A URI to show in messages.
@@ -136,7 +139,8 @@ public struct ConnectorKind: Sendable {
     /// A connector kind (see the properties).
     public init(
         scheme: String, summary: String, roles: ConnectorRoles, isHierarchical: Bool = false, path: PathRule = .empty,
-        parameters: [ConnectorParameter] = [], parametersByPath: [String: [ConnectorParameter]] = [:], isAvailable: Bool = true, keepsViews: Bool = false, example: String
+        parameters: [ConnectorParameter] = [], parametersByPath: [String: [ConnectorParameter]] = [:], isAvailable: Bool = true, passwordInURI: Bool = true, keepsViews: Bool = false,
+        example: String
     ) {
         self.scheme = scheme
         self.summary = summary
@@ -146,6 +150,7 @@ public struct ConnectorKind: Sendable {
         self.parameters = parameters
         self.parametersByPath = parametersByPath
         self.isAvailable = isAvailable
+        self.passwordInURI = passwordInURI
         self.keepsViews = keepsViews
         self.example = example
     }

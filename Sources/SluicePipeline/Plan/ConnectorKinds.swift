@@ -83,15 +83,18 @@ extension ConnectorKind {
         scheme: "amqps", summary: "RabbitMQ over TLS.", roles: amqp.roles, isHierarchical: true, parameters: amqp.parameters,
         isAvailable: false, example: "amqps://daa:${AMQP_PASSWORD}@mq.example.com/daa?queue=events")
 
-    /// `postgres://...`: recognised, not yet runnable.
+    /// `postgres://user@host:port/db`: views upserted in PostgreSQL, committed with the
+    /// pipeline's checkpoint in one transaction per epoch.
     public static let postgres = ConnectorKind(
-        scheme: "postgres", summary: "PostgreSQL: upserted views and checkpoints.", roles: .sink, isHierarchical: true,
+        scheme: "postgres", summary: "PostgreSQL: upserted views, committed with the checkpoint in one transaction per epoch.",
+        roles: .sink, isHierarchical: true,
         parameters: [
-            ConnectorParameter("schema", .text, example: "daa", "The schema holding the views."),
-            ConnectorParameter("sslmode", .text, example: "require", "libpq's sslmode."),
-            ConnectorParameter("password", .text, example: "${PGPASSWORD}", "The password: only from the environment, e.g. password=${PGPASSWORD}."),
+            ConnectorParameter("schema", .text, example: "daa", "The database schema holding the views and Sluice's tables (default public)."),
+            ConnectorParameter("sslmode", .text, example: "require", "libpq's sslmode (disable, prefer, require, verify-ca, verify-full)."),
+            ConnectorParameter("connect_timeout", .integer(1...3600), example: "5", "Seconds to wait for a connection."),
+            ConnectorParameter("password_file", .text, example: "/run/secrets/pg-password", "A file holding the password; otherwise libpq reads PGPASSWORD or PGPASSFILE."),
         ],
-        isAvailable: false, keepsViews: true, example: "postgres://sluice:${PGPASSWORD}@localhost:5432/daa")
+        passwordInURI: false, keepsViews: true, example: "postgres://sluice@localhost:5432/daa?schema=daa")
 
     /// `kafka://...`: recognised, not yet runnable.
     public static let kafka = ConnectorKind(

@@ -8,19 +8,26 @@ import SluiceRuntime
 /// same transactions as the views; on start the newest checkpoint is restored.
 enum Checkpointing {
     struct Plan {
-        var store: SQLiteCommitGroup
+        var store: any CommitGroup
         var restore: Checkpoint?
     }
 
-    /// Joins the pipeline's SQLite views (those in the first view file it names) to a
-    /// commit group; nil when the pipeline writes no SQLite view (it then runs without
-    /// checkpoints, as before). `fresh` ignores a stored checkpoint.
+    /// The pipeline's commit group: that of its first PostgreSQL view, else one made for
+    /// its SQLite views (those in the first view file it names); nil when it writes no
+    /// such view (it then runs without checkpoints). Views of other databases commit on
+    /// their own. `fresh` ignores a stored checkpoint.
     static func plan(_ planned: PlannedPipeline, fresh: Bool) throws -> Plan? {
-        let views = planned.dataflow.sinks.compactMap { $0 as? SQLiteViewSink }
-        guard let path = views.first?.path else { return nil }
-        let group = SQLiteCommitGroup(path: path)
-        for view in views where view.path == path { try view.join(group) }
-        let restore = fresh ? nil : try group.latest(pipeline: planned.spec.name)
-        return Plan(store: group, restore: restore)
+        let store: any CommitGroup
+        if let group = planned.dataflow.sinks.lazy.compactMap({ ($0 as? PostgresViewSink)?.commitGroup }).first {
+            store = group
+        } else {
+            let views = planned.dataflow.sinks.compactMap { $0 as? SQLiteViewSink }
+            guard let path = views.first?.path else { return nil }
+            let group = SQLiteCommitGroup(path: path)
+            for view in views where view.path == path { try view.join(group) }
+            store = group
+        }
+        let restore = fresh ? nil : try store.latest(pipeline: planned.spec.name)
+        return Plan(store: store, restore: restore)
     }
 }
