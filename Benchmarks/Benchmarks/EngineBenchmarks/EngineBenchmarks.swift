@@ -36,6 +36,7 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: 3)
     registerW1Benchmarks()
     registerW1ScalingBenchmarks()
+    registerW1CheckpointBenchmarks()
     registerW1StateBenchmarks()
     registerW1SlidingBenchmarks()
     registerW0Benchmarks()
