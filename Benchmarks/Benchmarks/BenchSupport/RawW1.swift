@@ -69,13 +69,16 @@ public enum RawW1 {
         }
 
         /// Emits every group of table `t` into the totals and empties it for reuse.
-        mutating func drain(_ t: Int, _ rows: inout Int, _ total: inout Int64, _ checksum: inout Double) {
+        mutating func drain(_ t: Int, into totals: inout Checksums) {
             let base = t * size
             for u in 0..<usedCount[t] {
                 let g = groups + base + Int(used[base + u])
-                rows += 1
-                total += g.pointee.count
-                checksum += g.pointee.sum / Double(g.pointee.count) + g.pointee.min + g.pointee.max
+                totals.rows += 1
+                totals.count += g.pointee.count
+                totals.sum += g.pointee.sum
+                totals.min += g.pointee.min
+                totals.max += g.pointee.max
+                totals.avg += g.pointee.sum / Double(g.pointee.count)
                 g.pointee = Group()
             }
             usedCount[t] = 0
@@ -83,49 +86,81 @@ public enum RawW1 {
         }
     }
 
-    /// Returns (rows emitted, sum of counts, checksum). `lookahead` rows ahead the loop
-    /// prefetches the bucket it will need (0: no prefetching).
-    public static func run(_ data: W1Data, lookahead: Int = 8) -> (rows: Int, count: Int64, checksum: Double) {
-        let size: Int64 = 10_000
-        var tables = Tables(capacity: data.agents * 8)
-        defer { tables.free() }
-        var rows = 0
-        var total: Int64 = 0
-        var checksum = 0.0
+    /// The aggregation, fed in chunks of columns (the whole pre-generated stream at once, or
+    /// the rows a raw file loop parsed from one buffer): the same window assignment,
+    /// watermark rule (max ts − 2 s) and emission as the engine's.
+    public struct Aggregation: ~Copyable {
+        var tables: Tables
+        var totals = Checksums()
         var maxTs = Int64.min
         var current = 0
-        let lookahead = lookahead
+        let lookahead: Int
+
+        /// `agents` sizes the tables (K × 8 groups per window); `lookahead` rows ahead the
+        /// loop prefetches the bucket it will need (0: no prefetching).
+        public init(agents: Int, lookahead: Int = 8) {
+            tables = Tables(capacity: agents * 8)
+            self.lookahead = lookahead
+        }
+
+        deinit { tables.free() }
+
+        /// Adds `agent.count` events; `metric` holds indices into `W1Data.metrics`.
+        @inline(__always)
+        public mutating func add(
+            agent: UnsafeBufferPointer<Int64>, metric: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<Double>,
+            ts: UnsafeBufferPointer<Int64>
+        ) {
+            let size: Int64 = 10_000
+            let lookahead = lookahead
+            var current = current
+            var maxTs = maxTs
+            for e in 0..<agent.count {
+                let t = ts[e]
+                let w = t >= 0 ? t / size : (t - size + 1) / size
+                if tables.window[current] != w {
+                    current = tables.window.firstIndex(of: w) ?? tables.window.firstIndex(of: .min)!
+                    tables.window[current] = w
+                }
+                if lookahead > 0 && e + lookahead < agent.count {
+                    let ahead = e + lookahead
+                    tables.prefetch(table: current, key: UInt64(agent[ahead]) << 3 | UInt64(metric[ahead]))
+                }
+                tables.add(table: current, key: UInt64(agent[e]) << 3 | UInt64(metric[e]), value: value[e])
+                if t > maxTs {
+                    maxTs = t
+                    let watermark = maxTs - 2000
+                    for x in 0..<3 where tables.window[x] != .min && (tables.window[x] + 1) * size <= watermark {
+                        tables.drain(x, into: &totals)
+                    }
+                }
+            }
+            self.current = current
+            self.maxTs = maxTs
+        }
+
+        /// End of input: emits the open windows, oldest first, and returns the totals.
+        public mutating func finish() -> Checksums {
+            for x in (0..<3).sorted(by: { tables.window[$0] < tables.window[$1] }) where tables.window[x] != .min {
+                tables.drain(x, into: &totals)
+            }
+            return totals
+        }
+    }
+
+    /// Runs W1 over the pre-generated stream and returns what it emitted. `lookahead` rows
+    /// ahead the loop prefetches the bucket it will need (0: no prefetching).
+    public static func run(_ data: W1Data, lookahead: Int = 8) -> Checksums {
+        var aggregation = Aggregation(agents: data.agents, lookahead: lookahead)
         data.agent.withUnsafeBufferPointer { agent in
             data.metric.withUnsafeBufferPointer { metric in
                 data.value.withUnsafeBufferPointer { value in
                     data.ts.withUnsafeBufferPointer { ts in
-                        for e in 0..<agent.count {
-                            let t = ts[e]
-                            let w = t >= 0 ? t / size : (t - size + 1) / size
-                            if tables.window[current] != w {
-                                current = tables.window.firstIndex(of: w) ?? tables.window.firstIndex(of: .min)!
-                                tables.window[current] = w
-                            }
-                            if lookahead > 0 && e + lookahead < agent.count {
-                                let ahead = e + lookahead
-                                tables.prefetch(table: current, key: UInt64(agent[ahead]) << 3 | UInt64(metric[ahead]))
-                            }
-                            tables.add(table: current, key: UInt64(agent[e]) << 3 | UInt64(metric[e]), value: value[e])
-                            if t > maxTs {
-                                maxTs = t
-                                let watermark = maxTs - 2000
-                                for x in 0..<3 where tables.window[x] != .min && (tables.window[x] + 1) * size <= watermark {
-                                    tables.drain(x, &rows, &total, &checksum)
-                                }
-                            }
-                        }
+                        aggregation.add(agent: agent, metric: metric, value: value, ts: ts)
                     }
                 }
             }
         }
-        for x in (0..<3).sorted(by: { tables.window[$0] < tables.window[$1] }) where tables.window[x] != .min {
-            tables.drain(x, &rows, &total, &checksum)
-        }
-        return (rows, total, checksum)
+        return aggregation.finish()
     }
 }

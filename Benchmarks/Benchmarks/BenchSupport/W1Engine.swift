@@ -28,16 +28,27 @@ public enum W1Engine {
         data.splits(splits, batchRows: RunOptions().batchRows * max(1, partitions))
     }
 
-    /// Runs W1 and returns the summary and the sink (for the sum(count) check: events ×
-    /// windows per event).
-    public static func run(_ splits: [[Batch]], workers: Int, partitions: Int? = nil, window: WindowSpec = tumbling)
-        throws -> (RunSummary, CountingSink)
-    {
+    /// Runs W1 and returns the summary and the sink (for the checks: sum(count) == events ×
+    /// windows per event, and the values against the raw loop's). Epochs every second
+    /// (no checkpoints) unless `configure` changes the options.
+    public static func run(
+        _ splits: [[Batch]], workers: Int, partitions: Int? = nil, window: WindowSpec = tumbling,
+        configure: (inout RunOptions) -> Void = { _ in }
+    ) throws -> (RunSummary, CountingSink) {
         let sink = CountingSink()
         var options = RunOptions(workers: workers, partitions: partitions ?? workers)
         options.epochIntervalMillis = 1000
+        configure(&options)
         let summary = try Job(dataflow(splits, sink: sink, window: window), options: options).run()
         return (summary, sink)
+    }
+
+    /// `RunOptions.epochEveryBatches` for one epoch per `eventMillis` of W1 event time
+    /// (100 events per millisecond) when the stream is read as `splits` splits feeding
+    /// `partitions` partitions (each split reads `batchRows × partitions` rows per batch).
+    public static func batchesPerSplit(eventMillis: Int, splits: Int, partitions: Int) -> Int {
+        let rowsPerBatch = RunOptions().batchRows * max(1, partitions)
+        return max(1, eventMillis * 100 / splits / rowsPerBatch)
     }
 
     /// W1-file: the NDJSON file read in `workers` splits through the engine's decoder.

@@ -8,6 +8,7 @@ import SluiceCore
 //   *_kev_s  — thousands of events per second (larger is better)
 //   ratio_pct — engine rate as a percentage of the raw rate
 // Event counts can be lowered for a quick look: SLUICE_BENCH_EVENTS=2000000.
+// SLUICE_BENCH_ORDER=reverse runs the families in reverse order (alternating rounds).
 
 let benchEvents = ProcessInfo.processInfo.environment["SLUICE_BENCH_EVENTS"].flatMap { Int($0) } ?? 20_000_000
 
@@ -34,11 +35,12 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: rateMetrics, timeUnits: .milliseconds, warmupIterations: 1, maxDuration: .seconds(60),
         maxIterations: 3)
-    registerW1Benchmarks()
-    registerW1ScalingBenchmarks()
-    registerW1StateBenchmarks()
-    registerW1SlidingBenchmarks()
-    registerW0Benchmarks()
-    registerDecodeBenchmarks()
-    registerW1FileBenchmarks()
+    let families = [
+        registerW1Benchmarks, registerW1ScalingBenchmarks, registerW1CheckpointBenchmarks, registerW1StateBenchmarks,
+        registerW1SlidingBenchmarks, registerW0Benchmarks, registerDecodeBenchmarks, registerW1FileBenchmarks,
+    ]
+    // SLUICE_BENCH_ORDER=reverse registers the families last to first, so repeated rounds
+    // can alternate which benchmarks run early and which late on a drifting machine.
+    let reverse = ProcessInfo.processInfo.environment["SLUICE_BENCH_ORDER"] == "reverse"
+    for register in reverse ? families.reversed() : families { register() }
 }

@@ -4,8 +4,9 @@ import Foundation
 // usage: W1Run [agents] [events] [workers] [raw|engine|both]
 //        SLUICE_SPLITS, SLUICE_PARTITIONS, SLUICE_BATCH_ROWS (default: W1Engine.inputSplits) — the engine's set-up
 //        SLUICE_W1_WINDOW=sliding:60000:10000 (or tumbling:SIZE) — the engine's window
-//        W1Run file [workers]        — W1-file end to end through the decoder (the file is
-//                                      generated into Benchmarks/.data/ on first use)
+//        W1Run file [workers]        — W1-file end to end: the raw file loop (RawW1File), then
+//                                      the engine through its decoder, results compared (the
+//                                      file is generated into Benchmarks/.data/ on first use)
 //        W1Run file PATH [workers]   — the same over another W1-format file
 //        W1Run state [agents]        — bytes per live key of W1's window state
 let arguments = CommandLine.arguments
@@ -39,11 +40,22 @@ if arguments.count > 1, arguments[1] == "file" {
         }
         path = try W1FileInput.ensure()
     }
+    func elapsed(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+    let rawStart = ContinuousClock.now
+    let raw = try RawW1File.run(path: path)
+    let rawSeconds = elapsed(since: rawStart)
+    print(String(format: "file raw:    %.2f M ev/s (%.3f s, %.0f MB/s) ", Double(raw.lines) / rawSeconds / 1e6, rawSeconds, Double(raw.bytes) / rawSeconds / 1e6) + "\(raw.totals)")
     let start = ContinuousClock.now
     let (summary, sink) = try W1Engine.runFile(path: path, workers: workers)
-    let d = ContinuousClock.now - start
-    let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    print(String(format: "file engine: %.2f M ev/s (%.3f s) rows %d count %d rejected %d", Double(summary.eventsIn) / s / 1e6, s, sink.rows, sink.countSum, summary.rejected))
+    let s = elapsed(since: start)
+    print(String(format: "file engine: %.2f M ev/s (%.3f s) rejected %d ", Double(summary.eventsIn) / s / 1e6, s, summary.rejected) + "\(Checksums(sink))")
+    if let difference = Checksums(sink).mismatch(raw.totals) {
+        print("MISMATCH: engine \(difference)")
+        exit(1)
+    }
     exit(0)
 }
 let agents = arguments.count > 1 ? Int(arguments[1])! : 10_000
@@ -65,7 +77,7 @@ if mode != "engine" {
     let start = ContinuousClock.now
     let lookahead = ProcessInfo.processInfo.environment["SLUICE_RAW_LOOKAHEAD"].flatMap { Int($0) } ?? 8
     let raw = RawW1.run(data, lookahead: lookahead)
-    print("raw:    \(rate(ContinuousClock.now - start)) rows \(raw.rows) count \(raw.count)")
+    print("raw:    \(rate(ContinuousClock.now - start)) \(raw)")
 }
 /// User + system CPU seconds of the whole process so far, and its minor page faults.
 func cpuSeconds() -> (Double, Int) {
