@@ -111,7 +111,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluicePipelineTests",
-            dependencies: ["SluicePipeline", "SluiceTestSupport"],
+            dependencies: ["SluicePipeline", "SluiceTestSupport", "SluicePostgres"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

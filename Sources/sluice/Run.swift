@@ -38,6 +38,13 @@ struct Run: ParsableCommand {
     @Option(help: "Partitions of keyed state (default: the file's 'partitions', else the workers).")
     var partitions: Int?
 
+    @Option(
+        name: .customLong("commit-every"),
+        help: ArgumentHelp(
+            "How often an epoch commits: views, checkpoint and acknowledgements, e.g. 1s (default) or 200ms.",
+            valueName: "duration"))
+    var commitEvery: DurationArgument?
+
     @Flag(help: "Ignore stored checkpoints: start every pipeline's state and sources afresh (views are kept).")
     var fresh = false
 
@@ -85,6 +92,10 @@ struct Run: ParsableCommand {
             var options = RunOptions(
                 workers: workers, partitions: partitions ?? restoredPartitions ?? planned.spec.partitions ?? workers)
             options.deadLetter = planned.deadLetter
+            if let commitEvery {
+                let parts = commitEvery.duration.components
+                options.epochIntervalMillis = max(1, parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000)
+            }
             options.checkpointStore = checkpoints?.store
             options.restoreFrom = checkpoints?.restore
             if let restored = checkpoints?.restore {

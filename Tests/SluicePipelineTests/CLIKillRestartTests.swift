@@ -1,6 +1,7 @@
 import Foundation
 import SluiceConnectors
 import SluiceCore
+import SluicePostgres
 import SluiceTestSupport
 import Testing
 
@@ -8,60 +9,121 @@ import Testing
     import Glibc
 #endif
 
-/// `sluice run` on the embedded store, killed with SIGKILL at random moments and started
-/// again each time, ends with the view an uninterrupted run writes: the views, the state
-/// and the source positions commit in one SQLite transaction per epoch.
+/// `sluice run`, killed with SIGKILL at random moments and started again each time, ends
+/// with the view an uninterrupted run writes: the views, the state and the source
+/// positions commit in one transaction per epoch — in the embedded SQLite store and in
+/// PostgreSQL (the real server the test script starts).
 @Suite(.serialized) struct CLIKillRestartTests {
     /// Enough events that a run lasts a few seconds: epochs commit every second.
     static let events = 2_000_000
     let pipeline = "\(ShippedPipelinesTests.directory)/agent-metrics.yaml"
 
-    private func run(_ binary: String, in dir: TemporaryDirectory, events: String) -> SluiceProcess {
-        var process = SluiceProcess(arguments: ["run", pipeline, "--workers", "2"], directory: dir.path, binary: binary)
-        process.environment = ["DAA_EVENTS": "file:\(events)"]
+    enum Store: String, CaseIterable, Sendable { case sqlite, postgres }
+
+    /// Where a run keeps its views: the embedded file in its directory, or a schema of its
+    /// own in the test PostgreSQL.
+    struct Views {
+        var store: Store
+        var directory: TemporaryDirectory
+        var schema = "sluice_kill_\(UInt64.random(in: 0 ... .max) & 0xFFFF_FFFF)"
+
+        var environment: [String: String] {
+            get throws {
+                switch store {
+                case .sqlite: return [:]
+                case .postgres:
+                    return ["DAA_VIEWS": try TestServers.postgresURL() + "?schema=\(schema)"]
+                }
+            }
+        }
+
+        /// The view as rows keyed by (agent, metric, window), every column as text; doubles
+        /// rounded (sums of the same values may differ in the last bits between runs).
+        func rows() throws -> [String: [String]] {
+            let (columns, rows): ([String], [[String]])
+            switch store {
+            case .sqlite:
+                let table = try SQLiteViews.read(path: directory.path(".sluice/views.db"), view: "agent_metrics_10s", limit: nil)
+                columns = table.columns
+                rows = table.rows.map { row in
+                    row.map { value in
+                        if case .double(let d) = value { return String(format: "%.6g", d) }
+                        if case .timestamp(let t) = value { return "\(t)" }
+                        return value.asString ?? "\(value)"
+                    }
+                }
+            case .postgres:
+                let connection = try PostgresConnection.connect(PostgresConfiguration(uri: try TestServers.postgresURL()))
+                let result = try connection.execute(
+                    "SELECT agent_id, metric, (extract(epoch from window_start) * 1000)::bigint AS window_start, samples, total, low, high, mean, p95 FROM \(schema).agent_metrics_10s")
+                columns = result.columns
+                rows = result.rows.map { row in
+                    row.enumerated().map { i, text in
+                        guard let text else { return "null" }
+                        if ["total", "low", "high", "mean", "p95"].contains(columns[i]), let d = Double(text) {
+                            return String(format: "%.6g", d)
+                        }
+                        return text
+                    }
+                }
+            }
+            let wanted = ["agent_id", "metric", "window_start", "samples", "total", "low", "high", "mean", "p95"]
+            let index = wanted.map { columns.firstIndex(of: $0)! }
+            var keyed: [String: [String]] = [:]
+            for row in rows { keyed[index.prefix(3).map { row[$0] }.joined(separator: "|")] = index.map { row[$0] } }
+            return keyed
+        }
+
+        func drop() {
+            guard store == .postgres, let url = try? TestServers.postgresURL(),
+                let connection = try? PostgresConnection.connect(PostgresConfiguration(uri: url))
+            else { return }
+            _ = try? connection.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
+        }
+    }
+
+    private func run(_ binary: String, _ views: Views, events: String) throws -> SluiceProcess {
+        // Commits every 200 ms, so even a run killed early has committed something.
+        var process = SluiceProcess(
+            arguments: ["run", pipeline, "--workers", "2", "--commit-every", "200ms"], directory: views.directory.path,
+            binary: binary)
+        process.environment = try ["DAA_EVENTS": "file:\(events)"].merging(views.environment) { $1 }
         return process
     }
 
-    /// The view as rows keyed by (agent, metric, window), every column as text; doubles
-    /// rounded (sums of the same values may differ in the last bits between runs).
-    private func view(in dir: TemporaryDirectory) throws -> [String: [String]] {
-        let table = try SQLiteViews.read(path: dir.path(".sluice/views.db"), view: "agent_metrics_10s", limit: nil)
-        let key = ["agent_id", "metric", "window_start"].map { table.columns.firstIndex(of: $0)! }
-        var rows: [String: [String]] = [:]
-        for row in table.rows {
-            rows[key.map { "\(row[$0])" }.joined(separator: "|")] = row.map { value in
-                if case .double(let d) = value { return String(format: "%.6g", d) }
-                return "\(value)"
-            }
-        }
-        return rows
-    }
-
-    @Test(.timeLimit(.minutes(6)))
-    func killedAtTenRandomMomentsTheViewEqualsAnUninterruptedRun() throws {
+    @Test(.timeLimit(.minutes(6)), arguments: Store.allCases)
+    func killedAtTenRandomMomentsTheViewEqualsAnUninterruptedRun(store: Store) throws {
         let binary = try ReleaseBinary.path()
-        try TemporaryDirectory.with { reference in
-            try TemporaryDirectory.with { crashed in
-                let events = reference.path("events.ndjson")
+        try TemporaryDirectory.with { referenceDirectory in
+            try TemporaryDirectory.with { crashedDirectory in
+                let reference = Views(store: store, directory: referenceDirectory)
+                let crashed = Views(store: store, directory: crashedDirectory)
+                defer {
+                    reference.drop()
+                    crashed.drop()
+                }
+                let events = referenceDirectory.path("events.ndjson")
                 let generated = try SluiceProcess(
                     arguments: ["generate", "--count", "\(Self.events)", "--seed", "21", "--output", events],
-                    directory: reference.path, binary: binary
+                    directory: referenceDirectory.path, binary: binary
                 ).run()
                 #expect(generated.status == 0, "\(generated.stderr)")
                 let started = Date()
-                let uninterrupted = try run(binary, in: reference, events: events).run()
+                let uninterrupted = try run(binary, reference, events: events).run()
                 #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
                 let duration = Date().timeIntervalSince(started)
-                let expected = try view(in: reference)
+                let expected = try reference.rows()
                 #expect(expected.count > 1_000)
 
                 var random = SplitMix64(seed: 8)
                 var killed = 0
                 var resumed = 0
                 for _ in 0..<10 {
-                    let (child, out, err) = try run(binary, in: crashed, events: events).start()
-                    // Anywhere from before the first commit to a few commits in (epochs every second).
-                    Thread.sleep(forTimeInterval: min(duration * 0.8, 0.5 + Double(random.next() % 2_500) / 1_000))
+                    let (child, out, err) = try run(binary, crashed, events: events).start()
+                    // Anywhere from before the first commit to a few commits in: 3 to 10 % of
+                    // an uninterrupted run's time, so restarts are killed again before they
+                    // finish.
+                    Thread.sleep(forTimeInterval: duration * (0.03 + Double(random.next() % 70) / 1_000))
                     if child.isRunning {
                         kill(child.processIdentifier, SIGKILL)
                         killed += 1
@@ -70,15 +132,15 @@ import Testing
                     #expect(result.reason == .uncaughtSignal || result.status == 0, "\(result.stderr)")
                     if result.stderr.contains("agent-metrics: resuming from epoch") { resumed += 1 }
                 }
-                let last = try run(binary, in: crashed, events: events).run()
+                let last = try run(binary, crashed, events: events).run()
                 #expect(last.status == 0, "\(last.stderr)")
-                #expect(killed >= 5, "only \(killed) runs were still going when killed")
+                #expect(killed >= 8, "only \(killed) runs were still going when killed")
                 // Restarts resumed from the stored state instead of starting over, so an
                 // exact view proves the state and the positions were restored together.
-                #expect(resumed >= 3, "only \(resumed) restarts resumed from a checkpoint")
+                #expect(resumed >= 5, "only \(resumed) restarts resumed from a checkpoint")
                 #expect(last.stderr.contains("resuming from epoch"), "\(last.stderr)")
                 #expect(!last.stdout.contains("completed: \(Self.events) events in"), "the last run re-read everything: \(last.stdout)")
-                let actual = try view(in: crashed)
+                let actual = try crashed.rows()
                 #expect(actual.count == expected.count)
                 let differing = expected.keys.filter { actual[$0] != expected[$0] }.sorted()
                 #expect(differing.isEmpty, "\(differing.count) rows differ, e.g. \(differing.prefix(3).map { ($0, expected[$0]!, actual[$0] ?? []) })")

@@ -39,7 +39,14 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
     public let maxSaveAttempts: Int
     private let timeSource: any TimeSource
     private let link: Mutex<Link>
-    private let members = Mutex<[PostgresViewSink]>([])
+    /// Held weakly: a view owns its group (a job keeps its sinks, and so the group, alive);
+    /// the group only needs the views that still exist.
+    private let members = Mutex<[WeakMember]>([])
+
+    private struct WeakMember: @unchecked Sendable {
+        // A weak reference to a Sendable class; read under the members lock.
+        weak var sink: PostgresViewSink?
+    }
 
     private struct Link {
         var connection: PostgresConnection?
@@ -71,13 +78,13 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
     public func viewSink(name: String, view: String) -> PostgresViewSink {
         members.withLock { members in
             let sink = PostgresViewSink(name: name, view: view, memberIndex: members.count, group: self)
-            members.append(sink)
+            members.append(WeakMember(sink: sink))
             return sink
         }
     }
 
     public func contains(_ sink: any Sink) -> Bool {
-        members.withLock { members in members.contains { $0 === sink } }
+        members.withLock { members in members.contains { $0.sink === sink } }
     }
 
     /// The circuit breaker's state (closed, open until, probing).
@@ -86,7 +93,7 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
     // MARK: - CheckpointStore
 
     public func save(_ checkpoint: Checkpoint, pipeline: String) throws {
-        let sinks = members.withLock { $0 }
+        let sinks = members.withLock { $0.compactMap(\.sink) }
         let bytes = CheckpointCodec.encode(checkpoint)
         let epoch = try storedEpoch(checkpoint.epoch)
         var attempt = 1

@@ -32,7 +32,7 @@ public final class PostgresViewSink: TransactionalSink, EpochRecordingSink, Send
     public let view: String
     /// Unique per group: names this view's staging tables.
     let memberIndex: Int
-    private weak let group: PostgresCommitGroup?
+    private let group: PostgresCommitGroup?
     /// The group whose checkpoint transaction commits this view's rows.
     public var commitGroup: PostgresCommitGroup? { group }
     private let staging = Mutex(Staging())

@@ -13,7 +13,13 @@ final class SQLiteConnection {
     }
 
     /// How long a statement waits for another connection's lock before failing with SQLITE_BUSY.
-    static let busyTimeoutMillis: Int32 = 5_000
+    ///
+    /// Every pipeline of a `sluice run` commits its epochs into the same file, one writer at
+    /// a time; on a loaded 2-core machine eight pipelines queued behind each other for more
+    /// than 5 s and three of them failed with "database is locked" after ~100 s. Waiting is
+    /// the right answer (the commit comes), so the wait is long; a lock held for a minute
+    /// means something else holds the file, which is worth an error.
+    static let busyTimeoutMillis: Int32 = 60_000
 
     let path: String
     /// Valid for the whole life of this object; only the wrapper layer touches it.

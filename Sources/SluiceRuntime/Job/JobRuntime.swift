@@ -22,6 +22,8 @@ final class JobRuntime: @unchecked Sendable {
     private let stopFlag = Atomic<Bool>(false)
     private let requestedEpoch = Atomic<UInt64>(0)
     private let maxInjected = Atomic<UInt64>(0)
+    /// The newest epoch completed (durable everywhere), for `wantsEpoch`.
+    private let completedEpoch = Atomic<UInt64>(0)
     let eventsIn = Atomic<Int64>(0)
     let rejected = Atomic<Int64>(0)
     private let failure = Mutex<SluiceError?>(nil)
@@ -74,6 +76,7 @@ final class JobRuntime: @unchecked Sendable {
                 ended: [Bool](repeating: false, count: plan.totalSplits),
                 progress: [Double?](repeating: nil, count: plan.totalSplits), lastCompleted: startEpoch))
         maxInjected.store(startEpoch, ordering: .relaxed)
+        completedEpoch.store(startEpoch, ordering: .relaxed)
         requestedEpoch.store(startEpoch, ordering: .relaxed)
         doneGroup.enter()
     }
@@ -122,9 +125,19 @@ final class JobRuntime: @unchecked Sendable {
 
     func waitUntilDone() { doneGroup.wait() }
 
+    /// Whether a split that has injected barriers up to `injected` should inject the next.
+    ///
+    /// On the clock, a split may always catch up to the newest epoch another split began,
+    /// but a new epoch begins only while fewer than `maxPendingEpochs` are incomplete:
+    /// each pending epoch holds every operator's snapshot and the sinks' prepared rows, so
+    /// a store slower than the epoch interval would otherwise grow memory without bound.
+    /// Epochs are then simply longer, and the views less fresh, until the store catches up.
     func wantsEpoch(after injected: UInt64, batchesSinceEpoch: Int) -> Bool {
         if let every = options.epochEveryBatches { return batchesSinceEpoch >= every }
-        return requestedEpoch.load(ordering: .relaxed) > injected
+        guard requestedEpoch.load(ordering: .relaxed) > injected else { return false }
+        let newest = maxInjected.load(ordering: .relaxed)
+        if injected < newest { return true }
+        return newest - completedEpoch.load(ordering: .relaxed) < UInt64(max(1, options.maxPendingEpochs))
     }
 
     func recordRead(rows: Int, rejected count: Int, progress: Double?, split: Int) {
@@ -301,6 +314,7 @@ final class JobRuntime: @unchecked Sendable {
             for (split, position) in positions { book.durable[split] = position }
             book.epochsCompleted += 1
         }
+        _ = completedEpoch.max(epoch.value, ordering: .relaxed)
         options.onEpochComplete?(epoch)
     }
 

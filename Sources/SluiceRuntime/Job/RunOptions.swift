@@ -18,6 +18,10 @@ public struct RunOptions: Sendable {
     public var inboxCapacity = 8
     /// Start a new epoch (checkpoint, sink commit, acknowledgement) this often.
     public var epochIntervalMillis: Int64? = 1000
+    /// Epochs begun but not yet durable, at most (clock-driven epochs): a new epoch waits
+    /// while this many are pending, so a slow store stretches epochs instead of piling up
+    /// snapshots and prepared rows in memory.
+    public var maxPendingEpochs = 2
     /// Or: start a new epoch after this many batches of each split (deterministic tests).
     public var epochEveryBatches: Int? = nil
     /// Processing-time tick for partial results of open windows.
