@@ -29,7 +29,9 @@ import Testing
         let spec = try #require(load.spec)
         let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         #expect(spec.name == stem, "the pipeline's name should match its file name")
-        for source in spec.sources { #expect(source.uri.redacted == "generator:daa") }
+        // Paced like a live platform (2,000 events/s per pipeline), so a long run on the
+        // embedded defaults keeps what de-duplication remembers bounded.
+        for source in spec.sources { #expect(source.uri.redacted == "generator:daa?rate=2000") }
         #expect(spec.deadLetter.redacted == "file:.sluice/dead-letter.ndjson")
         for sink in spec.sinks where sink.view != nil { #expect(sink.uri.redacted == "sqlite:.sluice/views.db") }
     }
