@@ -167,62 +167,13 @@ enum PipelineSchema {
             KeySpec("lower", .duration(allowNegative: true), required: true, "The earliest right time, relative to the left row."),
             KeySpec("upper", .duration(allowNegative: true), required: true, "The latest right time, relative to the left row."),
         ],
-        example: .topLevel(
-            """
-            sources:
-              orders:
-                uri: "file:orders.ndjson"
-                schema: { order_id: string, amount: double, at: timestamp }
-                event_time: { field: at }
-              payments:
-                uri: "file:payments.ndjson"
-                schema: { order_id: string, paid: double, at: timestamp }
-                event_time: { field: at }
-            nodes:
-              keyed_orders: { from: orders, key_by: order_id }
-              keyed_payments: { from: payments, key_by: order_id }
-              matched:
-                join:
-                  left: keyed_orders
-                  right: keyed_payments
-                  on: order_id
-                  interval: { lower: 0s, upper: 15m }
-                  prefixes: { left: "order_", right: "payment_" }
-                  emit_unmatched: left
-            sinks:
-              out: { from: matched, uri: "stdout:" }
-            """))
+        example: .topLevel(intervalJoinExample))
 
     static let joinWindow = ObjectSpec(
         name: "window",
         doc: "Rows of both sides match when they fall in the same tumbling window.",
         keys: [KeySpec("tumbling", .duration(allowNegative: false), required: true, "The window size.")],
-        example: .topLevel(
-            """
-            sources:
-              orders:
-                uri: "file:orders.ndjson"
-                schema: { order_id: string, amount: double, at: timestamp }
-                event_time: { field: at }
-              payments:
-                uri: "file:payments.ndjson"
-                schema: { order_id: string, paid: double, at: timestamp }
-                event_time: { field: at }
-            nodes:
-              keyed_orders: { from: orders, key_by: order_id }
-              keyed_payments: { from: payments, key_by: order_id }
-              matched:
-                join:
-                  left: keyed_orders
-                  right: keyed_payments
-                  left_on: [order_id]
-                  right_on: [order_id]
-                  window: { tumbling: 1h }
-                  prefixes: { left: "o_", right: "p_" }
-                  time_field: matched_at
-            sinks:
-              out: { from: matched, uri: "stdout:" }
-            """))
+        example: .topLevel(windowJoinExample))
 
     static let joinPrefixes = ObjectSpec(
         name: "prefixes",
@@ -231,32 +182,7 @@ enum PipelineSchema {
             KeySpec("left", .text, default: "", "Prefix for the left side's fields."),
             KeySpec("right", .text, default: "", "Prefix for the right side's fields."),
         ],
-        example: .topLevel(
-            """
-            sources:
-              orders:
-                uri: "file:orders.ndjson"
-                schema: { order_id: string, amount: double, at: timestamp }
-                event_time: { field: at }
-              payments:
-                uri: "file:payments.ndjson"
-                schema: { order_id: string, paid: double, at: timestamp }
-                event_time: { field: at }
-            nodes:
-              keyed_orders: { from: orders, key_by: order_id }
-              keyed_payments: { from: payments, key_by: order_id }
-              matched:
-                join:
-                  left: keyed_orders
-                  right: keyed_payments
-                  left_on: [order_id]
-                  right_on: [order_id]
-                  window: { tumbling: 1h }
-                  prefixes: { left: "o_", right: "p_" }
-                  time_field: matched_at
-            sinks:
-              out: { from: matched, uri: "stdout:" }
-            """))
+        example: .topLevel(windowJoinExample))
 
     static let join = ObjectSpec(
         name: "join",
@@ -278,31 +204,7 @@ enum PipelineSchema {
         exclusiveGroups: [["on"], ["left_on", "right_on"]],
         groupNoun: "key option",
         groupRule: "give the keys either as on or as left_on and right_on",
-        example: .topLevel(
-            """
-            sources:
-              orders:
-                uri: "file:orders.ndjson"
-                schema: { order_id: string, amount: double, at: timestamp }
-                event_time: { field: at }
-              payments:
-                uri: "file:payments.ndjson"
-                schema: { order_id: string, paid: double, at: timestamp }
-                event_time: { field: at }
-            nodes:
-              keyed_orders: { from: orders, key_by: order_id }
-              keyed_payments: { from: payments, key_by: order_id }
-              matched:
-                join:
-                  left: keyed_orders
-                  right: keyed_payments
-                  on: order_id
-                  interval: { lower: 0s, upper: 15m }
-                  prefixes: { left: "order_", right: "payment_" }
-                  emit_unmatched: left
-            sinks:
-              out: { from: matched, uri: "stdout:" }
-            """))
+        example: .topLevel(intervalJoinExample))
 
     static let branchRoute = ObjectSpec(
         name: "route",
@@ -587,4 +489,57 @@ enum PipelineSchema {
         exclusiveGroups: [["source", "event_time", "dedupe", "steps", "sink"], ["sources", "nodes", "sinks"]],
         groupNoun: "form",
         groupRule: "a file uses either the linear form (source, steps, sink) or the graph form (sources, nodes, sinks)")
+
+    /// A whole join pipeline, the example of more than one of its keys.
+    private static let intervalJoinExample = """
+        sources:
+          orders:
+            uri: "file:orders.ndjson"
+            schema: { order_id: string, amount: double, at: timestamp }
+            event_time: { field: at }
+          payments:
+            uri: "file:payments.ndjson"
+            schema: { order_id: string, paid: double, at: timestamp }
+            event_time: { field: at }
+        nodes:
+          keyed_orders: { from: orders, key_by: order_id }
+          keyed_payments: { from: payments, key_by: order_id }
+          matched:
+            join:
+              left: keyed_orders
+              right: keyed_payments
+              on: order_id
+              interval: { lower: 0s, upper: 15m }
+              prefixes: { left: "order_", right: "payment_" }
+              emit_unmatched: left
+        sinks:
+          out: { from: matched, uri: "stdout:" }
+        """
+
+    /// A whole join pipeline, the example of more than one of its keys.
+    private static let windowJoinExample = """
+        sources:
+          orders:
+            uri: "file:orders.ndjson"
+            schema: { order_id: string, amount: double, at: timestamp }
+            event_time: { field: at }
+          payments:
+            uri: "file:payments.ndjson"
+            schema: { order_id: string, paid: double, at: timestamp }
+            event_time: { field: at }
+        nodes:
+          keyed_orders: { from: orders, key_by: order_id }
+          keyed_payments: { from: payments, key_by: order_id }
+          matched:
+            join:
+              left: keyed_orders
+              right: keyed_payments
+              left_on: [order_id]
+              right_on: [order_id]
+              window: { tumbling: 1h }
+              prefixes: { left: "o_", right: "p_" }
+              time_field: matched_at
+        sinks:
+          out: { from: matched, uri: "stdout:" }
+        """
 }
