@@ -9,7 +9,7 @@ import Testing
             let connection = try testConnection(path)
             #expect(try connection.prepare("PRAGMA journal_mode").singleText() == "wal")
             #expect(try connection.prepare("PRAGMA synchronous").singleText() == "1")  // NORMAL
-            #expect(try connection.prepare("PRAGMA busy_timeout").singleText() == "5000")
+            #expect(try connection.prepare("PRAGMA busy_timeout").singleText() == "\(SQLiteConnection.busyTimeoutMillis)")
         }
     }
 

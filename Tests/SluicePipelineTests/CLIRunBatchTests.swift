@@ -84,7 +84,7 @@ import Testing
         try TemporaryDirectory.with { dir in
             let result = try sluice(["batch", "\(pipelines)/agent-metrics.yaml"], in: dir)
             #expect(result.status == 2)
-            #expect(result.stderr.contains("batch needs bounded input, but 'source' (generator:daa) never ends"))
+            #expect(result.stderr.contains("batch needs bounded input, but 'source' (generator:daa?rate=2000) never ends"))
         }
     }
 

@@ -71,6 +71,7 @@ public final class SQLiteCommitGroup: CommitGroup, @unchecked Sendable {
                 try save.run()
             }
             for (session, _) in batches { session.dropPrepared(upTo: checkpoint.epoch) }
+            try connection.truncateWriteAheadLogIfLarge()
         }
     }
 

@@ -1,5 +1,9 @@
 import CSQLite
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One open SQLite database. Owns the `sqlite3*` handle and closes it in `deinit`.
 ///
 /// Not thread-safe by design: it is opened with `SQLITE_OPEN_NOMUTEX` and used by one owner
@@ -72,6 +76,22 @@ final class SQLiteConnection {
 
     /// Page cache per read-write connection, in KiB.
     static let cacheKibibytes = 64 * 1024
+
+    /// The write-ahead log may grow to this before a committer truncates it.
+    static let walLimitBytes: Int64 = 64 << 20
+
+    /// Moves the write-ahead log into the database and truncates it once it has grown past
+    /// `walLimitBytes`. Call after a commit, outside a transaction.
+    ///
+    /// SQLite's automatic checkpoints are passive: with several connections committing
+    /// without pause (every pipeline of a `sluice run` writes the same file) the log never
+    /// gets a moment without readers and is never restarted — a 10-minute run left a 33 GB
+    /// `views.db-wal`. A TRUNCATE checkpoint waits (busy timeout) for the others and resets it.
+    func truncateWriteAheadLogIfLarge(limit: Int64 = walLimitBytes) throws {
+        var info = stat()
+        guard stat(path + "-wal", &info) == 0, Int64(info.st_size) > limit else { return }
+        _ = try prepare("PRAGMA wal_checkpoint(TRUNCATE)").singleText()
+    }
 
     /// Runs SQL without results (DDL, pragmas, transaction control).
     func execute(_ sql: String) throws {

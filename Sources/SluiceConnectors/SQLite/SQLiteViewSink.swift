@@ -245,6 +245,7 @@ public final class SQLiteViewSink: Sink, @unchecked Sendable {
         let rows = session.staging.withLock { $0.open }
         try session.connection.inTransaction { try session.apply(rows, epoch: epoch) }
         session.staging.withLock { $0.open.removeFirst(rows.count) }
+        try session.connection.truncateWriteAheadLogIfLarge()
     }
 
     /// Releases the statements and the connection. Rows staged since the last commit are
