@@ -11,20 +11,23 @@ import Synchronization
 ///   `_sluice_checkpoints`; `COMMIT`. A crash before `COMMIT` leaves none of it.
 /// - Fencing: a checkpoint at or below the stored epoch of its pipeline is refused inside
 ///   the transaction (a stale worker cannot go backwards).
-/// - One connection, used only under the group's lock (members open their tables through
-///   it); other processes and groups on the same file wait on SQLite's busy timeout.
+/// - One connection per file per process (`SQLiteSharedFile`), used by one group at a
+///   time (members open their tables through it); other processes wait on SQLite's busy
+///   timeout.
 public final class SQLiteCommitGroup: CommitGroup, @unchecked Sendable {
-    // `connection` and the statements are touched only inside `lock`; `members` likewise.
+    // `joined` and `sessions` are touched only inside `lock`; the connection and the
+    // statements only inside the shared file's lock.
     public let path: String
     private let timeSource: any TimeSource
     private let lock = Mutex(())
-    private var connection: SQLiteConnection?
+    private let file: SQLiteSharedFile
     private var joined: Set<ObjectIdentifier> = []
     private var sessions: [SQLiteViewSink.Session] = []
 
     public init(path: String, timeSource: any TimeSource = SystemTimeSource()) {
         self.path = path
         self.timeSource = timeSource
+        file = SQLiteSharedFile.forPath(path)
     }
 
     public func contains(_ sink: any Sink) -> Bool {
@@ -35,26 +38,16 @@ public final class SQLiteCommitGroup: CommitGroup, @unchecked Sendable {
 
     func register(_ session: SQLiteViewSink.Session) { lock.withLock { _ in sessions.append(session) } }
 
-    /// Runs `body` with the group's connection, opening it (and the file) on first use.
+    /// Runs `body` alone on the file's shared connection.
     func withConnection<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        try lock.withLock { _ in try body(try openedConnection()) }
-    }
-
-    private func openedConnection() throws -> SQLiteConnection {
-        if let connection { return connection }
-        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        if !parent.isEmpty { try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
-        let opened = try SQLiteConnection.open(path: path, access: .readWriteCreate)
-        try opened.execute(SQLiteCheckpointTable.createSQL)
-        try opened.execute(SQLiteEpochTable.createSQL)
-        connection = opened
-        return opened
+        try file.withConnection(body)
     }
 
     public func save(_ checkpoint: Checkpoint, pipeline: String) throws {
         let bytes = CheckpointCodec.encode(checkpoint)
+        let members = lock.withLock { _ in sessions }
         try withConnection { connection in
-            let batches = sessions.map { ($0, $0.prepared(upTo: checkpoint.epoch)) }
+            let batches = members.map { ($0, $0.prepared(upTo: checkpoint.epoch)) }
             try connection.inTransaction {
                 if let stored = try storedEpoch(pipeline: pipeline, on: connection), checkpoint.epoch.value <= stored {
                     throw SluiceError(
@@ -71,7 +64,6 @@ public final class SQLiteCommitGroup: CommitGroup, @unchecked Sendable {
                 try save.run()
             }
             for (session, _) in batches { session.dropPrepared(upTo: checkpoint.epoch) }
-            try connection.truncateWriteAheadLogIfLarge()
         }
     }
 
