@@ -10,12 +10,12 @@ if ! command -v swift >/dev/null 2>&1 && [[ -x /opt/swift/usr/bin/swift ]]; then
     export PATH=/opt/swift/usr/bin:$PATH
 fi
 
-# Build dependencies only (the demo needs no servers).
-if ! pkg-config --exists sqlite3 2>/dev/null; then
-    echo "installing build dependencies (libsqlite3-dev, pkg-config)..." >&2
+# Build dependencies only (the demo needs no servers): the C libraries the package links.
+if ! pkg-config --exists sqlite3 libpq 2>/dev/null; then
+    echo "installing build dependencies (libsqlite3-dev, libpq-dev, pkg-config)..." >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq libsqlite3-dev pkg-config >/dev/null
+    apt-get install -y -qq --no-install-recommends libsqlite3-dev libpq-dev pkg-config >/dev/null
 fi
 
 swift build -c release --product sluice 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
