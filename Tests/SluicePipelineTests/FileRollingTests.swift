@@ -61,7 +61,11 @@ import Testing
             for file in files {
                 let data = try #require(FileManager.default.contents(atPath: file), "\(file) missing: the output did not roll")
                 #expect(data.count <= limit, "\(file) has \(data.count) bytes, over max_bytes")
-                #expect(data.count > 1 << 20, "\(file) has only \(data.count) bytes: rolled long before the limit")
+                // Rolled files were closed near the limit; the current one holds whatever
+                // came after the last roll (its size depends on where epochs cut the writes).
+                if file != path {
+                    #expect(data.count > 1 << 20, "\(file) has only \(data.count) bytes: rolled long before the limit")
+                }
                 #expect(data.last == UInt8(ascii: "\n"), "\(file) ends inside a record")
                 for line in data.split(separator: UInt8(ascii: "\n")) {
                     let object = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
