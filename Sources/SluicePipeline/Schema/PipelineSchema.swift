@@ -356,32 +356,7 @@ enum PipelineSchema {
                       alerts: { from: by_value.high, uri: "file:.sluice/high.ndjson" }
                       normal: { from: by_value.normal, uri: "stdout:" }
                     """)),
-            KeySpec("join", .object(join), "Join two keyed inputs.",
-                example: .topLevel(
-                    """
-                    sources:
-                      orders:
-                        uri: "file:orders.ndjson"
-                        schema: { order_id: string, amount: double, at: timestamp }
-                        event_time: { field: at }
-                      payments:
-                        uri: "file:payments.ndjson"
-                        schema: { order_id: string, paid: double, at: timestamp }
-                        event_time: { field: at }
-                    nodes:
-                      keyed_orders: { from: orders, key_by: order_id }
-                      keyed_payments: { from: payments, key_by: order_id }
-                      matched:
-                        join:
-                          left: keyed_orders
-                          right: keyed_payments
-                          on: order_id
-                          interval: { lower: 0s, upper: 15m }
-                          prefixes: { left: "order_", right: "payment_" }
-                          emit_unmatched: left
-                    sinks:
-                      out: { from: matched, uri: "stdout:" }
-                    """)),
+            KeySpec("join", .object(join), "Join two keyed inputs.", example: .topLevel(intervalJoinExample)),
             KeySpec("late", .object(output), "Where this node's window sends events later than the allowed lateness.",
                 example: .topLevel(
                     """
@@ -490,8 +465,10 @@ enum PipelineSchema {
         groupNoun: "form",
         groupRule: "a file uses either the linear form (source, steps, sink) or the graph form (sources, nodes, sinks)")
 
-    /// A whole join pipeline, the example of more than one of its keys.
-    private static let intervalJoinExample = """
+    /// A whole join pipeline around `join` (the join's own lines), the example of more
+    /// than one key of each join kind.
+    private static func joinExample(_ join: String) -> String {
+        let sources = """
         sources:
           orders:
             uri: "file:orders.ndjson"
@@ -508,38 +485,28 @@ enum PipelineSchema {
             join:
               left: keyed_orders
               right: keyed_payments
+        """
+        let sinks = """
+        sinks:
+          out: { from: matched, uri: "stdout:" }
+        """
+        return sources + "\n" + join + "\n" + sinks
+    }
+
+    private static let intervalJoinExample = joinExample(
+        """
               on: order_id
               interval: { lower: 0s, upper: 15m }
               prefixes: { left: "order_", right: "payment_" }
               emit_unmatched: left
-        sinks:
-          out: { from: matched, uri: "stdout:" }
-        """
+        """)
 
-    /// A whole join pipeline, the example of more than one of its keys.
-    private static let windowJoinExample = """
-        sources:
-          orders:
-            uri: "file:orders.ndjson"
-            schema: { order_id: string, amount: double, at: timestamp }
-            event_time: { field: at }
-          payments:
-            uri: "file:payments.ndjson"
-            schema: { order_id: string, paid: double, at: timestamp }
-            event_time: { field: at }
-        nodes:
-          keyed_orders: { from: orders, key_by: order_id }
-          keyed_payments: { from: payments, key_by: order_id }
-          matched:
-            join:
-              left: keyed_orders
-              right: keyed_payments
+    private static let windowJoinExample = joinExample(
+        """
               left_on: [order_id]
               right_on: [order_id]
               window: { tumbling: 1h }
               prefixes: { left: "o_", right: "p_" }
               time_field: matched_at
-        sinks:
-          out: { from: matched, uri: "stdout:" }
-        """
+        """)
 }
