@@ -58,7 +58,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let specs = try LoadedPipelines.load(try PipelineFiles.expand(paths))
-        let planned = try LoadedPipelines.plan(specs)
+        let planned = try LoadedPipelines.plan(specs, planner: .daemon)
         let group = try JobGroup(planned.map { ($0.spec.name, try makeJob($0)) })
         let signals = group.stopOnSignals()
         let timer = duration.map { group.stop(after: $0.duration) }

@@ -90,6 +90,44 @@ import Testing
         }
     }
 
+    @Test func aStaleWorkerAheadOfTheRestoredCheckpointIsRefusedByTheClaim() throws {
+        try PostgresTestNamespace.with { db in
+            let stale = db.group(owner: "worker-old")
+            try stale.claim(pipeline: "p")
+            let staleView = stale.viewSink(name: "view", view: "metrics")
+            try staleView.open(schema: PGTestRows.schema, mode: .upsert(key: ["agent"]))
+            try staleView.write(PGTestRows.batch([("a", 1, 1, true, 10)]))
+            try staleView.prepare(epoch: Epoch(1))
+            try stale.save(PGTestRows.checkpoint(1), pipeline: "p")
+
+            // The pipeline moves while the old worker runs on: a new worker claims it,
+            // restores epoch 1 and commits epoch 2.
+            let fresh = db.group(owner: "worker-new")
+            try fresh.claim(pipeline: "p")
+            let freshView = fresh.viewSink(name: "view", view: "metrics")
+            try freshView.open(schema: PGTestRows.schema, mode: .upsert(key: ["agent"]))
+            #expect(try fresh.latest(pipeline: "p")?.epoch == Epoch(1))
+            try freshView.write(PGTestRows.batch([("a", 2, 2, true, 20)]))
+            try freshView.prepare(epoch: Epoch(2))
+            try fresh.save(PGTestRows.checkpoint(2), pipeline: "p")
+
+            // The old worker's epoch 5 is above the stored 2, so epochs alone would let it
+            // through; the claim refuses it and nothing of it is written.
+            try staleView.write(PGTestRows.batch([("a", 5, 5, false, 50), ("z", 5, 5, false, 50)]))
+            try staleView.prepare(epoch: Epoch(5))
+            let error = try #require(throws: SluiceError.self) { try stale.save(PGTestRows.checkpoint(5), pipeline: "p") }
+            #expect(error.message.contains("taken over by worker 'worker-new'"), "\(error.message)")
+            #expect(try db.rows("metrics", columns: ["agent", "n"]) == [["a", "2"]])
+            #expect(try fresh.latest(pipeline: "p") == PGTestRows.checkpoint(2))
+            #expect(try fresh.latestOwner(pipeline: "p") == "worker-new")
+            // The new owner goes on committing.
+            try freshView.write(PGTestRows.batch([("a", 3, 3, true, 30)]))
+            try freshView.prepare(epoch: Epoch(3))
+            try fresh.save(PGTestRows.checkpoint(3), pipeline: "p")
+            #expect(try db.rows("metrics", columns: ["agent", "n"]) == [["a", "3"]])
+        }
+    }
+
     @Test func aSaveRetriesOverABrokenConnection() throws {
         let application = "sluice-retry-\(UInt32.random(in: 0 ... .max))"
         let db = try PostgresTestNamespace(applicationName: application)
@@ -116,7 +154,7 @@ import Testing
         let group = PostgresCommitGroup(
             configuration: PostgresConfiguration(uri: "postgres://sluice@127.0.0.1:1/views?connect_timeout=1"),
             breaker: .init(failureThreshold: 2, coolDown: .seconds(60), backoff: Backoff(initial: .milliseconds(10), jitter: 0, seed: 0)),
-            maxSaveAttempts: 5)
+            maxSaveAttempts: 2)
         #expect(throws: (any Error).self) { try group.save(PGTestRows.checkpoint(1), pipeline: "p") }
         guard case .open = group.breakerState else {
             Issue.record("breaker should be open, is \(group.breakerState)")

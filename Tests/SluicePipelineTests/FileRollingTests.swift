@@ -20,7 +20,7 @@ import Testing
             """
         let spec = try loader.load(text: text).get()
         let catalog = Catalog()
-        let sink = try #require(try catalog.makeSink(spec.sinks[0]) as? NDJSONFileSink)
+        let sink = try #require(try catalog.makeSink(spec.sinks[0], pipeline: spec.name) as? NDJSONFileSink)
         #expect(sink.rolling == RollingPolicy(maxBytes: 64 << 20, keep: 5))
         let dead = try #require(try catalog.makeRejectionSink(spec.deadLetter, pipeline: spec.name) as? DeadLetterFileSink)
         #expect(dead.rolling == RollingPolicy(maxBytes: 512 << 10, keep: 0))
@@ -28,10 +28,10 @@ import Testing
 
     @Test func withoutParametersFileOutputsKeepTheStandardPolicy() throws {
         let spec = try loader.load(text: "pipeline: plain\nsource: { uri: \"generator:daa?count=10\" }\nsink: { uri: \"file:rows.ndjson\" }\n").get()
-        let sink = try #require(try Catalog().makeSink(spec.sinks[0]) as? NDJSONFileSink)
+        let sink = try #require(try Catalog().makeSink(spec.sinks[0], pipeline: spec.name) as? NDJSONFileSink)
         #expect(sink.rolling == .standard)
         let unbounded = try loader.load(text: "pipeline: p\nsource: { uri: \"generator:daa?count=10\" }\nsink: { uri: \"file:rows.ndjson?max_bytes=0\" }\n").get()
-        #expect((try Catalog().makeSink(unbounded.sinks[0]) as? NDJSONFileSink)?.rolling.maxBytes == nil)
+        #expect((try Catalog().makeSink(unbounded.sinks[0], pipeline: unbounded.name) as? NDJSONFileSink)?.rolling.maxBytes == nil)
     }
 
     /// A batch run over generated events into `max_bytes=3MB&keep=2`: the output rolled,

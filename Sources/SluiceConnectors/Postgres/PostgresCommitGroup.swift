@@ -7,9 +7,10 @@ import Synchronization
 /// that is also the `CommitGroup` of its `PostgresViewSink`s.
 ///
 /// `save(checkpoint N)` runs ONE transaction on the group's connection:
-/// 1. lock the pipeline's row of `sluice_checkpoints` (`SELECT … FOR UPDATE`) and refuse
-///    (fencing) an epoch at or below the stored one; when the stored row belongs to
-///    another owner token, the error says a newer worker took the pipeline over;
+/// 1. fencing: lock the pipeline's claim (`sluice_owners`) and refuse the save when another
+///    worker claimed the pipeline after this one (`claim`), whatever the epochs; then lock
+///    its row of `sluice_checkpoints` (`SELECT … FOR UPDATE`) and refuse an epoch at or
+///    below the stored one;
 /// 2. apply every member's rows prepared for epochs ≤ N, in arrival order, and record
 ///    each view's last epoch in `sluice_epochs`;
 /// 3. write the checkpoint row (epoch, owner, saved_at, `CheckpointCodec` bytes).
@@ -18,13 +19,16 @@ import Synchronization
 ///
 /// Connection failures: a retryable error (the connection broke, the server restarted,
 /// a serialization failure) drops the connection and `save` tries again, up to
-/// `maxSaveAttempts`, as the `CircuitBreaker` allows (backoff between attempts; once it
-/// opens, calls fail fast until its cool-down ends). When a COMMIT's reply was lost, the
+/// `maxSaveAttempts` (a daemon passes `.max`: a database restart must not stop a run), as
+/// the `CircuitBreaker` allows: backoff between attempts, and once it opens, a wait for its
+/// cool-down (calls that do not wait, like `latest`, fail fast meanwhile). The start and
+/// the end of an outage are reported once each through `report`. When a COMMIT's reply was lost, the
 /// retry finds checkpoint N already stored under this owner and counts it as saved.
 /// `breakerState` reports the breaker for job status and readiness.
 ///
 /// Tables, in `namespace`: `sluice_checkpoints (pipeline PK, epoch, owner, saved_at,
-/// bytes)` and `sluice_epochs (view PK, epoch, committed_at)`, created when absent.
+/// bytes)`, `sluice_owners (pipeline PK, owner, claimed_at)` and `sluice_epochs (view PK,
+/// epoch, committed_at)`, created when absent.
 ///
 /// - Important: one connection, used only while holding `link`'s lock, so the group is
 ///   `Sendable` although `PostgresConnection` is not: calls from the sink executors and
@@ -38,6 +42,7 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
     /// Attempts per `save` on retryable errors (at least 1).
     public let maxSaveAttempts: Int
     private let timeSource: any TimeSource
+    private let report: (@Sendable (String) -> Void)?
     private let link: Mutex<Link>
     /// Held weakly: a view owns its group (a job keeps its sinks, and so the group, alive);
     /// the group only needs the views that still exist.
@@ -51,6 +56,8 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
     private struct Link {
         var connection: PostgresConnection?
         var breaker: CircuitBreaker
+        /// Why the database is unreachable, while it is.
+        var outage: String?
     }
 
     /// - Parameters:
@@ -60,17 +67,20 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
     ///   - breaker: backoff and circuit breaker for reconnecting.
     ///   - maxSaveAttempts: attempts per `save` on retryable errors.
     ///   - timeSource: the clock the breaker reads.
+    ///   - report: told, in a sentence without secrets or row data, when the database becomes
+    ///     unreachable and when it is reachable again.
     public init(
         configuration: PostgresConfiguration, namespace: String = "public",
         owner: String = "worker-" + String(UInt64.random(in: 0 ... .max), radix: 16),
         breaker: CircuitBreaker.Configuration = CircuitBreaker.Configuration(), maxSaveAttempts: Int = 5,
-        timeSource: any TimeSource = SystemTimeSource()
+        timeSource: any TimeSource = SystemTimeSource(), report: (@Sendable (String) -> Void)? = nil
     ) {
         self.configuration = configuration
         self.namespace = namespace
         self.owner = owner
         self.maxSaveAttempts = max(1, maxSaveAttempts)
         self.timeSource = timeSource
+        self.report = report
         link = Mutex(Link(connection: nil, breaker: CircuitBreaker(breaker)))
     }
 
@@ -89,6 +99,9 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
 
     /// The circuit breaker's state (closed, open until, probing).
     public var breakerState: CircuitBreaker.State { link.withLock { $0.breaker.state } }
+
+    /// Why the database is unreachable (the last connection error), or nil while it answers.
+    public var outage: String? { link.withLock { $0.outage } }
 
     // MARK: - CheckpointStore
 
@@ -123,6 +136,19 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
             } catch let error as PostgresError where error.isRetryable && attempt < maxSaveAttempts {
                 attempt += 1
             }
+        }
+    }
+
+    /// Records this worker as the pipeline's owner. The upsert waits for a save holding the
+    /// claim's row lock, so once it returns no earlier owner's save can commit.
+    public func claim(pipeline: String) throws {
+        try withConnection(waitForBackoff: true) { connection in
+            try connection.execute(
+                """
+                INSERT INTO \(ownersTable) (pipeline, owner, claimed_at) VALUES ($1, $2, now())
+                ON CONFLICT (pipeline) DO UPDATE SET owner = EXCLUDED.owner, claimed_at = EXCLUDED.claimed_at
+                """,
+                parameters: [.text(pipeline), .text(owner)])
         }
     }
 
@@ -203,11 +229,22 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
 
     private var checkpointsTable: String { PostgresText.qualified(namespace, "sluice_checkpoints") }
     private var epochsTable: String { PostgresText.qualified(namespace, "sluice_epochs") }
+    private var ownersTable: String { PostgresText.qualified(namespace, "sluice_owners") }
 
     /// Locks the pipeline's checkpoint row and checks that `epoch` may be saved.
     /// - Returns: true when this very checkpoint is already stored by this owner (a retry
     ///   after a lost COMMIT reply), so nothing is to be written.
     private func fence(pipeline: String, epoch: Epoch, retry: Bool, on tx: PostgresConnection) throws -> Bool {
+        // A pipeline never claimed (a store used without `claim`) is fenced by epochs alone.
+        let claimedBy = try tx.execute(
+            "SELECT owner FROM \(ownersTable) WHERE pipeline = $1 FOR UPDATE", parameters: [.text(pipeline)]
+        ).rows.first?.first ?? nil
+        if let claimedBy, claimedBy != owner {
+            throw SluiceError(
+                .sinkFailed,
+                "fenced: pipeline '\(pipeline)' was taken over by worker '\(claimedBy)'; this worker ('\(owner)') "
+                    + "must stop (its \(epoch) is not saved; the new owner resumes from the latest checkpoint)")
+        }
         let stored = try tx.execute(
             "SELECT epoch, owner FROM \(checkpointsTable) WHERE pipeline = $1 FOR UPDATE", parameters: [.text(pipeline)]
         ).rows.first
@@ -277,8 +314,8 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
                     switch link.breaker.attempt(nowMillis: now) {
                     case .proceed:
                         break
-                    case .wait(let until) where waitForBackoff:
-                        Thread.sleep(forTimeInterval: Double(until - now) / 1000)
+                    case .wait(let until) where waitForBackoff, .reject(let until) where waitForBackoff:
+                        Thread.sleep(forTimeInterval: Double(max(1, until - now)) / 1000)
                         continue
                     case .wait(let until), .reject(let until):
                         throw SluiceError(
@@ -292,7 +329,7 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
                     try ensureTables(on: connection)
                     link.connection = connection
                 } catch let error as PostgresError {
-                    if error.isRetryable { link.breaker.recordFailure(nowMillis: timeSource.nowMillis()) }
+                    if error.isRetryable { recordFailure(error, in: &link) }
                     throw error
                 }
             }
@@ -300,13 +337,24 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
             do {
                 let result = try body(connection)
                 link.breaker.recordSuccess()
+                if link.outage != nil {
+                    link.outage = nil
+                    report?("PostgreSQL \(configuration.redactedTarget) answers again")
+                }
                 return result
             } catch let error as PostgresError where error.isRetryable {
                 link.connection = nil
-                link.breaker.recordFailure(nowMillis: timeSource.nowMillis())
+                recordFailure(error, in: &link)
                 throw error
             }
         }
+    }
+
+    private func recordFailure(_ error: PostgresError, in link: inout Link) {
+        link.breaker.recordFailure(nowMillis: timeSource.nowMillis())
+        guard link.outage == nil else { return }
+        link.outage = error.description
+        report?("PostgreSQL \(configuration.redactedTarget) is unreachable (\(error)); retrying with backoff, commits wait")
     }
 
     private func ensureTables(on connection: PostgresConnection) throws {
@@ -317,6 +365,9 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
             CREATE TABLE IF NOT EXISTS \(checkpointsTable) (pipeline text PRIMARY KEY, epoch bigint NOT NULL,
                 owner text NOT NULL, saved_at timestamptz NOT NULL, bytes bytea NOT NULL)
             """)
+        try connection.execute(
+            "CREATE TABLE IF NOT EXISTS \(ownersTable) (pipeline text PRIMARY KEY, owner text NOT NULL, claimed_at timestamptz NOT NULL)"
+        )
         try connection.execute(
             """
             CREATE TABLE IF NOT EXISTS \(epochsTable) (view text PRIMARY KEY, epoch bigint NOT NULL,

@@ -55,6 +55,16 @@ public struct SplitWatermark: Sendable, Hashable {
 public protocol CheckpointStore: Sendable {
     func save(_ checkpoint: Checkpoint, pipeline: String) throws
     func latest(pipeline: String) throws -> Checkpoint?
+    /// Makes this store's worker the pipeline's only writer: once it returns, a `save` by
+    /// any worker that claimed the pipeline earlier is refused, whatever its epoch (a stale
+    /// worker may be *ahead* of the checkpoint the new one restored). Call it before
+    /// `latest`, so the checkpoint read is the last the previous owner could save.
+    func claim(pipeline: String) throws
+}
+
+extension CheckpointStore {
+    /// Stores of one process (files, memory) have no other workers to fence.
+    public func claim(pipeline: String) throws {}
 }
 
 /// A sink whose rows become durable in the transaction that saves the checkpoint, so the

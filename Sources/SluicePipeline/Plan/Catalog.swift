@@ -81,8 +81,8 @@ public struct Catalog: Sendable {
         return required
     }
 
-    /// The sink a spec names.
-    public func makeSink(_ spec: SinkSpec) throws(CatalogError) -> any Sink {
+    /// The sink a spec of pipeline `pipeline` names.
+    public func makeSink(_ spec: SinkSpec, pipeline: String) throws(CatalogError) -> any Sink {
         let uri = spec.uri
         switch uri.scheme {
         case "sqlite":
@@ -94,7 +94,7 @@ public struct Catalog: Sendable {
             return try wrap(uri) {
                 try postgres.group(
                     connection: Self.libpqURI(uri), namespace: uri.parameter("schema") ?? "public",
-                    passwordFile: uri.parameter("password_file")
+                    passwordFile: uri.parameter("password_file"), pipeline: pipeline
                 ).viewSink(name: spec.name, view: view)
             }
         case "memory":

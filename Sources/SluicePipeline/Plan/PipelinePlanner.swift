@@ -58,9 +58,9 @@ public struct PipelinePlanner: Sendable {
             }
         }
 
-        func sink(_ spec: SinkSpec) throws(CatalogError) -> any Sink {
+        func sink(_ spec: SinkSpec, pipeline: String) throws(CatalogError) -> any Sink {
             switch self {
-            case .catalog(let catalog): try catalog.makeSink(spec)
+            case .catalog(let catalog): try catalog.makeSink(spec, pipeline: pipeline)
             case .layout: LayoutSink(name: spec.name)
             }
         }
@@ -120,7 +120,7 @@ public struct PipelinePlanner: Sendable {
             }
         }
         for sink in spec.sinks {
-            flow.sink(sink.name, from: streams[sink.input.node]![sink.input.port], to: try connectors.sink(sink), mode: sink.mode)
+            flow.sink(sink.name, from: streams[sink.input.node]![sink.input.port], to: try connectors.sink(sink, pipeline: spec.name), mode: sink.mode)
         }
         let deadLetter = try connectors.rejectionSink(spec.deadLetter, pipeline: spec.name)
         return PlannedPipeline(spec: spec, dataflow: flow, deadLetter: deadLetter, isBounded: bounded)

@@ -27,6 +27,9 @@ enum Checkpointing {
             for view in views where view.path == path { try view.join(group) }
             store = group
         }
+        // Claimed first: from here on a worker that ran this pipeline before cannot commit,
+        // so the checkpoint read next is the last one it saved.
+        try store.claim(pipeline: planned.spec.name)
         let restore = fresh ? nil : try store.latest(pipeline: planned.spec.name)
         return Plan(store: store, restore: restore)
     }
