@@ -8,6 +8,9 @@
 #   bash ops/test-stack.sh status   # exit 0 when both answer, 3 otherwise
 #   bash ops/test-stack.sh env      # print the env file's path (source it to reach the servers)
 #   bash ops/test-stack.sh rabbit rabbitmqctl list_queues   # a RabbitMQ CLI with the stack's env
+#   bash ops/test-stack.sh postgres-start   # a fresh PostgreSQL alone (a test's private server)
+#   bash ops/test-stack.sh postgres-down    # stop PostgreSQL, keeping its data
+#   bash ops/test-stack.sh postgres-up      # start it again on the same data
 #
 # Settings (environment, all optional):
 #   SLUICE_STACK_DIR         state, logs and env file     (default /tmp/sluice-test-stack)
@@ -163,12 +166,30 @@ start_postgres() {
   as_postgres "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
     >"$pg_dir/initdb.log" 2>&1 || { print_logs "$pg_dir/initdb.log"; die "initdb failed"; }
   log "starting PostgreSQL on 127.0.0.1:$pg_port"
+  run_postgres
+}
+
+# Starts the server on the data directory that is there.
+run_postgres() {
   if ! as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t "$timeout_seconds" \
     -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir/socket -c fsync=off" start >/dev/null 2>&1 \
     || ! wait_until "PostgreSQL" pg_running; then
     print_logs "$pg_dir/server.log"
     die "PostgreSQL is not ready"
   fi
+}
+
+# A PostgreSQL of its own for a test that stops and starts its server (the shared stack's
+# must keep running for the other tests).
+cmd_postgres_start() {
+  require_root
+  stop_postgres
+  port_in_use "$pg_port" && die "port $pg_port is taken by another process (set SLUICE_TEST_PG_PORT)"
+  rm -rf "$pg_dir"
+  mkdir -p "$stack_dir"
+  chmod 755 "$stack_dir"
+  start_postgres
+  log "PostgreSQL ready on 127.0.0.1:$pg_port"
 }
 
 write_env_file() {
@@ -253,9 +274,12 @@ start) cmd_start ;;
 stop) cmd_stop; log "stopped" ;;
 status) cmd_status ;;
 env) echo "$env_file" ;;
+postgres-start) cmd_postgres_start ;;
+postgres-down) stop_postgres; log "PostgreSQL stopped" ;;
+postgres-up) log "starting PostgreSQL on 127.0.0.1:$pg_port"; run_postgres; log "PostgreSQL ready" ;;
 rabbit) shift; [[ $# -ge 1 ]] || die "usage: $0 rabbit <rabbitmqctl|rabbitmq-diagnostics|...> [args]"; rabbit "$@" ;;
 *)
-  echo "usage: $0 start|stop|status|env|rabbit <tool> [args]" >&2
+  echo "usage: $0 start|stop|status|env|rabbit <tool> [args]|postgres-start|postgres-down|postgres-up" >&2
   exit 2
   ;;
 esac

@@ -26,13 +26,17 @@ import Testing
         var store: Store
         var directory: TemporaryDirectory
         var schema = "sluice_kill_\(UInt64.random(in: 0 ... .max) & 0xFFFF_FFFF)"
+        /// The server of the `.postgres` store: the test stack's unless given.
+        var postgresURL: String? = nil
+
+        var serverURL: String { get throws { try postgresURL ?? TestServers.postgresURL() } }
 
         var environment: [String: String] {
             get throws {
                 switch store {
                 case .sqlite: return [:]
                 case .postgres:
-                    return ["DAA_VIEWS": try TestServers.postgresURL() + "?schema=\(schema)"]
+                    return ["DAA_VIEWS": try serverURL + "?schema=\(schema)"]
                 }
             }
         }
@@ -53,7 +57,7 @@ import Testing
                     }
                 }
             case .postgres:
-                let connection = try PostgresConnection.connect(PostgresConfiguration(uri: try TestServers.postgresURL()))
+                let connection = try PostgresConnection.connect(PostgresConfiguration(uri: try serverURL))
                 let result = try connection.execute(
                     "SELECT agent_id, metric, (extract(epoch from window_start) * 1000)::bigint AS window_start, samples, total, low, high, mean, p95 FROM \(schema).agent_metrics_10s")
                 columns = result.columns
@@ -75,7 +79,7 @@ import Testing
         }
 
         func drop() {
-            guard store == .postgres, let url = try? TestServers.postgresURL(),
+            guard store == .postgres, let url = try? serverURL,
                 let connection = try? PostgresConnection.connect(PostgresConfiguration(uri: url))
             else { return }
             _ = try? connection.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")

@@ -1,0 +1,44 @@
+import Foundation
+import SluiceTestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A PostgreSQL server of one test's own (`ops/test-stack.sh postgres-start`), for tests that
+/// stop and start their server: the shared test server must keep running for the others.
+final class PrivatePostgres {
+    let port = 56_000 + Int.random(in: 0..<2_000)
+    let directory = "/tmp/sluice-private-pg-\(UInt32.random(in: 0 ... .max))"
+    var url: String { "postgres://postgres@127.0.0.1:\(port)/postgres" }
+
+    struct Failed: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    init() throws { try stack("postgres-start") }
+
+    deinit {
+        try? stack("postgres-down")
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Stops the server (a fast shutdown: sessions are ended), keeping its data.
+    func down() throws { try stack("postgres-down") }
+    /// Starts it again on the same data.
+    func up() throws { try stack("postgres-up") }
+
+    /// Runs the stack script through `system`, not `Process`: Foundation's `Process` waits
+    /// for descriptors that the server pg_ctl leaves running inherits, so it never returned.
+    private func stack(_ command: String) throws {
+        let log = directory + "-\(command).log"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let script = ReleaseBinary.packageRoot + "/ops/test-stack.sh"
+        let line = "SLUICE_STACK_DIR='\(directory)' SLUICE_TEST_PG_PORT=\(port) bash '\(script)' \(command) </dev/null >'\(log)' 2>&1"
+        let status = system(line)
+        guard status == 0 else {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw Failed(description: "test-stack.sh \(command) failed (status \(status)): \(text)")
+        }
+    }
+}
