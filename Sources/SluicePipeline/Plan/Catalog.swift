@@ -27,14 +27,14 @@ public struct Catalog: Sendable {
     }
 
     /// The connection URI libpq understands: Sluice's own parameters (`schema`,
-    /// `password_file`) left out.
+    /// `password_file`, a source's `table`, `column` and `order_by`) left out.
     static func libpqURI(_ uri: ConnectorURI) -> String {
         var text = "postgresql://"
         if let user = uri.user { text += user + "@" }
         text += uri.host ?? "localhost"
         if let port = uri.port { text += ":\(port)" }
         text += "/" + uri.path.drop { $0 == "/" }
-        let passed = uri.parameters.filter { !["schema", "password_file"].contains($0.name) }
+        let passed = uri.parameters.filter { !["schema", "password_file", "table", "column", "order_by"].contains($0.name) }
         if !passed.isEmpty { text += "?" + passed.map { "\($0.name)=\($0.value)" }.joined(separator: "&") }
         return text
     }
@@ -60,6 +60,20 @@ public struct Catalog: Sendable {
             let splits = int(uri, "splits") ?? 1
             return try wrap(uri) {
                 try W1WorkloadSource(name: spec.name, agents: agents, events: events, splits: splits, agentIdsAsStrings: true)
+            }
+        case "postgres":
+            guard let table = uri.parameter("table") else {
+                throw CatalogError(uri: uri, message: "a postgres source needs table= (the table or view holding the events)")
+            }
+            guard let orderBy = uri.parameter("order_by") else {
+                throw CatalogError(uri: uri, message: "a postgres source needs order_by= (a unique key, so a restart resumes at the right row)")
+            }
+            return try wrap(uri) {
+                try PostgresQuerySource(
+                    name: spec.name, connection: Self.libpqURI(uri), passwordFile: uri.parameter("password_file"),
+                    namespace: uri.parameter("schema") ?? "public", table: table, column: uri.parameter("column"),
+                    orderBy: orderBy.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                    schema: spec.schema, required: Self.requiredFields(of: spec))
             }
         case "file":
             let splits = int(uri, "splits") ?? 1

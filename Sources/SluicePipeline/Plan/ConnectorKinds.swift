@@ -84,15 +84,19 @@ extension ConnectorKind {
         isAvailable: false, example: "amqps://daa:${AMQP_PASSWORD}@mq.example.com/daa?queue=events")
 
     /// `postgres://user@host:port/db`: views upserted in PostgreSQL, committed with the
-    /// pipeline's checkpoint in one transaction per epoch.
+    /// pipeline's checkpoint in one transaction per epoch; or events read from a table.
     public static let postgres = ConnectorKind(
-        scheme: "postgres", summary: "PostgreSQL: upserted views, committed with the checkpoint in one transaction per epoch.",
-        roles: .sink, isHierarchical: true,
+        scheme: "postgres",
+        summary: "PostgreSQL: upserted views, committed with the checkpoint in one transaction per epoch; as a source, the events of a table or view, read once through a cursor.",
+        roles: [.source, .sink], isHierarchical: true,
         parameters: [
             ConnectorParameter("schema", .text, example: "daa", "The database schema holding the views and Sluice's tables (default public)."),
             ConnectorParameter("sslmode", .text, example: "require", "libpq's sslmode (disable, prefer, require, verify-ca, verify-full)."),
             ConnectorParameter("connect_timeout", .integer(1...3600), example: "5", "Seconds to wait for a connection."),
             ConnectorParameter("password_file", .text, example: "/run/secrets/pg-password", "A file holding the password; otherwise libpq reads PGPASSWORD or PGPASSFILE."),
+            ConnectorParameter("table", .text, example: "events", roles: .source, "The table or view holding the events (required for a source; in `schema`)."),
+            ConnectorParameter("column", .text, example: "body", roles: .source, "The json, jsonb or text column holding each event; without it each whole row is an event (its columns the fields)."),
+            ConnectorParameter("order_by", .text, example: "seq", roles: .source, "Columns, comma-separated, that order the rows totally (a unique key): a restart resumes after the rows already read (required for a source)."),
         ],
         passwordInURI: false, keepsViews: true, example: "postgres://sluice@localhost:5432/daa?schema=daa")
 
