@@ -142,7 +142,7 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
     /// Records this worker as the pipeline's owner. The upsert waits for a save holding the
     /// claim's row lock, so once it returns no earlier owner's save can commit.
     public func claim(pipeline: String) throws {
-        try withConnection(waitForBackoff: true) { connection in
+        _ = try withConnection(waitForBackoff: true) { connection in
             try connection.execute(
                 """
                 INSERT INTO \(ownersTable) (pipeline, owner, claimed_at) VALUES ($1, $2, now())
