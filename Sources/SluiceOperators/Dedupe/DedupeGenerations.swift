@@ -102,6 +102,9 @@ struct DedupeGenerations {
         cachedTag = 0
     }
 
+    /// A segment's growth left out `count` entries of dead tags.
+    mutating func dropped(_ count: Int) { deadEntries -= count }
+
     /// The table no longer holds entries of dead tags: they become free.
     mutating func purged() {
         for tag in deadTags {

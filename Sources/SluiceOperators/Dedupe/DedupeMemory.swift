@@ -13,8 +13,8 @@ struct DedupeKey: Hashable, Comparable {
 ///
 /// Forgetting a bucket kills its tag, so its ids count as absent at once; their slots are
 /// purged in place once dead entries reach a quarter of the live ones (so the table holds
-/// at most 1.25× the live ids), and a table left under a quarter full is rebuilt smaller:
-/// memory follows the live ids both ways. Ids whose bucket found no free tag (input
+/// at most 1.25× the live ids), and segments left under a quarter full are rebuilt
+/// smaller: memory follows the live ids both ways. Ids whose bucket found no free tag (input
 /// spread over 65,535 future buckets at once) are kept exactly in `overflow`.
 ///
 /// - Important: Owns raw memory (noncopyable).
@@ -61,7 +61,7 @@ struct DedupeMemory: ~Copyable {
     @inline(__always)
     mutating func checkAndRemember(_ w0: UInt64, _ w1: UInt64, bucket: Int64) -> Bool {
         let key = FingerprintTable.key(w1)
-        let (slot, found) = table.find(w0, key)
+        let (segment, slot, found) = table.find(w0, key)
         if found != 0 && generations.isLive(found) { return true }
         if !overflow.isEmpty, overflow[DedupeKey(w0: w0, w1: key)] != nil { return true }
         guard bucket >= firstLiveBucket else { return false }
@@ -69,10 +69,9 @@ struct DedupeMemory: ~Copyable {
         guard tag != 0 else { return rememberWithoutTag(w0, key, bucket: bucket) }
         if found != 0 {
             generations.revived(from: UInt16(found))
-            table.retag(slot, tag: UInt64(tag))
-        } else {
-            table.insert(at: slot, w0, key, tag: UInt64(tag))
-            if table.isFull { makeRoom() }
+            table.retag(segment: segment, slot: slot, tag: UInt64(tag))
+        } else if table.insert(segment: segment, slot: slot, w0, key, tag: UInt64(tag)) {
+            makeRoom(segment)
         }
         generations.added(tag)
         return false
@@ -98,28 +97,19 @@ struct DedupeMemory: ~Copyable {
         if dead > 0, dead * 4 >= generations.liveEntries { purge() }
     }
 
-    /// The table reached its load limit: purge when forgotten entries make up an eighth
-    /// of it, else grow by half (20 → 30 bytes per id between growths).
-    private mutating func makeRoom() {
+    /// A segment reached its load limit: purge when forgotten entries make up an eighth
+    /// of the table, else grow the segment by half (20 → 30 bytes per id between growths).
+    private mutating func makeRoom(_ segment: Int) {
         if generations.deadEntries * 8 >= table.count {
             purge()
         } else {
-            resize(lines: table.lines + table.lines / 2 + 1)
+            let dropped = table.grow(segment: segment, dead: generations.isDead)
+            if dropped > 0 { generations.dropped(dropped) }
         }
     }
 
     private mutating func purge() {
         _ = table.purge(dead: generations.isDead)
-        generations.purged()
-        if table.count * 4 < table.slotCount, table.lines > 4 {
-            resize(lines: FingerprintTable(forEntries: table.count).lines)
-        }
-    }
-
-    private mutating func resize(lines: Int) {
-        var other = FingerprintTable(lines: lines)
-        table.copySurvivors(into: &other, dead: generations.isDead)
-        table = other
         generations.purged()
     }
 
