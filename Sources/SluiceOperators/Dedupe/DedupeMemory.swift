@@ -7,6 +7,15 @@ struct DedupeKey: Hashable, Comparable {
     static func < (a: DedupeKey, b: DedupeKey) -> Bool { (a.w0, a.w1) < (b.w0, b.w1) }
 }
 
+/// One row's look-up: its id's fingerprint words, its bucket, and whether it passes
+/// without one (a null id or time).
+struct DedupeProbe {
+    var w0: UInt64
+    var w1: UInt64
+    var bucket: Int64
+    var passes: Bool
+}
+
 /// The ids de-duplication remembers, each under the event-time bucket of the event that
 /// made it known: a `FingerprintTable` of 16-byte entries whose tags name their bucket
 /// (`DedupeGenerations`).
@@ -40,20 +49,27 @@ struct DedupeMemory: ~Copyable {
     /// Bytes held (the table, the tag bookkeeping and the overflow, roughly).
     var memoryBytes: Int { table.memoryBytes + generations.bucketOfTag.count * 17 + overflow.count * 40 }
 
-    /// How many rows ahead `checkAndRemember(_:_:buckets:passes:)` loads a table line.
+    /// How many rows ahead `checkAndRemember(_:)` loads a table line.
     private static let lookahead = 8
 
-    /// `checkAndRemember` for rows in arrival order (rows where `passes` is set are not
-    /// looked up): whether each is a duplicate. Each row's table line is prefetched a few
-    /// rows early, so cache misses overlap instead of queueing.
-    mutating func checkAndRemember(_ w0: [UInt64], _ w1: [UInt64], buckets: [Int64], passes: [Bool]) -> [Bool] {
-        let count = w0.count
-        var isDuplicate = [Bool](repeating: false, count: count)
-        for j in 0..<count {
-            if j + Self.lookahead < count { table.prefetch(w0[j + Self.lookahead]) }
-            if !passes[j] { isDuplicate[j] = checkAndRemember(w0[j], w1[j], bucket: buckets[j]) }
+    /// `checkAndRemember` for rows in arrival order (rows that `passes` are not looked
+    /// up): whether each is a duplicate. Each row's table line is prefetched a few rows
+    /// early, so cache misses overlap instead of queueing.
+    mutating func checkAndRemember(_ probes: [DedupeProbe]) -> [Bool] {
+        let count = probes.count
+        return [Bool](unsafeUninitializedCapacity: count) { isDuplicate, initialized in
+            for j in 0..<count {
+                if j + Self.lookahead < count { table.prefetch(probes[j + Self.lookahead].w0) }
+                let probe = probes[j]
+                isDuplicate[j] = !probe.passes && checkAndRemember(probe.w0, probe.w1, bucket: probe.bucket)
+            }
+            initialized = count
         }
-        return isDuplicate
+    }
+
+    /// The same for parallel arrays (tests).
+    mutating func checkAndRemember(_ w0: [UInt64], _ w1: [UInt64], buckets: [Int64], passes: [Bool]) -> [Bool] {
+        checkAndRemember((0..<w0.count).map { DedupeProbe(w0: w0[$0], w1: w1[$0], bucket: buckets[$0], passes: passes[$0]) })
     }
 
     /// True when the id is remembered (a duplicate); otherwise remembers it under

@@ -99,38 +99,42 @@ public final class DedupeOperator: StreamOperator {
         let indices = rows ?? (0..<Int32(count)).map { $0 }
         let ids = batch.columns[idColumn]
         let times = batch.columns[timeColumn]
-        // Each row's fingerprint and bucket (`passes` for null ids or times, which pass
-        // unremembered). Strings are hashed per dictionary entry on first use: a
-        // partition's batch shares its parent's dictionary, so hashing it all up front
-        // would hash other partitions' ids too.
-        var w0 = [UInt64](repeating: 0, count: count)
-        var w1 = [UInt64](repeating: 0, count: count)
-        var buckets = [Int64](repeating: 0, count: count)
-        var passes = [Bool](repeating: false, count: count)
         let width = bucketWidth
         let isString = ids.type == .string
-        var hashed = isString ? [Bool](repeating: false, count: ids.dictionary.count) : []
-        var primary = isString ? [UInt64](repeating: 0, count: ids.dictionary.count) : []
-        var secondary = isString ? [UInt64](repeating: 0, count: ids.dictionary.count) : []
-        for j in 0..<count {
-            let row = Int(indices[j])
-            guard ids.isValid(row), times.isValid(row) else {
-                passes[j] = true
-                continue
-            }
-            if isString {
-                let code = Int(ids.codes[row])
-                if !hashed[code] {
-                    (primary[code], secondary[code]) = DedupeFingerprint.of(ids.dictionary[code])
-                    hashed[code] = true
+        // Ids are unique per event, so each row's string is hashed where it stands; only a
+        // dictionary much smaller than the rows (ids repeating within the batch) is worth
+        // a per-entry cache.
+        let cached = isString && ids.dictionary.count * 2 <= count
+        var hashes = cached ? [(UInt64, UInt64)?](repeating: nil, count: ids.dictionary.count) : []
+        let probes = [DedupeProbe](unsafeUninitializedCapacity: count) { probe, initialized in
+            for j in 0..<count {
+                let row = Int(indices[j])
+                guard ids.isValid(row), times.isValid(row) else {
+                    probe.initializeElement(at: j, to: DedupeProbe(w0: 0, w1: 0, bucket: 0, passes: true))
+                    continue
                 }
-                (w0[j], w1[j]) = (primary[code], secondary[code])
-            } else {
-                w0[j] = UInt64(bitPattern: ids.ints[row])
+                let words: (UInt64, UInt64)
+                if isString {
+                    let code = Int(ids.codes[row])
+                    if cached {
+                        if let known = hashes[code] {
+                            words = known
+                        } else {
+                            words = DedupeFingerprint.of(ids.dictionary[code])
+                            hashes[code] = words
+                        }
+                    } else {
+                        words = DedupeFingerprint.of(ids.dictionary[code])
+                    }
+                } else {
+                    words = (UInt64(bitPattern: ids.ints[row]), 0)
+                }
+                let bucket = JoinTimeMath.floorDiv(times.ints[row], width)
+                probe.initializeElement(at: j, to: DedupeProbe(w0: words.0, w1: words.1, bucket: bucket, passes: false))
             }
-            buckets[j] = JoinTimeMath.floorDiv(times.ints[row], width)
+            initialized = count
         }
-        let isDuplicate = memory.checkAndRemember(w0, w1, buckets: buckets, passes: passes)
+        let isDuplicate = memory.checkAndRemember(probes)
         var firsts: [Int32] = []
         var duplicates: [Int32] = []
         firsts.reserveCapacity(count)
