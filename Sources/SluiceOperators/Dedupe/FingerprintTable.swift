@@ -37,11 +37,12 @@ struct FingerprintTable: ~Copyable {
 
         init(lines requested: Int) {
             lines = Swift.max(FingerprintTable.minimumLines, requested)
-            words = .allocate(capacity: lines * FingerprintTable.wordsPerLine)
-            words.initialize(repeating: 0, count: lines * FingerprintTable.wordsPerLine)
+            words = SegmentMemory.allocate(words: lines * FingerprintTable.wordsPerLine)
         }
 
         var slotCount: Int { lines * FingerprintTable.slotsPerLine }
+
+        func free() { SegmentMemory.free(words, words: lines * FingerprintTable.wordsPerLine) }
         /// At or over the 80 % load a segment may hold.
         var isFull: Bool { count * 5 >= slotCount * 4 }
 
@@ -79,7 +80,7 @@ struct FingerprintTable: ~Copyable {
     }
 
     deinit {
-        for i in 0..<Self.segmentCount { segments[i].words.deallocate() }
+        for i in 0..<Self.segmentCount { segments[i].free() }
         segments.deallocate()
     }
 
@@ -181,7 +182,7 @@ struct FingerprintTable: ~Copyable {
             fresh.words[2 * to + 1] = tagged
             fresh.count += 1
         }
-        old.words.deallocate()
+        old.free()
         segments[i] = fresh
         count -= old.count - fresh.count
         return old.count - fresh.count
