@@ -21,6 +21,24 @@ import Testing
                 + #"{"s":"x","t":-1}"# + "\n")
     }
 
+    /// A row gathered or sliced out of a large batch shares its dictionary: each row must
+    /// still read its own string (the encoder escapes only the entries rows use).
+    @Test func rowsOfABatchWithALargeSharedDictionaryEncodeAlone() {
+        let strings = (0..<10_000).map { "id-\($0)\"" }
+        let column = Column(codes: (0..<10_000).map { UInt32($0) }.reversed(), dictionary: strings)
+        let batch = Batch(schema: Schema([Field("s", .string)]), columns: [column])
+        var whole: [UInt8] = []
+        NDJSONEncoder.encode(batch, into: &whole)
+        var oneByOne: [UInt8] = []
+        for row in [0, 1, 9_999, 5_000, 0] { NDJSONEncoder.encode(batch.slice(row..<(row + 1)), into: &oneByOne) }
+        NDJSONEncoder.encode(batch.gather([3, 3, 7]), into: &oneByOne)
+        let lines = String(decoding: whole, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 10_000)
+        #expect(lines[0] == #"{"s":"id-9999\""}"#)
+        let expected = [0, 1, 9_999, 5_000, 0, 3, 3, 7].map { lines[$0] + "\n" }.joined()
+        #expect(String(decoding: oneByOne, as: UTF8.self) == expected)
+    }
+
     @Test func randomBatchesRoundTripThroughTheDecoder() {
         var rng = SplitMix64(seed: 5)
         let alphabet = Array("abc é中😀\"\\/\n\t\u{1}{}[],:")

@@ -10,6 +10,9 @@ public import SluiceCore
 /// `NDJSONEncoder` output decoded by `JSONBatchDecoder` with the same schema gives the
 /// original batch back (except NaN/infinity, written as null).
 public enum NDJSONEncoder {
+    private static let trueBytes: [UInt8] = Array("true".utf8)
+    private static let falseBytes: [UInt8] = Array("false".utf8)
+
     public static func encode(_ batch: Batch, into out: inout [UInt8]) {
         let fieldCount = batch.schema.count
         // `"name":` for every field, escaped once per batch.
@@ -19,15 +22,10 @@ public enum NDJSONEncoder {
             key.append(0x3A)
             return key
         }
-        // String dictionaries escaped once per batch, not once per row.
-        let escapedDictionaries: [[[UInt8]]] = batch.columns.map { column in
-            guard column.type == .string else { return [] }
-            return column.dictionary.map { string in
-                var bytes: [UInt8] = []
-                JSONWriter.appendString(string, to: &bytes)
-                return bytes
-            }
-        }
+        // String values escaped once per batch, on first use: a batch gathered or sliced
+        // from a larger one shares its parent's dictionary (every event id of a decoded
+        // chunk), so escaping whole dictionaries cost the parent's size per small batch.
+        var escaped = batch.columns.map { EscapedStrings(column: $0, rows: batch.count) }
         out.reserveCapacity(out.count + batch.count * (16 + fieldCount * 16))
         for row in 0..<batch.count {
             out.append(0x7B)
@@ -42,12 +40,42 @@ public enum NDJSONEncoder {
                 switch column.type {
                 case .int64, .timestamp: JSONWriter.appendInt(column.ints[row], to: &out)
                 case .double: JSONWriter.appendDouble(column.doubles[row], to: &out)
-                case .bool: out.append(contentsOf: column.bools[row] ? Array("true".utf8) : Array("false".utf8))
-                case .string: out.append(contentsOf: escapedDictionaries[c][Int(column.codes[row])])
+                case .bool: out.append(contentsOf: column.bools[row] ? trueBytes : falseBytes)
+                case .string: escaped[c].append(code: column.codes[row], of: column.dictionary, to: &out)
                 }
             }
             out.append(0x7D)
             out.append(0x0A)
+        }
+    }
+}
+
+/// One string column's dictionary entries as escaped JSON strings, each escaped the first
+/// time a row uses it. Dense (an array over the dictionary) when the dictionary is not
+/// much larger than the batch, sparse (a hash map over the codes used) when it is.
+private struct EscapedStrings {
+    private var bytes: [UInt8] = []
+    private var dense: [Int32] = []
+    private var sparse: [UInt32: Int32] = [:]
+    private var ends: [Int32] = []
+    private let isDense: Bool
+
+    init(column: Column, rows: Int) {
+        isDense = column.type == .string && column.dictionary.count <= 4 * max(rows, 16)
+        if isDense { dense = [Int32](repeating: -1, count: column.dictionary.count) }
+    }
+
+    mutating func append(code: UInt32, of dictionary: [String], to out: inout [UInt8]) {
+        var entry = isDense ? dense[Int(code)] : (sparse[code] ?? -1)
+        if entry < 0 {
+            entry = Int32(ends.count)
+            JSONWriter.appendString(dictionary[Int(code)], to: &bytes)
+            ends.append(Int32(bytes.count))
+            if isDense { dense[Int(code)] = entry } else { sparse[code] = entry }
+        }
+        let start = entry == 0 ? 0 : Int(ends[Int(entry) - 1])
+        bytes.withUnsafeBufferPointer { all in
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: all[start..<Int(ends[Int(entry)])]))
         }
     }
 }

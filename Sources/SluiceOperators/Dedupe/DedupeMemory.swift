@@ -1,98 +1,155 @@
-import SluiceCore
+/// A remembered id as de-duplication keeps it: two words, the second without the tag
+/// bits (`FingerprintTable.key`). For integer ids, word 0 is the id and word 1 is 0.
+struct DedupeKey: Hashable, Comparable {
+    var w0: UInt64
+    var w1: UInt64
 
-/// The ids de-duplication remembers: one open-addressing table from 128-bit fingerprints
-/// to the event-time bucket of the event that made the id known.
+    static func < (a: DedupeKey, b: DedupeKey) -> Bool { (a.w0, a.w1) < (b.w0, b.w1) }
+}
+
+/// One row's look-up: its id's fingerprint words, its bucket, and whether it passes
+/// without one (a null id or time).
+struct DedupeProbe {
+    var w0: UInt64
+    var w1: UInt64
+    var bucket: Int64
+    var passes: Bool
+}
+
+/// The ids de-duplication remembers, each under the event-time bucket of the event that
+/// made it known: a `FingerprintTable` of 16-byte entries whose tags name their bucket
+/// (`DedupeGenerations`).
 ///
-/// A bucket is forgotten as a whole once the watermark says so (`firstLiveBucket` moves
-/// past it): its entries count as absent from then on. Entries are never removed one by
-/// one; the table is rebuilt from the live entries once forgotten entries outnumber them,
-/// so a lookup is one probe and memory stays within about twice the live ids.
-struct DedupeMemory: Sendable {
-    private(set) var table = KeyTable(width: 2)
-    private var slotBuckets: [Int64] = []
-    /// Live entries per bucket, sorted by bucket.
-    private var countedBuckets: [Int64] = []
-    private var bucketCounts: [Int] = []
-    /// Entries whose bucket is at or after this one are live.
+/// Forgetting a bucket kills its tag, so its ids count as absent at once; their slots are
+/// purged in place once dead entries reach a quarter of the live ones (so the table holds
+/// at most 1.25× the live ids), and segments left under a quarter full are rebuilt
+/// smaller: memory follows the live ids both ways. Ids whose bucket found no free tag (input
+/// spread over 65,535 future buckets at once) are kept exactly in `overflow`.
+///
+/// - Important: Owns raw memory (noncopyable).
+struct DedupeMemory: ~Copyable {
+    private var table: FingerprintTable
+    private var generations: DedupeGenerations
+    /// Live ids that found no tag, by key, with their bucket.
+    private var overflow: [DedupeKey: Int64] = [:]
+    /// Ids in buckets at or after this one are remembered.
     private(set) var firstLiveBucket: Int64 = .min
-    private(set) var liveCount = 0
 
-    /// Entries held, live or forgotten.
-    var storedCount: Int { table.count }
+    init(expectedEntries: Int = 0, maxTags: Int = Int(FingerprintTable.tagMask)) {
+        table = FingerprintTable(forEntries: expectedEntries)
+        generations = DedupeGenerations(maxTags: maxTags)
+    }
 
-    /// True when the id is live (a duplicate); otherwise remembers it under `bucket`.
-    @inline(__always)
-    mutating func checkAndRemember(_ h1: UInt64, _ h2: UInt64, bucket: Int64) -> Bool {
-        let (slot, inserted) = table.findOrInsert(h1, h2)
-        if inserted {
-            slotBuckets.append(bucket)
-        } else {
-            if slotBuckets[Int(slot)] >= firstLiveBucket { return true }
-            slotBuckets[Int(slot)] = bucket
+    /// Ids currently remembered.
+    var liveCount: Int { generations.liveEntries + overflow.count }
+    /// Live ids kept outside the table because every tag was taken.
+    var overflowCount: Int { overflow.count }
+    /// Entries held, live or forgotten but not yet purged.
+    var storedCount: Int { table.count + overflow.count }
+    /// Bytes held (the table, the tag bookkeeping and the overflow, roughly).
+    var memoryBytes: Int { table.memoryBytes + generations.bucketOfTag.count * 17 + overflow.count * 40 }
+
+    /// How many rows ahead `checkAndRemember(_:)` loads a table line.
+    private static let lookahead = 8
+
+    /// `checkAndRemember` for rows in arrival order (rows that `passes` are not looked
+    /// up): whether each is a duplicate. Each row's table line is prefetched a few rows
+    /// early, so cache misses overlap instead of queueing.
+    mutating func checkAndRemember(_ probes: [DedupeProbe]) -> [Bool] {
+        let count = probes.count
+        return [Bool](unsafeUninitializedCapacity: count) { isDuplicate, initialized in
+            for j in 0..<count {
+                if j + Self.lookahead < count { table.prefetch(probes[j + Self.lookahead].w0) }
+                let probe = probes[j]
+                isDuplicate[j] = !probe.passes && checkAndRemember(probe.w0, probe.w1, bucket: probe.bucket)
+            }
+            initialized = count
         }
-        if bucket >= firstLiveBucket { count(bucket) }
+    }
+
+    /// The same for parallel arrays (tests).
+    mutating func checkAndRemember(_ w0: [UInt64], _ w1: [UInt64], buckets: [Int64], passes: [Bool]) -> [Bool] {
+        checkAndRemember((0..<w0.count).map { DedupeProbe(w0: w0[$0], w1: w1[$0], bucket: buckets[$0], passes: passes[$0]) })
+    }
+
+    /// True when the id is remembered (a duplicate); otherwise remembers it under
+    /// `bucket`, unless that bucket is already forgotten.
+    @inline(__always)
+    mutating func checkAndRemember(_ w0: UInt64, _ w1: UInt64, bucket: Int64) -> Bool {
+        let key = FingerprintTable.key(w1)
+        let (segment, slot, found) = table.find(w0, key)
+        if found != 0 && generations.isLive(found) { return true }
+        if !overflow.isEmpty, overflow[DedupeKey(w0: w0, w1: key)] != nil { return true }
+        guard bucket >= firstLiveBucket else { return false }
+        let tag = generations.tag(for: bucket)
+        guard tag != 0 else { return rememberWithoutTag(w0, key, bucket: bucket) }
+        if found != 0 {
+            generations.revived(from: UInt16(found))
+            table.retag(segment: segment, slot: slot, tag: UInt64(tag))
+        } else if table.insert(segment: segment, slot: slot, w0, key, tag: UInt64(tag)) {
+            makeRoom(segment)
+        }
+        generations.added(tag)
         return false
     }
 
-    private mutating func count(_ bucket: Int64) {
-        if let last = countedBuckets.last, last == bucket {
-            bucketCounts[bucketCounts.count - 1] += 1
-        } else {
-            var low = 0
-            var high = countedBuckets.count
-            while low < high {
-                let mid = (low + high) / 2
-                if countedBuckets[mid] < bucket { low = mid + 1 } else { high = mid }
-            }
-            if low < countedBuckets.count, countedBuckets[low] == bucket {
-                bucketCounts[low] += 1
-            } else {
-                countedBuckets.insert(bucket, at: low)
-                bucketCounts.insert(1, at: low)
-            }
+    /// Every tag is taken: a purge may free some, else the id goes to `overflow`.
+    private mutating func rememberWithoutTag(_ w0: UInt64, _ key: UInt64, bucket: Int64) -> Bool {
+        if !generations.deadTags.isEmpty {
+            purge()
+            if generations.tag(for: bucket) != 0 { return checkAndRemember(w0, key, bucket: bucket) }
         }
-        liveCount += 1
+        overflow[DedupeKey(w0: w0, w1: key)] = bucket
+        return false
     }
 
     /// Forgets every bucket before `bucket`.
     mutating func forget(before bucket: Int64) {
         guard bucket > firstLiveBucket else { return }
         firstLiveBucket = bucket
-        var expired = 0
-        while expired < countedBuckets.count, countedBuckets[expired] < bucket {
-            liveCount -= bucketCounts[expired]
-            expired += 1
-        }
-        countedBuckets.removeFirst(expired)
-        bucketCounts.removeFirst(expired)
-        let forgotten = table.count - liveCount
-        if forgotten > 0, liveCount == 0 || forgotten >= max(liveCount, 64) { rebuild(entries: liveEntries()) }
+        generations.forget(before: bucket)
+        if !overflow.isEmpty { overflow = overflow.filter { $0.value >= bucket } }
+        let dead = generations.deadEntries
+        if dead > 0, dead * 4 >= generations.liveEntries { purge() }
     }
 
-    /// The live entries (fingerprint words and bucket), sorted by fingerprint.
-    func liveEntries() -> [(h1: UInt64, h2: UInt64, bucket: Int64)] {
-        let keys = table.keys
-        var entries: [(h1: UInt64, h2: UInt64, bucket: Int64)] = []
-        entries.reserveCapacity(liveCount)
-        for slot in 0..<table.count where slotBuckets[slot] >= firstLiveBucket {
-            entries.append((keys[2 * slot], keys[2 * slot + 1], slotBuckets[slot]))
-        }
-        entries.sort { ($0.h1, $0.h2) < ($1.h1, $1.h2) }
-        return entries
-    }
-
-    /// Replaces the contents by `entries` (which must be live at `firstLiveBucket`).
-    mutating func rebuild(entries: [(h1: UInt64, h2: UInt64, bucket: Int64)]) {
-        table = KeyTable(width: 2, capacity: entries.count)
-        slotBuckets = []
-        countedBuckets = []
-        bucketCounts = []
-        liveCount = 0
-        for entry in entries {
-            _ = checkAndRemember(entry.h1, entry.h2, bucket: entry.bucket)
+    /// A segment reached its load limit: purge when forgotten entries make up an eighth
+    /// of the table, else grow the segment by half (20 → 30 bytes per id between growths).
+    private mutating func makeRoom(_ segment: Int) {
+        if generations.deadEntries * 8 >= table.count {
+            purge()
+        } else {
+            let dropped = table.grow(segment: segment, dead: generations.isDead)
+            if dropped > 0 { generations.dropped(dropped) }
         }
     }
 
-    /// Sets the forgetting point without touching entries (restoring a snapshot).
-    mutating func setFirstLiveBucket(_ bucket: Int64) { firstLiveBucket = bucket }
+    private mutating func purge() {
+        _ = table.purge(dead: generations.isDead)
+        generations.purged()
+    }
+
+    /// The live ids grouped by bucket (ascending), each group sorted: the same ids give
+    /// the same groups whatever order they came in.
+    func entriesByBucket() -> [(bucket: Int64, keys: [DedupeKey])] {
+        var groups = [[DedupeKey]](repeating: [], count: generations.bucketOfTag.count)
+        for tag in generations.liveTags { groups[Int(tag)].reserveCapacity(generations.entriesOfTag[Int(tag)]) }
+        let dead = generations.isDead
+        table.forEach { w0, key, tag in
+            if !dead[Int(tag)] { groups[Int(tag)].append(DedupeKey(w0: w0, w1: key)) }
+        }
+        var byBucket: [Int64: [DedupeKey]] = [:]
+        for (bucket, tag) in zip(generations.liveBuckets, generations.liveTags) {
+            byBucket[bucket] = groups[Int(tag)]
+            groups[Int(tag)] = []
+        }
+        for (key, bucket) in overflow { byBucket[bucket, default: []].append(key) }
+        return byBucket.keys.sorted().map { bucket in (bucket, byBucket[bucket]!.sorted()) }
+    }
+
+    /// Sets the forgetting point of an empty memory (restoring a snapshot).
+    mutating func setFirstLiveBucket(_ bucket: Int64) {
+        precondition(storedCount == 0, "the forgetting point of a memory in use moves with forget(before:)")
+        firstLiveBucket = bucket
+    }
 }

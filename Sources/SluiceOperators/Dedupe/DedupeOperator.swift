@@ -16,9 +16,13 @@ public import SluiceCore
 /// are passed and not remembered. Retraction batches (`Batch.isRetraction`) name view
 /// rows, not events: they pass to port 0 unchanged and nothing is remembered of them.
 ///
-/// Storage: string ids as 128-bit fingerprints (`DedupeFingerprint`, collision chance
-/// about `n²/2¹²⁹` for `n` remembered ids), integer ids exactly. One lookup per row; each
-/// distinct string of a batch is hashed once.
+/// Storage: string ids as 112-bit fingerprints (`DedupeFingerprint`, collision chance
+/// about `n²/2¹¹³` for `n` remembered ids), integer ids exactly, 16 bytes each in an
+/// open-addressing table whose entries are tagged with their bucket (`DedupeMemory`): 20–30
+/// bytes per remembered id, plus at most a quarter more for forgotten ids not yet purged.
+/// Forgetting a bucket costs nothing per id. One look-up per row, prefetched a few rows
+/// ahead; each distinct string of a batch is hashed once. Snapshots hold 16 bytes per
+/// remembered id.
 ///
 /// - Important: construct only from arguments `validate` accepted.
 public final class DedupeOperator: StreamOperator {
@@ -36,6 +40,8 @@ public final class DedupeOperator: StreamOperator {
     public var rememberedIds: Int { memory.liveCount }
     /// Fingerprints held in memory, including forgotten ones not yet compacted away.
     public var storedIds: Int { memory.storedCount }
+    /// Bytes the remembered ids take (for memory accounting and benchmarks).
+    public var memoryBytes: Int { memory.memoryBytes }
 
     /// Builds the operator; the arguments must have passed `validate`.
     /// - Parameters:
@@ -76,49 +82,68 @@ public final class DedupeOperator: StreamOperator {
 
     public func process(_ batch: Batch, input: Int, into out: inout OperatorOutput) {
         if batch.isRetraction { return out.emit(batch) }
-        counters.rowsIn += Int64(batch.count)
-        guard !batch.isEmpty else { return }
+        process(batch, rows: nil, into: &out)
+    }
+
+    /// Reads the partition's rows in place: one gather of the survivors instead of one of
+    /// the partition's rows and another of the survivors.
+    public func process(_ batch: Batch, rows: [Int32], input: Int, into out: inout OperatorOutput) {
+        if batch.isRetraction { return out.emit(batch.gather(rows)) }
+        process(batch, rows: rows, into: &out)
+    }
+
+    private func process(_ batch: Batch, rows: [Int32]?, into out: inout OperatorOutput) {
+        let count = rows?.count ?? batch.count
+        counters.rowsIn += Int64(count)
+        guard count > 0 else { return }
+        let indices = rows ?? (0..<Int32(count)).map { $0 }
         let ids = batch.columns[idColumn]
         let times = batch.columns[timeColumn]
-        var firsts: [Int32] = []
-        var duplicates: [Int32] = []
-        firsts.reserveCapacity(batch.count)
         let width = bucketWidth
-        // Per dictionary entry, filled on first use: a partition's batch shares its parent's
-        // dictionary, so hashing it all up front would hash other partitions' ids too.
-        var primary = [UInt64](repeating: 0, count: ids.dictionary.count)
-        var secondary = [UInt64](repeating: 0, count: ids.dictionary.count)
-        var hashed = [Bool](repeating: false, count: ids.dictionary.count)
-        times.ints.withUnsafeBufferPointer { time in
-            for row in 0..<batch.count {
+        let isString = ids.type == .string
+        // Ids are unique per event, so each row's string is hashed where it stands; only a
+        // dictionary much smaller than the rows (ids repeating within the batch) is worth
+        // a per-entry cache.
+        let cached = isString && ids.dictionary.count * 2 <= count
+        var hashes = cached ? [(UInt64, UInt64)?](repeating: nil, count: ids.dictionary.count) : []
+        let probes = [DedupeProbe](unsafeUninitializedCapacity: count) { probe, initialized in
+            for j in 0..<count {
+                let row = Int(indices[j])
                 guard ids.isValid(row), times.isValid(row) else {
-                    firsts.append(Int32(row))
+                    probe.initializeElement(at: j, to: DedupeProbe(w0: 0, w1: 0, bucket: 0, passes: true))
                     continue
                 }
-                let h1: UInt64
-                let h2: UInt64
-                if ids.type == .string {
+                let words: (UInt64, UInt64)
+                if isString {
                     let code = Int(ids.codes[row])
-                    if !hashed[code] {
-                        primary[code] = StableHash.hash(ids.dictionary[code])
-                        secondary[code] = DedupeFingerprint.secondary(ids.dictionary[code])
-                        hashed[code] = true
+                    if cached {
+                        if let known = hashes[code] {
+                            words = known
+                        } else {
+                            words = DedupeFingerprint.of(ids.dictionary[code])
+                            hashes[code] = words
+                        }
+                    } else {
+                        words = DedupeFingerprint.of(ids.dictionary[code])
                     }
-                    (h1, h2) = (primary[code], secondary[code])
                 } else {
-                    (h1, h2) = (UInt64(bitPattern: ids.ints[row]), 0)
+                    words = (UInt64(bitPattern: ids.ints[row]), 0)
                 }
-                let bucket = JoinTimeMath.floorDiv(time[row], width)
-                if memory.checkAndRemember(h1, h2, bucket: bucket) {
-                    duplicates.append(Int32(row))
-                } else {
-                    firsts.append(Int32(row))
-                }
+                let bucket = JoinTimeMath.floorDiv(times.ints[row], width)
+                probe.initializeElement(at: j, to: DedupeProbe(w0: words.0, w1: words.1, bucket: bucket, passes: false))
             }
+            initialized = count
+        }
+        let isDuplicate = memory.checkAndRemember(probes)
+        var firsts: [Int32] = []
+        var duplicates: [Int32] = []
+        firsts.reserveCapacity(count)
+        for j in 0..<count {
+            if isDuplicate[j] { duplicates.append(indices[j]) } else { firsts.append(indices[j]) }
         }
         counters.duplicates += Int64(duplicates.count)
         counters.rowsOut += Int64(firsts.count)
-        if duplicates.isEmpty {
+        if rows == nil && duplicates.isEmpty {
             out.emit(batch)
         } else {
             out.emit(batch.gather(firsts))
@@ -138,40 +163,62 @@ public final class DedupeOperator: StreamOperator {
             ? .min : JoinTimeMath.floorDiv(JoinTimeMath.subtracting(watermark, horizon), bucketWidth)
     }
 
-    /// Writes the horizon, the watermark and the remembered fingerprints sorted by value,
-    /// each with its bucket: equal memories give equal bytes.
+    /// Writes the horizon, the watermark and the remembered ids: per live bucket
+    /// (ascending), the bucket, its id count and its ids' two words sorted by value, so
+    /// equal memories give equal bytes. 16 bytes per id.
     public func snapshot(into writer: inout SnapshotWriter) {
-        writer.beginSection("dedupe", version: 1)
+        writer.beginSection("dedupe", version: 2)
         writer.write(horizon)
         writer.write(watermark)
-        let entries = memory.liveEntries()
-        writer.write(entries.count)
-        for entry in entries {
-            writer.write(entry.h1)
-            writer.write(entry.h2)
-            writer.write(entry.bucket)
+        let groups = memory.entriesByBucket()
+        writer.write(groups.count)
+        for group in groups {
+            writer.write(group.bucket)
+            writer.write(group.keys.count)
+            for key in group.keys {
+                writer.write(key.w0)
+                writer.write(key.w1)
+            }
         }
     }
 
+    /// Restores version 2, or version 1 (one record per id: both fingerprint words and the
+    /// bucket; the tag bits of the second word are dropped).
     public func restore(from reader: inout SnapshotReader) throws {
-        _ = try reader.expectSection("dedupe", maxVersion: 1)
+        let version = try reader.expectSection("dedupe", maxVersion: 2)
         let savedHorizon = try reader.readInt64()
         guard savedHorizon == horizon else {
             throw SluiceError(.corruptSnapshot, "de-duplication snapshot has horizon \(savedHorizon) ms, the operator \(horizon) ms")
         }
         let savedWatermark = try reader.readInt64()
-        let count = try reader.readInt()
-        guard count >= 0, count <= (reader.bytes.count - reader.offset) / 24 else {
-            throw SluiceError(.corruptSnapshot, "de-duplication snapshot claims \(count) ids")
-        }
-        var entries: [(h1: UInt64, h2: UInt64, bucket: Int64)] = []
-        entries.reserveCapacity(count)
-        for _ in 0..<count {
-            entries.append((try reader.readUInt64(), try reader.readUInt64(), try reader.readInt64()))
+        var entries: [(w0: UInt64, w1: UInt64, bucket: Int64)] = []
+        if version >= 2 {
+            let groups = try reader.readInt()
+            guard groups >= 0, groups <= (reader.bytes.count - reader.offset) / 16 else {
+                throw SluiceError(.corruptSnapshot, "de-duplication snapshot claims \(groups) buckets")
+            }
+            for _ in 0..<groups {
+                let bucket = try reader.readInt64()
+                let count = try reader.readInt()
+                guard count >= 0, count <= (reader.bytes.count - reader.offset) / 16 else {
+                    throw SluiceError(.corruptSnapshot, "de-duplication snapshot claims \(count) ids in a bucket")
+                }
+                entries.reserveCapacity(entries.count + count)
+                for _ in 0..<count { entries.append((try reader.readUInt64(), try reader.readUInt64(), bucket)) }
+            }
+        } else {
+            let count = try reader.readInt()
+            guard count >= 0, count <= (reader.bytes.count - reader.offset) / 24 else {
+                throw SluiceError(.corruptSnapshot, "de-duplication snapshot claims \(count) ids")
+            }
+            entries.reserveCapacity(count)
+            for _ in 0..<count {
+                entries.append((try reader.readUInt64(), try reader.readUInt64(), try reader.readInt64()))
+            }
         }
         watermark = savedWatermark
-        memory = DedupeMemory()
+        memory = DedupeMemory(expectedEntries: entries.count)
         memory.setFirstLiveBucket(firstLiveBucket(at: savedWatermark))
-        memory.rebuild(entries: entries)
+        for entry in entries { _ = memory.checkAndRemember(entry.w0, entry.w1, bucket: entry.bucket) }
     }
 }

@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""W2 (the DAA pipelines as batch jobs) with Sluice and DuckDB, alternately, on one file.
+
+    ./w2-duckdb.py [--rounds 3] [--jobs agent-metrics,agent-metrics-no-dedupe] [--sluice PATH]
+
+Generates the W2 input on first use (`sluice generate --count 5000000 --seed 42`, checked
+against the sha256 of ../docs or shared workloads.md) into .data/, installs DuckDB 2.0.0
+from PyPI into .data/duckdb-venv on first use, derives each job's pipeline from the
+shipped one (pipelines/NAME.yaml with a file sink in append mode in place of SQLite; see
+README.md), and runs `sluice batch` and DuckDB's query one after the other, in
+alternating order per round. Each run is a child process: wall time, CPU seconds
+(user + system) and peak RSS come from wait4(2). Prints one Markdown table of medians
+and checks once per job that both computed the same view (rows, sum of counts, sums).
+
+Needs a release build: `swift build -c release --product sluice` in the parent folder.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / ".data"
+INPUT = DATA / "w2-daa-5m-seed42.ndjson"
+INPUT_SHA256 = "0e054d5a44ca4807f996dbc733bae6017d0130fc2cc01297c47905767fb80759"
+VENV = DATA / "duckdb-venv"
+DUCKDB_VERSION = "2.0.0"
+
+# job → (shipped pipeline, drop its dedupe line)
+JOBS = {
+    "agent-metrics": ("agent-metrics", False),
+    "agent-metrics-no-dedupe": ("agent-metrics", True),
+    "pattern-effectiveness": ("pattern-effectiveness", False),
+}
+
+
+def ensure_input(sluice: Path) -> None:
+    if INPUT.exists():
+        return
+    DATA.mkdir(exist_ok=True)
+    print(f"generating {INPUT.name} (745 MB) ...", file=sys.stderr)
+    subprocess.run([str(sluice), "generate", "--count", "5000000", "--seed", "42", "--output", str(INPUT)], check=True)
+    digest = hashlib.sha256()
+    with open(INPUT, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    if digest.hexdigest() != INPUT_SHA256:
+        sys.exit(f"{INPUT}: sha256 {digest.hexdigest()}, expected {INPUT_SHA256} (workloads.md)")
+
+
+def ensure_duckdb() -> Path:
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        print(f"installing duckdb=={DUCKDB_VERSION} into {VENV} ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", f"duckdb=={DUCKDB_VERSION}"], check=True)
+    return python
+
+
+def derive_pipeline(job: str, folder: Path) -> Path:
+    """The shipped pipeline with its view sinks writing an NDJSON file in append mode.
+
+    `view`, `key` and `flush_every` only mean something to an upserting view; a file sink
+    appends, and without them the windows emit final rows only (with them, a batch run
+    would also write each open window's partial rows every flush_every of *processing*
+    time, an output that depends on the machine's speed).
+    """
+    name, drop_dedupe = JOBS[job]
+    lines = []
+    for line in (ROOT / "pipelines" / f"{name}.yaml").read_text().splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("view:", "key:", "flush_every:")):
+            continue
+        if drop_dedupe and (stripped.startswith("dedupe:") or "dedupe:" in stripped and stripped.startswith("unique:")):
+            continue
+        lines.append(line)
+        if "${DAA_VIEWS" in line and stripped.startswith("uri:"):
+            lines.append(line[: len(line) - len(line.lstrip())] + "mode: append")
+    path = folder / f"{job}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def measured(argv: list[str], env: dict[str, str]) -> dict[str, float]:
+    """Runs argv to its end; wall seconds, CPU seconds and peak RSS (MB) of that child.
+
+    Linux counts a child's peak RSS from its parent's resident size at the fork, so this
+    script keeps nothing big in memory (about 10 MB: the floor of every RSS figure).
+    """
+    start = time.monotonic()
+    child = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.monotonic() - start
+    output = child.stdout.read().decode(errors="replace")
+    child.stdout.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{' '.join(argv)} failed:\n{output}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss / 1024, "output": output}
+
+
+def run_sluice(sluice: Path, pipeline: Path, out: Path, workers: int) -> dict[str, float]:
+    env = dict(os.environ)
+    env.update(DAA_VIEWS=f"file:{out}?max_bytes=0", DAA_LATE=f"file:{out.parent / 'late.ndjson'}?max_bytes=0",
+               DAA_DEAD_LETTER=f"file:{out.parent / 'dead-letter.ndjson'}?max_bytes=0",
+               DAA_WORKFLOW_ALERTS=f"file:{out.parent / 'alerts.ndjson'}?max_bytes=0")
+    return measured([str(sluice), "batch", str(pipeline), "--input", str(INPUT), "--workers", str(workers)], env)
+
+
+def run_duckdb(python: Path, job: str, out: Path, threads: int) -> dict[str, float]:
+    return measured([str(python), str(HERE / "w2" / "duckdb_job.py"), job, str(INPUT), str(out), str(threads)],
+                    dict(os.environ))
+
+
+SLUICE_VIEW = """
+import json, sys
+count, total = sys.argv[2], sys.argv[3]
+last = {}
+with open(sys.argv[1]) as f:
+    for line in f:
+        row = json.loads(line)
+        last[(row.get("agent_id"), row.get("metric"), row.get("pattern"), row["window_start"], "agents" in row)] = row
+print(json.dumps([len(last), sum(r[count] for r in last.values()), sum(r.get(total) or 0 for r in last.values())]))
+"""
+
+
+def sluice_view(path: Path, count: str, total: str) -> list:
+    """Rows, sum(count), sum(total) of the view Sluice's appended rows stand for.
+
+    A window that late events update (within the allowed lateness) is written again, so
+    the appended file holds some keys more than once; a view keeps the last row per key.
+    Computed in a child process: a child's peak RSS as wait4 reports it starts from its
+    parent's at the fork, so this script must stay small.
+    """
+    done = subprocess.run([sys.executable, "-c", SLUICE_VIEW, str(path), count, total], check=True,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout)
+
+
+def check(python: Path, job: str, sluice_out: Path, duck_out: Path, sluice_log: str) -> str:
+    """Both engines' views side by side: rows, sum of the count column, sum of the sum column."""
+    count, total = {"pattern-effectiveness": ("applications", "successes")}.get(job, ("samples", "total"))
+    script = f"""
+import duckdb, json
+d = duckdb.connect().execute("SELECT count(*), sum({count}), sum({total}) FROM '{duck_out}'").fetchone()
+print(json.dumps(list(d)))
+"""
+    d = json.loads(subprocess.run([str(python), "-c", script], check=True, capture_output=True, text=True).stdout)
+    s = sluice_view(sluice_out, count, total)
+    late = next((part.split()[0] for line in sluice_log.splitlines() if "completed:" in line
+                 for part in line.split(",") if part.strip().endswith(" late")), "?")
+    return (f"{job}: Sluice's view {s[0]:,} rows, sum({count}) {s[1]:,}, sum({total}) {s[2]:.10g}; "
+            f"DuckDB {d[0]:,} rows, sum({count}) {d[1]:,}, sum({total}) {d[2]:.10g}; "
+            f"Sluice counted {late.strip()} events later than the allowed lateness (DuckDB has no event-time lateness)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--jobs", default="agent-metrics,agent-metrics-no-dedupe")
+    parser.add_argument("--sluice", type=Path, default=ROOT / ".build" / "release" / "sluice")
+    parser.add_argument("--threads", type=int, default=2, help="Sluice workers and DuckDB threads")
+    parser.add_argument("--input", type=Path, help="another DAA NDJSON file (a quick try of the script)")
+    args = parser.parse_args()
+    global INPUT
+    if args.input:
+        INPUT = args.input.resolve()
+    if not args.sluice.exists():
+        sys.exit(f"{args.sluice}: not found; build it with `swift build -c release --product sluice`")
+    jobs = args.jobs.split(",")
+    ensure_input(args.sluice)
+    python = ensure_duckdb()
+    results: dict[tuple[str, str], list[dict[str, float]]] = {}
+    checks = []
+    with tempfile.TemporaryDirectory(prefix="w2-") as tmp:
+        folder = Path(tmp)
+        pipelines = {job: derive_pipeline(job, folder) for job in jobs}
+        load = [os.getloadavg()[0]]
+        for round_number in range(args.rounds):
+            engines = ["sluice", "duckdb"] if round_number % 2 == 0 else ["duckdb", "sluice"]
+            for job in jobs:
+                for engine in engines:
+                    out_dir = folder / f"{engine}-{job}"
+                    out_dir.mkdir(exist_ok=True)
+                    for old in out_dir.iterdir():
+                        old.unlink()
+                    if engine == "sluice":
+                        result = run_sluice(args.sluice, pipelines[job], out_dir / "view.ndjson", args.threads)
+                    else:
+                        result = run_duckdb(python, job, out_dir / "view.parquet", args.threads)
+                    results.setdefault((job, engine), []).append(result)
+                    print(f"round {round_number + 1} {job} {engine}: {result['wall']:.2f} s, {result['cpu']:.1f} CPU-s, "
+                          f"{result['rss']:.0f} MB", file=sys.stderr)
+                if round_number == 0:
+                    checks.append(check(python, job, folder / f"sluice-{job}" / "view.ndjson",
+                                        folder / f"duckdb-{job}" / "view.parquet",
+                                        results[(job, "sluice")][-1]["output"]))
+            load.append(os.getloadavg()[0])
+    med = lambda job, engine, key: statistics.median(r[key] for r in results[(job, engine)])
+    print(f"W2 ({INPUT.name}), {args.rounds} alternating rounds, medians; Sluice {args.threads} workers, "
+          f"DuckDB {DUCKDB_VERSION} {args.threads} threads; 1-min load average {min(load):.1f}–{max(load):.1f}\n")
+    print("| job | Sluice wall | Sluice CPU | Sluice peak RSS | DuckDB wall | DuckDB CPU | DuckDB peak RSS | Sluice rate / DuckDB rate |")
+    print("|---|---|---|---|---|---|---|---|")
+    for job in jobs:
+        s = {k: med(job, "sluice", k) for k in ("wall", "cpu", "rss")}
+        d = {k: med(job, "duckdb", k) for k in ("wall", "cpu", "rss")}
+        print(f"| {job} | {s['wall']:.2f} s | {s['cpu']:.1f} s | {s['rss']:.0f} MB | {d['wall']:.2f} s | {d['cpu']:.1f} s | "
+              f"{d['rss']:.0f} MB | **{d['wall'] / s['wall']:.2f}×** |")
+    print()
+    for line in checks:
+        print(f"- {line}")
+
+
+if __name__ == "__main__":
+    main()

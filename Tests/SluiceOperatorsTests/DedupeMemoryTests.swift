@@ -1,0 +1,160 @@
+@testable import SluiceOperators
+import SluiceCore
+import Testing
+
+@Suite("De-duplication memory")
+struct DedupeMemoryTests {
+    /// The semantics `DedupeMemory` must keep, written the obvious way.
+    struct Model {
+        var bucketOf: [DedupeKey: Int64] = [:]
+        var firstLive = Int64.min
+
+        mutating func checkAndRemember(_ key: DedupeKey, bucket: Int64) -> Bool {
+            if let seen = bucketOf[key], seen >= firstLive { return true }
+            if bucket >= firstLive { bucketOf[key] = bucket }
+            return false
+        }
+
+        mutating func forget(before bucket: Int64) {
+            guard bucket > firstLive else { return }
+            firstLive = bucket
+            bucketOf = bucketOf.filter { $0.value >= bucket }
+        }
+
+        var liveCount: Int { bucketOf.count }
+    }
+
+    /// Random ids (some repeated), buckets spread ahead of a moving forgetting point, and
+    /// few tags, so that growth, purges, shrinking and the overflow all happen.
+    @Test("matches the model through growth, purges, shrinking and tag exhaustion", arguments: [
+        (seed: UInt64(1), maxTags: 3), (seed: 2, maxTags: 8), (seed: 3, maxTags: 65_535),
+    ])
+    func randomizedAgainstModel(seed: UInt64, maxTags: Int) {
+        var rng = JoinTestRandom(seed: seed)
+        var memory = DedupeMemory(maxTags: maxTags)
+        var model = Model()
+        var published: [DedupeKey] = []
+        var firstLive: Int64 = 0
+        var duplicates = 0
+        var overflowed = 0
+        for step in 0..<400 {
+            // Bursts of new ids, then quiet steps, so the table grows and shrinks.
+            let burst = step % 100 < 50 ? Int.random(in: 100...400, using: &rng) : Int.random(in: 0...20, using: &rng)
+            var w0: [UInt64] = []
+            var w1: [UInt64] = []
+            var buckets: [Int64] = []
+            for _ in 0..<burst {
+                let key: DedupeKey
+                if !published.isEmpty, Int.random(in: 0..<4, using: &rng) == 0 {
+                    key = published[Int.random(in: max(0, published.count - 3000)..<published.count, using: &rng)]
+                } else {
+                    // Word 1 with its tag bits clear, as the memory keeps it.
+                    key = DedupeKey(w0: UInt64.random(in: 0...UInt64.max, using: &rng),
+                                    w1: UInt64.random(in: 0...UInt64.max, using: &rng) & ~0xFFFF)
+                    published.append(key)
+                }
+                w0.append(key.w0)
+                w1.append(key.w1)
+                // Mostly near the forgetting point, some behind it, some far ahead.
+                let spread: Int64 = Int.random(in: 0..<50, using: &rng) == 0 ? 40 : 6
+                buckets.append(firstLive + Int64.random(in: -1...spread, using: &rng))
+            }
+            let got = memory.checkAndRemember(w0, w1, buckets: buckets, passes: [Bool](repeating: false, count: w0.count))
+            for j in 0..<w0.count {
+                let expected = model.checkAndRemember(DedupeKey(w0: w0[j], w1: w1[j]), bucket: buckets[j])
+                #expect(got[j] == expected, "step \(step), row \(j)")
+                if expected { duplicates += 1 }
+            }
+            if Bool.random(using: &rng) {
+                firstLive += Int64.random(in: 0...2, using: &rng)
+                memory.forget(before: firstLive)
+                model.forget(before: firstLive)
+            }
+            #expect(memory.liveCount == model.liveCount, "step \(step)")
+            overflowed = max(overflowed, memory.overflowCount)
+            #expect(memory.storedCount * 4 <= memory.liveCount * 5 + 64, "forgotten ids are purged (step \(step))")
+        }
+        #expect(duplicates > 1000)
+        #expect(maxTags > 8 || overflowed > 0, "with few tags, some ids live in the overflow")
+        memory.forget(before: .max)
+        #expect(memory.liveCount == 0)
+        #expect(memory.storedCount == 0)
+    }
+
+    @Test("a remembered id costs at most 32 bytes, with no forgetting and while ids come and go")
+    func bytesPerId() {
+        var memory = DedupeMemory()
+        var rng = JoinTestRandom(seed: 9)
+        var worst = 0.0
+        // 400,000 ids: the larger segments are page-mapped (`SegmentMemory`).
+        for round in 0..<80 {
+            let keys = (0..<5000).map { _ in (UInt64.random(in: 0...UInt64.max, using: &rng), UInt64.random(in: 0...UInt64.max, using: &rng)) }
+            _ = memory.checkAndRemember(keys.map(\.0), keys.map(\.1), buckets: [Int64](repeating: Int64(round), count: keys.count),
+                                        passes: [Bool](repeating: false, count: keys.count))
+            worst = max(worst, Double(memory.memoryBytes) / Double(memory.liveCount))
+        }
+        #expect(memory.liveCount == 400_000)
+        #expect(worst <= 32, "\(worst) bytes per id while growing")
+        // A sliding horizon of 4 buckets: memory follows the live ids.
+        var steady = 0.0
+        for round in 80..<120 {
+            memory.forget(before: Int64(round - 3))
+            let keys = (0..<5000).map { _ in (UInt64.random(in: 0...UInt64.max, using: &rng), UInt64.random(in: 0...UInt64.max, using: &rng)) }
+            _ = memory.checkAndRemember(keys.map(\.0), keys.map(\.1), buckets: [Int64](repeating: Int64(round), count: keys.count),
+                                        passes: [Bool](repeating: false, count: keys.count))
+            if round > 90 { steady = max(steady, Double(memory.memoryBytes) / Double(memory.liveCount)) }
+        }
+        #expect(memory.liveCount == 20_000)
+        #expect(steady <= 40, "\(steady) bytes per live id with forgotten ids awaiting a purge")
+        memory.forget(before: .max)
+        #expect(memory.memoryBytes <= 64 * 4 * 64 + 4096, "an empty memory shrinks back to its smallest segments")
+    }
+
+    @Test("integer ids are kept whole: ids that differ only in their low bits stay apart")
+    func integerIdsExact() {
+        var memory = DedupeMemory()
+        let ids = (0..<70_000).map { UInt64($0) } + [UInt64.max, 1 << 63]
+        let first = memory.checkAndRemember(ids, [UInt64](repeating: 0, count: ids.count),
+                                            buckets: [Int64](repeating: 1, count: ids.count), passes: [Bool](repeating: false, count: ids.count))
+        #expect(!first.contains(true))
+        let again = memory.checkAndRemember(ids, [UInt64](repeating: 0, count: ids.count),
+                                            buckets: [Int64](repeating: 1, count: ids.count), passes: [Bool](repeating: false, count: ids.count))
+        #expect(!again.contains(false))
+    }
+
+    @Test("a version 1 snapshot (24 bytes per id) restores, and its ids stay known")
+    func restoresVersionOne() throws {
+        let schema = DedupeTests.schema
+        var writer = SnapshotWriter()
+        writer.beginSection("dedupe", version: 1)
+        writer.write(Int64(1000))  // horizon
+        writer.write(Int64(10_000))  // watermark
+        let ids = ["e-1", "e-2"]
+        writer.write(ids.count)
+        for id in ids {
+            writer.write(StableHash.hash(id))
+            writer.write(DedupeFingerprint.secondary(id))
+            writer.write(Int64(9000 / 250))
+        }
+        let dedupe = DedupeOperator(schema: schema, idField: "id", timeField: "ts", horizonMillis: 1000)
+        var reader = SnapshotReader(writer.bytes)
+        try dedupe.restore(from: &reader)
+        #expect(dedupe.rememberedIds == 2)
+        var out = OperatorOutput()
+        dedupe.process(DedupeTests.batch([("e-1", 9500, 1), ("e-3", 9500, 2), ("e-2", 9600, 3)]), input: 0, into: &out)
+        #expect(DedupeTests.ports(out).duplicates == [1, 3])
+    }
+
+    @Test("a snapshot takes 16 bytes per remembered id, plus 16 per bucket")
+    func snapshotSize() {
+        let dedupe = DedupeTests.make(horizon: 1000)
+        var out = OperatorOutput()
+        let rows = (0..<10_000).map { i in (id: Optional("evt-\(i)"), ts: Optional(Int64(i % 1000)), n: Int64(i)) }
+        dedupe.process(DedupeTests.batch(rows), input: 0, into: &out)
+        var writer = SnapshotWriter()
+        dedupe.snapshot(into: &writer)
+        let buckets = 4  // 1000 ms of event time in 250 ms buckets
+        #expect(writer.bytes.count <= 10_000 * 16 + buckets * 16 + 64)
+        #expect(writer.bytes.count >= 10_000 * 16)
+    }
+}
