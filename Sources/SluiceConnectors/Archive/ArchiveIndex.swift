@@ -136,4 +136,16 @@ public enum ArchiveLayout {
     public static func segments(in directory: String) throws -> [ArchiveSegment] {
         try segmentNumbers(in: directory).map { try readIndex(directory, $0).0 }.filter { !$0.frames.isEmpty }
     }
+
+    /// Segments holding bytes their index does not cover (a torn write a crash left, or
+    /// an epoch being written now), with how many: what the sink's repair would cut.
+    public static func uncommittedBytes(in directory: String) throws -> [Int: Int64] {
+        var out: [Int: Int64] = [:]
+        for number in try segmentNumbers(in: directory) {
+            let (segment, _) = try readIndex(directory, number)
+            let extra = ArchiveRepair.fileSize(segment.dataPath) - segment.committedEnd
+            if extra > 0 { out[number] = extra }
+        }
+        return out
+    }
 }

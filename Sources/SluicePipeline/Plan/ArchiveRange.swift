@@ -12,7 +12,7 @@ enum ArchiveRange {
                 bounds.append(nil)
                 continue
             }
-            guard let millis = parseTime(text) else {
+            guard let millis = ArchiveTime.parseMillis(text) else {
                 throw CatalogError(
                     uri: uri, message: "\(name)=\(text): expected epoch milliseconds, a date (2026-01-31) or an RFC 3339 time")
             }
@@ -22,19 +22,6 @@ enum ArchiveRange {
             throw CatalogError(uri: uri, message: "to is before from")
         }
         return (bounds[0], bounds[1])
-    }
-
-    /// Epoch milliseconds, `YYYY-MM-DD` (midnight UTC) or an RFC 3339 time.
-    static func parseTime(_ text: String) -> Int64? {
-        if let millis = Int64(text) { return millis }
-        let formatter = ISO8601DateFormatter()
-        if text.count == 10 {
-            formatter.formatOptions = [.withFullDate]
-        } else if text.contains(".") {
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        }
-        guard let date = formatter.date(from: text) else { return nil }
-        return Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 
     static func sink(_ uri: ConnectorURI, name: String, timeSource: any TimeSource) throws(CatalogError) -> any Sink {
@@ -56,5 +43,21 @@ enum ArchiveRange {
         return ArchiveSink(
             name: name, directory: uri.path, timeField: uri.parameter("time_field") ?? "ts", maxBytes: maxBytes,
             rollEveryMillis: rollEvery, timeSource: timeSource)
+    }
+}
+
+/// The times `archive:` ranges and `sluice batch --from/--to` accept.
+public enum ArchiveTime {
+    /// Epoch milliseconds, `YYYY-MM-DD` (midnight UTC) or an RFC 3339 time; nil otherwise.
+    public static func parseMillis(_ text: String) -> Int64? {
+        if let millis = Int64(text) { return millis }
+        let formatter = ISO8601DateFormatter()
+        if text.count == 10 {
+            formatter.formatOptions = [.withFullDate]
+        } else if text.contains(".") {
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        }
+        guard let date = formatter.date(from: text) else { return nil }
+        return Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 }
