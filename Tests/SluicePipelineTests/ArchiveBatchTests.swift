@@ -101,3 +101,69 @@ import Testing
         #expect(Self.keyed(try Self.view(batched, "agent_metrics_10s"), key: key) == expected)
     }
 }
+
+/// The shipped `jobs/daily-report.yaml` over an archive, checked against figures computed
+/// here from the generator's distinct events.
+@Suite struct DailyReportTests {
+    @Test func dailyReportMatchesAnIndependentComputation() throws {
+        let dir = try TemporaryDirectory()
+        // Two UTC days of event time: 10,000 events/s of virtual time, from 23:59:57.
+        let start: Int64 = 1_767_225_600_000 - 3_000
+        let events = "generator:daa?seed=41&agents=30&count=50000&late=0&duplicates=0.01&splits=2&start=\(start)"
+        let options = DAAGeneratorOptions(
+            seed: 41, agents: 30, limit: .count(50_000), startMillis: start, lateFraction: 0, duplicateFraction: 0.01, splits: 2)
+        try ArchiveBatchTests.archive(events, into: dir.path + "/archive")
+        let spec = try PipelineLoader(environment: [
+            "DAA_ARCHIVE_DIR": dir.path + "/archive", "DAA_VIEWS": "memory:views", "DAA_DEAD_LETTER": "memory:dead",
+            "RANGE_START": String(start - 86_400_000), "RANGE_END": String(start + 86_400_000),
+        ]).load(contentsOf: "\(PipelineRunSupport.pipelinesDirectory)/jobs/daily-report.yaml").get()
+        let (summary, memory) = try PipelineRunSupport.run(spec)
+        #expect(summary.outcome == .completed)
+
+        struct Day { var events = 0, metrics = 0, patterns = 0, patternOK = 0, workflows = 0, workflowOK = 0 }
+        var days: [String: Day] = [:]
+        for row in try PipelineRunSupport.distinctEvents(options) {
+            guard case .timestamp(let ts)? = row["ts"], case .string(let agent)? = row["agent_id"],
+                case .string(let type)? = row["type"]
+            else { continue }
+            let key = "\(agent)|\(ts - ((ts % 86_400_000) + 86_400_000) % 86_400_000)"
+            var day = days[key, default: Day()]
+            day.events += 1
+            if type == "metric" { day.metrics += 1 }
+            if type == "pattern.applied" {
+                day.patterns += 1
+                if row["success"] == .bool(true) { day.patternOK += 1 }
+            }
+            if type == "workflow.completed" || type == "workflow.failed" {
+                day.workflows += 1
+                if type == "workflow.completed" { day.workflowOK += 1 }
+            }
+            days[key] = day
+        }
+        #expect(Set(days.keys.map { $0.split(separator: "|")[1] }).count == 2, "the events cross midnight")
+        let view = try #require(memory.all["views.daily_agent_report"]).upsertedRows
+        #expect(view.count == days.count)
+        for row in view {
+            guard case .string(let agent)? = row["agent_id"], case .timestamp(let day)? = row["window_start"],
+                let expected = days["\(agent)|\(day)"]
+            else {
+                Issue.record("unexpected row \(row)")
+                continue
+            }
+            #expect(row["events"] == .int(Int64(expected.events)))
+            #expect(row["metric_events"] == .int(Int64(expected.metrics)))
+            #expect(row["pattern_applications"] == .int(Int64(expected.patterns)))
+            #expect(row["workflows"] == .int(Int64(expected.workflows)))
+            if expected.patterns > 0, case .double(let rate)? = row["pattern_success_rate"] {
+                #expect(abs(rate - Double(expected.patternOK) / Double(expected.patterns)) < 1e-9)
+            } else {
+                #expect(expected.patterns == 0)
+            }
+            if expected.workflows > 0, case .double(let rate)? = row["workflow_success_rate"] {
+                #expect(abs(rate - Double(expected.workflowOK) / Double(expected.workflows)) < 1e-9)
+            } else {
+                #expect(expected.workflows == 0)
+            }
+        }
+    }
+}
