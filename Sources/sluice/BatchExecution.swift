@@ -76,6 +76,11 @@ struct BatchRange {
     var start: Int64?
     var end: Int64?
 
+    init(start: Int64?, end: Int64?) {
+        self.start = start
+        self.end = end
+    }
+
     init(from: String?, to: String?) throws {
         start = try from.map { try Self.parse($0, "--from") }
         end = try to.map { try Self.parse($0, "--to") }
