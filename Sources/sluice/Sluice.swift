@@ -26,6 +26,7 @@ struct Sluice: ParsableCommand {
             """,
         version: SluiceVersion.text,
         subcommands: [
-            Validate.self, Explain.self, Run.self, Batch.self, Replay.self, Jobs.self, Generate.self, Views.self, SchemaCommand.self,
+            Validate.self, Explain.self, Run.self, Batch.self, Replay.self, Rebuild.self, Jobs.self, Generate.self, Views.self,
+            SchemaCommand.self,
         ])
 }
