@@ -26,7 +26,7 @@ struct Sluice: ParsableCommand {
             """,
         version: SluiceVersion.text,
         subcommands: [
-            Validate.self, Explain.self, Run.self, Batch.self, Replay.self, Rebuild.self, Jobs.self, Generate.self, Views.self,
-            SchemaCommand.self,
+            Validate.self, Explain.self, Run.self, Batch.self, Replay.self, Rebuild.self, Repair.self, Jobs.self, Generate.self,
+            Views.self, SchemaCommand.self,
         ])
 }

@@ -1,4 +1,4 @@
-import SluiceCore
+public import SluiceCore
 import SluiceFormats
 
 /// The bytes the archive keeps for each row: one NDJSON line per event.
@@ -9,8 +9,8 @@ import SluiceFormats
 /// `target_agents` as JSON arrays), otherwise `NDJSONEncoder`'s. Input already in that
 /// form (everything Sluice's generator and producers write) is archived byte for byte;
 /// other spellings of the same event (spaces, another key order, `1.50`) are normalized.
-enum ArchiveRecordEncoder {
-    static func encode(_ batch: Batch, into out: inout [UInt8]) {
+public enum ArchiveRecordEncoder {
+    public static func encode(_ batch: Batch, into out: inout [UInt8]) {
         if batch.schema == DAA.schema {
             out += DAAGeneratorSource.encodeNDJSON(batch)
         } else {
