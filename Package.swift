@@ -17,7 +17,7 @@ let package = Package(
             name: "Sluice",
             targets: [
                 "SluiceCore", "SluiceExpr", "SluiceFormats", "SluiceOperators", "SluiceRuntime", "SluiceConnectors",
-                "SluicePipeline", "SluicePostgres",
+                "SluicePipeline", "SluicePostgres", "SluiceLZ4",
             ]),
         .executable(name: "sluice", targets: ["sluice"]),
     ],
@@ -29,6 +29,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         // Header-only: the prefetch intrinsic for keyed-state look-ups.
         .systemLibrary(name: "CSluiceIntrinsics"),
         .target(name: "SluiceCore", dependencies: ["CSluiceIntrinsics"], swiftSettings: strictSettings),
@@ -42,9 +43,11 @@ let package = Package(
         ),
         // The thin libpq wrapper: owns every PGconn/PGresult, no C type in its API.
         .target(name: "SluicePostgres", dependencies: ["CLibPQ"], swiftSettings: strictSettings),
+        // The thin liblz4 wrapper: owns every LZ4F context, no C type in its API.
+        .target(name: "SluiceLZ4", dependencies: ["CLZ4"], swiftSettings: strictSettings),
         .target(
             name: "SluiceConnectors",
-            dependencies: ["SluiceCore", "SluiceFormats", "CSQLite", "SluicePostgres"],
+            dependencies: ["SluiceCore", "SluiceFormats", "CSQLite", "SluicePostgres", "SluiceLZ4"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -95,6 +98,11 @@ let package = Package(
         .testTarget(
             name: "SluiceConnectorsTests",
             dependencies: ["SluiceConnectors", "SluiceTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceLZ4Tests",
+            dependencies: ["SluiceLZ4", "SluiceTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

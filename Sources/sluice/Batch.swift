@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SluicePipeline
-import SluiceRuntime
 
 /// `sluice batch FILE --input PATH`
 struct Batch: ParsableCommand {
@@ -17,6 +16,11 @@ struct Batch: ParsableCommand {
             as generator:daa?count=100000&seed=7. For a pipeline with several sources, name \
             the one to replace: --input orders=orders.ndjson (repeat for each).
 
+            --from and --to set ${RANGE_START} and ${RANGE_END} (epoch milliseconds) for the \
+            file, e.g. source: archive:.sluice/archive?from=${RANGE_START}&to=${RANGE_END}; \
+            they take epoch milliseconds, a date (2026-01-31, midnight UTC) or an RFC 3339 \
+            time. Each run's summary is kept in .sluice/jobs.ndjson (see sluice jobs).
+
             On a terminal a progress bar shows percent done, rate and ETA. Ctrl-C or SIGTERM \
             stops reading; what was read is flushed and committed. Exits 0 when the run \
             completed or was stopped that way; 1 when it failed or could not start (a missing \
@@ -31,6 +35,12 @@ struct Batch: ParsableCommand {
         help: ArgumentHelp("Input replacing the source: PATH, URI, or SOURCE=PATH|URI.", valueName: "input"))
     var inputs: [String] = []
 
+    @Option(help: ArgumentHelp("Start of the time range, ${RANGE_START} in the file.", valueName: "time"))
+    var from: String?
+
+    @Option(help: ArgumentHelp("End of the time range (exclusive), ${RANGE_END} in the file.", valueName: "time"))
+    var to: String?
+
     @Option(help: "Worker threads (default: one per core).")
     var workers: Int?
 
@@ -40,6 +50,7 @@ struct Batch: ParsableCommand {
     func validate() throws {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if let partitions, partitions < 1 { throw ValidationError("--partitions must be at least 1") }
+        _ = try BatchRange(from: from, to: to)
     }
 
     func run() throws {
@@ -50,49 +61,16 @@ struct Batch: ParsableCommand {
                     + "--input events.ndjson (sluice run and sluice validate take directories)")
             throw ExitCode(2)
         }
-        let overrides = try sourceOverrides()
-        let specs = try LoadedPipelines.load([path], loader: PipelineLoader(sourceOverrides: overrides))
-        let planned = try LoadedPipelines.plan(specs)[0]
-        guard planned.isBounded else {
-            let sources = planned.spec.sources.map { "'\($0.name)' (\($0.uri.redacted))" }.joined(separator: ", ")
-            Terminal.printError(
-                "\(path): error: batch needs bounded input, but \(sources) never ends: give --input FILE, or a generator with count= or duration=")
-            throw ExitCode(2)
-        }
-        var options = RunOptions(workers: workers, partitions: partitions ?? planned.spec.partitions ?? workers)
-        options.deadLetter = planned.deadLetter
-        let job: Job
-        do {
-            job = try Job(planned.dataflow, options: options)
-        } catch {
-            Terminal.printError("\(planned.spec.name): error: \(error)")
-            throw ExitCode(1)
-        }
-        let group = JobGroup([(planned.spec.name, job)])
-        let signals = group.stopOnSignals()
-        group.start()
-        var status = StatusLine()
-        // Keeps the signal sources referenced through the wait (see `Run`).
-        let outcomes = withExtendedLifetime(signals) {
-            group.wait(every: .milliseconds(200)) {
-                guard Terminal.stderrIsTerminal else { return }
-                var current = job.status
-                current.progress = current.progress ?? 0  // a batch run always shows its bar
-                StatusLine.redraw(status.text(current, label: planned.spec.name))
-            }
-        }
-        if Terminal.stderrIsTerminal { StatusLine.clear() }
-        try Summaries.print(outcomes, deadLetters: [planned.spec.name: Summaries.DeadLetters(planned)])
-        if case .success(let summary) = outcomes.first?.result, summary.outcome != .completed {
-            Terminal.printError("\(planned.spec.name): the run was \(summary.outcome.rawValue) before its input ended")
-            // Stopping on Ctrl-C or SIGTERM is what the user asked for: what was read is
-            // committed, so it is a success; any other early end is a failure.
-            if !(summary.outcome == .stopped && group.isStopping) { throw ExitCode(1) }
-        }
+        let range = try BatchRange(from: from, to: to)
+        let overrides = try sourceOverrides(environment: range.environment)
+        try BatchExecution(
+            path: path, overrides: overrides, environment: range.environment, workers: workers, partitions: partitions,
+            record: JobRecord.Context(kind: "batch", range: range)
+        ).run()
     }
 
     /// `--input` values by source name; a bare value replaces the only source.
-    private func sourceOverrides() throws -> [String: String] {
+    private func sourceOverrides(environment: [String: String]) throws -> [String: String] {
         var overrides: [String: String] = [:]
         for input in inputs {
             var name: String?
@@ -100,6 +78,10 @@ struct Batch: ParsableCommand {
             if let equals = input.firstIndex(of: "="), !input[..<equals].contains(":"), !input[..<equals].contains("/") {
                 name = String(input[..<equals])
                 value = String(input[input.index(after: equals)...])
+            }
+            // --input is not part of the file, so substitute the range variables here.
+            for name in ["RANGE_START", "RANGE_END"] {
+                if let setting = environment[name] { value = value.replacingOccurrences(of: "${\(name)}", with: setting) }
             }
             let uri = Self.looksLikeURI(value) ? value : "file:" + value
             guard let name = name ?? (inputs.count == 1 ? Self.onlySourceName : nil) else {
@@ -109,7 +91,7 @@ struct Batch: ParsableCommand {
         }
         guard let single = overrides[Self.onlySourceName] else { return overrides }
         // A bare --input names the pipeline's one source, whatever it is called.
-        let load = PipelineLoader().load(contentsOf: path)
+        let load = PipelineLoader(environment: environment).load(contentsOf: path)
         guard let spec = load.spec else { return [:] }  // the real load reports the errors
         guard spec.sources.count == 1 else {
             let names = spec.sources.map(\.name).joined(separator: ", ")

@@ -57,7 +57,16 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let specs = try LoadedPipelines.load(try PipelineFiles.expand(paths))
+        let files = try PipelineFiles.expand(paths)
+        // Pipelines with a `schedule:` run at their times (ScheduledJobs), not now.
+        let scheduled = ScheduledJobs.scheduledFiles(files)
+        let specs = try LoadedPipelines.load(files).filter { $0.schedule == nil }
+        let jobs = ScheduledJobs.start(files: scheduled, workers: workers)
+        defer { jobs?.stop() }
+        if specs.isEmpty, let jobs {
+            jobs.waitForStop(limit: duration?.duration)
+            return
+        }
         let planned = try LoadedPipelines.plan(specs, planner: .daemon)
         let group = try JobGroup(planned.map { ($0.spec.name, try makeJob($0)) })
         let signals = group.stopOnSignals()

@@ -15,10 +15,10 @@ import Testing
             #expect(try db.group(owner: "another").latest(pipeline: "p") == PGTestRows.checkpoint(3))
             #expect(try group.latest(pipeline: "other") == nil)
             #expect(try group.latestOwner(pipeline: "p") == "test-owner")
-            // Stored in the shared format (CheckpointCodec), readable by any store.
+            // Stored in the shared format (StoredCheckpoint), readable by any store.
             let stored = try db.admin.execute("SELECT bytes FROM \(db.name).sluice_checkpoints WHERE pipeline = 'p'").rows
             let bytes = try #require(stored.first?.first.flatMap { $0 }.flatMap(PostgresText.bytea))
-            #expect(try CheckpointCodec.decode(bytes) == PGTestRows.checkpoint(3))
+            #expect(try StoredCheckpoint.decode(bytes) == PGTestRows.checkpoint(3))
         }
     }
 
@@ -163,5 +163,24 @@ import Testing
         // Open: further calls fail fast, without connecting.
         let error = try #require(throws: SluiceError.self) { try group.latest(pipeline: "p") }
         #expect(error.message.contains("circuit breaker"))
+    }
+}
+
+/// Issue #15 in PostgreSQL: framed bytes stored, an old plain row still loads.
+@Suite struct PostgresStoredCheckpointTests {
+    @Test func framedBytesAreStoredAndAnOldPlainRowStillLoads() throws {
+        try PostgresTestNamespace.with { db in
+            let group = db.group()
+            try group.save(StoredCheckpointTests.large(1), pipeline: "new")
+            #expect(try group.latest(pipeline: "new") == StoredCheckpointTests.large(1))
+            let stored = try db.admin.execute("SELECT bytes FROM \(db.name).sluice_checkpoints WHERE pipeline = 'new'").rows
+            let bytes = try #require(stored.first?.first.flatMap { $0 }.flatMap(PostgresText.bytea))
+            #expect(bytes.starts(with: Array("SLZ4".utf8)))
+            #expect(bytes.count < CheckpointCodec.encode(StoredCheckpointTests.large(1)).count / 3)
+            try db.admin.execute(
+                "INSERT INTO \(db.name).sluice_checkpoints (pipeline, epoch, owner, saved_at, bytes) VALUES ('old', 7, 'test-owner', now(), $1)",
+                parameters: [.bytes(CheckpointCodec.encode(StoredCheckpointTests.large(7)))])
+            #expect(try group.latest(pipeline: "old") == StoredCheckpointTests.large(7))
+        }
     }
 }

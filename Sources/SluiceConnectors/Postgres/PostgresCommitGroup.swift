@@ -13,7 +13,7 @@ import Synchronization
 ///    below the stored one;
 /// 2. apply every member's rows prepared for epochs ≤ N, in arrival order, and record
 ///    each view's last epoch in `sluice_epochs`;
-/// 3. write the checkpoint row (epoch, owner, saved_at, `CheckpointCodec` bytes).
+/// 3. write the checkpoint row (epoch, owner, saved_at, `StoredCheckpoint` bytes).
 /// Either all of it commits or none of it does; a refused or failed save leaves the
 /// members' prepared rows staged.
 ///
@@ -107,7 +107,7 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
 
     public func save(_ checkpoint: Checkpoint, pipeline: String) throws {
         let sinks = members.withLock { $0.compactMap(\.sink) }
-        let bytes = CheckpointCodec.encode(checkpoint)
+        let bytes = try StoredCheckpoint.encode(checkpoint)
         let epoch = try storedEpoch(checkpoint.epoch)
         var attempt = 1
         while true {
@@ -160,7 +160,7 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
         guard let bytes = PostgresText.bytea(text) else {
             throw SluiceError(.corruptSnapshot, "checkpoint of '\(pipeline)' in \(namespace).sluice_checkpoints is not bytea hex")
         }
-        return try CheckpointCodec.decode(bytes)
+        return try StoredCheckpoint.decode(bytes)
     }
 
     /// The owner token stored with the pipeline's latest checkpoint, or nil.

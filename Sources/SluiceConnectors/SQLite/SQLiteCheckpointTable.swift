@@ -1,6 +1,7 @@
 import SluiceCore
 
-/// `_sluice_checkpoints`: the newest checkpoint of each pipeline (`CheckpointCodec` bytes),
+/// `_sluice_checkpoints`: the newest checkpoint of each pipeline (`StoredCheckpoint` bytes:
+/// LZ4-framed `CheckpointCodec` bytes, or plain ones from older versions),
 /// written in the transaction that commits the views it matches.
 enum SQLiteCheckpointTable {
     static let name = "_sluice_checkpoints"

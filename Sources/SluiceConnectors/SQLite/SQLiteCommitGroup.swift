@@ -44,7 +44,7 @@ public final class SQLiteCommitGroup: CommitGroup, @unchecked Sendable {
     }
 
     public func save(_ checkpoint: Checkpoint, pipeline: String) throws {
-        let bytes = CheckpointCodec.encode(checkpoint)
+        let bytes = try StoredCheckpoint.encode(checkpoint)
         let members = lock.withLock { _ in sessions }
         try withConnection { connection in
             let batches = members.map { ($0, $0.prepared(upTo: checkpoint.epoch)) }
@@ -75,7 +75,7 @@ public final class SQLiteCommitGroup: CommitGroup, @unchecked Sendable {
             defer { query.reset() }
             return try query.step() ? query.blob(0) : nil
         }
-        return try bytes.map(CheckpointCodec.decode)
+        return try bytes.map(StoredCheckpoint.decode)
     }
 
     private func storedEpoch(pipeline: String, on connection: SQLiteConnection) throws -> UInt64? {

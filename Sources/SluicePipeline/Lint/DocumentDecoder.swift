@@ -30,6 +30,14 @@ struct DocumentDecoder {
             form: isGraph ? .graph : .linear,
             deadLetter: uri(reader.object("dead_letter"), default: EmbeddedDefaults.deadLetterURI, at: root.location),
             location: root.location)
+        if let schedule = reader.string("schedule") {
+            do {
+                _ = try CronSchedule(schedule.value)
+                document.schedule = schedule
+            } catch {
+                diagnostics.error(at: schedule.location, length: schedule.length, "schedule: \(error)")
+            }
+        }
         if isGraph, reader.has("source") || reader.has("steps") || reader.has("sink") {
             return nil  // both forms at once: the schema check said so; nothing more to learn
         }

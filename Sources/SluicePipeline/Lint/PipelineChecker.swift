@@ -67,6 +67,7 @@ struct PipelineChecker {
         var spec = PipelineSpec(
             name: document.name.value, description: document.description, partitions: document.partitions,
             sources: sources, nodes: nodes, sinks: sinks, deadLetter: deadLetter)
+        spec.schedule = document.schedule.flatMap { try? CronSchedule($0.value) }
         PartialResults.assign(in: &spec)
         return spec
     }

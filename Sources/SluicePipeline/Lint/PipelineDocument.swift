@@ -27,6 +27,8 @@ struct PipelineDocument: Sendable {
     var name: Located<String>
     var description: String?
     var partitions: Int?
+    /// The `schedule:` text, checked as a cron schedule.
+    var schedule: Located<String>? = nil
     var form: Form
     var sources: [SourceDecl] = []
     var nodes: [NodeDecl] = []

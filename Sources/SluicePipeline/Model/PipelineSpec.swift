@@ -12,6 +12,8 @@ public struct PipelineSpec: Sendable {
     public var description: String?
     /// Partitions the file asks for (`sluice run --partitions` overrides it).
     public var partitions: Int?
+    /// The `schedule:` of a batch job (nil: run at once).
+    public var schedule: CronSchedule? = nil
     /// Every source, in file order.
     public var sources: [SourceSpec]
     /// Operator nodes in an order where every node comes after its inputs.

@@ -81,6 +81,13 @@ public struct Catalog: Sendable {
                 try NDJSONFileSource(
                     name: spec.name, path: uri.path, schema: spec.schema, required: Self.requiredFields(of: spec), splits: splits)
             }
+        case "archive":
+            let (from, to) = try ArchiveRange.bounds(uri)
+            return try wrap(uri) {
+                try ArchiveSource(
+                    name: spec.name, directory: uri.path, schema: spec.schema, required: Self.requiredFields(of: spec),
+                    from: from, to: to, timeField: uri.parameter("time_field") ?? spec.eventTime?.field ?? "ts")
+            }
         default:
             throw CatalogError.unavailable(uri)
         }
@@ -114,6 +121,8 @@ public struct Catalog: Sendable {
         case "memory":
             // Like tables in one database, each view of a memory store is its own sink.
             return memory.sink(named: spec.view.map { "\(uri.path).\($0)" } ?? uri.path)
+        case "archive":
+            return try ArchiveRange.sink(uri, name: spec.name, timeSource: timeSource)
         default:
             return try makeRowSink(uri, name: spec.name)
         }

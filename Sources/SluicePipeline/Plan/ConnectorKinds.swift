@@ -3,7 +3,7 @@ extension ConnectorKind {
     /// adding an entry here (and its factory in `Catalog`), never a registration as a
     /// side effect somewhere else.
     public static let all: [ConnectorKind] = [
-        generator, file, stdout, sqlite, memory, amqp, amqps, postgres, kafka,
+        generator, file, stdout, sqlite, memory, amqp, amqps, postgres, kafka, archive,
     ]
 
     static let daaGeneratorParameters = [
@@ -109,4 +109,29 @@ extension ConnectorKind {
             ConnectorParameter("group", .text, example: "sluice", "The consumer group."),
         ],
         isAvailable: false, example: "kafka://localhost:9092?topic=daa-events&group=sluice")
+
+    /// `archive:DIR`: the LZ4 event archive (segments with an index each).
+    public static let archive = ConnectorKind(
+        scheme: "archive",
+        summary:
+            "The LZ4 event archive: as a sink, every row as an NDJSON line in LZ4-framed segments with an index each, durable per epoch; as a source, the rows of a time range, one split per segment, reading only segments whose index overlaps it.",
+        roles: [.source, .sink], path: .required("a directory"),
+        parameters: [
+            ConnectorParameter(
+                "from", .text, example: "2026-01-01", roles: .source,
+                "Read rows whose event time is at or after this (epoch ms, a date at 00:00 UTC, or RFC 3339)."),
+            ConnectorParameter(
+                "to", .text, example: "2026-01-02T00:00:00Z", roles: .source,
+                "Read rows whose event time is before this (epoch ms, a date, or RFC 3339)."),
+            ConnectorParameter(
+                "time_field", .text, example: "ts", roles: [.source, .sink],
+                "The event-time field the index ranges and the range filter use (default: the pipeline's event_time field, else ts)."),
+            ConnectorParameter(
+                "max_bytes", .size, example: "64MB", roles: .sink,
+                "Start a new segment at the commit that takes the current one past this much compressed data (default 64MB)."),
+            ConnectorParameter(
+                "roll_every", .duration, example: "1h", roles: .sink,
+                "Start a new segment at the first commit after the current one is this old (default 1h)."),
+        ],
+        example: "archive:.sluice/archive")
 }

@@ -393,6 +393,8 @@ enum PipelineSchema {
                 example: .topLevel("description: Per-agent telemetry in 10-second windows.")),
             KeySpec("partitions", .integer(1...1024), "How many partitions keyed state is split into (sluice run --partitions overrides it).",
                 example: .topLevel("partitions: 8")),
+            KeySpec("schedule", .text, "A batch job's cron schedule (UTC: minute hour day-of-month month day-of-week, or @daily): sluice run starts the bounded pipeline at those times over the range since the previous one (${RANGE_START}, ${RANGE_END}) instead of at once.",
+                example: .topLevel("schedule: \"0 0 * * *\"")),
             // Linear form.
             KeySpec("source", .object(source), "Linear form: the one source.",
                 example: .topLevel("source: { uri: \"${DAA_EVENTS:-generator:daa}\", format: json }")),

@@ -1,0 +1,150 @@
+import Benchmark
+import Foundation
+import SluiceConnectors
+import SluiceCore
+import SluiceFormats
+import SluiceLZ4
+
+/// The LZ4 archive, MB/s of NDJSON text, each beside liblz4 doing only its part on the
+/// same bytes in the same iteration:
+/// - write: `ArchiveSink` (rows → canonical lines → LZ4 frames → segment files, a commit
+///   with fsync every 16 batches) beside `LZ4FrameCompressor` compressing the same lines
+///   in the same 4 MB frames in memory (`ratio_pct` = archive / raw compression), and the
+///   row → line encoding alone (`encode_MB_s`);
+/// - read: `ArchiveSegmentReader` over every segment (pread, checksum, decompress) beside
+///   `LZ4FrameDecompressor` on the same frames already in memory.
+func registerArchiveBenchmarks() {
+    let metrics: [BenchmarkMetric] = [
+        .wallClock, .peakMemoryResident,
+        .custom("archive_MB_s", polarity: .prefersLarger, useScalingFactor: false),
+        .custom("raw_lz4_MB_s", polarity: .prefersLarger, useScalingFactor: false),
+        .custom("ratio_pct", polarity: .prefersLarger, useScalingFactor: false),
+        .custom("compressed_pct", polarity: .prefersSmaller, useScalingFactor: false),
+        .custom("encode_MB_s", polarity: .prefersLarger, useScalingFactor: false),
+    ]
+    let events = min(benchEvents, 2_000_000)
+    Benchmark("Archive write DAA", configuration: .init(metrics: metrics)) { benchmark in
+        let (batches, lines) = try archiveInput(events: events)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            let directory = try scratchDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let start = ContinuousClock.now
+            let sink = ArchiveSink(name: "bench", directory: directory)
+            try sink.open(schema: DAA.schema, mode: .append)
+            for (i, batch) in batches.enumerated() {
+                try sink.write(batch)
+                if i % 16 == 15 { try sink.commit(epoch: Epoch(UInt64(i))) }
+            }
+            try sink.commit(epoch: Epoch(UInt64(batches.count)))
+            try sink.close()
+            let archiveTime = ContinuousClock.now - start
+            let segments = try ArchiveLayout.segments(in: directory)
+            precondition(segments.reduce(0) { $0 + $1.rawBytes } == Int64(lines.count), "archived bytes differ")
+
+            let rawStart = ContinuousClock.now
+            let compressor = try LZ4FrameCompressor()
+            var out: [UInt8] = []
+            out.reserveCapacity(lines.count / 3)
+            var compressed = 0
+            try lines.withUnsafeBytes { all in
+                var offset = 0
+                while offset < all.count {
+                    let end = min(offset + (4 << 20), all.count)
+                    try compressor.compressFrame(UnsafeRawBufferPointer(rebasing: all[offset..<end]), into: &out)
+                    compressed += out.count
+                    out.removeAll(keepingCapacity: true)
+                    offset = end
+                }
+            }
+            let rawTime = ContinuousClock.now - rawStart
+            reportArchive(benchmark, bytes: lines.count, archive: archiveTime, raw: rawTime)
+            // The archive's first step alone: rows to lines (where its write time goes).
+            let encodeStart = ContinuousClock.now
+            var encoded: [UInt8] = []
+            encoded.reserveCapacity(lines.count)
+            for batch in batches { ArchiveRecordEncoder.encode(batch, into: &encoded) }
+            let encodeTime = ContinuousClock.now - encodeStart
+            precondition(encoded.count == lines.count)
+            benchmark.measurement(.custom("encode_MB_s"), Int(Double(lines.count) / 1e6 / seconds(encodeTime)))
+            let stored = segments.reduce(0) { $0 + $1.compressedBytes }
+            benchmark.measurement(.custom("compressed_pct"), Int(Double(stored) / Double(lines.count) * 100))
+            blackHole(compressed)
+        }
+        benchmark.stopMeasurement()
+    }
+    Benchmark("Archive read DAA", configuration: .init(metrics: metrics)) { benchmark in
+        let (batches, lines) = try archiveInput(events: events)
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let sink = ArchiveSink(name: "bench", directory: directory)
+        try sink.open(schema: DAA.schema, mode: .append)
+        for (i, batch) in batches.enumerated() {
+            try sink.write(batch)
+            if i % 16 == 15 { try sink.commit(epoch: Epoch(UInt64(i))) }
+        }
+        try sink.commit(epoch: Epoch(UInt64(batches.count)))
+        try sink.close()
+        let segments = try ArchiveLayout.segments(in: directory)
+        // The same frames in memory, for the raw side.
+        var frames: [[UInt8]] = []
+        for segment in segments {
+            let data = [UInt8](FileManager.default.contents(atPath: segment.dataPath)!)
+            for frame in segment.frames { frames.append(Array(data[Int(frame.offset)..<Int(frame.offset + frame.length)])) }
+        }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            let start = ContinuousClock.now
+            var read = 0
+            for segment in segments {
+                let reader = try ArchiveSegmentReader(segment: segment)
+                read += try reader.readAll().count
+                reader.close()
+            }
+            let archiveTime = ContinuousClock.now - start
+            precondition(read == lines.count, "read back \(read) bytes of \(lines.count)")
+
+            let rawStart = ContinuousClock.now
+            let decompressor = try LZ4FrameDecompressor()
+            var out: [UInt8] = []
+            var raw = 0
+            for frame in frames {
+                try frame.withUnsafeBytes { _ = try decompressor.decompressFrame($0, into: &out) }
+                raw += out.count
+                out.removeAll(keepingCapacity: true)
+            }
+            let rawTime = ContinuousClock.now - rawStart
+            precondition(raw == lines.count, "raw decompression gave \(raw) bytes")
+            reportArchive(benchmark, bytes: lines.count, archive: archiveTime, raw: rawTime)
+        }
+        benchmark.stopMeasurement()
+    }
+}
+
+private func reportArchive(_ benchmark: Benchmark, bytes: Int, archive: Duration, raw: Duration) {
+    let archiveRate = Double(bytes) / 1e6 / seconds(archive)
+    let rawRate = Double(bytes) / 1e6 / seconds(raw)
+    benchmark.measurement(.custom("archive_MB_s"), Int(archiveRate))
+    benchmark.measurement(.custom("raw_lz4_MB_s"), Int(rawRate))
+    benchmark.measurement(.custom("ratio_pct"), Int(archiveRate / rawRate * 100))
+}
+
+private func scratchDirectory() throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-bench-archive-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// DAA events as a pipeline's archive sink receives them (decoded batches of 4,096 rows),
+/// and the canonical lines the archive keeps for them.
+private func archiveInput(events: Int) throws -> ([Batch], [UInt8]) {
+    let source = try DAAGeneratorSource(options: DAAGeneratorOptions(agents: 2000, limit: .count(events), duplicateFraction: 0))
+    let reader = try source.openSplit(0, resumingAfter: nil)
+    var batches: [Batch] = []
+    var lines: [UInt8] = []
+    while case .data(let batch, _) = try reader.next(maxRows: 4096) {
+        batches.append(batch)
+        lines.append(contentsOf: DAAGeneratorSource.encodeNDJSON(batch))
+    }
+    return (batches, lines)
+}

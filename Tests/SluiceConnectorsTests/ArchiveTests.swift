@@ -1,0 +1,234 @@
+import Foundation
+import SluiceCore
+import SluiceFormats
+import SluiceTestSupport
+import Testing
+
+@testable import SluiceConnectors
+
+/// The LZ4 archive sink and source: read-back byte for byte, torn segments repaired,
+/// rolling, and range reads that open only the segments they need.
+@Suite struct ArchiveTests {
+    /// DAA events as the wire carries them (the generator's lines), in batches of `rows`.
+    static func wireBatches(count: Int, rows: Int = 500, start: Int64 = 1_767_225_600_000, seed: UInt64 = 5) throws
+        -> [(bytes: [UInt8], batch: Batch)]
+    {
+        var options = DAAGeneratorOptions()
+        options.seed = seed
+        options.agents = 50
+        options.limit = .count(count)
+        options.startMillis = start
+        options.duplicateFraction = 0
+        let source = try DAAGeneratorSource(name: "gen", options: options)
+        var decoder = JSONBatchDecoder(schema: DAA.schema, required: DAA.requiredFields)
+        return try GeneratorRead.batches(source, maxRows: rows).map { generated in
+            // What a pipeline's sink gets: the rows decoded from the wire bytes.
+            let bytes = DAAGeneratorSource.encodeNDJSON(generated)
+            var (batch, rejections) = bytes.withUnsafeBytes {
+                decoder.decodeLines($0, firstLine: 1, source: "events", split: 0, baseOffset: 0)
+            }
+            precondition(rejections.isEmpty)
+            batch.position = generated.position.map { SourcePosition(source: "events", split: 0, offset: $0.offset) }
+            return (bytes, batch)
+        }
+    }
+
+    static func readBack(_ directory: String) throws -> [[UInt8]] {
+        try ArchiveLayout.segments(in: directory).map { try ArchiveSegmentReader(segment: $0).readAll() }
+    }
+
+    @Test func archivedEventsReadBackByteForByteInEachSegmentsOrder() throws {
+        let dir = try TemporaryDirectory()
+        let input = try Self.wireBatches(count: 20_000)
+        // Small frames and segments: many of each.
+        let sink = ArchiveSink(name: "archive", directory: dir.path, maxBytes: 64 << 10, frameBytes: 32 << 10)
+        try sink.open(schema: DAA.schema, mode: .append)
+        for (i, part) in input.enumerated() {
+            try sink.write(part.batch)
+            if i % 3 == 2 { try sink.commit(epoch: Epoch(UInt64(i))) }
+        }
+        try sink.commit(epoch: Epoch(999))
+        try sink.close()
+        let segments = try ArchiveLayout.segments(in: dir.path)
+        #expect(segments.count > 3)
+        #expect(segments.allSatisfy { $0.sealed })
+        #expect(segments.contains { $0.frames.count > 1 })
+        let written = input.flatMap(\.bytes)
+        let read = try Self.readBack(dir.path)
+        #expect(read.flatMap { $0 } == written)
+        #expect(segments.map(\.rows).reduce(0, +) == 20_000)
+        // The index describes what it holds: rows, ranges, positions.
+        for (segment, bytes) in zip(segments, read) {
+            #expect(segment.rows == bytes.filter { $0 == 0x0A }.count)
+            #expect(segment.rawBytes == Int64(bytes.count))
+            #expect(segment.compressedBytes < segment.rawBytes / 2)
+        }
+        let times = input.flatMap { GeneratorRead.ints([$0.batch], "ts") }
+        #expect(segments.compactMap(\.minTime).min() == times.min())
+        #expect(segments.compactMap(\.maxTime).max() == times.max())
+        #expect(segments.last?.frames.last?.positions.last?.offset == input.last?.batch.position?.offset)
+        // A segment data file is a plain LZ4 stream the lz4 tool reads.
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/lz4") {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/lz4")
+            process.arguments = ["-d", "-c", segments[1].dataPath]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let output = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(Array(output) == read[1])
+        }
+    }
+
+    @Test func aTornSegmentIsRepairedOnOpenAndNeverReadAsGarbage() throws {
+        let dir = try TemporaryDirectory()
+        let input = try Self.wireBatches(count: 6_000)
+        var committed: [UInt8] = []
+        do {
+            let sink = ArchiveSink(name: "archive", directory: dir.path, frameBytes: 16 << 10)
+            try sink.open(schema: DAA.schema, mode: .append)
+            for part in input[0..<4] {
+                try sink.write(part.batch)
+                committed += part.bytes
+            }
+            try sink.commit(epoch: Epoch(1))
+            // Epoch 2 is written (frames reach the file) but never commits: the crash.
+            for part in input[4...] { try sink.write(part.batch) }
+            // The process dies here: no commit, no close (the object is just dropped).
+        }
+        let segment = try #require(try ArchiveLayout.segments(in: dir.path).first)
+        let dataSize = ArchiveRepair.fileSize(segment.dataPath)
+        #expect(dataSize > segment.committedEnd, "the uncommitted epoch's frames are in the file")
+        // A torn index append as well.
+        let index = try FileHandle(forWritingTo: URL(fileURLWithPath: segment.indexPath))
+        try index.seekToEnd()
+        try index.write(contentsOf: Data("{\"frame\":{\"offset\":".utf8))
+        try index.close()
+        // Readers see only committed frames, even before any repair.
+        #expect(try Self.readBack(dir.path).flatMap { $0 } == committed)
+
+        let reopened = ArchiveSink(name: "archive", directory: dir.path)
+        try reopened.open(schema: DAA.schema, mode: .append)
+        #expect(reopened.repairs.count == 1)
+        let action = try #require(reopened.repairs.first?.action)
+        #expect(action.contains("torn index bytes") && action.contains("torn bytes after frame") && action.contains("sealed"))
+        #expect(ArchiveRepair.fileSize(segment.dataPath) == segment.committedEnd)
+        // The restart writes a new segment after the repaired one.
+        try reopened.write(input[5].batch)
+        try reopened.commit(epoch: Epoch(3))
+        try reopened.close()
+        let segments = try ArchiveLayout.segments(in: dir.path)
+        #expect(segments.map(\.number) == [1, 2])
+        #expect(try Self.readBack(dir.path) == [committed, input[5].bytes])
+        // A second open finds nothing to repair.
+        let again = ArchiveSink(name: "archive", directory: dir.path)
+        try again.open(schema: DAA.schema, mode: .append)
+        #expect(again.repairs.isEmpty)
+        try again.close()
+    }
+
+    @Test func aDamagedCommittedFrameIsAnErrorNotText() throws {
+        let dir = try TemporaryDirectory()
+        let sink = ArchiveSink(name: "archive", directory: dir.path)
+        try sink.open(schema: DAA.schema, mode: .append)
+        try sink.write(try Self.wireBatches(count: 2_000)[0].batch)
+        try sink.commit(epoch: Epoch(1))
+        try sink.close()
+        let segment = try #require(try ArchiveLayout.segments(in: dir.path).first)
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: segment.dataPath))
+        try handle.seek(toOffset: 40)
+        try handle.write(contentsOf: Data([0xFF, 0x00, 0xFF]))
+        try handle.close()
+        #expect(throws: SluiceError.self) { try ArchiveSegmentReader(segment: segment).readAll() }
+    }
+
+    @Test func oneSinkPerDirectory() throws {
+        let dir = try TemporaryDirectory()
+        let first = ArchiveSink(name: "a", directory: dir.path)
+        try first.open(schema: DAA.schema, mode: .append)
+        #expect(throws: SluiceError.self) { try ArchiveSink(name: "b", directory: dir.path).open(schema: DAA.schema, mode: .append) }
+        try first.close()
+    }
+
+    @Test func segmentsRollByTimeAtCommits() throws {
+        let dir = try TemporaryDirectory()
+        let clock = ManualTimeSource(startingAt: 0)
+        let sink = ArchiveSink(name: "a", directory: dir.path, rollEveryMillis: 60_000, timeSource: clock)
+        try sink.open(schema: DAA.schema, mode: .append)
+        let input = try Self.wireBatches(count: 3_000)
+        for (i, part) in input.enumerated() {
+            try sink.write(part.batch)
+            try sink.commit(epoch: Epoch(UInt64(i + 1)))
+            clock.advance(byMillis: 25_000)
+        }
+        try sink.close()
+        // A segment is finished at the first commit 60 s or more after it started: the
+        // commits at 0, 25, 50 and 75 s go to the first, 100 and 125 s to the second.
+        #expect(try ArchiveLayout.segments(in: dir.path).map(\.frames.count) == [4, 2])
+    }
+
+    /// Six segments of one hour of event time each; a range over hours 2 and 3 reads two
+    /// splits, and the other segments' data files are never opened (they are deleted
+    /// before the read: opening one would fail).
+    @Test func aRangeReadOpensOnlyOverlappingSegmentsAndFiltersRows() throws {
+        let dir = try TemporaryDirectory()
+        let hour: Int64 = 3_600_000
+        let base: Int64 = 1_767_225_600_000
+        let sink = ArchiveSink(name: "a", directory: dir.path, maxBytes: 1)  // roll at every commit
+        try sink.open(schema: DAA.schema, mode: .append)
+        var all: [Batch] = []
+        for h in 0..<6 {
+            // duration-limited generator runs would be slower; shift one run per hour.
+            for part in try Self.wireBatches(count: 1_000, start: base + Int64(h) * hour, seed: UInt64(h + 1)) {
+                try sink.write(part.batch)
+                all.append(part.batch)
+            }
+            try sink.commit(epoch: Epoch(UInt64(h + 1)))
+        }
+        try sink.close()
+        let segments = try ArchiveLayout.segments(in: dir.path)
+        #expect(segments.count == 6)
+        // From the middle of hour 2's events to the middle of hour 3's.
+        let from = (segments[2].minTime! + segments[2].maxTime!) / 2
+        let to = (segments[3].minTime! + segments[3].maxTime!) / 2
+        let wanted = segments.filter { $0.overlaps(from: from, to: to) }.map(\.number)
+        #expect(wanted == [3, 4])
+        for segment in segments where !wanted.contains(segment.number) { try FileManager.default.removeItem(atPath: segment.dataPath) }
+
+        let source = try ArchiveSource(
+            name: "events", directory: dir.path, schema: DAA.schema, required: DAA.requiredFields, from: from, to: to)
+        #expect(source.splitCount == 2)
+        var ids: [String] = []
+        for split in 0..<source.splitCount {
+            for batch in try GeneratorRead.batches(source, split: split, maxRows: 700) {
+                ids += GeneratorRead.strings([batch], "id").map { $0 ?? "" }
+                #expect(GeneratorRead.ints([batch], "ts").allSatisfy { $0 >= from && $0 < to })
+            }
+        }
+        let expected = all.flatMap { batch in
+            zip(GeneratorRead.strings([batch], "id"), GeneratorRead.ints([batch], "ts")).filter { $0.1 >= from && $0.1 < to }
+                .map { $0.0 ?? "" }
+        }
+        #expect(!expected.isEmpty)
+        #expect(ids == expected)
+    }
+
+    @Test func aSplitResumesAfterItsPosition() throws {
+        let dir = try TemporaryDirectory()
+        let sink = ArchiveSink(name: "a", directory: dir.path, frameBytes: 20 << 10)
+        try sink.open(schema: DAA.schema, mode: .append)
+        for part in try Self.wireBatches(count: 3_000) { try sink.write(part.batch) }
+        try sink.commit(epoch: Epoch(1))
+        try sink.close()
+        let source = try ArchiveSource(name: "events", directory: dir.path, schema: DAA.schema, required: DAA.requiredFields)
+        let whole = GeneratorRead.strings(try GeneratorRead.batches(source, maxRows: 333), "id")
+        #expect(whole.count == 3_000)
+        let first = try GeneratorRead.batches(source, maxRows: 333)
+        for cut in [1, 4, first.count - 2] {
+            let rest = try GeneratorRead.batches(source, after: first[cut - 1].position, maxRows: 333)
+            let before = GeneratorRead.strings(Array(first[..<cut]), "id")
+            #expect(before + GeneratorRead.strings(rest, "id") == whole, "resumed after batch \(cut)")
+        }
+    }
+}
