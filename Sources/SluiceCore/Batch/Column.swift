@@ -193,7 +193,9 @@ public struct Column: Sendable {
                     index[s] = code
                     return code
                 }
-                codes.append(contentsOf: other.codes.map { remap[Int($0)] })
+                // A null row's code is 0 whatever the dictionary holds, even when it is empty
+                // (an all-null column): it names no entry, so any valid code will do.
+                codes.append(contentsOf: other.codes.map { Int($0) < remap.count ? remap[Int($0)] : 0 })
             }
         }
         if validity != nil || other.validity != nil {
