@@ -239,6 +239,7 @@ final class PartitionExecutor: @unchecked Sendable {
         var status = PartitionStatus()
         for vertex in vertices {
             status.counters += vertex.op.counters
+            status.vertexCounters.append(vertex.op.counters)
             if let w = vertex.watermark { status.watermark = min(status.watermark ?? w, w) }
         }
         published.withLock { $0 = status }
@@ -246,6 +247,10 @@ final class PartitionExecutor: @unchecked Sendable {
 
     /// The last published status (any thread).
     var status: PartitionStatus { published.withLock { $0 } }
+
+    /// Batches waiting here: source batches holding inbox slots plus exchanged batches
+    /// (any thread; reads counters, never the mailbox).
+    var inboxDepth: Int { credits.reduce(0) { $0 + $1.inUse } + exchangeBacklog.load(ordering: .relaxed) }
 }
 
 /// One operator instance with the aligner merging its input channels.
