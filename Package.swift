@@ -132,7 +132,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceOpsTests",
-            dependencies: ["SluiceOps", "SluiceRuntime", "SluiceConnectors", "SluiceTestSupport", "Yams"],
+            dependencies: [
+                "SluiceOps", "SluiceRuntime", "SluiceConnectors", "SluicePipeline", "SluicePostgres", "SluiceCore",
+                "SluiceTestSupport", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

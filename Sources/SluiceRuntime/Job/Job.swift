@@ -12,7 +12,8 @@ public final class Job: @unchecked Sendable {
     // `runtime` is created in init and only read afterwards.
     public let dataflow: Dataflow
     public let options: RunOptions
-    private let runtime: JobRuntime
+    // Internal (not private) so tests can reach the executors, e.g. to block a partition queue.
+    let runtime: JobRuntime
     private let drivers: [SplitDriver]
     private let hasRun = Atomic<Bool>(false)
 
