@@ -50,3 +50,8 @@ final class RunningJob: @unchecked Sendable {
         _ = finished.wait(timeout: .now() + 20)
     }
 }
+
+/// A checkpoint report as the runtime makes one, for recording without a store.
+enum CheckpointReportFixture {
+    static var one: CheckpointReport { CheckpointReport(epoch: 1, durationSeconds: 0.012, stateBytes: 100, saved: 1) }
+}

@@ -75,6 +75,13 @@ public struct CheckpointReport: Sendable, Equatable {
     public var stateBytes: Int
     /// Checkpoints saved by this run.
     public var saved: Int
+
+    public init(epoch: UInt64, durationSeconds: Double, stateBytes: Int, saved: Int) {
+        self.epoch = epoch
+        self.durationSeconds = durationSeconds
+        self.stateBytes = stateBytes
+        self.saved = saved
+    }
 }
 
 /// What one partition last published about itself.
