@@ -20,6 +20,12 @@ enum Routes {
         router.get("pipelines") { _, _ in
             json(PipelinesReport(state).json())
         }
+        router.get("pipelines/:name/watermarks") { _, context in
+            guard let name = context.parameters.get("name"), let pipeline = state.pipeline(named: name) else {
+                return text("no such pipeline\n", status: .notFound)
+            }
+            return json(WatermarksReport(pipeline, timeout: state.configuration.pingTimeout).json())
+        }
         return router
     }
 

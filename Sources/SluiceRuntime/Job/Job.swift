@@ -211,6 +211,23 @@ public final class Job: @unchecked Sendable {
         return answered.enumerated().compactMap { index, done in done.wait(timeout: deadline) == .timedOut ? index : nil }
     }
 
+    /// Every partition's vertices' watermarks and their input channels', read on each
+    /// partition's own queue (a read-only query behind queued work; nothing is locked on
+    /// the event path). A partition that does not answer within `timeout` is left out.
+    public func watermarkProgress(within timeout: Duration = .seconds(2)) -> [PartitionProgress] {
+        let answers = runtime.partitions.map { partition in
+            let answer = ProgressAnswer()
+            partition.queue.async {
+                answer.value = partition.watermarkProgress()
+                answer.done.signal()
+            }
+            return answer
+        }
+        let deadline = DispatchTime.now() + .nanoseconds(Int(timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+        // The semaphore orders the queue's write before this read; a late answer is never read.
+        return answers.compactMap { $0.done.wait(timeout: deadline) == .timedOut ? nil : $0.value }
+    }
+
     /// Readiness of the connectors that can tell (`HealthReporting`): the sinks and the
     /// checkpoint store, each reported once.
     public var connectorHealth: [ConnectorHealth] {
@@ -236,4 +253,11 @@ public final class Job: @unchecked Sendable {
         timer.resume()
         return timer
     }
+}
+
+/// One partition's answer to `watermarkProgress`: written on its queue before `done`
+/// is signalled, read only after waiting for it.
+private final class ProgressAnswer: @unchecked Sendable {
+    var value: PartitionProgress?
+    let done = DispatchSemaphore(value: 0)
 }

@@ -335,6 +335,14 @@ final class JobRuntime: @unchecked Sendable {
         options.onCheckpointSaved?(report)
     }
 
+    /// "source/split" for a global split number.
+    func splitName(_ global: Int) -> String {
+        for source in plan.sources where (source.firstSplitChannel..<source.firstSplitChannel + source.source.splitCount).contains(global) {
+            return "\(source.source.name)/\(global - source.firstSplitChannel)"
+        }
+        return "split \(global)"
+    }
+
     /// The last checkpoint saved, if any.
     var lastCheckpoint: CheckpointReport? { checkpointInfo.withLock { $0 } }
 

@@ -84,6 +84,37 @@ public struct CheckpointReport: Sendable, Equatable {
     }
 }
 
+/// Where event time stands inside one partition, read on its queue
+/// (`Job.watermarkProgress`): per vertex, its watermark and each input channel's.
+public struct PartitionProgress: Sendable, Equatable {
+    public var partition: Int
+    public var vertices: [VertexProgress]
+}
+
+public struct VertexProgress: Sendable, Equatable {
+    public var vertex: String
+    /// The watermark the vertex was last given (nil: none yet).
+    public var watermark: EventTime?
+    public var channels: [ChannelProgress]
+
+    /// The open, non-idle channel with the lowest watermark: the one holding the vertex's
+    /// watermark back (nil when every channel is idle or closed).
+    public var holding: ChannelProgress? {
+        channels.filter { !$0.idle && !$0.closed }.min { $0.watermark < $1.watermark }
+    }
+}
+
+/// One input channel of a vertex: fed by a source split (`split` = "source/N") or by an
+/// upstream partition of an exchange (`split` nil: the channel number is that partition).
+public struct ChannelProgress: Sendable, Equatable {
+    public var input: Int
+    public var channel: Int
+    public var split: String?
+    public var watermark: EventTime
+    public var idle: Bool
+    public var closed: Bool
+}
+
 /// What one partition last published about itself.
 struct PartitionStatus: Sendable {
     var counters = OperatorCounters()

@@ -245,6 +245,22 @@ final class PartitionExecutor: @unchecked Sendable {
         published.withLock { $0 = status }
     }
 
+    /// Every vertex's combined watermark and its input channels' watermarks (call on
+    /// `queue`: reads the aligners, which only the queue touches).
+    func watermarkProgress() -> PartitionProgress {
+        PartitionProgress(
+            partition: index,
+            vertices: vertices.enumerated().map { v, vertex in
+                VertexProgress(
+                    vertex: vertex.plan.name, watermark: vertex.watermark,
+                    channels: vertex.aligner.channelProgress.enumerated().map { c, channel in
+                        ChannelProgress(
+                            input: channel.input, channel: c, split: creditSplit[v][c].map(job.splitName),
+                            watermark: channel.watermark, idle: channel.idle, closed: channel.closed)
+                    })
+            })
+    }
+
     /// The last published status (any thread).
     var status: PartitionStatus { published.withLock { $0 } }
 
