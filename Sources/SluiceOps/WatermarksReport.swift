@@ -11,7 +11,8 @@ struct WatermarksReport: Encodable {
     struct Channel: Encodable {
         var channel: Int
         var input: Int
-        /// "source/N" for a source split; nil for an exchange channel (the upstream partition).
+        /// "source/N" for a source split; nil for a channel from an upstream step (a forward
+        /// edge, or on an exchange the upstream partition numbered channel - offset).
         var split: String?
         var watermark: Int64?
         var watermarkUTC: String?

@@ -25,5 +25,7 @@ struct Sluice: ParsableCommand {
             wrong.
             """,
         version: SluiceVersion.text,
-        subcommands: [Validate.self, Explain.self, Run.self, Batch.self, Generate.self, Views.self, SchemaCommand.self])
+        subcommands: [
+            Validate.self, Explain.self, Run.self, Batch.self, Generate.self, Views.self, SchemaCommand.self, Inspect.self,
+        ])
 }

@@ -75,6 +75,18 @@ import Testing
             #expect((pipeline["eventsPerSecond"] as? Double ?? 0) > 0, "\(listing.body)")
             #expect((pipeline["graph"] as? [String])?.contains("sink sink") == true, "\(listing.body)")
 
+            // Where event time stands, and what holds it back, over HTTP and from the CLI.
+            let watermarks = try HTTPAnswer.get(port, "/pipelines/agent-metrics/watermarks")
+            #expect(watermarks.status == 200)
+            let inspect = try SluiceProcess(
+                arguments: ["inspect", "agent-metrics", "--http", "127.0.0.1:\(port)"], directory: dir.path,
+                binary: try ReleaseBinary.path()
+            ).run()
+            #expect(inspect.status == 0, "\(inspect.stderr)")
+            #expect(inspect.stdout.contains("partition 1 dedupe: watermark 20"), "\(inspect.stdout)")
+            #expect(inspect.stdout.contains("held back by split source/0 at 20"), "\(inspect.stdout)")
+            #expect(try HTTPAnswer.get(port, "/pipelines/nope/watermarks").status == 404)
+
             let sent = Date()
             run.signal(SIGTERM)
             let status = run.waitForExit(seconds: 20)
