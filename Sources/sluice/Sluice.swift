@@ -22,7 +22,7 @@ struct Sluice: ParsableCommand {
             Exit status: 0 on success (a run stopped by Ctrl-C or SIGTERM included); 1 when \
             a run fails or cannot start (a missing input file, a connector this build lacks, \
             a server that is down); 2 when a pipeline file has errors or the command line is \
-            wrong.
+            wrong; 3 when a graceful stop of `sluice run` passed its --shutdown-timeout.
             """,
         version: SluiceVersion.text,
         subcommands: [
