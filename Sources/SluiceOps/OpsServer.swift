@@ -58,7 +58,10 @@ public final class OpsServer: Sendable {
                 ],
                 gracefulShutdownSignals: [], logger: quiet))
         group.withLock { $0 = serviceGroup }
-        Task { [ended] in
+        // On our own executor, not Swift's shared pool: that pool has one thread per core,
+        // and code that blocks its threads (tests waiting synchronously, a library) must not
+        // be able to keep the endpoints from starting or answering.
+        Task(executorPreference: OpsExecutor.shared) { [ended] in
             do {
                 try await serviceGroup.run()
             } catch {
@@ -100,5 +103,17 @@ struct MetricsSampler: Service {
                 try? await Task.sleep(for: .seconds(1))
             }
         }
+    }
+}
+
+/// Runs the endpoints' tasks on a dedicated concurrent Dispatch queue (children inherit
+/// the preference), so their progress never depends on free threads in the shared pool.
+final class OpsExecutor: TaskExecutor {
+    static let shared = OpsExecutor()
+    private let queue = DispatchQueue(label: "sluice.ops", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        queue.async { unowned.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
