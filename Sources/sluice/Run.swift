@@ -144,7 +144,7 @@ struct Run: ParsableCommand {
         ops?.stop()
         if Terminal.stderrIsTerminal { StatusLine.clear() }
         let deadLetters = Dictionary(planned.map { ($0.spec.name, Summaries.DeadLetters($0)) }) { a, _ in a }
-        try Summaries.print(outcomes, deadLetters: deadLetters)
+        try Summaries.print(outcomes, deadLetters: deadLetters, printFailures: false)  // Operations.logEnd said it
     }
 
     /// Starts the HTTP endpoints before the jobs, so a port in use fails the start (exit 1).

@@ -84,6 +84,13 @@ import Testing
             }
             #expect(after > before, "local-metrics stopped committing while agent-metrics' database was away")
             #expect(try HTTPAnswer.get(port, "/healthz").status == 200)
+
+            // The failed pipeline makes the run's exit status 1; its failure is said once.
+            run.signal(SIGTERM)
+            let status = run.waitForExit(seconds: 30)
+            #expect(status == 1, "\(run.stderr)")
+            #expect(run.stderr.components(separatedBy: "agent-metrics: error: the run failed: ").count == 2, "\(run.stderr)")
+            #expect(run.stdout.contains("local-metrics: stopped: "), "\(run.stdout)")
         }
     }
 }
