@@ -25,6 +25,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        // sluice run's operations side (SluiceOps): HTTP endpoints, metrics, logs, lifecycle.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -58,11 +64,26 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The daemon's operations side: health/readiness/metrics/pipelines endpoints over
+        // Hummingbird, Prometheus metrics from job status snapshots, structured logs.
+        .target(
+            name: "SluiceOps",
+            dependencies: [
+                "SluiceCore", "SluiceOperators", "SluiceRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluicePipeline", "SluiceRuntime", "SluiceConnectors",
+                "SluicePipeline", "SluiceRuntime", "SluiceConnectors", "SluiceOps",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -114,6 +135,14 @@ let package = Package(
             name: "SluiceRuntimeTests",
             dependencies: [
                 "SluiceRuntime", "SluiceConnectors", "SluiceTestSupport", "SluiceExpr", "SluiceOperators", "SluiceFormats",
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceOpsTests",
+            dependencies: [
+                "SluiceOps", "SluiceRuntime", "SluiceConnectors", "SluicePipeline", "SluicePostgres", "SluiceCore",
+                "SluiceTestSupport", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -5,11 +5,14 @@
 set -euo pipefail
 
 # Build dependencies first, then the servers the tests start, then the C libraries that
-# the connector wrappers link (cheap, and later work needs them).
+# the connector wrappers link (cheap, and later work needs them). prometheus: its
+# promtool checks ops/prometheus/sluice-alerts.yaml (OpsManifestTests); 22 MB, no service
+# is started.
 packages=(
   libsqlite3-dev pkg-config
   rabbitmq-server postgresql-15
   librabbitmq-dev librdkafka-dev libpq-dev liblz4-dev libssl-dev
+  prometheus
 )
 
 sudo_cmd=()

@@ -1,7 +1,11 @@
 import ArgumentParser
+import Dispatch
+import Logging
 import SluiceCore
+import SluiceOps
 import SluicePipeline
 import SluiceRuntime
+import Synchronization
 
 /// `sluice run FILE|DIR... [--workers N] [--partitions P] [--for DURATION]`
 struct Run: ParsableCommand {
@@ -25,8 +29,19 @@ struct Run: ParsableCommand {
             commit left off, and the views end as if it had never stopped. --fresh ignores \
             the stored state.
 
+            As a daemon: --http ADDRESS serves /healthz (liveness: every partition queue \
+            answers), /readyz (readiness: not draining, jobs running, connectors ready and \
+            breakers closed, lag under --ready-max-lag; 503 naming each failing check), \
+            /metrics (Prometheus) and /pipelines (JSON). Off unless given, so several runs \
+            can share a host; ADDRESS is HOST:PORT, or :PORT for loopback. A graceful stop \
+            that has not finished after --shutdown-timeout (default 30s) exits 3 and logs \
+            what was left; what it had not committed is read again on the next start. \
+            --log-format logfmt or json writes one structured line per lifecycle event \
+            and error (never per event; connector URIs redacted).
+
             Example:
               sluice run pipelines/ --for 30s && sluice views
+              sluice run pipelines/ --http 127.0.0.1:9464 --log-format logfmt
             """)
 
     @Argument(help: ArgumentHelp("Pipeline files, or directories of them.", valueName: "file-or-dir"))
@@ -51,26 +66,75 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("for"), help: ArgumentHelp("Stop after this long, e.g. 30s or 5m.", valueName: "duration"))
     var duration: DurationArgument?
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve /healthz, /readyz, /metrics and /pipelines on this address, e.g. 127.0.0.1:9464 (default: off).",
+            valueName: "host:port"))
+    var http: String?
+
+    @Option(
+        name: .customLong("ready-max-lag"),
+        help: ArgumentHelp(
+            "/readyz fails while a pipeline's watermark is further behind the clock than this (default: no check).",
+            valueName: "duration"))
+    var readyMaxLag: DurationArgument?
+
+    @Option(
+        name: .customLong("shutdown-timeout"),
+        help: ArgumentHelp("How long a graceful stop may take before sluice exits 3 (default 30s).", valueName: "duration"))
+    var shutdownTimeout: DurationArgument?
+
+    @Option(name: .customLong("log-format"), help: "Log lines as text (default), logfmt or json.")
+    var logFormat: LogFormat = .text
+
+    /// The process's metrics: one registry for every pipeline of this run.
+    private static let metrics = OpsMetrics()
+
     func validate() throws {
+        if let http, OpsConfiguration.parseAddress(http) == nil {
+            throw ValidationError("--http wants HOST:PORT or :PORT, e.g. 127.0.0.1:9464; got '\(http)'")
+        }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if let partitions, partitions < 1 { throw ValidationError("--partitions must be at least 1") }
     }
 
     func run() throws {
+        let logger = Operations.logger(format: logFormat)
         let files = try PipelineFiles.expand(paths)
         // Pipelines with a `schedule:` run at their times (ScheduledJobs), not now.
         let scheduled = ScheduledJobs.scheduledFiles(files)
         let specs = try LoadedPipelines.load(files).filter { $0.schedule == nil }
-        let jobs = ScheduledJobs.start(files: scheduled, workers: workers)
-        defer { jobs?.stop() }
-        if specs.isEmpty, let jobs {
-            jobs.waitForStop(limit: duration?.duration)
+        let scheduledJobs = ScheduledJobs.start(files: scheduled, workers: workers)
+        defer { scheduledJobs?.stop() }
+        if specs.isEmpty, let scheduledJobs {
+            scheduledJobs.waitForStop(limit: duration?.duration)
             return
         }
         let planned = try LoadedPipelines.plan(specs, planner: .daemon)
-        let group = try JobGroup(planned.map { ($0.spec.name, try makeJob($0)) })
+        let jobs = try planned.map { ($0.spec.name, try makeJob($0, logger: logger)) }
+        let ops = try http.map { try startEndpoints($0, jobs: jobs, planned: planned, logger: logger) }
+        let deadline = Mutex<(any DispatchSourceTimer)?>(nil)
+        let timeout = shutdownTimeout?.duration ?? .seconds(30)
+        // Set before the group starts; read only by the hooks it calls.
+        let groupBox = Mutex<JobGroup?>(nil)
+        let hooks = JobGroup.Hooks(
+            stopping: { _ in
+                ops?.state.markDraining()
+                guard let group = groupBox.withLock({ $0 }) else { return }
+                deadline.withLock { $0 = Operations.armDeadline(timeout, group: group, logger: logger) }
+            },
+            ended: { outcome in
+                switch outcome.result {
+                case .success(let summary): ops?.state.markEnded(outcome.name, .finished(summary.outcome.rawValue))
+                case .failure(let error): ops?.state.markEnded(outcome.name, .failed("\(error)"))
+                }
+                Operations.logEnd(outcome, logger: logger)
+            })
+        let group = JobGroup(jobs, hooks: hooks, logger: logger)
+        groupBox.withLock { $0 = group }
         let signals = group.stopOnSignals()
         let timer = duration.map { group.stop(after: $0.duration) }
+        for (planned, (_, job)) in zip(planned, jobs) { Operations.logStart(planned, job: job, logger: logger) }
         group.start()
         var status = StatusLine()
         let label = planned.count == 1 ? planned[0].spec.name : "\(planned.count) pipelines"
@@ -85,12 +149,37 @@ struct Run: ParsableCommand {
                 StatusLine.redraw(status.text(combined, label: label))
             }
         }
+        deadline.withLock { $0?.cancel() }
+        ops?.stop()
         if Terminal.stderrIsTerminal { StatusLine.clear() }
         let deadLetters = Dictionary(planned.map { ($0.spec.name, Summaries.DeadLetters($0)) }) { a, _ in a }
-        try Summaries.print(outcomes, deadLetters: deadLetters)
+        try Summaries.print(outcomes, deadLetters: deadLetters, printFailures: false)  // Operations.logEnd said it
     }
 
-    private func makeJob(_ planned: PlannedPipeline) throws -> Job {
+    /// Starts the HTTP endpoints before the jobs, so a port in use fails the start (exit 1).
+    private func startEndpoints(_ address: String, jobs: [(String, Job)], planned: [PlannedPipeline], logger: Logger)
+        throws -> OpsServer
+    {
+        let (host, port) = OpsConfiguration.parseAddress(address)!
+        let configuration = OpsConfiguration(host: host, port: port, maxLag: readyMaxLag?.duration)
+        let pipelines = zip(jobs, planned).map { job, planned in
+            OpsState.Pipeline(
+                name: job.0, job: job.1,
+                graph: planned.spec.sources.map { "source \($0.name)" } + planned.spec.nodes.map { "node \($0.name)" }
+                    + planned.spec.sinks.map { "sink \($0.name)" })
+        }
+        let server = OpsServer(
+            state: OpsState(pipelines: pipelines, configuration: configuration), metrics: Self.metrics, logger: logger)
+        do {
+            _ = try server.start()
+        } catch {
+            logger.error("cannot serve the endpoints on \(address)", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        return server
+    }
+
+    private func makeJob(_ planned: PlannedPipeline, logger: Logger) throws -> Job {
         var resuming = false
         do {
             let checkpoints = try Checkpointing.plan(planned, fresh: fresh)
@@ -108,15 +197,20 @@ struct Run: ParsableCommand {
             options.checkpointStore = checkpoints?.store
             options.restoreFrom = checkpoints?.restore
             if let restored = checkpoints?.restore {
-                Terminal.printError("\(planned.spec.name): resuming from \(restored.epoch)")
+                logger.notice(
+                    "resuming from \(restored.epoch)",
+                    metadata: ["pipeline": "\(planned.spec.name)", "epoch": "\(restored.epoch.value)"])
             }
+            let name = planned.spec.name
+            let metrics = Self.metrics
+            options.onCheckpointSaved = { metrics.recordCheckpoint(pipeline: name, $0) }
             return try Job(planned.dataflow, options: options)
         } catch {
-            Terminal.printError("\(planned.spec.name): error: \(error)")
+            logger.error("cannot start", metadata: ["pipeline": "\(planned.spec.name)", "error": "\(error)"])
             if resuming {
-                Terminal.printError(
-                    "\(planned.spec.name): note: the stored state did not fit this pipeline; "
-                        + "--fresh starts it afresh (the views are kept)")
+                logger.notice(
+                    "note: the stored state did not fit this pipeline; --fresh starts it afresh (the views are kept)",
+                    metadata: ["pipeline": "\(planned.spec.name)"])
             }
             throw ExitCode(1)
         }

@@ -22,11 +22,11 @@ struct Sluice: ParsableCommand {
             Exit status: 0 on success (a run stopped by Ctrl-C or SIGTERM included); 1 when \
             a run fails or cannot start (a missing input file, a connector this build lacks, \
             a server that is down); 2 when a pipeline file has errors or the command line is \
-            wrong.
+            wrong; 3 when a graceful stop of `sluice run` passed its --shutdown-timeout.
             """,
         version: SluiceVersion.text,
         subcommands: [
             Validate.self, Explain.self, Run.self, Batch.self, Replay.self, Rebuild.self, Repair.self, Jobs.self, Generate.self,
-            Views.self, SchemaCommand.self,
+            Views.self, SchemaCommand.self, Inspect.self,
         ])
 }

@@ -38,6 +38,11 @@ struct ChannelAligner {
 
     var currentWatermark: EventTime { released }
 
+    /// Each channel's input, watermark and state, for inspection (`Job.watermarkProgress`).
+    var channelProgress: [(input: Int, watermark: EventTime, idle: Bool, closed: Bool)] {
+        channels.map { ($0.input, $0.watermark, $0.idle, $0.closed) }
+    }
+
     /// Takes one payload from `channel`; appends what may now be released to `out`.
     mutating func receive(channel c: Int, _ payload: ChannelPayload, into out: inout [AlignedEvent]) {
         if channels[c].blocked {

@@ -18,9 +18,11 @@ final class CreditGate: Sendable {
     private let state: Mutex<State>
     private let wakeUp = DispatchSemaphore(value: 0)
     private let wakeAt: Int
+    private let capacity: Int
 
     init(capacity: Int) {
         precondition(capacity >= 1)
+        self.capacity = capacity
         state = Mutex(State(available: capacity))
         wakeAt = max(1, capacity / 2)
     }
@@ -42,6 +44,9 @@ final class CreditGate: Sendable {
             if wakeUp.wait(timeout: timeout) == .timedOut { return false }
         }
     }
+
+    /// Slots taken and not yet returned: batches in the inbox (for status, not the hot path).
+    var inUse: Int { capacity - state.withLock { $0.available } }
 
     /// Returns a slot.
     func release() {

@@ -1,4 +1,4 @@
-import SluiceCore
+public import SluiceCore
 import Dispatch
 import Foundation
 import SluiceOperators
@@ -12,7 +12,8 @@ public final class Job: @unchecked Sendable {
     // `runtime` is created in init and only read afterwards.
     public let dataflow: Dataflow
     public let options: RunOptions
-    private let runtime: JobRuntime
+    // Internal (not private) so tests can reach the executors, e.g. to block a partition queue.
+    let runtime: JobRuntime
     private let drivers: [SplitDriver]
     private let hasRun = Atomic<Bool>(false)
 
@@ -171,16 +172,75 @@ public final class Job: @unchecked Sendable {
         var status = JobStatus()
         status.eventsRead = eventsRead
         status.rejected = eventsRejected
+        var perVertex = [OperatorCounters](repeating: OperatorCounters(), count: runtime.plan.vertices.count)
         for partition in runtime.partitions {
             let part = partition.status
             status.late += part.counters.late
             status.lateUpdates += part.counters.lateUpdates
             status.duplicates += part.counters.duplicates
             if let w = part.watermark { status.watermark = min(status.watermark ?? w, w) }
+            for (v, counters) in part.vertexCounters.enumerated() where v < perVertex.count { perVertex[v] += counters }
+            status.partitions.append(
+                PartitionReport(
+                    index: partition.index, watermark: part.watermark, counters: part.counters,
+                    inboxDepth: partition.inboxDepth))
         }
+        status.operators = zip(runtime.plan.vertices, perVertex).map { OperatorReport(name: $0.name, counters: $1) }
+        status.sinks = (runtime.sinks + [runtime.deadLetter]).map {
+            SinkReport(name: $0.name, rowsWritten: $0.rowsWritten, backlog: $0.backlog.load(ordering: .relaxed))
+        }
+        status.splits = runtime.splitReports
         status.epochsCommitted = runtime.epochsCompleted
+        status.lastEpoch = runtime.lastCompletedEpoch
+        status.lastCheckpoint = runtime.lastCheckpoint
+        status.stopping = runtime.stopRequested
         status.progress = progress
         return status
+    }
+
+    /// Liveness: asks every partition's queue to answer and waits up to `timeout` in all.
+    /// Returns the partitions that did not answer in time (empty: all responsive). The
+    /// ping waits behind whatever the queue is doing, so a stuck operator shows here.
+    public func unresponsivePartitions(within timeout: Duration) -> [Int] {
+        let answered = runtime.partitions.map { partition in
+            let done = DispatchSemaphore(value: 0)
+            partition.queue.async { done.signal() }
+            return done
+        }
+        let deadline = DispatchTime.now() + .nanoseconds(Int(timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+        return answered.enumerated().compactMap { index, done in done.wait(timeout: deadline) == .timedOut ? index : nil }
+    }
+
+    /// Every partition's vertices' watermarks and their input channels', read on each
+    /// partition's own queue (a read-only query behind queued work; nothing is locked on
+    /// the event path). A partition that does not answer within `timeout` is left out.
+    public func watermarkProgress(within timeout: Duration = .seconds(2)) -> [PartitionProgress] {
+        let answers = runtime.partitions.map { partition in
+            let answer = ProgressAnswer()
+            partition.queue.async {
+                answer.value = partition.watermarkProgress()
+                answer.done.signal()
+            }
+            return answer
+        }
+        let deadline = DispatchTime.now() + .nanoseconds(Int(timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+        // The semaphore orders the queue's write before this read; a late answer is never read.
+        return answers.compactMap { $0.done.wait(timeout: deadline) == .timedOut ? nil : $0.value }
+    }
+
+    /// Readiness of the connectors that can tell (`HealthReporting`): the sinks and the
+    /// checkpoint store, each reported once.
+    public var connectorHealth: [ConnectorHealth] {
+        var reports: [ConnectorHealth] = []
+        var candidates: [any Sendable] = dataflow.sinks.map { $0 as any Sendable }
+        if let store = options.checkpointStore { candidates.append(store) }
+        for candidate in candidates {
+            guard let reporting = candidate as? any HealthReporting else { continue }
+            let health = reporting.health
+            // Several views share one commit group: report it once.
+            if !reports.contains(where: { $0.name == health.name }) { reports.append(health) }
+        }
+        return reports
     }
 
     private static func timer(
@@ -193,4 +253,11 @@ public final class Job: @unchecked Sendable {
         timer.resume()
         return timer
     }
+}
+
+/// One partition's answer to `watermarkProgress`: written on its queue before `done`
+/// is signalled, read only after waiting for it.
+private final class ProgressAnswer: @unchecked Sendable {
+    var value: PartitionProgress?
+    let done = DispatchSemaphore(value: 0)
 }

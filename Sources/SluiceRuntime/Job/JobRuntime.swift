@@ -31,6 +31,8 @@ final class JobRuntime: @unchecked Sendable {
     private let completion = Mutex((running: false, again: false))
     private let doneGroup = DispatchGroup()
     private let doneFlag = Atomic<Bool>(false)
+    /// The last checkpoint saved (once per epoch, for status and metrics).
+    private let checkpointInfo = Mutex<CheckpointReport?>(nil)
 
     struct EpochBook {
         /// Per epoch, the position each split stood at when it injected the barrier.
@@ -302,7 +304,7 @@ final class JobRuntime: @unchecked Sendable {
         }
         if let store = options.checkpointStore, let checkpoint {
             do {
-                try store.save(checkpoint, pipeline: pipeline)
+                try saveTimed(checkpoint, to: store)
             } catch {
                 fail(SluiceError(.sinkFailed, "could not save checkpoint of \(epoch): \(error)"))
                 return
@@ -316,6 +318,49 @@ final class JobRuntime: @unchecked Sendable {
         }
         _ = completedEpoch.max(epoch.value, ordering: .relaxed)
         options.onEpochComplete?(epoch)
+    }
+
+    /// Saves a checkpoint and records how long it took and how much state it held.
+    private func saveTimed(_ checkpoint: Checkpoint, to store: any CheckpointStore) throws {
+        let started = ContinuousClock.now
+        try store.save(checkpoint, pipeline: pipeline)
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let bytes = checkpoint.states.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
+        let report = checkpointInfo.withLock { info in
+            info = CheckpointReport(
+                epoch: checkpoint.epoch.value, durationSeconds: seconds, stateBytes: bytes, saved: (info?.saved ?? 0) + 1)
+            return info!
+        }
+        options.onCheckpointSaved?(report)
+    }
+
+    /// "source/split" for a global split number.
+    func splitName(_ global: Int) -> String {
+        for source in plan.sources where (source.firstSplitChannel..<source.firstSplitChannel + source.source.splitCount).contains(global) {
+            return "\(source.source.name)/\(global - source.firstSplitChannel)"
+        }
+        return "split \(global)"
+    }
+
+    /// The last checkpoint saved, if any.
+    var lastCheckpoint: CheckpointReport? { checkpointInfo.withLock { $0 } }
+
+    /// The newest completed epoch.
+    var lastCompletedEpoch: UInt64 { completedEpoch.load(ordering: .relaxed) }
+
+    /// Each split's largest event time as of the last completed epoch, and whether it ended.
+    var splitReports: [SplitReport] {
+        book.withLock { book in
+            plan.sources.flatMap { source in
+                (0..<source.source.splitCount).map { split in
+                    let channel = source.firstSplitChannel + split
+                    return SplitReport(
+                        source: source.source.name, split: split, maxEventTime: book.durableMaxTimes[channel],
+                        ended: book.ended[channel])
+                }
+            }
+        }
     }
 
     func sinkFinished(_ sink: Int, epoch: Epoch) {
@@ -339,7 +384,7 @@ final class JobRuntime: @unchecked Sendable {
         }
         if let store = options.checkpointStore, let checkpoint {
             do {
-                try store.save(checkpoint, pipeline: pipeline)
+                try saveTimed(checkpoint, to: store)
             } catch {
                 fail(SluiceError(.sinkFailed, "could not save the final checkpoint: \(error)"))
                 return
@@ -350,6 +395,7 @@ final class JobRuntime: @unchecked Sendable {
             for (i, position) in book.endPositions.enumerated() where position != nil { book.durable[i] = position }
             book.epochsCompleted += 1
         }
+        _ = completedEpoch.max(epoch.value, ordering: .relaxed)
         options.onEpochComplete?(epoch)
     }
 }

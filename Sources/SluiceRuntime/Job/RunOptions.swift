@@ -36,6 +36,8 @@ public struct RunOptions: Sendable {
     public var restoreFrom: Checkpoint? = nil
     /// Called on the coordinator after each epoch is durable everywhere.
     public var onEpochComplete: (@Sendable (Epoch) -> Void)? = nil
+    /// Called after each checkpoint is saved, with its duration and size (metrics).
+    public var onCheckpointSaved: (@Sendable (CheckpointReport) -> Void)? = nil
 
     public init(workers: Int? = nil, partitions: Int? = nil) {
         let cores = Self.coreCount

@@ -239,13 +239,34 @@ final class PartitionExecutor: @unchecked Sendable {
         var status = PartitionStatus()
         for vertex in vertices {
             status.counters += vertex.op.counters
+            status.vertexCounters.append(vertex.op.counters)
             if let w = vertex.watermark { status.watermark = min(status.watermark ?? w, w) }
         }
         published.withLock { $0 = status }
     }
 
+    /// Every vertex's combined watermark and its input channels' watermarks (call on
+    /// `queue`: reads the aligners, which only the queue touches).
+    func watermarkProgress() -> PartitionProgress {
+        PartitionProgress(
+            partition: index,
+            vertices: vertices.enumerated().map { v, vertex in
+                VertexProgress(
+                    vertex: vertex.plan.name, watermark: vertex.watermark,
+                    channels: vertex.aligner.channelProgress.enumerated().map { c, channel in
+                        ChannelProgress(
+                            input: channel.input, channel: c, split: creditSplit[v][c].map(job.splitName),
+                            watermark: channel.watermark, idle: channel.idle, closed: channel.closed)
+                    })
+            })
+    }
+
     /// The last published status (any thread).
     var status: PartitionStatus { published.withLock { $0 } }
+
+    /// Batches waiting here: source batches holding inbox slots plus exchanged batches
+    /// (any thread; reads counters, never the mailbox).
+    var inboxDepth: Int { credits.reduce(0) { $0 + $1.inUse } + exchangeBacklog.load(ordering: .relaxed) }
 }
 
 /// One operator instance with the aligner merging its input channels.

@@ -22,7 +22,9 @@ final class SinkExecutor: @unchecked Sendable {
     private let target: SinkTarget
     private var aligner: ChannelAligner
     private var events: [AlignedEvent] = []
-    private(set) var rowsWritten: Int64 = 0
+    /// Rows (or rejections) written: one relaxed add per batch, read by status readers.
+    private let written = Atomic<Int64>(0)
+    var rowsWritten: Int64 { written.load(ordering: .relaxed) }
     private var finished = false
     /// Row batches queued but not yet written: sources pause while it is high, so a slow
     /// sink slows reading instead of growing memory.
@@ -96,7 +98,7 @@ final class SinkExecutor: @unchecked Sendable {
                     try sink.delete(batch)
                 } else {
                     try sink.write(batch)
-                    rowsWritten += Int64(batch.count)
+                    written.add(Int64(batch.count), ordering: .relaxed)
                 }
             }
         case .rejections(let rejections, let source):
@@ -106,7 +108,7 @@ final class SinkExecutor: @unchecked Sendable {
                 } else if sampleRejections.count < 1000 {
                     sampleRejections.append(contentsOf: rejections.prefix(1000 - sampleRejections.count))
                 }
-                rowsWritten += Int64(rejections.count)
+                written.add(Int64(rejections.count), ordering: .relaxed)
             }
         case .watermark:
             break

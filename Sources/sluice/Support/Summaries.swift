@@ -17,7 +17,11 @@ enum Summaries {
         }
     }
 
-    static func print(_ outcomes: [JobGroup.Outcome], deadLetters: [String: DeadLetters] = [:]) throws {
+    /// `printFailures: false` when the caller's log already reported each failure as it
+    /// happened (`sluice run`: one line in the chosen log format, no duplicate).
+    static func print(
+        _ outcomes: [JobGroup.Outcome], deadLetters: [String: DeadLetters] = [:], printFailures: Bool = true
+    ) throws {
         var failed = false
         for outcome in outcomes {
             switch outcome.result {
@@ -25,7 +29,7 @@ enum Summaries {
                 Swift.print("\(outcome.name): \(summary)")
                 if let line = deadLetterLine(summary, deadLetters[outcome.name]) { Swift.print(line) }
             case .failure(let error):
-                Terminal.printError("\(outcome.name): error: the run failed: \(error)")
+                if printFailures { Terminal.printError("\(outcome.name): error: the run failed: \(error)") }
                 failed = true
             }
         }

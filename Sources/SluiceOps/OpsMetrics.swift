@@ -1,0 +1,114 @@
+import CoreMetrics
+import SluiceOperators
+import Foundation
+public import Prometheus
+public import SluiceCore
+public import SluiceRuntime
+import Synchronization
+
+/// Prometheus metrics of the running pipelines, through swift-metrics with a
+/// swift-prometheus factory on a registry of our own (not the process-global bootstrap,
+/// so tests can run several side by side).
+///
+/// Values come from `Job.status` snapshots taken when `/metrics` is scraped (and by the
+/// periodic sampler), never from the hot path: counters advance by the difference since
+/// the previous snapshot. Checkpoint durations are recorded once per checkpoint through
+/// `RunOptions.onCheckpointSaved`.
+public final class OpsMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    /// The counters' last absolute values, by metric key.
+    private let last = Mutex<[String: Int64]>([:])
+    private let update = Mutex(())
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets["sluice_checkpoint_duration_seconds"] = [
+            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+        ]
+        self.factory = factory
+    }
+
+    /// Records one saved checkpoint (called once per checkpoint, off the hot path).
+    public func recordCheckpoint(pipeline: String, _ report: CheckpointReport) {
+        Timer(label: "sluice_checkpoint_duration_seconds", dimensions: [("pipeline", pipeline)], factory: factory)
+            .recordNanoseconds(Int64(report.durationSeconds * 1e9))
+    }
+
+    /// Brings every metric up to date with the pipelines' current status.
+    public func refresh(_ state: OpsState, nowMillis: Int64 = SystemTimeSource().nowMillis()) {
+        update.withLock { _ in
+            gauge("sluice_draining", [], state.isDraining ? 1 : 0)
+            for pipeline in state.pipelines { refresh(pipeline, state: state, nowMillis: nowMillis) }
+        }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    public func exposition() -> String { registry.emitToString() }
+
+    private func refresh(_ pipeline: OpsState.Pipeline, state: OpsState, nowMillis: Int64) {
+        let status = pipeline.job.status
+        let p = [("pipeline", pipeline.name)]
+        counter("sluice_events_in_total", p, status.eventsRead)
+        counter("sluice_events_rejected_total", p, status.rejected)
+        counter("sluice_events_late_total", p, status.late)
+        counter("sluice_events_late_updates_total", p, status.lateUpdates)
+        counter("sluice_events_duplicate_total", p, status.duplicates)
+        counter("sluice_epochs_committed_total", p, Int64(status.epochsCommitted))
+        gauge("sluice_epoch", p, Double(status.lastEpoch))
+        gauge("sluice_running", p, state.ending(of: pipeline.name) == nil ? 1 : 0)
+        if let watermark = status.watermark, watermark != .beginningOfTime, watermark != .endOfTime {
+            gauge("sluice_watermark_seconds", p, Double(watermark) / 1000)
+            gauge("sluice_watermark_delay_seconds", p, Double(nowMillis - watermark) / 1000)
+        }
+        for partition in status.partitions {
+            gauge("sluice_inbox_depth", p + [("partition", String(partition.index))], Double(partition.inboxDepth))
+        }
+        for op in status.operators {
+            let o = p + [("operator", op.name)]
+            counter("sluice_operator_rows_in_total", o, op.counters.rowsIn)
+            counter("sluice_operator_rows_out_total", o, op.counters.rowsOut)
+            counter("sluice_operator_late_total", o, op.counters.late)
+            counter("sluice_operator_duplicates_total", o, op.counters.duplicates)
+        }
+        for sink in status.sinks {
+            let s = p + [("sink", sink.name)]
+            counter("sluice_sink_rows_written_total", s, sink.rowsWritten)
+            gauge("sluice_sink_backlog_batches", s, Double(sink.backlog))
+        }
+        if let dead = status.sinks.first(where: { $0.name == "dead-letter" }) {
+            counter("sluice_events_dead_lettered_total", p, dead.rowsWritten)
+        }
+        if let checkpoint = status.lastCheckpoint {
+            gauge("sluice_checkpoint_last_duration_seconds", p, checkpoint.durationSeconds)
+            gauge("sluice_checkpoint_state_bytes", p, Double(checkpoint.stateBytes))
+            counter("sluice_checkpoints_saved_total", p, Int64(checkpoint.saved))
+        }
+        for health in pipeline.job.connectorHealth {
+            let c = p + [("connector", health.name)]
+            gauge("sluice_connector_ready", c, health.ready ? 1 : 0)
+            if let breaker = health.breaker {
+                // 0 closed, 1 half-open, 2 open: alert on > 0.
+                gauge("sluice_breaker_state", c, breaker == "closed" ? 0 : breaker == "half-open" ? 1 : 2)
+            }
+        }
+    }
+
+    private func counter(_ label: String, _ dimensions: [(String, String)], _ value: Int64) {
+        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        let delta = last.withLock { last -> Int64 in
+            let previous = last[key] ?? 0
+            last[key] = max(previous, value)
+            return value - previous
+        }
+        let counter = Counter(label: label, dimensions: dimensions, factory: factory)
+        // Create the series at 0 too, so it is scraped before the first event.
+        counter.increment(by: max(0, delta))
+    }
+
+    private func gauge(_ label: String, _ dimensions: [(String, String)], _ value: Double) {
+        Gauge(label: label, dimensions: dimensions, factory: factory).record(value)
+    }
+}

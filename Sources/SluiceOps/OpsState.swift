@@ -1,0 +1,77 @@
+import Foundation
+public import SluiceRuntime
+import Synchronization
+
+/// The running pipelines as the endpoints see them: each one's job, whether it has
+/// finished, whether the process is draining, and event rates from periodic samples.
+///
+/// Everything here reads `Job.status` and the job's own seams (ping, connector health);
+/// nothing touches the hot path.
+public final class OpsState: Sendable {
+    public struct Pipeline: Sendable {
+        public let name: String
+        public let job: Job
+        /// Operator names in plan order, with their kind, for `/pipelines`.
+        public let graph: [String]
+
+        public init(name: String, job: Job, graph: [String] = []) {
+            self.name = name
+            self.job = job
+            self.graph = graph
+        }
+    }
+
+    /// How a pipeline's job ended, once it has.
+    public enum Ending: Sendable, Equatable {
+        case finished(String)
+        case failed(String)
+    }
+
+    public let pipelines: [Pipeline]
+    public let configuration: OpsConfiguration
+    private let draining = Atomic<Bool>(false)
+    private let endings = Mutex<[String: Ending]>([:])
+    private let rates = Mutex<[String: RateSample]>([:])
+
+    struct RateSample {
+        var events: Int64
+        var at: ContinuousClock.Instant
+        var perSecond: Double
+    }
+
+    public init(pipelines: [Pipeline], configuration: OpsConfiguration) {
+        self.pipelines = pipelines
+        self.configuration = configuration
+    }
+
+    /// The process is shutting down: readiness fails from now on.
+    public func markDraining() { draining.store(true, ordering: .relaxed) }
+    public var isDraining: Bool { draining.load(ordering: .relaxed) }
+
+    /// A pipeline's job returned.
+    public func markEnded(_ name: String, _ ending: Ending) { endings.withLock { $0[name] = ending } }
+    public func ending(of name: String) -> Ending? { endings.withLock { $0[name] } }
+
+    /// Events per second read by `name`, averaged over at least `window` between samples.
+    /// Each call takes a sample; the first returns 0.
+    public func rate(_ name: String, events: Int64, window: Duration = .seconds(1)) -> Double {
+        let now = ContinuousClock.now
+        return rates.withLock { rates in
+            guard var sample = rates[name] else {
+                rates[name] = RateSample(events: events, at: now, perSecond: 0)
+                return 0
+            }
+            let elapsed = now - sample.at
+            if elapsed >= window {
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                sample.perSecond = Double(events - sample.events) / seconds
+                sample.events = events
+                sample.at = now
+                rates[name] = sample
+            }
+            return sample.perSecond
+        }
+    }
+
+    public func pipeline(named name: String) -> Pipeline? { pipelines.first { $0.name == name } }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import SluiceOps
+import Synchronization
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// `sluice inspect PIPELINE --http HOST:PORT`: asks a running `sluice run --http` where
+/// event time stands in each partition of a pipeline, and what holds it back.
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what holds a running pipeline's watermark back (windows fire when it passes their end).",
+        discussion: """
+            Asks the endpoints of a running `sluice run --http ADDRESS` for the pipeline's \
+            watermarks: per partition and keyed step, the watermark and the input holding \
+            it back (the lowest source split or upstream partition that is not idle), and \
+            which splits are idle. A window fires once the watermark passes its end, so \
+            the holding input is why a window has not fired yet.
+
+            Example:
+              sluice inspect agent-metrics --http 127.0.0.1:9464
+            """)
+
+    @Argument(help: "The pipeline's name.")
+    var pipeline: String
+
+    @Option(help: ArgumentHelp("Where the run serves its endpoints.", valueName: "host:port"))
+    var http: String = "127.0.0.1:9464"
+
+    func run() throws {
+        guard let (host, port) = OpsConfiguration.parseAddress(http) else {
+            throw ValidationError("--http wants HOST:PORT, e.g. 127.0.0.1:9464; got '\(http)'")
+        }
+        let path = "/pipelines/\(pipeline.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? pipeline)/watermarks"
+        let (status, body) = try Self.get(URL(string: "http://\(host):\(port)\(path)")!)
+        guard status == 200 else {
+            Terminal.printError("error: \(http) answered \(status): \(String(decoding: body, as: UTF8.self))")
+            throw ExitCode(1)
+        }
+        guard let json = try JSONSerialization.jsonObject(with: body) as? [String: Any] else {
+            Terminal.printError("error: \(http) did not answer JSON")
+            throw ExitCode(1)
+        }
+        print(Self.render(json), terminator: "")
+    }
+
+    /// One block per partition and step.
+    static func render(_ json: [String: Any]) -> String {
+        var text = ""
+        for vertex in json["vertices"] as? [[String: Any]] ?? [] {
+            let name = vertex["vertex"] as? String ?? "?"
+            let partition = vertex["partition"] as? Int ?? 0
+            let watermark = vertex["watermarkUTC"] as? String ?? "none yet"
+            text += "partition \(partition) \(name): watermark \(watermark)\n"
+            if let holding = vertex["holding"] as? [String: Any] {
+                let what = (holding["split"] as? String).map { "split \($0)" } ?? "upstream channel \(holding["channel"] ?? "?")"
+                text += "  held back by \(what) at \(holding["watermarkUTC"] as? String ?? "no watermark yet")\n"
+            } else {
+                text += "  held back by nothing: every input is idle or closed\n"
+            }
+            let idle = (vertex["idle"] as? [[String: Any]] ?? []).map { ($0["split"] as? String) ?? "channel \($0["channel"] ?? "?")" }
+            if !idle.isEmpty { text += "  idle: \(idle.joined(separator: ", "))\n" }
+        }
+        if let unanswered = json["unanswered"] as? [Int], !unanswered.isEmpty {
+            text += "partitions \(unanswered.map(String.init).joined(separator: ", ")) did not answer in time\n"
+        }
+        return text
+    }
+
+    private static func get(_ url: URL) throws -> (Int, Data) {
+        let result = Mutex<Result<(Int, Data), any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        URLSession.shared.dataTask(with: url) { data, response, error in
+            if let error {
+                result.withLock { $0 = .failure(error) }
+            } else {
+                result.withLock { $0 = .success(((response as? HTTPURLResponse)?.statusCode ?? 0, data ?? Data())) }
+            }
+            done.signal()
+        }.resume()
+        guard done.wait(timeout: .now() + 10) == .success, let answer = result.withLock({ $0 }) else {
+            Terminal.printError("error: no answer from \(url.host ?? "?") within 10 s")
+            throw ExitCode(1)
+        }
+        do {
+            return try answer.get()
+        } catch {
+            Terminal.printError("error: cannot reach \(url.absoluteString): \(error.localizedDescription)")
+            throw ExitCode(1)
+        }
+    }
+}
