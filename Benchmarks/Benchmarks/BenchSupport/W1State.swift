@@ -33,7 +33,10 @@ public enum W1State {
                 .string("agent-\(String(agent + 1_000_000).dropFirst())"), .string(metric), .double(Double(key % 1000)),
                 .timestamp(W1Data.t0 + Int64(key % 5_000)),
             ])
-            if builder.count == 4096 { batches.append(builder.finish()) }
+            if builder.count == 4096 {
+                batches.append(builder.finish())
+                builder = BatchBuilder(schema: schema, capacity: 4096)
+            }
         }
         if builder.count > 0 { batches.append(builder.finish()) }
         let before = residentBytes()

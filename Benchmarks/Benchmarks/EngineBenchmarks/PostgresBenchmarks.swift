@@ -50,7 +50,10 @@ private struct MetricRows {
                 .string(agents[i]), .string(metrics[i]), .timestamp(windowStarts[i]), .int(samples[i]), .double(v * 3),
                 .double(v), .double(v * 2), .double(v * 1.5), .double(v * 1.9),
             ])
-            if builder.count == 4096 { batches.append(builder.finish()) }
+            if builder.count == 4096 {
+                batches.append(builder.finish())
+                builder = BatchBuilder(schema: Self.schema, capacity: 4096)
+            }
         }
         if builder.count > 0 { batches.append(builder.finish()) }
         return batches
