@@ -19,7 +19,25 @@ public enum W1State {
         public var snapshotBytes: Int
     }
 
+    /// The window operator's snapshot with `agents` × 8 live keys (a checkpoint's state).
+    public static func snapshot(agents: Int) -> [UInt8] {
+        let (window, _) = build(agents: agents)
+        var writer = SnapshotWriter()
+        window.snapshot(into: &writer)
+        return writer.bytes
+    }
+
     public static func measure(agents: Int) -> Measurement {
+        let (window, grown) = build(agents: agents)
+        var writer = SnapshotWriter()
+        window.snapshot(into: &writer)
+        return Measurement(
+            keys: agents * DAA.metricNames.count, stateBytes: window.stateBytes, residentBytes: grown,
+            snapshotBytes: writer.bytes.count)
+    }
+
+    /// The open window with every key in it, and how much resident memory building it took.
+    static func build(agents: Int) -> (KeyedAggregateOperator, residentGrowth: Int) {
         let schema = DAA.metricSampleSchema
         let value = ColumnRef("value", in: schema)
         // Event batches are built before the baseline so only the state's growth counts.
@@ -48,11 +66,8 @@ public enum W1State {
             ])
         var out = OperatorOutput()
         for batch in batches { window.process(batch, input: 0, into: &out) }
-        let grown = residentBytes() - before
-        var writer = SnapshotWriter()
-        window.snapshot(into: &writer)
         precondition(out.isEmpty, "the window must still be open")
-        return Measurement(keys: keys, stateBytes: window.stateBytes, residentBytes: grown, snapshotBytes: writer.bytes.count)
+        return (window, residentBytes() - before)
     }
 
     /// Resident set size: the second field of /proc/self/statm, in pages.

@@ -1,3 +1,4 @@
+import BenchSupport
 import Benchmark
 import Foundation
 import SluiceConnectors
@@ -84,6 +85,7 @@ func registerPostgresBenchmarks() {
         .custom("raw_krows_s", polarity: .prefersLarger, useScalingFactor: false),
         .custom("ratio_pct", polarity: .prefersLarger, useScalingFactor: false),
     ]
+    registerPostgresCheckpointBenchmark(url: url)
     for upsert in [true, false] {
         let name = upsert ? "PG view upsert 100k" : "PG view append 100k"
         Benchmark(name, configuration: .init(metrics: rowMetrics, maxIterations: 5)) { benchmark in
@@ -167,4 +169,50 @@ private func runPostgres(_ benchmark: Benchmark, url: String, upsert: Bool) thro
     let engineCount = try admin.execute("SELECT count(*) FROM \(namespace).engine_metrics").rows[0][0]
     let rawCount = try admin.execute("SELECT count(*) FROM \(namespace).raw_metrics").rows[0][0]
     precondition(engineCount == rawCount, "the engine wrote \(engineCount ?? "?") rows, the raw loop \(rawCount ?? "?")")
+}
+
+// `PG checkpoint 100k×8`: the state of 100,000 agents × 8 metrics in one open 10 s window
+// (W1's five aggregates) saved as a checkpoint by the commit group (encoded, LZ4-framed,
+// fenced, upserted in one transaction), beside a hand-written upsert of the same encoded
+// bytes as one bytea row. Reports the state's size in the checkpoint format and as stored.
+func registerPostgresCheckpointBenchmark(url: String) {
+    let metrics: [BenchmarkMetric] = [
+        .wallClock,
+        .custom("commit_ms", polarity: .prefersSmaller, useScalingFactor: false),
+        .custom("raw_ms", polarity: .prefersSmaller, useScalingFactor: false),
+        .custom("state_kB", polarity: .prefersSmaller, useScalingFactor: false),
+        .custom("stored_kB", polarity: .prefersSmaller, useScalingFactor: false),
+    ]
+    Benchmark("PG checkpoint 100k×8", configuration: .init(metrics: metrics, maxIterations: 5)) { benchmark in
+        let state = W1State.snapshot(agents: 100_000)
+        let configuration = PostgresConfiguration(uri: url)
+        let namespace = "sluice_bench_\(UInt32.random(in: 0 ... .max))"
+        let admin = try PostgresConnection.connect(configuration)
+        try admin.execute("CREATE SCHEMA \(namespace)")
+        defer { _ = try? admin.execute("DROP SCHEMA \(namespace) CASCADE") }
+        let group = PostgresCommitGroup(configuration: configuration, namespace: namespace, owner: "bench")
+        try admin.execute("CREATE TABLE \(namespace).raw_checkpoints (pipeline text PRIMARY KEY, epoch bigint, bytes bytea)")
+        var epoch: UInt64 = 0
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            epoch += 1
+            let checkpoint = Checkpoint(
+                epoch: Epoch(epoch), partitions: 1, positions: [SourcePosition(source: "s", split: 0, offset: Int64(epoch))],
+                states: ["window": [state]])
+            let start = ContinuousClock.now
+            try group.save(checkpoint, pipeline: "bench")
+            let commit = ContinuousClock.now - start
+            let rawStart = ContinuousClock.now
+            let bytes = CheckpointCodec.encode(checkpoint)
+            try admin.execute(
+                "INSERT INTO \(namespace).raw_checkpoints VALUES ('bench', $1, $2) ON CONFLICT (pipeline) DO UPDATE SET epoch = EXCLUDED.epoch, bytes = EXCLUDED.bytes",
+                parameters: [.int(Int64(epoch)), .bytes(bytes)])
+            let raw = ContinuousClock.now - rawStart
+            benchmark.measurement(.custom("commit_ms"), Int(seconds(commit) * 1000))
+            benchmark.measurement(.custom("raw_ms"), Int(seconds(raw) * 1000))
+            benchmark.measurement(.custom("state_kB"), bytes.count / 1000)
+            benchmark.measurement(.custom("stored_kB"), try StoredCheckpoint.encode(checkpoint).count / 1000)
+        }
+        benchmark.stopMeasurement()
+    }
 }
