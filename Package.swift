@@ -29,6 +29,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
         // Header-only: the prefetch intrinsic for keyed-state look-ups.
         .systemLibrary(name: "CSluiceIntrinsics"),
         .target(name: "SluiceCore", dependencies: ["CSluiceIntrinsics"], swiftSettings: strictSettings),
@@ -42,16 +43,18 @@ let package = Package(
         ),
         // The thin libpq wrapper: owns every PGconn/PGresult, no C type in its API.
         .target(name: "SluicePostgres", dependencies: ["CLibPQ"], swiftSettings: strictSettings),
+        // The thin librabbitmq wrapper: owns every amqp_connection_state_t, no C type in its API.
+        .target(name: "SluiceAMQP", dependencies: ["CRabbitMQ"], swiftSettings: strictSettings),
         .target(
             name: "SluiceConnectors",
-            dependencies: ["SluiceCore", "SluiceFormats", "CSQLite", "SluicePostgres"],
+            dependencies: ["SluiceCore", "SluiceFormats", "CSQLite", "SluicePostgres", "SluiceAMQP"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "SluicePipeline",
             dependencies: [
                 "SluiceCore", "SluiceExpr", "SluiceOperators", "SluiceRuntime", "SluiceConnectors", "SluiceFormats",
-                .product(name: "Yams", package: "Yams"),
+                "SluiceAMQP", .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
         ),
@@ -100,6 +103,13 @@ let package = Package(
         .testTarget(
             name: "SluicePostgresTests",
             dependencies: ["SluicePostgres", "SluiceTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceAMQPTests",
+            dependencies: [
+                "SluiceAMQP", "SluiceConnectors", "SluiceTestSupport", "SluiceRuntime", "SluicePipeline", "SluiceCore",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
