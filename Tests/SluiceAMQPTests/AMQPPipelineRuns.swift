@@ -58,12 +58,25 @@ enum AMQPPipelineRuns {
 
     /// What a run left in its outputs: each upsert view's final rows, each append output's
     /// rows, as comparable multisets (by output name).
+    ///
+    /// Doubles are compared to 12 significant digits: an aggregate behind an exchange
+    /// (per pattern over all agents) sums rows in the order partitions deliver them, which
+    /// depends on timing, so the last bit of a mean can differ between any two runs, from a
+    /// file or not.
     static func contents(_ memory: MemoryConnectors) -> [String: RowMultiset] {
         var result: [String: RowMultiset] = [:]
         for (name, sink) in memory.all {
-            if case .upsert = sink.mode { result[name] = RowMultiset(sink.upsertedRows) } else { result[name] = RowMultiset(sink.rows) }
+            let rows: [[String: Value]]
+            if case .upsert = sink.mode { rows = sink.upsertedRows } else { rows = sink.rows }
+            result[name] = RowMultiset(rows.map { $0.mapValues(roundedDouble) })
         }
         return result
+    }
+
+    private static func roundedDouble(_ value: Value) -> Value {
+        guard case .double(let d) = value, d.isFinite, d != 0 else { return value }
+        let scale = pow(10, 11 - floor(log10(abs(d))))
+        return .double((d * scale).rounded() / scale)
     }
 }
 

@@ -48,10 +48,15 @@ enum AMQPTestBroker {
 
     /// Ready and unacknowledged counts from `rabbitmqctl list_queues` (the broker's own view).
     static func counts(_ queue: String) throws -> (ready: Int, unacked: Int) {
-        let output = try rabbitmqctl(["list_queues", "-q", "--no-table-headers", "name", "messages_ready", "messages_unacknowledged"])
-        for line in output.split(separator: "\n") {
-            let parts = line.split(whereSeparator: { $0 == "\t" || $0 == " " })
-            if parts.count == 3, parts[0] == queue { return (Int(parts[1]) ?? -1, Int(parts[2]) ?? -1) }
+        var output = ""
+        // The CLI sometimes answers nothing on a loaded machine: ask again.
+        for _ in 0..<5 {
+            output = try rabbitmqctl(["list_queues", "-q", "--no-table-headers", "name", "messages_ready", "messages_unacknowledged"])
+            for line in output.split(separator: "\n") {
+                let parts = line.split(whereSeparator: { $0 == "\t" || $0 == " " })
+                if parts.count == 3, parts[0] == queue { return (Int(parts[1]) ?? -1, Int(parts[2]) ?? -1) }
+            }
+            Thread.sleep(forTimeInterval: 0.5)
         }
         throw BrokerTestError(message: "queue \(queue) not in rabbitmqctl list_queues: \(output)")
     }
