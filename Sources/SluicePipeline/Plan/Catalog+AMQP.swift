@@ -2,6 +2,7 @@ import Foundation
 import SluiceAMQP
 import SluiceConnectors
 import SluiceCore
+import SluiceFormats
 
 /// `amqp://` and `amqps://` connectors: the broker address, the password from the
 /// environment or a secrets file, and the source, sink and dead-letter parameters
@@ -67,7 +68,10 @@ extension Catalog {
             options.reconnectMaximum = .milliseconds(maximum)
             options.reconnectInitial = min(options.reconnectInitial, .milliseconds(maximum))
         }
-        return try AMQPSource(name: spec.name, schema: spec.schema, required: requiredFields(of: spec), options: options)
+        // DAA events of an unknown type are bad input from a broker (daa-events.md).
+        let decoding = DecoderOptions(allowedTypes: spec.schemaName == "daa" ? DAA.eventTypes : nil)
+        return try AMQPSource(
+            name: spec.name, schema: spec.schema, required: requiredFields(of: spec), options: options, decoderOptions: decoding)
     }
 
     static func amqpSink(_ uri: ConnectorURI, name: String) throws -> AMQPPublishSink {
