@@ -63,20 +63,12 @@ enum AMQPTestBroker {
 
     /// Runs a RabbitMQ CLI tool through `ops/test-stack.sh rabbit` with the stack's settings.
     static func rabbitmqctl(_ arguments: [String], stackDirectory: String? = nil, port: String? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [repositoryRoot + "/ops/test-stack.sh", "rabbit", "rabbitmqctl"] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["SLUICE_STACK_DIR"] = stackDirectory ?? environment["SLUICE_STACK_DIR"] ?? "/tmp/sluice-test-stack"
         environment["SLUICE_TEST_AMQP_PORT"] = try port ?? TestServers.setting("SLUICE_TEST_AMQP_PORT")
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        return try Command.run(
+            ["/bin/bash", repositoryRoot + "/ops/test-stack.sh", "rabbit", "rabbitmqctl"] + arguments, environment: environment
+        ).output
     }
 
     static var repositoryRoot: String {

@@ -40,6 +40,8 @@ public final class AMQPConfirmedPublisher {
     private var connection: AMQPConnection?
     private var backoff: Backoff
     public private(set) var connections = 0
+    /// Attempts that failed (a connection refused or lost, confirmations missing).
+    public private(set) var failedAttempts = 0
     public private(set) var republished = 0
     public private(set) var confirmed = 0
 
@@ -62,6 +64,7 @@ public final class AMQPConfirmedPublisher {
             } catch let error as AMQPError {
                 close()
                 failures += 1
+                failedAttempts += 1
                 guard error.isRetryable, ContinuousClock.now < deadline else {
                     throw SluiceError(.sinkFailed, "\(what): \(unconfirmed.count) of \(messages.count) messages not confirmed: \(error)")
                 }

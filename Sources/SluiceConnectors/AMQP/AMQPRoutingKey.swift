@@ -1,4 +1,4 @@
-import SluiceCore
+public import SluiceCore
 
 /// A routing key template: literal text with `{column}` placeholders replaced by each
 /// row's value of that column (`alerts.{severity}`, `{agent_id}`); a null becomes `null`.
@@ -26,11 +26,21 @@ public struct AMQPRoutingKey: Sendable, Equatable {
         self.pieces = pieces
     }
 
+    /// The key for one JSON object's fields (a loading tool's path; nil fields as `null`).
+    public func key(fields: [String: String]) -> String {
+        pieces.map { piece in
+            switch piece {
+            case .text(let text): text
+            case .column(let name): fields[name] ?? "null"
+            }
+        }.joined()
+    }
+
     /// The columns the template reads.
     public var columns: [String] { pieces.compactMap { if case .column(let name) = $0 { name } else { nil } } }
 
     /// The key of every row of `batch`.
-    func keys(for batch: Batch) throws -> [String] {
+    public func keys(for batch: Batch) throws -> [String] {
         let indices = try pieces.map { piece -> Int? in
             guard case .column(let name) = piece else { return nil }
             guard let index = batch.schema.fields.firstIndex(where: { $0.name == name }) else {

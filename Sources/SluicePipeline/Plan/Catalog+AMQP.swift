@@ -1,6 +1,6 @@
 import Foundation
 import SluiceAMQP
-import SluiceConnectors
+public import SluiceConnectors
 import SluiceCore
 import SluiceFormats
 
@@ -96,5 +96,38 @@ extension Catalog {
             configuration: try amqpConfiguration(uri), exchange: exchange,
             routingKey: uri.parameter("routing_key") ?? uri.parameter("queue") ?? "", pipeline: pipeline,
             declareQueue: uri.parameter("queue"))
+    }
+}
+
+/// Where `sluice generate --output amqp://…` publishes: a confirmed publisher and the
+/// routing key of each event.
+public struct AMQPEventOutput {
+    public let publisher: AMQPConfirmedPublisher
+    public let routingKey: AMQPRoutingKey
+
+    /// Reads an output URI: `exchange=` (with `partitions=`, the consistent-hash topology
+    /// is declared; `exchange_type=` declares a plain exchange) or `queue=` (declared, the
+    /// default exchange). The routing key is `routing_key=`, else the queue, else
+    /// `{agent_id}` (what a consistent-hash exchange hashes).
+    public init(uri text: String) throws {
+        let uri = try ConnectorURI.parse(text).mapError { SluiceError(.invalidArgument, "\(text): \($0.message)") }.get()
+        guard uri.scheme == "amqp" || uri.scheme == "amqps" else {
+            throw SluiceError(.invalidArgument, "not an amqp:// or amqps:// URI")
+        }
+        let configuration = try Catalog.amqpConfiguration(uri)
+        let queue = uri.parameter("queue")
+        let exchange = uri.parameter("exchange") ?? ""
+        guard queue != nil || !exchange.isEmpty else {
+            throw SluiceError(.invalidArgument, "\(uri.redacted): give exchange= or queue=")
+        }
+        if let topology = try Catalog.amqpTopology(uri) {
+            let connection = try AMQPConnection.connect(configuration)
+            defer { connection.close() }
+            try topology.declare(on: connection)
+        }
+        publisher = AMQPConfirmedPublisher(configuration: configuration, exchange: exchange)
+        publisher.declareExchangeType = uri.parameter("exchange_type")
+        if uri.parameter("partitions") == nil { publisher.declareQueue = queue }
+        routingKey = try AMQPRoutingKey(uri.parameter("routing_key") ?? (exchange.isEmpty ? queue : nil) ?? "{agent_id}")
     }
 }
