@@ -1,6 +1,7 @@
 public import SluiceAMQP
 import SluiceCore
 import SluicePostgres
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -39,11 +40,19 @@ public final class AMQPConfirmedPublisher {
     public var confirmTimeout: Duration = .seconds(10)
     private var connection: AMQPConnection?
     private var backoff: Backoff
-    public private(set) var connections = 0
+    // Counters other threads may read (status, tests).
+    private let counters = Atomic<Int>(0)
+    private let failures = Atomic<Int>(0)
+    private let confirmations = Atomic<Int>(0)
+    private let republications = Atomic<Int>(0)
+    /// Connections opened.
+    public var connections: Int { counters.load(ordering: .relaxed) }
     /// Attempts that failed (a connection refused or lost, confirmations missing).
-    public private(set) var failedAttempts = 0
-    public private(set) var republished = 0
-    public private(set) var confirmed = 0
+    public var failedAttempts: Int { failures.load(ordering: .relaxed) }
+    /// Messages confirmed by the broker.
+    public var confirmed: Int { confirmations.load(ordering: .relaxed) }
+    /// Messages published again after a nack.
+    public var republished: Int { republications.load(ordering: .relaxed) }
 
     public init(configuration: AMQPConfiguration, exchange: String, reconnectMaximum: Duration = .seconds(30)) {
         self.configuration = configuration
@@ -56,24 +65,24 @@ public final class AMQPConfirmedPublisher {
     ///   or the broker refuses for good (a missing exchange, a refused login).
     public func publishAll(_ messages: [Message], until deadline: ContinuousClock.Instant, what: String) throws {
         var unconfirmed = Array(messages.indices)
-        var failures = 0
+        var consecutive = 0
         while !unconfirmed.isEmpty {
             do {
                 unconfirmed = try publish(messages, unconfirmed)
-                republished += unconfirmed.count
+                republications.add(unconfirmed.count, ordering: .relaxed)
             } catch let error as AMQPError {
                 close()
-                failures += 1
-                failedAttempts += 1
+                consecutive += 1
+                failures.add(1, ordering: .relaxed)
                 guard error.isRetryable, ContinuousClock.now < deadline else {
                     throw SluiceError(.sinkFailed, "\(what): \(unconfirmed.count) of \(messages.count) messages not confirmed: \(error)")
                 }
                 let left = (deadline - ContinuousClock.now).components
                 let leftMillis = left.seconds * 1000 + left.attoseconds / 1_000_000_000_000_000
-                usleep(UInt32(clamping: max(1, min(backoff.delayMillis(afterFailures: failures), leftMillis)) * 1000))
+                usleep(UInt32(clamping: max(1, min(backoff.delayMillis(afterFailures: consecutive), leftMillis)) * 1000))
             }
         }
-        confirmed += messages.count
+        confirmations.add(messages.count, ordering: .relaxed)
     }
 
     /// Publishes the messages at `indices`, waits for their confirmations, returns the nacked.
@@ -108,7 +117,7 @@ public final class AMQPConfirmedPublisher {
         }
         try opened.confirmSelect()
         connection = opened
-        connections += 1
+        counters.add(1, ordering: .relaxed)
         return opened
     }
 
