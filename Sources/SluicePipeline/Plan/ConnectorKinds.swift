@@ -118,7 +118,9 @@ extension ConnectorKind {
                 "password_file", .text, example: "/run/secrets/amqp-password",
                 "A file holding the password; otherwise AMQP_PASSWORD, else guest for the guest user."),
         ],
-        passwordInURI: false, example: "amqp://daa@localhost:5672/daa?queue=events")
+        passwordInURI: false, passwordSource: amqpPasswordSource, example: "amqp://daa@localhost:5672/daa?queue=events")
+
+    static let amqpPasswordSource = "AMQP_PASSWORD in the environment, or password_file=PATH"
 
     /// `amqps://...`: RabbitMQ over TLS, peer verification on unless `verify=false`.
     public static let amqps = ConnectorKind(
@@ -130,7 +132,8 @@ extension ConnectorKind {
             ConnectorParameter("key", .text, example: "/etc/ssl/client.key", "PEM private key of the client certificate."),
             ConnectorParameter("verify", .boolean, example: "true", "Verify the broker's certificate and host name (default true)."),
         ],
-        passwordInURI: false, example: "amqps://daa@mq.example.com/daa?queue=events&cacert=/etc/ssl/ca.pem")
+        passwordInURI: false, passwordSource: amqpPasswordSource,
+        example: "amqps://daa@mq.example.com/daa?queue=events&cacert=/etc/ssl/ca.pem")
 
     /// `postgres://user@host:port/db`: views upserted in PostgreSQL, committed with the
     /// pipeline's checkpoint in one transaction per epoch.
