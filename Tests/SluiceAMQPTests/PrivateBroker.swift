@@ -1,5 +1,6 @@
 import Foundation
 import SluiceAMQP
+import Synchronization
 
 /// A RabbitMQ (and PostgreSQL, which the script starts alongside) of one test's own,
 /// started with `ops/test-stack.sh` in its own directory and ports, so the test may stop
@@ -11,11 +12,15 @@ final class PrivateBroker: Sendable {
     /// Starts the stack (about 15 s on two cores).
     init() throws {
         let pid = Int(ProcessInfo.processInfo.processIdentifier)
-        // Ports from the process id: AMQP (+20000 for Erlang distribution) and PostgreSQL.
-        port = 31_000 + (pid % 4000) * 2
-        directory = "/tmp/sluice-private-broker-\(pid)"
+        let instance = Self.instances.add(1, ordering: .relaxed).oldValue
+        // Ports from the process id and the instance (tests of one process may run at
+        // once): AMQP (+20000 for Erlang distribution) and PostgreSQL.
+        port = 31_000 + ((pid * 8 + instance * 2) % 8000)
+        directory = "/tmp/sluice-private-broker-\(pid)-\(instance)"
         try run("start")
     }
+
+    private static let instances = Atomic(0)
 
     deinit {
         _ = try? run("stop")
