@@ -39,13 +39,10 @@ public struct AMQPConfiguration: Sendable, Equatable {
     public var heartbeatSeconds: Int
     /// How long connecting (socket, TLS, login) may take.
     public var connectTimeout: Duration
-    /// The connection name shown in the broker's management UI.
-    public var connectionName: String
 
     public init(
         host: String = "localhost", port: Int? = nil, virtualHost: String = "/", user: String = "guest",
-        password: String = "guest", tls: TLS? = nil, heartbeatSeconds: Int = 30, connectTimeout: Duration = .seconds(10),
-        connectionName: String = "sluice"
+        password: String = "guest", tls: TLS? = nil, heartbeatSeconds: Int = 30, connectTimeout: Duration = .seconds(10)
     ) {
         self.host = host
         self.port = port ?? (tls == nil ? 5672 : 5671)
@@ -55,7 +52,6 @@ public struct AMQPConfiguration: Sendable, Equatable {
         self.tls = tls
         self.heartbeatSeconds = heartbeatSeconds
         self.connectTimeout = connectTimeout
-        self.connectionName = connectionName
     }
 
     /// The password for `user`: the content of `file` (trailing newlines removed, as
