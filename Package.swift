@@ -17,7 +17,7 @@ let package = Package(
             name: "Sluice",
             targets: [
                 "SluiceCore", "SluiceExpr", "SluiceFormats", "SluiceOperators", "SluiceRuntime", "SluiceConnectors",
-                "SluicePipeline",
+                "SluicePipeline", "SluiceAMQP",
             ]),
         .executable(name: "sluice", targets: ["sluice"]),
     ],
