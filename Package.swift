@@ -17,7 +17,7 @@ let package = Package(
             name: "Sluice",
             targets: [
                 "SluiceCore", "SluiceExpr", "SluiceFormats", "SluiceOperators", "SluiceRuntime", "SluiceConnectors",
-                "SluicePipeline", "SluicePostgres", "SluiceLZ4",
+                "SluicePipeline", "SluicePostgres", "SluiceLZ4", "SluiceAMQP",
             ]),
         .executable(name: "sluice", targets: ["sluice"]),
     ],
@@ -36,6 +36,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
         // Header-only: the prefetch intrinsic for keyed-state look-ups.
         .systemLibrary(name: "CSluiceIntrinsics"),
         .target(name: "SluiceCore", dependencies: ["CSluiceIntrinsics"], swiftSettings: strictSettings),
@@ -51,16 +52,18 @@ let package = Package(
         .target(name: "SluicePostgres", dependencies: ["CLibPQ"], swiftSettings: strictSettings),
         // The thin liblz4 wrapper: owns every LZ4F context, no C type in its API.
         .target(name: "SluiceLZ4", dependencies: ["CLZ4"], swiftSettings: strictSettings),
+        // The thin librabbitmq wrapper: owns every amqp_connection_state_t, no C type in its API.
+        .target(name: "SluiceAMQP", dependencies: ["CRabbitMQ"], swiftSettings: strictSettings),
         .target(
             name: "SluiceConnectors",
-            dependencies: ["SluiceCore", "SluiceFormats", "CSQLite", "SluicePostgres", "SluiceLZ4"],
+            dependencies: ["SluiceCore", "SluiceFormats", "CSQLite", "SluicePostgres", "SluiceLZ4", "SluiceAMQP"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "SluicePipeline",
             dependencies: [
                 "SluiceCore", "SluiceExpr", "SluiceOperators", "SluiceRuntime", "SluiceConnectors", "SluiceFormats",
-                .product(name: "Yams", package: "Yams"),
+                "SluiceAMQP", .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
         ),
@@ -129,6 +132,13 @@ let package = Package(
         .testTarget(
             name: "SluicePostgresTests",
             dependencies: ["SluicePostgres", "SluiceTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SluiceAMQPTests",
+            dependencies: [
+                "SluiceAMQP", "SluiceConnectors", "SluiceTestSupport", "SluiceRuntime", "SluicePipeline", "SluiceCore",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

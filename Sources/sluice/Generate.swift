@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SluiceConnectors
 import SluiceCore
+import SluicePipeline
 
 /// `sluice generate [--count N] [--agents K] [--seed S] [--w1] [--output PATH]`
 struct Generate: ParsableCommand {
@@ -14,9 +15,17 @@ struct Generate: ParsableCommand {
             With --w1, writes the W1 benchmark stream instead (metric samples, deterministic). \
             With --output, says what it wrote; to standard output, writes only the events.
 
+            To amqp:// or amqps:// (the password from AMQP_PASSWORD or password_file=), \
+            publishes the events with publisher confirms, one per persistent message, or \
+            --per-message N as NDJSON bodies (content type application/x-ndjson); --from \
+            publishes the lines of an NDJSON file instead of generated events. The routing \
+            key is routing_key= (with {column} placeholders), else the queue, else {agent_id}.
+
             Example:
               sluice generate --count 100000 --output events.ndjson
               sluice batch pipelines/agent-metrics.yaml --input events.ndjson
+              sluice generate --count 100000 --per-message 100 --output 'amqp://guest@localhost/?queue=daa-events'
+              sluice generate --output 'amqp://guest@localhost/?exchange=daa&partitions=4&queue=daa'
             """)
 
     @Option(help: "How many events to write.")
@@ -34,13 +43,28 @@ struct Generate: ParsableCommand {
     @Option(help: ArgumentHelp("The file to write (default: standard output).", valueName: "path"))
     var output: String?
 
+    @Option(help: ArgumentHelp("Events per message when publishing to amqp:// (NDJSON bodies above 1).", valueName: "n"))
+    var perMessage: Int = 1
+
+    @Option(help: ArgumentHelp("Publish the lines of this NDJSON file instead of generated events (amqp:// outputs).", valueName: "path"))
+    var from: String?
+
     func validate() throws {
         if count < 0 { throw ValidationError("--count must not be negative") }
+        if perMessage < 1 { throw ValidationError("--per-message must be at least 1") }
+        if from != nil && !isBroker { throw ValidationError("--from needs an amqp:// or amqps:// --output") }
         if let agents, agents < 1 { throw ValidationError("--agents must be at least 1") }
     }
 
+    /// True when `--output` names a RabbitMQ broker rather than a file.
+    private var isBroker: Bool { output.map { $0.hasPrefix("amqp://") || $0.hasPrefix("amqps://") } ?? false }
+
     func run() throws {
         do {
+            if isBroker, let output {
+                try GenerateToBroker(uri: output, perMessage: perMessage).run(source: from == nil ? try generatedSource() : nil, file: from)
+                return
+            }
             if w1, let output {
                 // To a file: exactly the W1-file of workloads.md, byte for byte.
                 try W1WorkloadSource.writeNDJSON(agents: agents ?? 10_000, events: count, to: output)
@@ -80,6 +104,12 @@ struct Generate: ParsableCommand {
             Terminal.printError("error: \(error)")
             throw ExitCode(1)
         }
+    }
+
+    private func generatedSource() throws -> any Source {
+        w1
+            ? try W1WorkloadSource(name: "w1", agents: agents ?? 10_000, events: count, agentIdsAsStrings: true)
+            : try DAAGeneratorSource(name: "daa", options: DAAGeneratorOptions(seed: seed, agents: agents ?? 1000, limit: .count(count)))
     }
 
     /// Says what went into the file (on standard output: the events went to the file).

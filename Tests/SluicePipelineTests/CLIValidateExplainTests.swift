@@ -52,14 +52,14 @@ import Testing
         try TemporaryDirectory.with { dir in
             try """
             pipeline: redacted
-            source: { uri: "amqp://daa:${MQ_PASSWORD}@mq.local/daa?queue=events" }
+            source: { uri: "kafka://daa:${MQ_PASSWORD}@mq.local:9092?topic=events&group=sluice" }
             sink: { uri: "stdout:" }
             """.write(toFile: dir.path("p.yaml"), atomically: true, encoding: .utf8)
             var process = SluiceProcess(arguments: ["explain", dir.path("p.yaml")], directory: dir.path)
             process.environment = ["MQ_PASSWORD": "hunter2"]
             let result = try process.run()
             #expect(result.status == 0, "\(result.stderr)")
-            #expect(result.stdout.contains("amqp://daa:***@mq.local/daa?queue=events"))
+            #expect(result.stdout.contains("kafka://daa:***@mq.local:9092?topic=events&group=sluice"))
             #expect(!result.stdout.contains("hunter2"))
         }
     }

@@ -97,7 +97,7 @@ struct URIChecker {
         if !kind.passwordInURI, let range = uri.passwordRange, !range.isEmpty {
             // Its client library reads the password itself: none in the URI, not even a
             // substituted one (it would sit in memory and error messages as plain text).
-            report(range, "\(kind.scheme) takes no password in its URI: set PGPASSWORD in the environment, or password_file=PATH")
+            report(range, "\(kind.scheme) takes no password in its URI: set \(kind.passwordSource)")
             valid = false
         } else if let range = uri.passwordRange, !range.isEmpty, !text.isEntirelyFromEnvironment(utf8Range: range) {
             report(range, "a password in the pipeline file: put credentials in the environment, e.g. \(uri.scheme)://\(uri.user ?? "user"):${PASSWORD}@\(uri.host ?? "host")")

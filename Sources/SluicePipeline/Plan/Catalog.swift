@@ -88,6 +88,8 @@ public struct Catalog: Sendable {
                     name: spec.name, directory: uri.path, schema: spec.schema, required: Self.requiredFields(of: spec),
                     from: from, to: to, timeField: uri.parameter("time_field") ?? spec.eventTime?.field ?? "ts")
             }
+        case "amqp", "amqps":
+            return try wrap(uri) { try Self.amqpSource(spec, pipeline: nil) }
         default:
             throw CatalogError.unavailable(uri)
         }
@@ -118,6 +120,8 @@ public struct Catalog: Sendable {
                     passwordFile: uri.parameter("password_file"), pipeline: pipeline
                 ).viewSink(name: spec.name, view: view)
             }
+        case "amqp", "amqps":
+            return try wrap(uri) { try Self.amqpSink(uri, name: spec.name) }
         case "memory":
             // Like tables in one database, each view of a memory store is its own sink.
             return memory.sink(named: spec.view.map { "\(uri.path).\($0)" } ?? uri.path)
@@ -134,6 +138,7 @@ public struct Catalog: Sendable {
         switch uri.scheme {
         case "memory": return nil
         case "file": return DeadLetterFileSink(path: uri.path, pipeline: pipeline, rolling: try rolling(uri))
+        case "amqp", "amqps": return try wrap(uri) { try Self.amqpRejectionSink(uri, pipeline: pipeline) }
         default: throw CatalogError.unavailable(uri)
         }
     }

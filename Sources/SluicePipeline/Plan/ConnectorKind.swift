@@ -128,6 +128,8 @@ public struct ConnectorKind: Sendable {
     /// False when the URI may carry no password at all, not even one from the
     /// environment (the client library reads it from the environment or a file itself).
     public var passwordInURI: Bool
+    /// Where the password comes from instead, when `passwordInURI` is false (for messages).
+    public var passwordSource: String
     /// True when a sink of this kind keeps a named view (needs `view`).
     public var keepsViews: Bool
     /// A URI to show in messages.
@@ -139,9 +141,11 @@ public struct ConnectorKind: Sendable {
     /// A connector kind (see the properties).
     public init(
         scheme: String, summary: String, roles: ConnectorRoles, isHierarchical: Bool = false, path: PathRule = .empty,
-        parameters: [ConnectorParameter] = [], parametersByPath: [String: [ConnectorParameter]] = [:], isAvailable: Bool = true, passwordInURI: Bool = true, keepsViews: Bool = false,
+        parameters: [ConnectorParameter] = [], parametersByPath: [String: [ConnectorParameter]] = [:], isAvailable: Bool = true, passwordInURI: Bool = true,
+        passwordSource: String = "PGPASSWORD in the environment, or password_file=PATH", keepsViews: Bool = false,
         example: String
     ) {
+        self.passwordSource = passwordSource
         self.scheme = scheme
         self.summary = summary
         self.roles = roles

@@ -66,22 +66,74 @@ extension ConnectorKind {
         roles: [.sink, .deadLetter],
         path: .required("a name"), example: "memory:results")
 
-    /// `amqp://...`: recognised, not yet runnable.
+    /// `amqp://user@host:port/vhost?...`: RabbitMQ (see `AMQPSource`, `AMQPPublishSink`,
+    /// `AMQPRejectionSink`). No password in the URI: `AMQP_PASSWORD` or `password_file`.
     public static let amqp = ConnectorKind(
-        scheme: "amqp", summary: "RabbitMQ (AMQP 0-9-1): consume a queue or publish to an exchange.",
+        scheme: "amqp",
+        summary:
+            "RabbitMQ (AMQP 0-9-1): consume queues (acknowledged after each epoch commits), publish rows to an exchange with publisher confirms, or publish dead letters. The password comes from AMQP_PASSWORD or password_file, never the URI.",
         roles: [.source, .sink, .deadLetter], isHierarchical: true,
         parameters: [
-            ConnectorParameter("queue", .text, example: "events", "The queue to consume."),
-            ConnectorParameter("exchange", .text, example: "alerts", "The exchange to publish to."),
-            ConnectorParameter("routing_key", .text, example: "alerts.performance", "The routing key of published messages."),
-            ConnectorParameter("prefetch", .integer(1...65535), example: "500", "Unacknowledged messages in flight."),
+            ConnectorParameter(
+                "queue", .text, example: "events",
+                "Source: the queue to consume (several, comma-separated, are read in parallel; with partitions, the queues' name prefix). Sink or dead letters: a queue to publish to through the default exchange (declared, and bound to exchange when one is given)."),
+            ConnectorParameter(
+                "exchange", .text, example: "alerts",
+                "Sink or dead letters: the exchange to publish to. Source with partitions: the consistent-hash exchange to declare."),
+            ConnectorParameter(
+                "exchange_type", .text, example: "topic", roles: .sink,
+                "Declare the exchange (durable) with this type before publishing (default: it must exist)."),
+            ConnectorParameter(
+                "routing_key", .text, example: "alerts.{severity}", roles: [.sink, .deadLetter],
+                "The routing key of published messages; {column} is replaced by each row's value of that column."),
+            ConnectorParameter(
+                "prefetch", .integer(1...65535), example: "10000", roles: .source,
+                "Unacknowledged deliveries per queue (default 10000). Deliveries are acknowledged when their epoch commits, so keep prefetch above rate × epoch interval ÷ events per message, or reading pauses until each commit."),
+            ConnectorParameter(
+                "format", .text, example: "ndjson", roles: .source,
+                "json: one event per message; ndjson: many, one per line; auto (default): ndjson when the content type is application/x-ndjson."),
+            ConnectorParameter(
+                "declare", .boolean, example: "false", roles: .source, "Declare the queues (durable) before consuming (default true)."),
+            ConnectorParameter(
+                "partitions", .integer(1...1024), example: "4", roles: .source,
+                "Partitioned topology: declare exchange as a consistent-hash exchange routing by routing key (agent_id) to queues QUEUE.0 … QUEUE.(N-1), each single-active-consumer, and read each as a split. Several processes may share them."),
+            ConnectorParameter(
+                "hash_header", .text, example: "agent_id", roles: .source,
+                "With partitions: hash this message header instead of the routing key."),
+            ConnectorParameter(
+                "dead_letter_exchange", .text, example: "daa.dead", roles: .source,
+                "Also publish undecodable messages here (with confirms, before acknowledging them), with headers x-sluice-reason, x-original-exchange, x-original-routing-key, x-original-queue."),
+            ConnectorParameter(
+                "end_when_idle", .duration, example: "2s", roles: .source,
+                "End the input (a bounded run) once the queues are empty and nothing arrived for this long."),
+            ConnectorParameter(
+                "reconnect_max", .duration, example: "30s", roles: .source,
+                "Longest wait between reconnection attempts (default 30s; waits start at 250ms and double)."),
+            ConnectorParameter(
+                "commit_timeout", .duration, example: "60s", roles: .sink,
+                "How long an epoch's commit keeps publishing unconfirmed messages before it fails (default 60s)."),
+            ConnectorParameter(
+                "heartbeat", .duration, example: "30s", "Heartbeat interval agreed with the broker (default 30s)."),
+            ConnectorParameter(
+                "password_file", .text, example: "/run/secrets/amqp-password",
+                "A file holding the password; otherwise AMQP_PASSWORD, else guest for the guest user."),
         ],
-        isAvailable: false, example: "amqp://daa:${AMQP_PASSWORD}@localhost:5672/daa?queue=events")
+        passwordInURI: false, passwordSource: amqpPasswordSource, example: "amqp://daa@localhost:5672/daa?queue=events")
 
-    /// `amqps://...`: recognised, not yet runnable.
+    static let amqpPasswordSource = "AMQP_PASSWORD in the environment, or password_file=PATH"
+
+    /// `amqps://...`: RabbitMQ over TLS, peer verification on unless `verify=false`.
     public static let amqps = ConnectorKind(
-        scheme: "amqps", summary: "RabbitMQ over TLS.", roles: amqp.roles, isHierarchical: true, parameters: amqp.parameters,
-        isAvailable: false, example: "amqps://daa:${AMQP_PASSWORD}@mq.example.com/daa?queue=events")
+        scheme: "amqps", summary: "RabbitMQ over TLS (the broker's certificate and host name are verified unless verify=false).",
+        roles: amqp.roles, isHierarchical: true,
+        parameters: amqp.parameters + [
+            ConnectorParameter("cacert", .text, example: "/etc/ssl/rabbitmq-ca.pem", "PEM file of the certificate authorities to trust."),
+            ConnectorParameter("cert", .text, example: "/etc/ssl/client.pem", "PEM client certificate (with key)."),
+            ConnectorParameter("key", .text, example: "/etc/ssl/client.key", "PEM private key of the client certificate."),
+            ConnectorParameter("verify", .boolean, example: "true", "Verify the broker's certificate and host name (default true)."),
+        ],
+        passwordInURI: false, passwordSource: amqpPasswordSource,
+        example: "amqps://daa@mq.example.com/daa?queue=events&cacert=/etc/ssl/ca.pem")
 
     /// `postgres://user@host:port/db`: views upserted in PostgreSQL, committed with the
     /// pipeline's checkpoint in one transaction per epoch; or events read from a table.

@@ -44,6 +44,12 @@ public final class Dataflow: @unchecked Sendable {
 
     public init(name: String) { self.name = name }
 
+    /// Every source of the graph, in the order they were added (e.g. to read a broker
+    /// source's connection status).
+    public var sources: [any Source] {
+        nodes.compactMap { if case .source(let source, _, _) = $0.kind { source } else { nil } }
+    }
+
     /// Every sink of the graph, in the order they were added (e.g. to let the views of
     /// one database join a commit group before the job opens them).
     public var sinks: [any Sink] {

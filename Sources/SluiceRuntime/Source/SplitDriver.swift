@@ -69,7 +69,11 @@ final class SplitDriver: @unchecked Sendable {
             alignment?.report(split: split, watermark: current)
         }
         while true {
-            if job.isAborted || job.hasFailed { return }
+            if job.isAborted || job.hasFailed {
+                // A crash: release the input without acknowledging (a broker redelivers).
+                reader.close()
+                return
+            }
             acknowledgeDurable()
             if job.stopRequested {
                 injectBarrier()

@@ -1,0 +1,56 @@
+import Foundation
+import SluiceAMQP
+import Synchronization
+
+/// A RabbitMQ (and PostgreSQL, which the script starts alongside) of one test's own,
+/// started with `ops/test-stack.sh` in its own directory and ports, so the test may stop
+/// and restart it without disturbing the shared stack.
+final class PrivateBroker: Sendable {
+    let directory: String
+    let port: Int
+
+    /// Starts the stack (about 15 s on two cores).
+    init() throws {
+        let pid = Int(ProcessInfo.processInfo.processIdentifier)
+        let instance = Self.instances.add(1, ordering: .relaxed).oldValue
+        // Ports from the process id and the instance (tests of one process may run at
+        // once): AMQP (+20000 for Erlang distribution) and PostgreSQL.
+        port = 31_000 + ((pid * 8 + instance * 2) % 8000)
+        directory = "/tmp/sluice-private-broker-\(pid)-\(instance)"
+        try run("start")
+    }
+
+    private static let instances = Atomic(0)
+
+    deinit {
+        _ = try? run("stop")
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    var configuration: AMQPConfiguration { AMQPConfiguration(host: "127.0.0.1", port: port) }
+
+    /// `amqp://guest@127.0.0.1:PORT/?query`.
+    func uri(_ query: String) -> String { "amqp://guest@127.0.0.1:\(port)/?\(query)" }
+
+    /// Stops the RabbitMQ application (every connection drops, listeners close) and
+    /// starts it again after `pause`; durable queues and persistent messages survive.
+    func restart(pause: Duration) throws {
+        try run("rabbit", "rabbitmqctl", "stop_app")
+        Thread.sleep(forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18)
+        try run("rabbit", "rabbitmqctl", "start_app")
+    }
+
+    @discardableResult
+    func run(_ arguments: String...) throws -> String {
+        var environment = ProcessInfo.processInfo.environment
+        environment["SLUICE_STACK_DIR"] = directory
+        environment["SLUICE_TEST_AMQP_PORT"] = String(port)
+        environment["SLUICE_TEST_PG_PORT"] = String(port + 1)
+        let (status, output) = try Command.run(
+            ["/bin/bash", AMQPTestBroker.repositoryRoot + "/ops/test-stack.sh"] + arguments, environment: environment)
+        guard status == 0 else {
+            throw BrokerTestError(message: "ops/test-stack.sh \(arguments.joined(separator: " ")) failed: \(output)")
+        }
+        return output
+    }
+}
