@@ -5,13 +5,17 @@
 #
 # Usage: Benchmarks/pg-vs-sqlite.sh POSTGRES_URL [ROUNDS]
 #   POSTGRES_URL  e.g. postgres://postgres@127.0.0.1:55432/postgres (no password in it)
-# Builds the release binary first. Inputs and views go to Benchmarks/.data/pg-vs-sqlite/.
+# Builds the release binary first (SLUICE_BIN=PATH runs that binary instead). Inputs and views
+# go to Benchmarks/.data/pg-vs-sqlite/.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 url=${1:?usage: $0 POSTGRES_URL [ROUNDS]}
 rounds=${2:-3}
-swift build -c release --product sluice >/dev/null
-bin=$(swift build -c release --show-bin-path)/sluice
+bin=${SLUICE_BIN:-}
+if [[ -z $bin ]]; then
+  swift build -c release --product sluice >/dev/null
+  bin=$(swift build -c release --show-bin-path)/sluice
+fi
 data=Benchmarks/.data/pg-vs-sqlite
 mkdir -p "$data"
 events=$data/events-1m-seed42.ndjson
