@@ -110,7 +110,7 @@ struct Run: ParsableCommand {
             scheduledJobs.waitForStop(limit: duration?.duration)
             return
         }
-        let planned = try LoadedPipelines.plan(specs, planner: .daemon)
+        let planned = try LoadedPipelines.plan(specs, planner: .daemon(logger: logger))
         let jobs = try planned.map { ($0.spec.name, try makeJob($0, logger: logger)) }
         let ops = try http.map { try startEndpoints($0, jobs: jobs, planned: planned, logger: logger) }
         let deadline = Mutex<(any DispatchSourceTimer)?>(nil)

@@ -306,33 +306,31 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
     ///
     /// - Parameter waitForBackoff: sleep through a backoff delay instead of failing.
     private func withConnection<R>(waitForBackoff: Bool, _ body: (PostgresConnection) throws -> R) throws -> R {
-        try link.withLock { link -> R in
-            if link.connection?.isConnected != true {
+        while true {
+            // Decided under the lock, waited out without it: a backoff or a cool-down (30 s)
+            // must not block readers of `breakerState` (readiness) or other callers meanwhile.
+            let delay = try link.withLock { link -> Int64? in
+                if link.connection?.isConnected == true { return nil }
                 link.connection = nil
-                while true {
-                    let now = timeSource.nowMillis()
-                    switch link.breaker.attempt(nowMillis: now) {
-                    case .proceed:
-                        break
-                    case .wait(let until) where waitForBackoff, .reject(let until) where waitForBackoff:
-                        Thread.sleep(forTimeInterval: Double(max(1, until - now)) / 1000)
-                        continue
-                    case .wait(let until), .reject(let until):
-                        throw SluiceError(
-                            .sinkFailed,
-                            "PostgreSQL is unavailable (circuit breaker \(link.breaker.state)); next attempt in \(until - now) ms")
-                    }
-                    break
-                }
-                do {
-                    let connection = try PostgresConnection.connect(configuration)
-                    try ensureTables(on: connection)
-                    link.connection = connection
-                } catch let error as PostgresError {
-                    if error.isRetryable { recordFailure(error, in: &link) }
-                    throw error
+                let now = timeSource.nowMillis()
+                switch link.breaker.attempt(nowMillis: now) {
+                case .proceed:
+                    return try connect(&link)
+                case .wait(let until) where waitForBackoff, .reject(let until) where waitForBackoff:
+                    return max(1, until - now)
+                case .wait(let until), .reject(let until):
+                    throw SluiceError(
+                        .sinkFailed,
+                        "PostgreSQL is unavailable (circuit breaker \(link.breaker.state)); next attempt in \(until - now) ms")
                 }
             }
+            guard let delay else { break }
+            Thread.sleep(forTimeInterval: Double(delay) / 1000)
+        }
+        return try link.withLock { link -> R in
+            // Another caller may have lost the connection since; connecting again counts as
+            // an attempt, like any other.
+            if link.connection?.isConnected != true { _ = try connect(&link) }
             guard let connection = link.connection else { preconditionFailure("connected above") }
             do {
                 let result = try body(connection)
@@ -347,6 +345,19 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
                 recordFailure(error, in: &link)
                 throw error
             }
+        }
+    }
+
+    /// Connects (and creates Sluice's tables); nil means connected, no wait needed.
+    private func connect(_ link: inout Link) throws -> Int64? {
+        do {
+            let connection = try PostgresConnection.connect(configuration)
+            try ensureTables(on: connection)
+            link.connection = connection
+            return nil
+        } catch let error as PostgresError {
+            if error.isRetryable { recordFailure(error, in: &link) }
+            throw error
         }
     }
 
