@@ -20,7 +20,9 @@ func registerAMQPBenchmarks() {
         Benchmark("AMQP \(perMessage) event(s)/message", configuration: .init(metrics: metrics, warmupIterations: 0, maxIterations: 2)) {
             benchmark in
             let queue = "bench-amqp-\(perMessage)"
-            let prefetch = 10_000
+            // Deliveries are acknowledged when their epoch commits (about a second), so
+            // Sluice reads at most about prefetch messages per epoch.
+            let prefetch = ProcessInfo.processInfo.environment["SLUICE_BENCH_AMQP_PREFETCH"].flatMap { Int($0) } ?? 10_000
             for _ in benchmark.scaledIterations {
                 try AMQPBench.fill(configuration, queue: queue, messages: count, perMessage: perMessage)
                 let raw = try AMQPBench.raw(configuration, queue: queue, messages: count, prefetch: prefetch)
