@@ -28,17 +28,7 @@ struct Rebuild: ParsableCommand {
     var workers: Int?
 
     func run() throws {
-        var environment = ProcessInfo.processInfo.environment
-        // Late-event outputs of the shipped pipelines: not re-written by a rebuild.
-        for name in ["DAA_LATE", "DAA_WORKFLOW_ALERTS", "DAA_PERFORMANCE_ALERTS"] { environment[name] = "memory:rebuild" }
-        let first = PipelineLoader(environment: environment).load(contentsOf: path)
-        guard let original = first.spec else {
-            Terminal.printError(first.rendered)
-            throw ExitCode(2)
-        }
-        guard original.sources.count == 1 else {
-            throw ValidationError("rebuild needs a pipeline with one source; \(path) has \(original.sources.count)")
-        }
+        let (original, environment) = try OfflinePipeline.load(path, job: "rebuild")
         var spec = try LoadedPipelines.load(
             [path], loader: PipelineLoader(environment: environment, sourceOverrides: [original.sources[0].name: from]))[0]
         let scratchDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-rebuild-\(UUID().uuidString)")

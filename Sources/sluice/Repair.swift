@@ -34,14 +34,7 @@ struct Repair: ParsableCommand {
     var workers: Int?
 
     func run() throws {
-        var environment = ProcessInfo.processInfo.environment
-        for name in ["DAA_LATE", "DAA_WORKFLOW_ALERTS", "DAA_PERFORMANCE_ALERTS"] { environment[name] = "memory:repair" }
-        let load = PipelineLoader(environment: environment).load(contentsOf: path)
-        guard let original = load.spec else {
-            Terminal.printError(load.rendered)
-            throw ExitCode(2)
-        }
-        guard original.sources.count == 1 else { throw ValidationError("repair needs a pipeline with one source") }
+        let (original, environment) = try OfflinePipeline.load(path, job: "repair")
         guard from.hasPrefix("archive:") else { throw ValidationError("--from must be an archive: URI") }
         let directory = String(from.dropFirst("archive:".count).prefix { $0 != "?" })
         let size = try Self.windowSize(original)
