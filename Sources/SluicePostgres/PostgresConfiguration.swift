@@ -24,15 +24,20 @@ public struct PostgresConfiguration: Sendable, Equatable {
     public var statementTimeout: Duration
     /// `application_name` when the URI sets none, so `pg_stat_activity` shows who is connected.
     public var applicationName: String
+    /// `connect_timeout` when neither the URI nor `PGCONNECT_TIMEOUT` sets one: libpq's own
+    /// default is to wait for the operating system, minutes for a host that drops packets,
+    /// and every commit waits behind a connection attempt.
+    public var connectTimeout: Duration
 
     public init(
         uri: String, passwordFile: String? = nil, statementTimeout: Duration = .seconds(10),
-        applicationName: String = "sluice"
+        applicationName: String = "sluice", connectTimeout: Duration = .seconds(10)
     ) {
         self.uri = uri
         self.passwordFile = passwordFile
         self.statementTimeout = statementTimeout
         self.applicationName = applicationName
+        self.connectTimeout = connectTimeout
     }
 
     /// Checks the URI without connecting: it parses, it is a `postgres://` or
@@ -71,6 +76,9 @@ public struct PostgresConfiguration: Sendable, Equatable {
         let (seconds, attoseconds) = statementTimeout.components
         return max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
     }
+
+    /// `connectTimeout` in whole seconds, as libpq takes it (at least 2: libpq treats 1 as 2).
+    var connectTimeoutSeconds: Int64 { max(2, connectTimeout.components.seconds) }
 
     /// The password from `passwordFile`, or nil when none is configured.
     func passwordFromFile() throws -> String? {

@@ -30,6 +30,11 @@ public final class PostgresConnection {
         try configuration.validate()
         var keywords = ["dbname", "fallback_application_name"]
         var values = [configuration.uri, configuration.applicationName]
+        if getenv("PGCONNECT_TIMEOUT") == nil {
+            // Before the URI, which libpq expands in place: a connect_timeout it names wins.
+            keywords.insert("connect_timeout", at: 0)
+            values.insert(String(configuration.connectTimeoutSeconds), at: 0)
+        }
         if let password = try configuration.passwordFromFile() {
             // After the expanded URI, so it fills the (absent) password.
             keywords.append("password")
@@ -56,6 +61,19 @@ public final class PostgresConnection {
     /// Whether the connection is still usable as far as libpq knows (it learns of a broken
     /// socket only when a call fails).
     public var isConnected: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    /// The value libpq uses for a connection parameter (`connect_timeout`, `sslmode`, …),
+    /// or nil when it has none. Never the password: that is not for reading back.
+    public func parameter(_ keyword: String) -> String? {
+        guard keyword != "password", let options = PQconninfo(handle) else { return nil }
+        defer { PQconninfoFree(options) }
+        var option = options
+        while let name = option.pointee.keyword {
+            if String(cString: name) == keyword { return option.pointee.val.map { String(cString: $0) } }
+            option += 1
+        }
+        return nil
+    }
 
     /// The server process serving this connection (`pg_backend_pid()`).
     public var backendProcessID: Int32 { PQbackendPID(handle) }

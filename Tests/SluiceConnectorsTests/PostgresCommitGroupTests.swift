@@ -61,69 +61,74 @@ import Testing
         }
     }
 
+    /// A worker of pipeline "p": its commit group and its upserted `metrics` view.
+    private struct Worker {
+        typealias Row = (String?, Int64?, Double?, Bool?, Int64?)
+        let group: PostgresCommitGroup
+        let view: PostgresViewSink
+
+        init(_ db: PostgresTestNamespace, owner: String, claims: Bool) throws {
+            group = db.group(owner: owner)
+            if claims { try group.claim(pipeline: "p") }
+            view = group.viewSink(name: "view", view: "metrics")
+            try view.open(schema: PGTestRows.schema, mode: .upsert(key: ["agent"]))
+        }
+
+        /// Writes and prepares `rows` as epoch `epoch`; `save` commits them.
+        func prepare(_ rows: [Row], epoch: UInt64) throws {
+            try view.write(PGTestRows.batch(rows))
+            try view.prepare(epoch: Epoch(epoch))
+        }
+
+        func save(_ epoch: UInt64) throws { try group.save(PGTestRows.checkpoint(epoch), pipeline: "p") }
+    }
+
     @Test func aStaleOwnerCannotOverwriteANewerWorkersRowsOrCheckpoint() throws {
         try PostgresTestNamespace.with { db in
-            let stale = db.group(owner: "worker-old")
-            let staleView = stale.viewSink(name: "view", view: "metrics")
-            try staleView.open(schema: PGTestRows.schema, mode: .upsert(key: ["agent"]))
-            try staleView.write(PGTestRows.batch([("a", 1, 1, true, 10)]))
-            try staleView.prepare(epoch: Epoch(1))
-            try stale.save(PGTestRows.checkpoint(1), pipeline: "p")
+            let stale = try Worker(db, owner: "worker-old", claims: false)
+            try stale.prepare([("a", 1, 1, true, 10)], epoch: 1)
+            try stale.save(1)
 
             // The partition moves: a new worker restores epoch 1 and commits epochs 2 and 3.
-            let fresh = db.group(owner: "worker-new")
-            let freshView = fresh.viewSink(name: "view", view: "metrics")
-            try freshView.open(schema: PGTestRows.schema, mode: .upsert(key: ["agent"]))
-            #expect(try fresh.latest(pipeline: "p")?.epoch == Epoch(1))
-            try freshView.write(PGTestRows.batch([("a", 3, 3, true, 30)]))
-            try freshView.prepare(epoch: Epoch(3))
-            try fresh.save(PGTestRows.checkpoint(3), pipeline: "p")
+            let fresh = try Worker(db, owner: "worker-new", claims: false)
+            #expect(try fresh.group.latest(pipeline: "p")?.epoch == Epoch(1))
+            try fresh.prepare([("a", 3, 3, true, 30)], epoch: 3)
+            try fresh.save(3)
 
             // The old worker, unaware, tries to save its epoch 2: refused, nothing written.
-            try staleView.write(PGTestRows.batch([("a", 2, 2, false, 20), ("z", 2, 2, false, 20)]))
-            try staleView.prepare(epoch: Epoch(2))
-            let error = try #require(throws: SluiceError.self) { try stale.save(PGTestRows.checkpoint(2), pipeline: "p") }
+            try stale.prepare([("a", 2, 2, false, 20), ("z", 2, 2, false, 20)], epoch: 2)
+            let error = try #require(throws: SluiceError.self) { try stale.save(2) }
             #expect(error.message.contains("fenced") && error.message.contains("worker-new"), "\(error.message)")
             #expect(try db.rows("metrics", columns: ["agent", "n"]) == [["a", "3"]])
-            #expect(try fresh.latest(pipeline: "p") == PGTestRows.checkpoint(3))
-            #expect(try fresh.latestOwner(pipeline: "p") == "worker-new")
+            #expect(try fresh.group.latest(pipeline: "p") == PGTestRows.checkpoint(3))
+            #expect(try fresh.group.latestOwner(pipeline: "p") == "worker-new")
         }
     }
 
     @Test func aStaleWorkerAheadOfTheRestoredCheckpointIsRefusedByTheClaim() throws {
         try PostgresTestNamespace.with { db in
-            let stale = db.group(owner: "worker-old")
-            try stale.claim(pipeline: "p")
-            let staleView = stale.viewSink(name: "view", view: "metrics")
-            try staleView.open(schema: PGTestRows.schema, mode: .upsert(key: ["agent"]))
-            try staleView.write(PGTestRows.batch([("a", 1, 1, true, 10)]))
-            try staleView.prepare(epoch: Epoch(1))
-            try stale.save(PGTestRows.checkpoint(1), pipeline: "p")
+            let stale = try Worker(db, owner: "worker-old", claims: true)
+            try stale.prepare([("a", 1, 1, true, 10)], epoch: 1)
+            try stale.save(1)
 
             // The pipeline moves while the old worker runs on: a new worker claims it,
             // restores epoch 1 and commits epoch 2.
-            let fresh = db.group(owner: "worker-new")
-            try fresh.claim(pipeline: "p")
-            let freshView = fresh.viewSink(name: "view", view: "metrics")
-            try freshView.open(schema: PGTestRows.schema, mode: .upsert(key: ["agent"]))
-            #expect(try fresh.latest(pipeline: "p")?.epoch == Epoch(1))
-            try freshView.write(PGTestRows.batch([("a", 2, 2, true, 20)]))
-            try freshView.prepare(epoch: Epoch(2))
-            try fresh.save(PGTestRows.checkpoint(2), pipeline: "p")
+            let fresh = try Worker(db, owner: "worker-new", claims: true)
+            #expect(try fresh.group.latest(pipeline: "p")?.epoch == Epoch(1))
+            try fresh.prepare([("a", 2, 2, true, 20)], epoch: 2)
+            try fresh.save(2)
 
             // The old worker's epoch 5 is above the stored 2, so epochs alone would let it
             // through; the claim refuses it and nothing of it is written.
-            try staleView.write(PGTestRows.batch([("a", 5, 5, false, 50), ("z", 5, 5, false, 50)]))
-            try staleView.prepare(epoch: Epoch(5))
-            let error = try #require(throws: SluiceError.self) { try stale.save(PGTestRows.checkpoint(5), pipeline: "p") }
+            try stale.prepare([("a", 5, 5, false, 50), ("z", 5, 5, false, 50)], epoch: 5)
+            let error = try #require(throws: SluiceError.self) { try stale.save(5) }
             #expect(error.message.contains("taken over by worker 'worker-new'"), "\(error.message)")
             #expect(try db.rows("metrics", columns: ["agent", "n"]) == [["a", "2"]])
-            #expect(try fresh.latest(pipeline: "p") == PGTestRows.checkpoint(2))
-            #expect(try fresh.latestOwner(pipeline: "p") == "worker-new")
+            #expect(try fresh.group.latest(pipeline: "p") == PGTestRows.checkpoint(2))
+            #expect(try fresh.group.latestOwner(pipeline: "p") == "worker-new")
             // The new owner goes on committing.
-            try freshView.write(PGTestRows.batch([("a", 3, 3, true, 30)]))
-            try freshView.prepare(epoch: Epoch(3))
-            try fresh.save(PGTestRows.checkpoint(3), pipeline: "p")
+            try fresh.prepare([("a", 3, 3, true, 30)], epoch: 3)
+            try fresh.save(3)
             #expect(try db.rows("metrics", columns: ["agent", "n"]) == [["a", "3"]])
         }
     }

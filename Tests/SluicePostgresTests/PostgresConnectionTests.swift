@@ -71,6 +71,17 @@ import Testing
         #expect(error.isRetryable)
     }
 
+    @Test func aConnectTimeoutIsSetUnlessTheURINamesOne() throws {
+        // libpq's own default waits on the operating system, minutes for a host that drops
+        // packets; every commit waits behind a connection attempt.
+        let standard = try PostgresTestDatabase.connect()
+        #expect(standard.parameter("connect_timeout") == "10")
+        var configured = try PostgresTestDatabase.configuration()
+        configured.uri += (configured.uri.contains("?") ? "&" : "?") + "connect_timeout=3"
+        #expect(try PostgresConnection.connect(configured).parameter("connect_timeout") == "3")
+        #expect(standard.parameter("password") == nil)
+    }
+
     @Test func theStatementTimeoutIsSetOnConnect() throws {
         let connection = try PostgresTestDatabase.connect(statementTimeout: .milliseconds(200))
         #expect(try connection.execute("SHOW statement_timeout").rows == [["200ms"]])

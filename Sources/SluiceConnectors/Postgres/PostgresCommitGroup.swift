@@ -30,9 +30,11 @@ import Synchronization
 /// bytes)`, `sluice_owners (pipeline PK, owner, claimed_at)` and `sluice_epochs (view PK,
 /// epoch, committed_at)`, created when absent.
 ///
-/// - Important: one connection, used only while holding `link`'s lock, so the group is
+/// - Important: one connection, used only while holding `session`'s lock, so the group is
 ///   `Sendable` although `PostgresConnection` is not: calls from the sink executors and
-///   the job's coordinator take turns.
+///   the job's coordinator take turns. The breaker and the outage have a lock of their own (`breakerLock`),
+///   held only for a read or an update: readiness never waits behind a statement or a
+///   connection attempt.
 public final class PostgresCommitGroup: CommitGroup, Sendable {
     public let configuration: PostgresConfiguration
     /// The database schema holding the views and Sluice's tables.
@@ -43,7 +45,8 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
     public let maxSaveAttempts: Int
     private let timeSource: any TimeSource
     private let report: (@Sendable (String) -> Void)?
-    private let link: Mutex<Link>
+    private let session = Mutex<PostgresConnection?>(nil)
+    private let breakerLock: Mutex<BreakerRecord>
     /// Held weakly: a view owns its group (a job keeps its sinks, and so the group, alive);
     /// the group only needs the views that still exist.
     private let members = Mutex<[WeakMember]>([])
@@ -53,8 +56,7 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
         weak var sink: PostgresViewSink?
     }
 
-    private struct Link {
-        var connection: PostgresConnection?
+    private struct BreakerRecord {
         var breaker: CircuitBreaker
         /// Why the database is unreachable, while it is.
         var outage: String?
@@ -81,7 +83,7 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
         self.maxSaveAttempts = max(1, maxSaveAttempts)
         self.timeSource = timeSource
         self.report = report
-        link = Mutex(Link(connection: nil, breaker: CircuitBreaker(breaker)))
+        breakerLock = Mutex(BreakerRecord(breaker: CircuitBreaker(breaker)))
     }
 
     /// A view sink that commits through this group.
@@ -98,10 +100,10 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
     }
 
     /// The circuit breaker's state (closed, open until, probing).
-    public var breakerState: CircuitBreaker.State { link.withLock { $0.breaker.state } }
+    public var breakerState: CircuitBreaker.State { breakerLock.withLock { $0.breaker.state } }
 
     /// Why the database is unreachable (the last connection error), or nil while it answers.
-    public var outage: String? { link.withLock { $0.outage } }
+    public var outage: String? { breakerLock.withLock { $0.outage } }
 
     // MARK: - CheckpointStore
 
@@ -307,65 +309,70 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
     /// - Parameter waitForBackoff: sleep through a backoff delay instead of failing.
     private func withConnection<R>(waitForBackoff: Bool, _ body: (PostgresConnection) throws -> R) throws -> R {
         while true {
-            // Decided under the lock, waited out without it: a backoff or a cool-down (30 s)
-            // must not block readers of `breakerState` (readiness) or other callers meanwhile.
-            let delay = try link.withLock { link -> Int64? in
-                if link.connection?.isConnected == true { return nil }
-                link.connection = nil
+            // Decided under the lock, waited out without it: a caller that must not wait
+            // (`waitForBackoff: false`) fails at once instead of queueing behind a sleeper.
+            let delay = try session.withLock { connection -> Int64? in
+                if connection?.isConnected == true { return nil }
+                connection = nil
                 let now = timeSource.nowMillis()
-                switch link.breaker.attempt(nowMillis: now) {
+                let attempt = breakerLock.withLock { $0.breaker.attempt(nowMillis: now) }
+                switch attempt {
                 case .proceed:
-                    return try connect(&link)
+                    connection = try connect()
+                    return nil
                 case .wait(let until) where waitForBackoff, .reject(let until) where waitForBackoff:
                     return max(1, until - now)
                 case .wait(let until), .reject(let until):
                     throw SluiceError(
                         .sinkFailed,
-                        "PostgreSQL is unavailable (circuit breaker \(link.breaker.state)); next attempt in \(until - now) ms")
+                        "PostgreSQL is unavailable (circuit breaker \(breakerState)); next attempt in \(until - now) ms")
                 }
             }
             guard let delay else { break }
             Thread.sleep(forTimeInterval: Double(delay) / 1000)
         }
-        return try link.withLock { link -> R in
+        return try session.withLock { connection -> R in
             // Another caller may have lost the connection since; connecting again counts as
             // an attempt, like any other.
-            if link.connection?.isConnected != true { _ = try connect(&link) }
-            guard let connection = link.connection else { preconditionFailure("connected above") }
+            if connection?.isConnected != true { connection = try connect() }
+            guard let live = connection else { preconditionFailure("connected above") }
             do {
-                let result = try body(connection)
-                link.breaker.recordSuccess()
-                if link.outage != nil {
-                    link.outage = nil
-                    report?("PostgreSQL \(configuration.redactedTarget) answers again")
+                let result = try body(live)
+                let recovered = breakerLock.withLock { record -> Bool in
+                    record.breaker.recordSuccess()
+                    defer { record.outage = nil }
+                    return record.outage != nil
                 }
+                if recovered { report?("PostgreSQL \(configuration.redactedTarget) answers again") }
                 return result
             } catch let error as PostgresError where error.isRetryable {
-                link.connection = nil
-                recordFailure(error, in: &link)
+                connection = nil
+                recordFailure(error)
                 throw error
             }
         }
     }
 
-    /// Connects (and creates Sluice's tables); nil means connected, no wait needed.
-    private func connect(_ link: inout Link) throws -> Int64? {
+    /// Connects and creates Sluice's tables. Called holding the session lock.
+    private func connect() throws -> PostgresConnection {
         do {
             let connection = try PostgresConnection.connect(configuration)
             try ensureTables(on: connection)
-            link.connection = connection
-            return nil
+            return connection
         } catch let error as PostgresError {
-            if error.isRetryable { recordFailure(error, in: &link) }
+            if error.isRetryable { recordFailure(error) }
             throw error
         }
     }
 
-    private func recordFailure(_ error: PostgresError, in link: inout Link) {
-        link.breaker.recordFailure(nowMillis: timeSource.nowMillis())
-        guard link.outage == nil else { return }
-        link.outage = error.description
-        report?("PostgreSQL \(configuration.redactedTarget) is unreachable (\(error)); retrying with backoff, commits wait")
+    private func recordFailure(_ error: PostgresError) {
+        let began = breakerLock.withLock { record -> Bool in
+            record.breaker.recordFailure(nowMillis: timeSource.nowMillis())
+            guard record.outage == nil else { return false }
+            record.outage = error.description
+            return true
+        }
+        if began { report?("PostgreSQL \(configuration.redactedTarget) is unreachable (\(error)); retrying with backoff, commits wait") }
     }
 
     private func ensureTables(on connection: PostgresConnection) throws {
