@@ -150,6 +150,50 @@ import Testing
         #expect(empty == all)
     }
 
+    @Test func smallSketchesKeepTheirBinsInlineAndAgreeWithAReference() {
+        // Sketches of a few buckets live inline; more move to the heap. Either way the bins
+        // are the ordinals' exact counts, and add, merge and snapshot bins agree.
+        var rng = SplitMix64(seed: 44)
+        for trial in 0..<400 {
+            let n = trial % 16
+            let palette = [0.0, 1, -1, 2.5, 1_000, 1_000.5, -7e-3, 3e9, 42, -42, 0.5, 77_777]
+            let values = (0..<n).map { _ in palette[Int(rng.next() % UInt64(1 + trial % palette.count))] }
+            var reference: [Int32: Int64] = [:]
+            for v in values { reference[QuantileSketch.ordinal(of: v), default: 0] += 1 }
+            let expected = reference.keys.sorted().map { QuantileSketch.Bin(ordinal: $0, count: reference[$0]!) }
+
+            var added = QuantileSketch()
+            for v in values { added.add(v) }
+            #expect(added.bins == expected, "\(values)")
+            #expect(added.count == Int64(n))
+            #expect(QuantileSketch(bins: expected) == added)
+
+            var left = QuantileSketch()
+            var right = QuantileSketch()
+            for (i, v) in values.enumerated() { if i % 3 == 0 { left.add(v) } else { right.add(v) } }
+            left.merge(right)
+            #expect(left == added)
+            #expect(left.bins == expected)
+
+            let sorted = values.sorted()
+            for q in [0.0, 0.25, 0.5, 0.95, 1] where !sorted.isEmpty {
+                let exact = exactQuantile(sorted, q)
+                #expect(abs(added.quantile(q)! - exact) <= QuantileSketch.relativeAccuracy * abs(exact) * (1 + 1e-9))
+            }
+        }
+    }
+
+    @Test func aBinCountingPastSixteenBitsMovesTheSketchToTheHeap() {
+        var sketch = QuantileSketch()
+        sketch.add(-3)
+        for _ in 0..<70_000 { sketch.add(5) }
+        #expect(sketch.count == 70_001)
+        #expect(sketch.bins.map(\.count) == [1, 70_000])
+        #expect(sketch.memoryBytes > 0)
+        #expect(QuantileSketch(bins: sketch.bins) == sketch)
+        #expect(abs(sketch.quantile(0.5)! - 5) <= 0.05)
+    }
+
     // MARK: DistinctSet
 
     @Test func distinctSetCountsExactly() {

@@ -11,9 +11,13 @@
 /// Values fall in logarithmic buckets: x > 0 goes to bucket i = ⌈log_γ x⌉ with
 /// γ = (1+α)/(1−α), α = 0.01, and a bucket is reported as 2γⁱ/(γ+1), which is within α of
 /// every value in (γⁱ⁻¹, γⁱ]. Buckets are never collapsed, so the guarantee covers all
-/// quantiles; memory is one 16-byte bin per non-empty bucket — about 50·ln(max/min) bins
-/// for values spanning [min, max] — and merging adds bin counts, so it is exact,
-/// associative and commutative.
+/// quantiles; merging adds bin counts, so it is exact, associative and commutative.
+///
+/// Storage: a group of a short window usually sees a handful of distinct buckets, so up to
+/// `inlineCapacity` bins live in the sketch itself — adding a value then touches only the
+/// sketch's own slot in the accumulator's array (no allocation, no second cache miss).
+/// Beyond that, all bins move to a heap array of 16-byte bins; about 50·ln(max/min) bins
+/// for values spanning [min, max].
 struct QuantileSketch: Sendable, Equatable {
     static let relativeAccuracy = 0.01
     static let gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy)
@@ -31,54 +35,96 @@ struct QuantileSketch: Sendable, Equatable {
     static let bias: Int32 = 100_000
     /// The bucket index standing for infinity.
     static let infinityIndex: Int32 = 60_000
+    /// Bins kept inside the sketch before it moves them to `spilled`.
+    static let inlineCapacity = 8
 
-    /// Non-empty buckets in ascending ordinal (= value) order.
-    private(set) var bins: [Bin] = []
     /// The number of values added.
     private(set) var count: Int64 = 0
+    /// While not spilled: bins 0..<inlineUsed, ascending ordinal.
+    private var inlineUsed: Int16 = 0
+    private var inlineOrdinals = InlineArray<8, Int32>(repeating: 0)
+    private var inlineCounts = InlineArray<8, UInt16>(repeating: 0)
+    /// Every bin once there are more than fit inline (or a count outgrew 16 bits);
+    /// empty, and unallocated, until then.
+    private var spilled: [Bin] = []
 
     init() {}
 
-    var memoryBytes: Int { bins.capacity * MemoryLayout<Bin>.stride }
+    /// Non-empty buckets in ascending ordinal (= value) order.
+    var bins: [Bin] {
+        if !spilled.isEmpty { return spilled }
+        return (0..<Int(inlineUsed)).map { Bin(ordinal: inlineOrdinals[$0], count: Int64(inlineCounts[$0])) }
+    }
+
+    /// Heap bytes beyond the sketch's own (inline) storage.
+    var memoryBytes: Int { spilled.capacity * MemoryLayout<Bin>.stride }
+
+    static func == (a: QuantileSketch, b: QuantileSketch) -> Bool { a.count == b.count && a.bins == b.bins }
 
     mutating func add(_ x: Double) {
         guard !x.isNaN else { return }
         let ordinal = QuantileSketch.ordinal(of: x)
-        let i = lowerBound(ordinal)
-        if i < bins.count && bins[i].ordinal == ordinal {
-            bins[i].count += 1
-        } else {
-            bins.insert(Bin(ordinal: ordinal, count: 1), at: i)
-        }
         count += 1
+        if spilled.isEmpty && addInline(ordinal) { return }
+        if spilled.isEmpty { spilled = bins }
+        let i = lowerBound(ordinal)
+        if i < spilled.count && spilled[i].ordinal == ordinal {
+            spilled[i].count += 1
+        } else {
+            spilled.insert(Bin(ordinal: ordinal, count: 1), at: i)
+        }
+    }
+
+    /// Counts `ordinal` in the inline bins; false when it does not fit there.
+    private mutating func addInline(_ ordinal: Int32) -> Bool {
+        let used = Int(inlineUsed)
+        var i = 0
+        while i < used && inlineOrdinals[i] < ordinal { i += 1 }
+        if i < used && inlineOrdinals[i] == ordinal {
+            guard inlineCounts[i] < UInt16.max else { return false }
+            inlineCounts[i] += 1
+            return true
+        }
+        guard used < QuantileSketch.inlineCapacity else { return false }
+        var k = used
+        while k > i {
+            inlineOrdinals[k] = inlineOrdinals[k - 1]
+            inlineCounts[k] = inlineCounts[k - 1]
+            k -= 1
+        }
+        inlineOrdinals[i] = ordinal
+        inlineCounts[i] = 1
+        inlineUsed += 1
+        return true
     }
 
     /// Adds everything `other` saw.
     mutating func merge(_ other: QuantileSketch) {
-        guard !other.bins.isEmpty else { return }
-        guard !bins.isEmpty else {
+        guard other.count > 0 else { return }
+        guard count > 0 else {
             self = other
             return
         }
+        let mine = bins
+        let theirs = other.bins
         var merged: [Bin] = []
-        merged.reserveCapacity(bins.count + other.bins.count)
+        merged.reserveCapacity(mine.count + theirs.count)
         var a = 0
         var b = 0
-        while a < bins.count || b < other.bins.count {
-            if b == other.bins.count || (a < bins.count && bins[a].ordinal < other.bins[b].ordinal) {
-                merged.append(bins[a])
+        while a < mine.count || b < theirs.count {
+            if b == theirs.count || (a < mine.count && mine[a].ordinal < theirs[b].ordinal) {
+                merged.append(mine[a])
                 a += 1
-            } else if a == bins.count || other.bins[b].ordinal < bins[a].ordinal {
-                merged.append(other.bins[b])
+            } else if a == mine.count || theirs[b].ordinal < mine[a].ordinal {
+                merged.append(theirs[b])
                 b += 1
             } else {
-                merged.append(Bin(ordinal: bins[a].ordinal, count: bins[a].count + other.bins[b].count))
+                merged.append(Bin(ordinal: mine[a].ordinal, count: mine[a].count + theirs[b].count))
                 a += 1
                 b += 1
             }
         }
-        bins = merged
-        count += other.count
+        self = QuantileSketch(ascending: merged, count: count + other.count)
     }
 
     /// The estimate of the element of rank ⌊q·(n−1)⌋, or nil when nothing was added.
@@ -87,11 +133,18 @@ struct QuantileSketch: Sendable, Equatable {
         let fraction = Swift.min(Swift.max(q, 0), 1)
         let rank = Int64((fraction * Double(count - 1)).rounded(.down))
         var seen: Int64 = 0
-        for bin in bins {
+        if spilled.isEmpty {
+            for i in 0..<Int(inlineUsed) {
+                seen += Int64(inlineCounts[i])
+                if seen > rank { return QuantileSketch.value(of: inlineOrdinals[i]) }
+            }
+            return QuantileSketch.value(of: inlineOrdinals[Int(inlineUsed) - 1])
+        }
+        for bin in spilled {
             seen += bin.count
             if seen > rank { return QuantileSketch.value(of: bin.ordinal) }
         }
-        return QuantileSketch.value(of: bins[bins.count - 1].ordinal)
+        return QuantileSketch.value(of: spilled[spilled.count - 1].ordinal)
     }
 
     /// Rebuilds a sketch from its snapshot bins; nil when they are not strictly ascending
@@ -99,8 +152,21 @@ struct QuantileSketch: Sendable, Equatable {
     init?(bins: [Bin]) {
         guard bins.allSatisfy({ $0.count > 0 }), zip(bins, bins.dropFirst()).allSatisfy({ $0.ordinal < $1.ordinal })
         else { return nil }
-        self.bins = bins
-        count = bins.reduce(0) { $0 + $1.count }
+        self.init(ascending: bins, count: bins.reduce(0) { $0 + $1.count })
+    }
+
+    /// Bins known to be ascending with positive counts summing to `count`: inline when they fit.
+    private init(ascending bins: [Bin], count: Int64) {
+        self.count = count
+        if bins.count <= QuantileSketch.inlineCapacity && bins.allSatisfy({ $0.count <= Int64(UInt16.max) }) {
+            for (i, bin) in bins.enumerated() {
+                inlineOrdinals[i] = bin.ordinal
+                inlineCounts[i] = UInt16(bin.count)
+            }
+            inlineUsed = Int16(bins.count)
+        } else {
+            spilled = bins
+        }
     }
 
     static func ordinal(of x: Double) -> Int32 {
@@ -127,10 +193,10 @@ struct QuantileSketch: Sendable, Equatable {
 
     private func lowerBound(_ ordinal: Int32) -> Int {
         var low = 0
-        var high = bins.count
+        var high = spilled.count
         while low < high {
             let mid = (low + high) >> 1
-            if bins[mid].ordinal < ordinal { low = mid + 1 } else { high = mid }
+            if spilled[mid].ordinal < ordinal { low = mid + 1 } else { high = mid }
         }
         return low
     }
