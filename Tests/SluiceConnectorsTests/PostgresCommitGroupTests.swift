@@ -15,10 +15,11 @@ import Testing
             #expect(try db.group(owner: "another").latest(pipeline: "p") == PGTestRows.checkpoint(3))
             #expect(try group.latest(pipeline: "other") == nil)
             #expect(try group.latestOwner(pipeline: "p") == "test-owner")
-            // Stored in the shared format (StoredCheckpoint), readable by any store.
+            // Stored as the shared manifest format (CheckpointManifest), its parts beside it.
             let stored = try db.admin.execute("SELECT bytes FROM \(db.name).sluice_checkpoints WHERE pipeline = 'p'").rows
             let bytes = try #require(stored.first?.first.flatMap { $0 }.flatMap(PostgresText.bytea))
-            #expect(try StoredCheckpoint.decode(bytes) == PGTestRows.checkpoint(3))
+            #expect(try CheckpointManifest(decoding: bytes).length == CheckpointCodec.encode(PGTestRows.checkpoint(3)).count)
+            #expect(throws: SluiceError.self) { try StoredCheckpoint.decode(bytes) }
         }
     }
 
