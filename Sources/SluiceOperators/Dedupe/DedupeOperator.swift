@@ -22,7 +22,8 @@ public import SluiceCore
 /// bytes per remembered id, plus at most a quarter more for forgotten ids not yet purged.
 /// Forgetting a bucket costs nothing per id. One look-up per row, prefetched a few rows
 /// ahead; each distinct string of a batch is hashed once. Snapshots hold 16 bytes per
-/// remembered id.
+/// remembered id, plus 16 per segment (the ids one bucket gained between two snapshots):
+/// consecutive snapshots share every segment but the new ones.
 ///
 /// - Important: construct only from arguments `validate` accepted.
 public final class DedupeOperator: StreamOperator {
