@@ -39,6 +39,7 @@ let package = Package(
         .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
         // Header-only: the prefetch intrinsic for keyed-state look-ups.
         .systemLibrary(name: "CSluiceIntrinsics"),
+        .systemLibrary(name: "CSluiceMalloc"),
         .target(name: "SluiceCore", dependencies: ["CSluiceIntrinsics"], swiftSettings: strictSettings),
         .target(name: "SluiceExpr", dependencies: ["SluiceCore"], swiftSettings: strictSettings),
         .target(name: "SluiceFormats", dependencies: ["SluiceCore"], swiftSettings: strictSettings),
@@ -84,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluicePipeline", "SluiceRuntime", "SluiceConnectors", "SluiceOps",
+                "SluicePipeline", "SluiceRuntime", "SluiceConnectors", "SluiceOps", "CSluiceMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -99,6 +99,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        AllocatorPolicy.applyForDaemon()
         let logger = Operations.logger(format: logFormat)
         let files = try PipelineFiles.expand(paths)
         // Pipelines with a `schedule:` run at their times (ScheduledJobs), not now.

@@ -15,10 +15,11 @@ import Testing
             #expect(try db.group(owner: "another").latest(pipeline: "p") == PGTestRows.checkpoint(3))
             #expect(try group.latest(pipeline: "other") == nil)
             #expect(try group.latestOwner(pipeline: "p") == "test-owner")
-            // Stored in the shared format (StoredCheckpoint), readable by any store.
+            // Stored as the shared manifest format (CheckpointManifest), its parts beside it.
             let stored = try db.admin.execute("SELECT bytes FROM \(db.name).sluice_checkpoints WHERE pipeline = 'p'").rows
             let bytes = try #require(stored.first?.first.flatMap { $0 }.flatMap(PostgresText.bytea))
-            #expect(try StoredCheckpoint.decode(bytes) == PGTestRows.checkpoint(3))
+            #expect(try CheckpointManifest(decoding: bytes).length == CheckpointCodec.encode(PGTestRows.checkpoint(3)).count)
+            #expect(throws: SluiceError.self) { try StoredCheckpoint.decode(bytes) }
         }
     }
 
@@ -171,21 +172,42 @@ import Testing
     }
 }
 
-/// Issue #15 in PostgreSQL: framed bytes stored, an old plain row still loads.
+/// Incremental checkpoints in PostgreSQL: a manifest and its parts stored, parts no manifest
+/// names deleted, rows of older versions (LZ4-framed, plain) still load.
 @Suite struct PostgresStoredCheckpointTests {
-    @Test func framedBytesAreStoredAndAnOldPlainRowStillLoads() throws {
+    @Test func aManifestAndItsPartsAreStoredAndOldRowsStillLoad() throws {
         try PostgresTestNamespace.with { db in
             let group = db.group()
             try group.save(StoredCheckpointTests.large(1), pipeline: "new")
             #expect(try group.latest(pipeline: "new") == StoredCheckpointTests.large(1))
             let stored = try db.admin.execute("SELECT bytes FROM \(db.name).sluice_checkpoints WHERE pipeline = 'new'").rows
             let bytes = try #require(stored.first?.first.flatMap { $0 }.flatMap(PostgresText.bytea))
-            #expect(bytes.starts(with: Array("SLZ4".utf8)))
-            #expect(bytes.count < CheckpointCodec.encode(StoredCheckpointTests.large(1)).count / 3)
-            try db.admin.execute(
-                "INSERT INTO \(db.name).sluice_checkpoints (pipeline, epoch, owner, saved_at, bytes) VALUES ('old', 7, 'test-owner', now(), $1)",
-                parameters: [.bytes(CheckpointCodec.encode(StoredCheckpointTests.large(7)))])
-            #expect(try group.latest(pipeline: "old") == StoredCheckpointTests.large(7))
+            #expect(bytes.starts(with: Array("SPRT".utf8)))
+            let parts = try db.admin.execute(
+                "SELECT sum(length(bytes)) FROM \(db.name).sluice_checkpoint_parts WHERE pipeline = 'new'").rows
+            let partBytes = try #require(parts.first?.first.flatMap { $0 }.flatMap { Int($0) })
+            #expect(partBytes < CheckpointCodec.encode(StoredCheckpointTests.large(1)).count / 3)
+            // Other state: the parts of the first checkpoint that the second does not name go.
+            var other = StoredCheckpointTests.large(2)
+            other.states["aggregate"] = [Array(repeating: 7, count: 300_000)]
+            try group.save(other, pipeline: "new")
+            #expect(try db.group().latest(pipeline: "new") == other)
+            let manifest = try CheckpointManifest(
+                decoding: try #require(
+                    try db.admin.execute("SELECT bytes FROM \(db.name).sluice_checkpoints WHERE pipeline = 'new'").rows
+                        .first?.first.flatMap { $0 }.flatMap(PostgresText.bytea)))
+            let ids = try db.admin.execute("SELECT id FROM \(db.name).sluice_checkpoint_parts WHERE pipeline = 'new'").rows
+                .compactMap { $0.first.flatMap { $0 }.flatMap(PostgresText.bytea).flatMap(PartID.init(bytes:)) }
+            #expect(Set(ids) == manifest.ids)
+            for (pipeline, old) in [
+                ("framed", try StoredCheckpoint.encode(StoredCheckpointTests.large(7))),
+                ("old", CheckpointCodec.encode(StoredCheckpointTests.large(7))),
+            ] {
+                try db.admin.execute(
+                    "INSERT INTO \(db.name).sluice_checkpoints (pipeline, epoch, owner, saved_at, bytes) VALUES ($1, 7, 'test-owner', now(), $2)",
+                    parameters: [.text(pipeline), .bytes(old)])
+                #expect(try group.latest(pipeline: pipeline) == StoredCheckpointTests.large(7))
+            }
         }
     }
 }

@@ -51,7 +51,7 @@ import Testing
         #expect(throws: SluiceError.self) { try StoredCheckpoint.decode(stored) }
     }
 
-    @Test func theSQLiteGroupStoresFramedBytesAndLoadsAnOldPlainRow() throws {
+    @Test func theSQLiteGroupStoresAManifestAndLoadsOldFramedAndPlainRows() throws {
         try withViewStore { path in
             let group = SQLiteCommitGroup(path: path, timeSource: ManualTimeSource())
             try group.save(Self.large(1), pipeline: "new")
@@ -60,15 +60,43 @@ import Testing
             let query = try connection.prepare("SELECT bytes FROM _sluice_checkpoints WHERE pipeline = 'new'")
             #expect(try query.step())
             let blob = query.blob(0)
-            #expect(blob.starts(with: Array("SLZ4".utf8)))
-            #expect(blob.count < CheckpointCodec.encode(Self.large(1)).count / 3)
+            #expect(blob.starts(with: Array("SPRT".utf8)))
             query.reset()
-            // A row written by a version before compression.
+            // The parts are stored LZ4-framed where that is smaller.
+            let parts = try connection.prepare(
+                "SELECT count(*), sum(length(bytes)) FROM _sluice_checkpoint_parts WHERE pipeline = 'new'")
+            #expect(try parts.step())
+            #expect(parts.int64(0) >= 1)
+            #expect(Int(parts.int64(1)) < CheckpointCodec.encode(Self.large(1)).count / 3)
+            parts.reset()
+            // Rows written by versions before parts: LZ4-framed, and before compression, plain.
             let insert = try connection.prepare(
-                "INSERT INTO _sluice_checkpoints (pipeline, epoch, saved_at, bytes) VALUES ('old', 7, 0, ?1)")
-            try insert.bind(blob: CheckpointCodec.encode(Self.large(7)), at: 1)
+                "INSERT INTO _sluice_checkpoints (pipeline, epoch, saved_at, bytes) VALUES (?1, 7, 0, ?2)")
+            try insert.bind("framed", at: 1)
+            try insert.bind(blob: try StoredCheckpoint.encode(Self.large(7)), at: 2)
             try insert.run()
+            insert.reset()
+            try insert.bind("old", at: 1)
+            try insert.bind(blob: CheckpointCodec.encode(Self.large(7)), at: 2)
+            try insert.run()
+            #expect(try group.latest(pipeline: "framed") == Self.large(7))
             #expect(try group.latest(pipeline: "old") == Self.large(7))
+            // A framed row is replaced by a manifest on the next save.
+            try group.save(Self.large(8), pipeline: "framed")
+            #expect(try group.latest(pipeline: "framed") == Self.large(8))
+        }
+    }
+
+    @Test func aMissingOrAlteredPartIsRefused() throws {
+        try withViewStore { path in
+            let group = SQLiteCommitGroup(path: path, timeSource: ManualTimeSource())
+            try group.save(Self.large(1), pipeline: "p")
+            let connection = try testConnection(path)
+            try connection.execute(
+                "UPDATE _sluice_checkpoint_parts SET bytes = x'00' || substr(bytes, 2) WHERE rowid = (SELECT min(rowid) FROM _sluice_checkpoint_parts)")
+            #expect(throws: SluiceError.self) { try SQLiteCommitGroup(path: path).latest(pipeline: "p") }
+            try connection.execute("DELETE FROM _sluice_checkpoint_parts")
+            #expect(throws: SluiceError.self) { try SQLiteCommitGroup(path: path).latest(pipeline: "p") }
         }
     }
 }

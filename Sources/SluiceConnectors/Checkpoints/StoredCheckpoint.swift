@@ -26,6 +26,9 @@ public enum StoredCheckpoint {
     /// - Throws: `SluiceError(.corruptSnapshot)` for a damaged frame, an unknown format
     ///   version, or codec bytes that fail their checksum.
     public static func decode(_ bytes: [UInt8]) throws -> Checkpoint {
+        guard !CheckpointManifest.isManifest(bytes) else {
+            throw SluiceError(.corruptSnapshot, "these bytes are a checkpoint manifest: read them with their store's parts")
+        }
         guard bytes.starts(with: marker) else { return try CheckpointCodec.decode(bytes) }
         guard bytes.count > marker.count, bytes[marker.count] == version else {
             let found = bytes.count > marker.count ? "\(bytes[marker.count])" : "none"

@@ -1,6 +1,7 @@
 public import SluiceCore
 public import SluicePostgres
 import Foundation
+import SluiceLZ4
 import Synchronization
 
 /// PostgreSQL views and checkpoints in one transaction per epoch: a `CheckpointStore`
@@ -13,7 +14,10 @@ import Synchronization
 ///    below the stored one;
 /// 2. apply every member's rows prepared for epochs ≤ N, in arrival order, and record
 ///    each view's last epoch in `sluice_epochs`;
-/// 3. write the checkpoint row (epoch, owner, saved_at, `StoredCheckpoint` bytes).
+/// 3. write the checkpoint's parts the previous manifest did not name into
+///    `sluice_checkpoint_parts`, delete those the new one no longer names, and write the
+///    checkpoint row (epoch, owner, saved_at, its `CheckpointManifest`): unchanged state
+///    is not rewritten; rows of older versions (whole `StoredCheckpoint` bytes) still load.
 /// Either all of it commits or none of it does; a refused or failed save leaves the
 /// members' prepared rows staged.
 ///
@@ -27,8 +31,9 @@ import Synchronization
 /// `breakerState` reports the breaker for job status and readiness.
 ///
 /// Tables, in `namespace`: `sluice_checkpoints (pipeline PK, epoch, owner, saved_at,
-/// bytes)`, `sluice_owners (pipeline PK, owner, claimed_at)` and `sluice_epochs (view PK,
-/// epoch, committed_at)`, created when absent.
+/// bytes)`, `sluice_checkpoint_parts (pipeline, id, bytes; PK pipeline, id)`, `sluice_owners
+/// (pipeline PK, owner, claimed_at)` and `sluice_epochs (view PK, epoch, committed_at)`,
+/// created when absent.
 ///
 /// - Important: one connection, used only while holding `session`'s lock, so the group is
 ///   `Sendable` although `PostgresConnection` is not: calls from the sink executors and
@@ -50,6 +55,8 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
     /// Held weakly: a view owns its group (a job keeps its sinks, and so the group, alive);
     /// the group only needs the views that still exist.
     private let members = Mutex<[WeakMember]>([])
+    /// Per pipeline, the ids of its stored checkpoint parts (nil: read them in the next save).
+    private let partCache = Mutex<[String: Set<PartID>]>([:])
 
     private struct WeakMember: @unchecked Sendable {
         // A weak reference to a Sendable class; read under the members lock.
@@ -109,7 +116,8 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
 
     public func save(_ checkpoint: Checkpoint, pipeline: String) throws {
         let sinks = members.withLock { $0.compactMap(\.sink) }
-        let bytes = try StoredCheckpoint.encode(checkpoint)
+        let split = CheckpointManifest.split(checkpoint)
+        let manifest = split.manifest.encoded()
         let epoch = try storedEpoch(checkpoint.epoch)
         var attempt = 1
         while true {
@@ -123,6 +131,7 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
                             guard let work = sink.preparedWork(upTo: checkpoint.epoch) else { continue }
                             try apply(work, on: tx)
                         }
+                        try writeParts(split, pipeline: pipeline, on: tx)
                         try tx.execute(
                             """
                             INSERT INTO \(checkpointsTable) (pipeline, epoch, owner, saved_at, bytes)
@@ -130,13 +139,18 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
                             ON CONFLICT (pipeline) DO UPDATE SET epoch = EXCLUDED.epoch, owner = EXCLUDED.owner,
                                 saved_at = EXCLUDED.saved_at, bytes = EXCLUDED.bytes
                             """,
-                            parameters: [.text(pipeline), .int(epoch), .text(owner), .bytes(bytes)])
+                            parameters: [.text(pipeline), .int(epoch), .text(owner), .bytes(manifest)])
                     }
                 }
+                partCache.withLock { $0[pipeline] = split.manifest.ids }
                 for sink in sinks { sink.discardPrepared(upTo: checkpoint.epoch) }
                 return
             } catch let error as PostgresError where error.isRetryable && attempt < maxSaveAttempts {
+                partCache.withLock { $0[pipeline] = nil }
                 attempt += 1
+            } catch {
+                partCache.withLock { $0[pipeline] = nil }
+                throw error
             }
         }
     }
@@ -155,14 +169,20 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
     }
 
     public func latest(pipeline: String) throws -> Checkpoint? {
-        let rows = try withConnection(waitForBackoff: false) { connection in
-            try connection.execute("SELECT bytes FROM \(checkpointsTable) WHERE pipeline = $1", parameters: [.text(pipeline)])
+        try withConnection(waitForBackoff: false) { connection -> Checkpoint? in
+            let rows = try connection.execute(
+                "SELECT bytes FROM \(checkpointsTable) WHERE pipeline = $1", parameters: [.text(pipeline)])
+            guard let text = rows.rows.first?.first ?? nil else { return nil }
+            guard let bytes = PostgresText.bytea(text) else {
+                throw SluiceError(.corruptSnapshot, "checkpoint of '\(pipeline)' in \(namespace).sluice_checkpoints is not bytea hex")
+            }
+            guard CheckpointManifest.isManifest(bytes) else { return try StoredCheckpoint.decode(bytes) }
+            return try CheckpointManifest(decoding: bytes).checkpoint { id in
+                let part = try connection.execute(
+                    "SELECT bytes FROM \(partsTable) WHERE pipeline = $1 AND id = $2", parameters: [.text(pipeline), .bytes(id.bytes)])
+                return (part.rows.first?.first ?? nil).flatMap(PostgresText.bytea)
+            }
         }
-        guard let text = rows.rows.first?.first ?? nil else { return nil }
-        guard let bytes = PostgresText.bytea(text) else {
-            throw SluiceError(.corruptSnapshot, "checkpoint of '\(pipeline)' in \(namespace).sluice_checkpoints is not bytea hex")
-        }
-        return try StoredCheckpoint.decode(bytes)
     }
 
     /// The owner token stored with the pipeline's latest checkpoint, or nil.
@@ -232,6 +252,38 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
     private var checkpointsTable: String { PostgresText.qualified(namespace, "sluice_checkpoints") }
     private var epochsTable: String { PostgresText.qualified(namespace, "sluice_epochs") }
     private var ownersTable: String { PostgresText.qualified(namespace, "sluice_owners") }
+    private var partsTable: String { PostgresText.qualified(namespace, "sluice_checkpoint_parts") }
+
+    /// Inserts the checkpoint's parts not yet stored and deletes the stored ones its
+    /// manifest no longer names (after `fence` locked the pipeline's row, so the ids read
+    /// here are the table's until this transaction ends).
+    private func writeParts(
+        _ split: (manifest: CheckpointManifest, plain: [UInt8], ranges: [Range<Int>]), pipeline: String,
+        on tx: PostgresConnection
+    ) throws {
+        let stored: Set<PartID>
+        if let cached = partCache.withLock({ $0[pipeline] }) {
+            stored = cached
+        } else {
+            let rows = try tx.execute("SELECT id FROM \(partsTable) WHERE pipeline = $1", parameters: [.text(pipeline)]).rows
+            stored = Set(rows.compactMap { ($0.first ?? nil).flatMap(PostgresText.bytea).flatMap(PartID.init(bytes:)) })
+        }
+        var inserted: Set<PartID> = []
+        let compressor = try LZ4FrameCompressor()
+        for (part, range) in zip(split.manifest.parts, split.ranges)
+        where !stored.contains(part.id) && inserted.insert(part.id).inserted {
+            try tx.execute(
+                "INSERT INTO \(partsTable) (pipeline, id, bytes) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                parameters: [
+                    .text(pipeline), .bytes(part.id.bytes),
+                    .bytes(try CheckpointManifest.storedPart(split.plain[range], compressor: compressor)),
+                ])
+        }
+        for id in stored.subtracting(split.manifest.ids) {
+            try tx.execute(
+                "DELETE FROM \(partsTable) WHERE pipeline = $1 AND id = $2", parameters: [.text(pipeline), .bytes(id.bytes)])
+        }
+    }
 
     /// Locks the pipeline's checkpoint row and checks that `epoch` may be saved.
     /// - Returns: true when this very checkpoint is already stored by this owner (a retry
@@ -390,6 +442,11 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
             """
             CREATE TABLE IF NOT EXISTS \(epochsTable) (view text PRIMARY KEY, epoch bigint NOT NULL,
                 committed_at timestamptz NOT NULL)
+            """)
+        try connection.execute(
+            """
+            CREATE TABLE IF NOT EXISTS \(partsTable) (pipeline text NOT NULL, id bytea NOT NULL, bytes bytea NOT NULL,
+                PRIMARY KEY (pipeline, id))
             """)
     }
 }

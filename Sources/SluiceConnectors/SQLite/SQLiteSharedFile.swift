@@ -42,6 +42,7 @@ final class SQLiteSharedFile: @unchecked Sendable {
         if !parent.isEmpty { try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
         let made = try SQLiteConnection.open(path: path, access: .readWriteCreate)
         try made.execute(SQLiteCheckpointTable.createSQL)
+        try made.execute(SQLiteCheckpointTable.createPartsSQL)
         try made.execute(SQLiteEpochTable.createSQL)
         connection = made
         return made

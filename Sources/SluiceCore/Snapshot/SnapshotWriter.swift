@@ -8,6 +8,11 @@ public struct SnapshotWriter: Sendable {
 
     public init() {}
 
+    /// Reserves room for `capacity` bytes in all: a writer that knows its size grows its
+    /// buffer once instead of doubling through ever larger copies (a large state's
+    /// transient allocations are what kept glibc's heap from shrinking).
+    public mutating func reserveCapacity(_ capacity: Int) { bytes.reserveCapacity(capacity) }
+
     public mutating func write(_ v: UInt8) { bytes.append(v) }
     public mutating func write(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
     public mutating func write(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }

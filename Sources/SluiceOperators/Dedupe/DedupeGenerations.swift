@@ -6,10 +6,15 @@
 /// tag returns to the free list only when a purge has removed them from the table. So
 /// forgetting a bucket is one step however many ids it held.
 ///
-/// Normally a handful of buckets are live (the horizon is four buckets, plus events
-/// ahead of the watermark); the 65,535 tags run out only when input spreads over that
-/// many distinct future buckets, and `tag(for:)` then answers 0 (the caller keeps such
-/// ids elsewhere).
+/// A bucket may have several tags, one per *segment*: `seal()` (at each snapshot) closes
+/// the open tag of every bucket, so ids remembered later get a new tag. A snapshot written
+/// segment by segment then repeats the previous snapshot's bytes for every segment except
+/// the new ones, which is what lets a checkpoint store write only what changed.
+///
+/// Normally a few hundred tags are live (the horizon is four buckets, plus events ahead
+/// of the watermark, times the snapshots taken while they are open); the 65,535 tags run
+/// out only when input spreads over that many distinct future buckets, and `tag(for:)`
+/// then answers 0 (the caller keeps such ids elsewhere).
 struct DedupeGenerations {
     /// The most tags in use at once (live or awaiting a purge).
     let maxTags: Int
@@ -17,8 +22,11 @@ struct DedupeGenerations {
     private(set) var bucketOfTag: [Int64] = [0]
     private(set) var entriesOfTag: [Int] = [0]
     private(set) var isDead: [Bool] = [false]
+    /// Per tag: closed by `seal()`; new ids of its bucket take a new tag.
+    private var isSealed: [Bool] = [false]
     private var freeTags: [UInt16] = []
-    /// Live buckets in ascending order, and their tags.
+    /// Live segments: their buckets in ascending order (a bucket's segments in the order
+    /// they were opened, the open one last), and their tags.
     private(set) var liveBuckets: [Int64] = []
     private(set) var liveTags: [UInt16] = []
     /// Dead tags whose entries are still in the table.
@@ -33,7 +41,7 @@ struct DedupeGenerations {
         self.maxTags = maxTags
     }
 
-    /// The tag of a live `bucket`, a new one if it has none; 0 when every tag is taken.
+    /// The tag of `bucket`'s open segment, a new one if it has none; 0 when every tag is taken.
     @inline(__always)
     mutating func tag(for bucket: Int64) -> UInt16 {
         if cachedTag != 0 && cachedBucket == bucket { return cachedTag }
@@ -41,15 +49,16 @@ struct DedupeGenerations {
     }
 
     private mutating func lookUpTag(for bucket: Int64) -> UInt16 {
+        // After the bucket's last segment (its open one, if any).
         var low = 0
         var high = liveBuckets.count
         while low < high {
             let mid = (low + high) / 2
-            if liveBuckets[mid] < bucket { low = mid + 1 } else { high = mid }
+            if liveBuckets[mid] <= bucket { low = mid + 1 } else { high = mid }
         }
         let tag: UInt16
-        if low < liveBuckets.count, liveBuckets[low] == bucket {
-            tag = liveTags[low]
+        if low > 0, liveBuckets[low - 1] == bucket, !isSealed[Int(liveTags[low - 1])] {
+            tag = liveTags[low - 1]
         } else {
             if let free = freeTags.popLast() {
                 tag = free
@@ -58,18 +67,26 @@ struct DedupeGenerations {
                 bucketOfTag.append(0)
                 entriesOfTag.append(0)
                 isDead.append(false)
+                isSealed.append(false)
             } else {
                 return 0
             }
             bucketOfTag[Int(tag)] = bucket
             entriesOfTag[Int(tag)] = 0
             isDead[Int(tag)] = false
+            isSealed[Int(tag)] = false
             liveBuckets.insert(bucket, at: low)
             liveTags.insert(tag, at: low)
         }
         cachedBucket = bucket
         cachedTag = tag
         return tag
+    }
+
+    /// Closes every open segment: ids remembered from now on go to new ones.
+    mutating func seal() {
+        for tag in liveTags { isSealed[Int(tag)] = true }
+        cachedTag = 0
     }
 
     /// One more entry carries the live `tag`.

@@ -129,23 +129,35 @@ struct DedupeMemory: ~Copyable {
         generations.purged()
     }
 
-    /// The live ids grouped by bucket (ascending), each group sorted: the same ids give
-    /// the same groups whatever order they came in.
-    func entriesByBucket() -> [(bucket: Int64, keys: [DedupeKey])] {
+    /// The live ids grouped by segment: buckets ascending, a bucket's segments in the
+    /// order they were opened (ids kept outside the table last), each group sorted. The same
+    /// ids remembered between the same `seal()`s give the same groups whatever order they
+    /// came in, and a sealed segment's group never changes until its bucket is forgotten.
+    func entriesBySegment() -> [(bucket: Int64, keys: [DedupeKey])] {
         var groups = [[DedupeKey]](repeating: [], count: generations.bucketOfTag.count)
         for tag in generations.liveTags { groups[Int(tag)].reserveCapacity(generations.entriesOfTag[Int(tag)]) }
         let dead = generations.isDead
         table.forEach { w0, key, tag in
             if !dead[Int(tag)] { groups[Int(tag)].append(DedupeKey(w0: w0, w1: key)) }
         }
-        var byBucket: [Int64: [DedupeKey]] = [:]
-        for (bucket, tag) in zip(generations.liveBuckets, generations.liveTags) {
-            byBucket[bucket] = groups[Int(tag)]
+        var segments: [(bucket: Int64, keys: [DedupeKey])] = []
+        segments.reserveCapacity(generations.liveTags.count)
+        for (bucket, tag) in zip(generations.liveBuckets, generations.liveTags) where !groups[Int(tag)].isEmpty {
+            segments.append((bucket, groups[Int(tag)].sorted()))
             groups[Int(tag)] = []
         }
+        guard !overflow.isEmpty else { return segments }
+        var byBucket: [Int64: [DedupeKey]] = [:]
         for (key, bucket) in overflow { byBucket[bucket, default: []].append(key) }
-        return byBucket.keys.sorted().map { bucket in (bucket, byBucket[bucket]!.sorted()) }
+        for (bucket, keys) in byBucket {
+            let at = segments.firstIndex { $0.bucket > bucket } ?? segments.count
+            segments.insert((bucket, keys.sorted()), at: at)
+        }
+        return segments
     }
+
+    /// Closes the open segments (at a snapshot): later ids go to new ones.
+    mutating func seal() { generations.seal() }
 
     /// Sets the forgetting point of an empty memory (restoring a snapshot).
     mutating func setFirstLiveBucket(_ bucket: Int64) {

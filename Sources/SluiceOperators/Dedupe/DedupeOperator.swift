@@ -22,7 +22,8 @@ public import SluiceCore
 /// bytes per remembered id, plus at most a quarter more for forgotten ids not yet purged.
 /// Forgetting a bucket costs nothing per id. One look-up per row, prefetched a few rows
 /// ahead; each distinct string of a batch is hashed once. Snapshots hold 16 bytes per
-/// remembered id.
+/// remembered id, plus 16 per segment (the ids one bucket gained between two snapshots):
+/// consecutive snapshots share every segment but the new ones.
 ///
 /// - Important: construct only from arguments `validate` accepted.
 public final class DedupeOperator: StreamOperator {
@@ -163,62 +164,71 @@ public final class DedupeOperator: StreamOperator {
             ? .min : JoinTimeMath.floorDiv(JoinTimeMath.subtracting(watermark, horizon), bucketWidth)
     }
 
-    /// Writes the horizon, the watermark and the remembered ids: per live bucket
-    /// (ascending), the bucket, its id count and its ids' two words sorted by value, so
-    /// equal memories give equal bytes. 16 bytes per id.
+    /// Writes the horizon, the watermark and the remembered ids by segment: per segment
+    /// (the ids remembered in one bucket between two snapshots; buckets ascending), its
+    /// bucket, its id count and its ids' two words sorted by value, 16 bytes per id. Then
+    /// closes the segments, so the next snapshot repeats these bytes for every segment
+    /// still live and only appends the new ones (and drops forgotten ones from the
+    /// front): a checkpoint store that keeps content-defined parts (`CheckpointManifest`)
+    /// writes only the change. Equal histories (ids and snapshot points) give equal bytes.
     public func snapshot(into writer: inout SnapshotWriter) {
-        writer.beginSection("dedupe", version: 2)
+        let segments = memory.entriesBySegment()
+        memory.seal()
+        writer.reserveCapacity(writer.bytes.count + 64 + segments.count * 16 + memory.liveCount * 16)
+        writer.beginSection("dedupe", version: 3)
         writer.write(horizon)
         writer.write(watermark)
-        let groups = memory.entriesByBucket()
-        writer.write(groups.count)
-        for group in groups {
-            writer.write(group.bucket)
-            writer.write(group.keys.count)
-            for key in group.keys {
+        writer.write(segments.count)
+        for segment in segments {
+            writer.write(segment.bucket)
+            writer.write(segment.keys.count)
+            for key in segment.keys {
                 writer.write(key.w0)
                 writer.write(key.w1)
             }
         }
     }
 
-    /// Restores version 2, or version 1 (one record per id: both fingerprint words and the
-    /// bucket; the tag bits of the second word are dropped).
+    /// Restores version 3, 2 (one group per bucket, read as one segment each) or 1 (one
+    /// record per id: both fingerprint words and the bucket; the tag bits of the second word
+    /// are dropped), each group into a sealed segment of its own.
     public func restore(from reader: inout SnapshotReader) throws {
-        let version = try reader.expectSection("dedupe", maxVersion: 2)
+        let version = try reader.expectSection("dedupe", maxVersion: 3)
         let savedHorizon = try reader.readInt64()
         guard savedHorizon == horizon else {
             throw SluiceError(.corruptSnapshot, "de-duplication snapshot has horizon \(savedHorizon) ms, the operator \(horizon) ms")
         }
         let savedWatermark = try reader.readInt64()
-        var entries: [(w0: UInt64, w1: UInt64, bucket: Int64)] = []
+        var groups: [(bucket: Int64?, entries: [(w0: UInt64, w1: UInt64, bucket: Int64)])] = []
+        var total = 0
         if version >= 2 {
-            let groups = try reader.readInt()
-            guard groups >= 0, groups <= (reader.bytes.count - reader.offset) / 16 else {
-                throw SluiceError(.corruptSnapshot, "de-duplication snapshot claims \(groups) buckets")
+            let count = try reader.readInt()
+            guard count >= 0, count <= (reader.bytes.count - reader.offset) / 16 else {
+                throw SluiceError(.corruptSnapshot, "de-duplication snapshot claims \(count) segments")
             }
-            for _ in 0..<groups {
+            for _ in 0..<count {
                 let bucket = try reader.readInt64()
-                let count = try reader.readInt()
-                guard count >= 0, count <= (reader.bytes.count - reader.offset) / 16 else {
-                    throw SluiceError(.corruptSnapshot, "de-duplication snapshot claims \(count) ids in a bucket")
+                let ids = try reader.readInt()
+                guard ids >= 0, ids <= (reader.bytes.count - reader.offset) / 16 else {
+                    throw SluiceError(.corruptSnapshot, "de-duplication snapshot claims \(ids) ids in a segment")
                 }
-                entries.reserveCapacity(entries.count + count)
-                for _ in 0..<count { entries.append((try reader.readUInt64(), try reader.readUInt64(), bucket)) }
+                groups.append((bucket, try (0..<ids).map { _ in (try reader.readUInt64(), try reader.readUInt64(), bucket) }))
+                total += ids
             }
         } else {
             let count = try reader.readInt()
             guard count >= 0, count <= (reader.bytes.count - reader.offset) / 24 else {
                 throw SluiceError(.corruptSnapshot, "de-duplication snapshot claims \(count) ids")
             }
-            entries.reserveCapacity(count)
-            for _ in 0..<count {
-                entries.append((try reader.readUInt64(), try reader.readUInt64(), try reader.readInt64()))
-            }
+            groups.append((nil, try (0..<count).map { _ in (try reader.readUInt64(), try reader.readUInt64(), try reader.readInt64()) }))
+            total = count
         }
         watermark = savedWatermark
-        memory = DedupeMemory(expectedEntries: entries.count)
+        memory = DedupeMemory(expectedEntries: total)
         memory.setFirstLiveBucket(firstLiveBucket(at: savedWatermark))
-        for entry in entries { _ = memory.checkAndRemember(entry.w0, entry.w1, bucket: entry.bucket) }
+        for group in groups {
+            for entry in group.entries { _ = memory.checkAndRemember(entry.w0, entry.w1, bucket: entry.bucket) }
+            memory.seal()
+        }
     }
 }
