@@ -93,6 +93,7 @@ import Testing
         let status = b.wait(limit: .seconds(180))
         let log = b.output
         #expect(status == 0, "\(log)")
+        print("worker A (killed):\n\(a.output)\nworker B:\n\(log)")
         for queue in queues {
             #expect(log.contains("active on queue \(queue), resuming from epoch"), "B did not resume \(queue) from A's checkpoint: \(log)")
         }
