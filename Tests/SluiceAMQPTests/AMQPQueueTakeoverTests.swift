@@ -111,6 +111,61 @@ import Testing
         }
     }
 
+    /// A process whose claim on one queue is taken (another worker claimed `PIPELINE#QUEUE`,
+    /// as a process that became the queue's active consumer does) has its next save of that
+    /// queue refused: that queue's job stops saying why, the other queues' jobs go on to the
+    /// end, and the process exits 1 (a job failed).
+    @Test(.timeLimit(.minutes(3)))
+    func aQueueWhoseClaimIsTakenStopsAndTheOthersGoOn() throws {
+        let binary = try Self.releaseBinary()
+        let directory = try TemporaryDirectory()
+        let lines = try AMQPPipelineRuns.eventLines(count: 20_000, seed: 17, agents: 40)
+        try AMQPPipelineRuns.writeFile(Array(lines[..<10_000]), to: directory.path("part0.ndjson"))
+        try AMQPPipelineRuns.writeFile(Array(lines[10_000...]), to: directory.path("part1.ndjson"))
+        let postgres = try TestServers.postgresURL()
+        let schema = "sluice_fenced_\(UInt64.random(in: 0 ... .max) & 0xFFFF_FFFF)"
+        defer { Self.drop([schema], postgres: postgres) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["AMQP_PASSWORD"] = try TestServers.setting("SLUICE_TEST_AMQP_PASSWORD")
+        let name = AMQPTestBroker.uniqueName("fenced")
+        let topology = "exchange=\(name)&partitions=4&queue=\(name)"
+        func publish(_ part: Int) throws {
+            let output = try Command.run(
+                [binary, "generate", "--from", directory.path("part\(part).ndjson"), "--output", try AMQPTestBroker.uri(topology)],
+                environment: environment)
+            #expect(output.status == 0, "\(output.output)")
+        }
+        try publish(0)
+        var run = environment
+        run["SLUICE_WORKER_ID"] = "worker-a"
+        run["DAA_EVENTS"] = try AMQPTestBroker.uri(topology + "&end_when_idle=5s")
+        run["DAA_VIEWS"] = "\(postgres)?schema=\(schema)"
+        let a = try BackgroundCommand(
+            [binary, "run", pipeline, "--workers", "2", "--commit-every", "200ms"], environment: run,
+            directory: try Self.subdirectory(directory, "a"))
+        defer { a.kill(SIGKILL) }
+        try Self.waitUntil("A's checkpoint of every queue", limit: .seconds(60)) {
+            try Self.owners(schema, postgres: postgres).filter { $0.value == "worker-a" }.count == 4
+        }
+        let taken = "agent-metrics#\(name).0"
+        let connection = try PostgresConnection.connect(PostgresConfiguration(uri: postgres))
+        try connection.execute("UPDATE \(schema).sluice_owners SET owner = 'intruder' WHERE pipeline = '\(taken)'")
+        try publish(1)
+
+        let status = a.wait(limit: .seconds(120))
+        let log = a.output
+        #expect(status == 1, "\(log)")
+        #expect(log.contains("lost queue \(name).0"), "\(log)")
+        #expect(log.contains("fenced: pipeline '\(taken)' was taken over by worker 'intruder'"), "\(log)")
+        for queue in 1..<4 {
+            #expect(log.contains("agent-metrics#\(name).\(queue): completed:"), "queue \(queue) did not go on: \(log)")
+        }
+        // The refused queue's checkpoint stayed A's last before the claim; its messages wait
+        // in the queue for the next owner.
+        #expect(try Self.owners(schema, postgres: postgres)[taken] == "worker-a")
+        #expect(try AMQPTestBroker.counts("\(name).0").ready > 0)
+    }
+
     // MARK: Helpers
 
     /// `SLUICE_RELEASE_BIN` (ops/test.sh builds it), else `.build/release/sluice` when built.

@@ -40,6 +40,10 @@ final class PartitionQueueJobs: Sendable {
     private let running = Mutex<[String: Job]>([:])
     private let outcomes = Mutex<[JobGroup.Outcome]>([])
     private let finished = DispatchGroup()
+    /// Held from the claim until the job's sinks are open: queues activated at the same
+    /// moment would otherwise create the same schema, tables and views concurrently, and
+    /// PostgreSQL's `CREATE … IF NOT EXISTS` fails one of two racing creators (23505).
+    private let activation = Mutex(())
 
     /// The pipelines of `planned` that read a partitioned topology, planned once per queue
     /// (nil when there are none).
@@ -115,6 +119,22 @@ final class PartitionQueueJobs: Sendable {
         case .stopped, .ended: return nil
         case .active: break
         }
+        let job = try activation.withLock { _ in try makeJob(queueJob, lease: lease) }
+        running.withLock { $0[name] = job }
+        if stopping.load(ordering: .relaxed) { job.stop() }
+        do {
+            return try job.run()
+        } catch let error where "\(error)".contains("fenced:") {
+            logger.error(
+                "lost queue \(queueJob.queue): another worker claimed it; this queue's job stops, the others go on",
+                metadata: ["pipeline": "\(name)", "queue": "\(queueJob.queue)"])
+            throw error
+        }
+    }
+
+    /// Claims and restores the queue's checkpoint and builds its job on the lease's connection.
+    private func makeJob(_ queueJob: QueueJob, lease: AMQPQueueLease) throws -> Job {
+        let name = queueJob.planned.spec.name
         // Claimed before the checkpoint is read (`Checkpointing.plan`), so it is the last
         // one the queue's previous owner could save.
         let checkpoints = try Checkpointing.plan(queueJob.planned, fresh: settings.fresh)
@@ -133,16 +153,6 @@ final class PartitionQueueJobs: Sendable {
         let report = settings.onCheckpointSaved
         options.onCheckpointSaved = { report(name, $0) }
         queueJob.source.adopt(lease)
-        let job = try Job(queueJob.planned.dataflow, options: options)
-        running.withLock { $0[name] = job }
-        if stopping.load(ordering: .relaxed) { job.stop() }
-        do {
-            return try job.run()
-        } catch let error where "\(error)".contains("fenced:") {
-            logger.error(
-                "lost queue \(queueJob.queue): another worker claimed it; this queue's job stops, the others go on",
-                metadata: ["pipeline": "\(name)", "queue": "\(queueJob.queue)"])
-            throw error
-        }
+        return try Job(queueJob.planned.dataflow, options: options)
     }
 }
