@@ -82,13 +82,13 @@ final class PartitionQueueJobs: Sendable {
             let thread = Thread { [self] in
                 defer { finished.leave() }
                 let result = Result { try run(queueJob) }
-                if case .success(nil) = result {
-                    logger.notice(
-                        "queue \(queueJob.queue) was never active here (another process consumed it)",
-                        metadata: ["pipeline": "\(queueJob.planned.spec.name)"])
+                if case .success(.notActive(let why)) = result {
+                    logger.notice("\(why)", metadata: ["pipeline": "\(queueJob.planned.spec.name)"])
                     return
                 }
-                let outcome = JobGroup.Outcome(name: queueJob.planned.spec.name, result: result.map { $0! })
+                let outcome = JobGroup.Outcome(
+                    name: queueJob.planned.spec.name,
+                    result: result.map { if case .ran(let summary) = $0 { summary } else { preconditionFailure("handled above") } })
                 outcomes.withLock { $0.append(outcome) }
                 Operations.logEnd(outcome, logger: logger)
             }
@@ -111,19 +111,25 @@ final class PartitionQueueJobs: Sendable {
         return outcomes.withLock { $0 }.sorted { names.firstIndex(of: $0.name)! < names.firstIndex(of: $1.name)! }
     }
 
-    /// The job's summary, or nil when the queue was never active here.
-    private func run(_ queueJob: QueueJob) throws -> RunSummary? {
+    private enum QueueOutcome {
+        case ran(RunSummary)
+        /// The queue never became active in this process, and why.
+        case notActive(String)
+    }
+
+    private func run(_ queueJob: QueueJob) throws -> QueueOutcome {
         let name = queueJob.planned.spec.name
         let lease = AMQPQueueLease(queue: queueJob.queue, options: queueJob.source.options)
         switch try lease.waitUntilActive(isStopping: { stopping.load(ordering: .relaxed) }) {
-        case .stopped, .ended: return nil
+        case .stopped: return .notActive("stopped before queue \(queueJob.queue) became active here")
+        case .ended: return .notActive("queue \(queueJob.queue) ended empty without becoming active here")
         case .active: break
         }
         let job = try activation.withLock { _ in try makeJob(queueJob, lease: lease) }
         running.withLock { $0[name] = job }
         if stopping.load(ordering: .relaxed) { job.stop() }
         do {
-            return try job.run()
+            return .ran(try job.run())
         } catch let error where "\(error)".contains("fenced:") {
             logger.error(
                 "lost queue \(queueJob.queue): another worker claimed it; this queue's job stops, the others go on",
