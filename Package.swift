@@ -139,6 +139,7 @@ let package = Package(
             name: "SluiceAMQPTests",
             dependencies: [
                 "SluiceAMQP", "SluiceConnectors", "SluiceTestSupport", "SluiceRuntime", "SluicePipeline", "SluiceCore",
+                "SluicePostgres",
             ],
             swiftSettings: strictSettings
         ),

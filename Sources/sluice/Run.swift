@@ -111,7 +111,11 @@ struct Run: ParsableCommand {
             scheduledJobs.waitForStop(limit: duration?.duration)
             return
         }
-        let planned = try LoadedPipelines.plan(specs, planner: .daemon(logger: logger))
+        let planner = PipelinePlanner.daemon(logger: logger)
+        let allPlanned = try LoadedPipelines.plan(specs, planner: planner)
+        // Pipelines over a partitioned RabbitMQ topology run one job per queue (the state follows the queue).
+        let queueJobs = try planQueueJobs(allPlanned, planner: planner, logger: logger)
+        let planned = allPlanned.filter { !PartitionQueueJobs.handles($0) }
         let jobs = try planned.map { ($0.spec.name, try makeJob($0, logger: logger)) }
         let ops = try http.map { try startEndpoints($0, jobs: jobs, planned: planned, logger: logger) }
         let deadline = Mutex<(any DispatchSourceTimer)?>(nil)
@@ -120,6 +124,7 @@ struct Run: ParsableCommand {
         let groupBox = Mutex<JobGroup?>(nil)
         let hooks = JobGroup.Hooks(
             stopping: { _ in
+                queueJobs?.stop()
                 ops?.state.markDraining()
                 guard let group = groupBox.withLock({ $0 }) else { return }
                 deadline.withLock { $0 = Operations.armDeadline(timeout, group: group, logger: logger) }
@@ -137,6 +142,7 @@ struct Run: ParsableCommand {
         let timer = duration.map { group.stop(after: $0.duration) }
         for (planned, (_, job)) in zip(planned, jobs) { Operations.logStart(planned, job: job, logger: logger) }
         group.start()
+        queueJobs?.start()
         var status = StatusLine()
         let label = planned.count == 1 ? planned[0].spec.name : "\(planned.count) pipelines"
         // The signal and timer sources must stay referenced while we wait: under -O,
@@ -148,7 +154,7 @@ struct Run: ParsableCommand {
                 var combined = JobStatus.combined(group.jobs.map(\.job.status))
                 combined.progress = nil  // unbounded: elapsed time, not an ETA
                 StatusLine.redraw(status.text(combined, label: label))
-            }
+            } + (queueJobs?.wait() ?? [])
         }
         deadline.withLock { $0?.cancel() }
         ops?.stop()
@@ -178,6 +184,23 @@ struct Run: ParsableCommand {
             throw ExitCode(1)
         }
         return server
+    }
+
+    /// The per-queue jobs of pipelines reading a partitioned topology (`PartitionQueueJobs`).
+    private func planQueueJobs(_ planned: [PlannedPipeline], planner: PipelinePlanner, logger: Logger) throws
+        -> PartitionQueueJobs?
+    {
+        let settings = PartitionQueueJobs.Settings(
+            workers: workers, partitions: partitions,
+            epochIntervalMillis: commitEvery.map {
+                max(1, $0.duration.components.seconds * 1000 + $0.duration.components.attoseconds / 1_000_000_000_000_000)
+            }, fresh: fresh, onCheckpointSaved: { [metrics = Self.metrics] in metrics.recordCheckpoint(pipeline: $0, $1) })
+        do {
+            return try PartitionQueueJobs.plan(planned, planner: planner, settings: settings, logger: logger)
+        } catch {
+            logger.error("cannot plan the per-queue jobs", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
     }
 
     private func makeJob(_ planned: PlannedPipeline, logger: Logger) throws -> Job {

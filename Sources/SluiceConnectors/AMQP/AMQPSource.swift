@@ -23,6 +23,7 @@ public struct AMQPSource: Source {
     /// Connection state and counters of each split, readable from any thread.
     public let status: AMQPSourceStatus
     private let decoder: JSONBatchDecoder
+    private let handoff = AMQPLeaseHandoff()
 
     public var splitCount: Int { options.queues.count }
     public var isBounded: Bool { options.endWhenIdle != nil }
@@ -46,6 +47,12 @@ public struct AMQPSource: Source {
             throw SluiceErrorFactory.invalid("source '\(name)' has no split \(index) (it has \(splitCount))")
         }
         return AMQPSplitReader(
-            source: name, split: index, options: options, status: status, decoder: decoder, after: position?.offset ?? 0)
+            source: name, split: index, options: options, status: status, decoder: decoder, after: position?.offset ?? 0,
+            handoff: handoff)
     }
+
+    /// Lets the split reading `lease.queue` start on the lease's active connection (and
+    /// its first deliveries) instead of subscribing afresh, which could lose the queue to
+    /// a consumer waiting in another process. Call it before the job opens the split.
+    public func adopt(_ lease: AMQPQueueLease) { handoff.put(lease) }
 }

@@ -41,8 +41,15 @@ final class AMQPSplitReader: SourceReader {
     private var retryAt: ContinuousClock.Instant?
     private var lastDelivery = ContinuousClock.now
     private var isClosed = false
+    private let handoff: AMQPLeaseHandoff
+    /// Deliveries an adopted lease received before this reader took its connection.
+    private var adopted: [AMQPDelivery] = []
 
-    init(source: String, split: Int, options: AMQPSourceOptions, status: AMQPSourceStatus, decoder: JSONBatchDecoder, after: Int64) {
+    init(
+        source: String, split: Int, options: AMQPSourceOptions, status: AMQPSourceStatus, decoder: JSONBatchDecoder, after: Int64,
+        handoff: AMQPLeaseHandoff
+    ) {
+        self.handoff = handoff
         self.source = source
         self.split = split
         queue = options.queues[split]
@@ -67,11 +74,12 @@ final class AMQPSplitReader: SourceReader {
     func next(maxRows: Int) throws -> SourceChunk {
         guard !isClosed else { throw SluiceError(.sourceFailed, "split \(split) of '\(source)' is closed") }
         guard let connection = try connected() else { return .idle }
-        var deliveries: [AMQPDelivery] = []
+        var deliveries = adopted
+        adopted = []
         let started = ContinuousClock.now
         do {
             // Wait a little for the first delivery, then take what has already arrived.
-            var wait = Duration.milliseconds(50)
+            var wait = deliveries.isEmpty ? Duration.milliseconds(50) : .zero
             while deliveries.count < min(maxRows, options.messagesPerRead) {
                 guard let delivery = try connection.nextDelivery(timeout: wait) else { break }
                 deliveries.append(delivery)
@@ -143,6 +151,17 @@ final class AMQPSplitReader: SourceReader {
     /// The open connection, or a new one when the backoff allows; nil while waiting.
     private func connected() throws -> AMQPConnection? {
         if let connection { return connection }
+        if let (active, first) = handoff.take(queue) {
+            // The lease's consumer is the active one: keep it (see `AMQPQueueLease`).
+            connection = active
+            adopted = first
+            lastDelivery = ContinuousClock.now
+            status.update(split) {
+                $0.state = .connected
+                $0.connections += 1
+            }
+            return active
+        }
         if let retryAt, ContinuousClock.now < retryAt { return nil }
         do {
             let connection = try AMQPConnection.connect(options.connection)

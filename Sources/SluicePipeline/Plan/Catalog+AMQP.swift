@@ -47,6 +47,13 @@ extension Catalog {
         let topology = try amqpTopology(uri)
         var queues = topology?.queues ?? (uri.parameter("queue") ?? "").split(separator: ",").map(String.init)
         queues = queues.filter { !$0.isEmpty }
+        // A per-queue job (`PipelineSpec.partitionQueueSpecs`) consumes one queue of the topology.
+        if let topology, let partition = uri.parameter("partition").flatMap({ Int($0) }) {
+            guard topology.queues.indices.contains(partition) else {
+                throw SluiceError(.invalidArgument, "partition \(partition) is not one of the \(topology.partitions) queues")
+            }
+            queues = [topology.queues[partition]]
+        }
         guard !queues.isEmpty else { throw SluiceError(.invalidArgument, "an amqp source needs queue=") }
         if let topology {
             // Declared by every process that starts: declarations are idempotent.

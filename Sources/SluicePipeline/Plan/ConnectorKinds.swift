@@ -96,7 +96,7 @@ extension ConnectorKind {
                 "declare", .boolean, example: "false", roles: .source, "Declare the queues (durable) before consuming (default true)."),
             ConnectorParameter(
                 "partitions", .integer(1...1024), example: "4", roles: .source,
-                "Partitioned topology: declare exchange as a consistent-hash exchange routing by routing key (agent_id) to queues QUEUE.0 … QUEUE.(N-1), each single-active-consumer, and read each as a split. Several processes may share them."),
+                "Partitioned topology: declare exchange as a consistent-hash exchange routing by routing key (agent_id) to queues QUEUE.0 … QUEUE.(N-1), each single-active-consumer. sluice run runs one job per queue with its own checkpoint (PIPELINE#QUEUE), restored when this process becomes the queue's active consumer: several processes may share the queues, and a queue's state moves with it (views keyed by agent_id)."),
             ConnectorParameter(
                 "hash_header", .text, example: "agent_id", roles: .source,
                 "With partitions: hash this message header instead of the routing key."),

@@ -1,0 +1,164 @@
+import Foundation
+import Logging
+import SluiceConnectors
+import SluiceCore
+import SluicePipeline
+import SluiceRuntime
+import Synchronization
+
+/// `sluice run` of pipelines that read a partitioned RabbitMQ topology: one job per
+/// partition queue, and the state follows the queue.
+///
+/// For each queue a thread subscribes (single-active-consumer) and waits until the broker
+/// makes it the active consumer (`AMQPQueueLease`). Only then does it claim `PIPELINE#QUEUE`
+/// in the checkpoint store (from then on a save by the queue's previous owner is refused),
+/// restore that queue's newest checkpoint (operator and de-duplication state) and start
+/// the job on the very connection that became active. Deliveries the previous owner had
+/// applied but not acknowledged come back; the restored de-duplication state recognises
+/// them by id. A job whose save is refused (another process claimed its queue) ends with
+/// that error, logged as a lost queue; the other queues' jobs go on.
+final class PartitionQueueJobs: Sendable {
+    /// What every per-queue job is built with (`sluice run`'s options).
+    struct Settings: Sendable {
+        var workers: Int?
+        var partitions: Int?
+        var epochIntervalMillis: Int64?
+        var fresh: Bool
+        var onCheckpointSaved: @Sendable (_ pipeline: String, CheckpointReport) -> Void
+    }
+
+    private struct QueueJob: Sendable {
+        var queue: String
+        var planned: PlannedPipeline
+        var source: AMQPSource
+    }
+
+    private let queueJobs: [QueueJob]
+    private let settings: Settings
+    private let logger: Logger
+    private let stopping = Atomic<Bool>(false)
+    private let running = Mutex<[String: Job]>([:])
+    private let outcomes = Mutex<[JobGroup.Outcome]>([])
+    private let finished = DispatchGroup()
+    /// Held from the claim until the job's sinks are open: queues activated at the same
+    /// moment would otherwise create the same schema, tables and views concurrently, and
+    /// PostgreSQL's `CREATE … IF NOT EXISTS` fails one of two racing creators (23505).
+    private let activation = Mutex(())
+
+    /// The pipelines of `planned` that read a partitioned topology, planned once per queue
+    /// (nil when there are none).
+    static func plan(
+        _ planned: [PlannedPipeline], planner: PipelinePlanner, settings: Settings, logger: Logger
+    ) throws -> PartitionQueueJobs? {
+        var jobs: [QueueJob] = []
+        for pipeline in planned {
+            guard let specs = try pipeline.spec.partitionQueueSpecs() else { continue }
+            for queueSpec in specs {
+                let queuePlanned = try planner.plan(queueSpec.spec)
+                guard let source = queuePlanned.dataflow.sources.first as? AMQPSource else {
+                    throw SluiceError(.invalidArgument, "\(queueSpec.spec.name): the source is not a RabbitMQ queue")
+                }
+                jobs.append(QueueJob(queue: queueSpec.queue, planned: queuePlanned, source: source))
+            }
+        }
+        return jobs.isEmpty ? nil : PartitionQueueJobs(jobs, settings: settings, logger: logger)
+    }
+
+    /// True when `planned` runs here, not as one job of its own.
+    static func handles(_ planned: PlannedPipeline) -> Bool {
+        (try? planned.spec.partitionQueueSpecs()) != nil
+    }
+
+    private init(_ jobs: [QueueJob], settings: Settings, logger: Logger) {
+        queueJobs = jobs
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Starts one thread per queue; returns at once.
+    func start() {
+        for queueJob in queueJobs {
+            finished.enter()
+            let thread = Thread { [self] in
+                defer { finished.leave() }
+                let result = Result { try run(queueJob) }
+                if case .success(.notActive(let why)) = result {
+                    logger.notice("\(why)", metadata: ["pipeline": "\(queueJob.planned.spec.name)"])
+                    return
+                }
+                let outcome = JobGroup.Outcome(
+                    name: queueJob.planned.spec.name,
+                    result: result.map { if case .ran(let summary) = $0 { summary } else { preconditionFailure("handled above") } })
+                outcomes.withLock { $0.append(outcome) }
+                Operations.logEnd(outcome, logger: logger)
+            }
+            thread.name = "sluice.queue.\(queueJob.queue)"
+            thread.start()
+        }
+    }
+
+    /// Stops the running jobs gracefully and ends the waits for queues (idempotent).
+    func stop() {
+        guard !stopping.exchange(true, ordering: .relaxed) else { return }
+        for job in running.withLock({ Array($0.values) }) { job.stop() }
+    }
+
+    /// Waits for every queue's thread; outcomes in queue order (none for a queue that was
+    /// never active in this process).
+    func wait() -> [JobGroup.Outcome] {
+        finished.wait()
+        let names = queueJobs.map(\.planned.spec.name)
+        return outcomes.withLock { $0 }.sorted { names.firstIndex(of: $0.name)! < names.firstIndex(of: $1.name)! }
+    }
+
+    private enum QueueOutcome {
+        case ran(RunSummary)
+        /// The queue never became active in this process, and why.
+        case notActive(String)
+    }
+
+    private func run(_ queueJob: QueueJob) throws -> QueueOutcome {
+        let name = queueJob.planned.spec.name
+        let lease = AMQPQueueLease(queue: queueJob.queue, options: queueJob.source.options)
+        switch try lease.waitUntilActive(isStopping: { stopping.load(ordering: .relaxed) }) {
+        case .stopped: return .notActive("stopped before queue \(queueJob.queue) became active here")
+        case .ended: return .notActive("queue \(queueJob.queue) ended empty without becoming active here")
+        case .active: break
+        }
+        let job = try activation.withLock { _ in try makeJob(queueJob, lease: lease) }
+        running.withLock { $0[name] = job }
+        if stopping.load(ordering: .relaxed) { job.stop() }
+        do {
+            return .ran(try job.run())
+        } catch let error where "\(error)".contains("fenced:") {
+            logger.error(
+                "lost queue \(queueJob.queue): another worker claimed it; this queue's job stops, the others go on",
+                metadata: ["pipeline": "\(name)", "queue": "\(queueJob.queue)"])
+            throw error
+        }
+    }
+
+    /// Claims and restores the queue's checkpoint and builds its job on the lease's connection.
+    private func makeJob(_ queueJob: QueueJob, lease: AMQPQueueLease) throws -> Job {
+        let name = queueJob.planned.spec.name
+        // Claimed before the checkpoint is read (`Checkpointing.plan`), so it is the last
+        // one the queue's previous owner could save.
+        let checkpoints = try Checkpointing.plan(queueJob.planned, fresh: settings.fresh)
+        let resuming = checkpoints?.restore.map { ", resuming from \($0.epoch)" } ?? ""
+        logger.notice(
+            "active on queue \(queueJob.queue)\(resuming)",
+            metadata: ["pipeline": "\(name)", "queue": "\(queueJob.queue)"])
+        var options = RunOptions(
+            workers: settings.workers,
+            partitions: settings.partitions ?? checkpoints?.restore?.partitions ?? queueJob.planned.spec.partitions
+                ?? settings.workers)
+        options.deadLetter = queueJob.planned.deadLetter
+        if let interval = settings.epochIntervalMillis { options.epochIntervalMillis = interval }
+        options.checkpointStore = checkpoints?.store
+        options.restoreFrom = checkpoints?.restore
+        let report = settings.onCheckpointSaved
+        options.onCheckpointSaved = { report(name, $0) }
+        queueJob.source.adopt(lease)
+        return try Job(queueJob.planned.dataflow, options: options)
+    }
+}
