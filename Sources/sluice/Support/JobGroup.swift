@@ -89,12 +89,13 @@ final class JobGroup: Sendable {
     /// a final checkpoint) and waits for it, then starts the job `make` builds — after the
     /// old one is done, so it restores that final checkpoint. When `make` fails, `fallback`
     /// builds the job that runs instead (the old version, restoring the same checkpoint).
-    /// Returns nil once the group is stopping, else the job now running (nil when neither
+    /// Returns nil once the group is stopping or the job has ended, else the job now running (nil when neither
     /// could be built) and the error `make` threw, if it did.
     func replace(
         _ name: String, with make: () throws -> Job, fallback: () throws -> Job
     ) -> (running: Job?, error: (any Error)?)? {
-        guard !isStopping, let old = jobs.first(where: { $0.name == name })?.job else { return nil }
+        // A job that has ended (its bounded input done, or failed) is not replaced.
+        guard !isStopping, unfinished.contains(name), let old = jobs.first(where: { $0.name == name })?.job else { return nil }
         // Holds the group open between the old job's end and the new one's start.
         finished.enter()
         defer { finished.leave() }

@@ -133,7 +133,10 @@ final class PipelineReloader: Sendable {
         guard
             let (running, error) = group.replace(
                 spec.name, with: { try makeJob(planned, fresh) }, fallback: { try makeJob(try planner.plan(old), false) })
-        else { return }
+        else {
+            logger.warning("reload skipped: the pipeline is not running (ended, or the run is stopping)", metadata: meta)
+            return
+        }
         if let running { publish(spec.name, running, planned: error == nil ? planned : nil) }
         if let error {
             // A job that cannot start has logged why (`JobSettings.makeJob`).
