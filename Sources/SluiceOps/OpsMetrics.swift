@@ -45,6 +45,21 @@ public final class OpsMetrics: Sendable {
         }
     }
 
+    /// A pipeline's job was replaced (reload): its counters start again from 0, so the
+    /// next refresh counts the new job's values from there instead of waiting for them to
+    /// pass the old job's.
+    public func forget(pipeline: String) {
+        let mark = "|pipeline=\(pipeline)"
+        update.withLock { _ in
+            last.withLock { last in
+                last = last.filter { key, _ in
+                    guard let range = key.range(of: mark) else { return true }
+                    return !(range.upperBound == key.endIndex || key[range.upperBound] == "|")
+                }
+            }
+        }
+    }
+
     /// The Prometheus text exposition of every metric.
     public func exposition() -> String { registry.emitToString() }
 

@@ -27,7 +27,9 @@ public final class OpsState: Sendable {
         case failed(String)
     }
 
-    public let pipelines: [Pipeline]
+    /// The pipelines now running (a reload replaces or adds one: `put`).
+    public var pipelines: [Pipeline] { current.withLock { $0 } }
+    private let current: Mutex<[Pipeline]>
     public let configuration: OpsConfiguration
     private let draining = Atomic<Bool>(false)
     private let endings = Mutex<[String: Ending]>([:])
@@ -40,7 +42,7 @@ public final class OpsState: Sendable {
     }
 
     public init(pipelines: [Pipeline], configuration: OpsConfiguration) {
-        self.pipelines = pipelines
+        current = Mutex(pipelines)
         self.configuration = configuration
     }
 
@@ -74,4 +76,18 @@ public final class OpsState: Sendable {
     }
 
     public func pipeline(named name: String) -> Pipeline? { pipelines.first { $0.name == name } }
+
+    /// A reload started `pipeline`: it replaces the job of that name (or joins the list),
+    /// its ending and rate sample are forgotten.
+    public func put(_ pipeline: Pipeline) {
+        current.withLock { list in
+            if let i = list.firstIndex(where: { $0.name == pipeline.name }) {
+                list[i] = pipeline
+            } else {
+                list.append(pipeline)
+            }
+        }
+        endings.withLock { $0[pipeline.name] = nil }
+        rates.withLock { $0[pipeline.name] = nil }
+    }
 }

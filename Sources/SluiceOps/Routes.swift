@@ -26,6 +26,15 @@ enum Routes {
             }
             return json(WatermarksReport(pipeline, timeout: state.configuration.pingTimeout).json())
         }
+        router.get("pipelines/:name/windows") { request, context in
+            guard let name = context.parameters.get("name"), let pipeline = state.pipeline(named: name) else {
+                return text("no such pipeline\n", status: .notFound)
+            }
+            // One `key` parameter per key column, in order (`?key=agent-7&key=cpu`).
+            let key = request.uri.queryParameters.getAll("key")
+            guard !key.isEmpty else { return text("give the key: ?key=VALUE, once per key column\n", status: .badRequest) }
+            return json(KeyWindowsReport(pipeline, key: key, timeout: state.configuration.pingTimeout).json())
+        }
         return router
     }
 

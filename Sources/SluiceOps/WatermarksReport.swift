@@ -42,11 +42,7 @@ struct WatermarksReport: Encodable {
         unanswered = (0..<pipeline.job.options.partitions).filter { !answered.contains($0) }
         vertices = progress.flatMap { partition in
             partition.vertices.map { vertex in
-                let channel = { (c: ChannelProgress) in
-                    Channel(
-                        channel: c.channel, input: c.input, split: c.split, watermark: PipelinesReport.real(c.watermark),
-                        watermarkUTC: PipelinesReport.iso(PipelinesReport.real(c.watermark)), idle: c.idle, closed: c.closed)
-                }
+                let channel = Self.channel
                 return Vertex(
                     partition: partition.partition, vertex: vertex.vertex, watermark: PipelinesReport.real(vertex.watermark),
                     watermarkUTC: PipelinesReport.iso(PipelinesReport.real(vertex.watermark)),
@@ -54,6 +50,12 @@ struct WatermarksReport: Encodable {
                     channels: vertex.channels.map(channel))
             }
         }
+    }
+
+    static func channel(_ c: ChannelProgress) -> Channel {
+        Channel(
+            channel: c.channel, input: c.input, split: c.split, watermark: PipelinesReport.real(c.watermark),
+            watermarkUTC: PipelinesReport.iso(PipelinesReport.real(c.watermark)), idle: c.idle, closed: c.closed)
     }
 
     func json() -> Data {

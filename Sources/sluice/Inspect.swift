@@ -20,8 +20,14 @@ struct Inspect: ParsableCommand {
             which splits are idle. A window fires once the watermark passes its end, so \
             the holding input is why a window has not fired yet.
 
+            With --key (once per key column, in the step's key order) it answers for that \
+            key: the partition and keyed step holding its state, its windows and their \
+            ends, the watermark there, the input holding it back, and when each window \
+            fires. Asking leaves no trace in the running pipeline.
+
             Example:
               sluice inspect agent-metrics --http 127.0.0.1:9464
+              sluice inspect agent-metrics --key agent-0007 --key cpu
             """)
 
     @Argument(help: "The pipeline's name.")
@@ -30,12 +36,21 @@ struct Inspect: ParsableCommand {
     @Option(help: ArgumentHelp("Where the run serves its endpoints.", valueName: "host:port"))
     var http: String = "127.0.0.1:9464"
 
+    @Option(help: ArgumentHelp("A key to explain: once per key column, in order.", valueName: "value"))
+    var key: [String] = []
+
     func run() throws {
         guard let (host, port) = OpsConfiguration.parseAddress(http) else {
             throw ValidationError("--http wants HOST:PORT, e.g. 127.0.0.1:9464; got '\(http)'")
         }
-        let path = "/pipelines/\(pipeline.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? pipeline)/watermarks"
-        let (status, body) = try Self.get(URL(string: "http://\(host):\(port)\(path)")!)
+        let name = pipeline.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? pipeline
+        var components = URLComponents()
+        components.scheme = "http"
+        components.host = host
+        components.port = port
+        components.percentEncodedPath = "/pipelines/\(name)/" + (key.isEmpty ? "watermarks" : "windows")
+        if !key.isEmpty { components.queryItems = key.map { URLQueryItem(name: "key", value: $0) } }
+        let (status, body) = try Self.get(components.url!)
         guard status == 200 else {
             Terminal.printError("error: \(http) answered \(status): \(String(decoding: body, as: UTF8.self))")
             throw ExitCode(1)
@@ -44,7 +59,41 @@ struct Inspect: ParsableCommand {
             Terminal.printError("error: \(http) did not answer JSON")
             throw ExitCode(1)
         }
-        print(Self.render(json), terminator: "")
+        print(key.isEmpty ? Self.render(json) : Self.renderKey(json), terminator: "")
+    }
+
+    /// The key's windows, one block per keyed step and partition holding them.
+    static func renderKey(_ json: [String: Any]) -> String {
+        let key = (json["key"] as? [String] ?? []).joined(separator: ", ")
+        let steps = json["steps"] as? [[String: Any]] ?? []
+        var text = ""
+        if steps.isEmpty {
+            let keyed = json["keyedSteps"] as? [String] ?? []
+            text += keyed.isEmpty
+                ? "no keyed step has \((json["key"] as? [String] ?? []).count) key column(s)\n"
+                : "no state for key (\(key)) in \(keyed.joined(separator: ", ")): no open window holds it\n"
+        }
+        for step in steps {
+            let columns = (step["keyColumns"] as? [String] ?? []).joined(separator: ", ")
+            text += "key (\(key)) in \(step["vertex"] as? String ?? "?") [\(columns)], partition \(step["partition"] as? Int ?? 0)\n"
+            text += "  watermark \(step["watermarkUTC"] as? String ?? "none yet")\n"
+            if let holding = step["holding"] as? [String: Any] {
+                let what = (holding["split"] as? String).map { "split \($0)" } ?? "upstream channel \(holding["channel"] ?? "?")"
+                text += "  held back by \(what) at \(holding["watermarkUTC"] as? String ?? "no watermark yet")\n"
+            } else {
+                text += "  held back by nothing: every input is idle or closed\n"
+            }
+            let idle = (step["idle"] as? [[String: Any]] ?? []).map { ($0["split"] as? String) ?? "channel \($0["channel"] ?? "?")" }
+            if !idle.isEmpty { text += "  idle: \(idle.joined(separator: ", "))\n" }
+            for window in step["windows"] as? [[String: Any]] ?? [] {
+                let bounds = "[\(window["startUTC"] as? String ?? "-"), \(window["endUTC"] as? String ?? "-"))"
+                text += "  window \(bounds): \(window["fires"] as? String ?? "?")\n"
+            }
+        }
+        if let unanswered = json["unanswered"] as? [Int], !unanswered.isEmpty {
+            text += "partitions \(unanswered.map(String.init).joined(separator: ", ")) did not answer in time\n"
+        }
+        return text
     }
 
     /// One block per partition and step.

@@ -39,6 +39,15 @@ struct Run: ParsableCommand {
             --log-format logfmt or json writes one structured line per lifecycle event \
             and error (never per event; connector URIs redacted).
 
+            Reload: SIGHUP, or a changed file among the given paths (checked every \
+            second), reloads that file. A file with errors is rejected (each error logged \
+            as file:line:column) and the running version keeps running. A change that \
+            keeps the keyed state's shape (same sources, stateful steps, keys, windows and \
+            aggregates; e.g. a filter or a sink option) stops the running version with a \
+            final checkpoint and starts the new one from it: counts continue. Any other \
+            change is refused with the reason, unless the file says \
+            on_incompatible_change: start_fresh. A new file starts its pipeline.
+
             Example:
               sluice run pipelines/ --for 30s && sluice views
               sluice run pipelines/ --http 127.0.0.1:9464 --log-format logfmt
@@ -113,10 +122,15 @@ struct Run: ParsableCommand {
         }
         let planner = PipelinePlanner.daemon(logger: logger)
         let allPlanned = try LoadedPipelines.plan(specs, planner: planner)
+        let settings = JobSettings(
+            workers: workers, partitions: partitions, epochIntervalMillis: commitEvery.map {
+                let parts = $0.duration.components
+                return max(1, parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000)
+            }, metrics: Self.metrics, logger: logger)
         // Pipelines over a partitioned RabbitMQ topology run one job per queue (the state follows the queue).
-        let queueJobs = try planQueueJobs(allPlanned, planner: planner, logger: logger)
+        let queueJobs = try planQueueJobs(allPlanned, planner: planner, settings: settings, logger: logger)
         let planned = allPlanned.filter { !PartitionQueueJobs.handles($0) }
-        let jobs = try planned.map { ($0.spec.name, try makeJob($0, logger: logger)) }
+        let jobs = try planned.map { ($0.spec.name, try settings.makeJob($0, fresh: fresh)) }
         let ops = try http.map { try startEndpoints($0, jobs: jobs, planned: planned, logger: logger) }
         let deadline = Mutex<(any DispatchSourceTimer)?>(nil)
         let timeout = shutdownTimeout?.duration ?? .seconds(30)
@@ -140,6 +154,12 @@ struct Run: ParsableCommand {
         groupBox.withLock { $0 = group }
         let signals = group.stopOnSignals()
         let timer = duration.map { group.stop(after: $0.duration) }
+        // SIGHUP and changed files reload (see PipelineReloader); a reloaded pipeline
+        // restores its stored state, whatever --fresh said at start.
+        let reloader = PipelineReloader(
+            paths: paths, running: allPlanned, planner: planner, group: group, ops: ops, metrics: Self.metrics,
+            logger: logger, makeJob: { try settings.makeJob($0, fresh: $1, reloadedFresh: $1) })
+        let reloads = reloader.start()
         for (planned, (_, job)) in zip(planned, jobs) { Operations.logStart(planned, job: job, logger: logger) }
         group.start()
         queueJobs?.start()
@@ -148,7 +168,7 @@ struct Run: ParsableCommand {
         // The signal and timer sources must stay referenced while we wait: under -O,
         // `_ = (signals, timer)` after the wait let the optimizer release them at once,
         // and the release binary ignored Ctrl-C and SIGTERM.
-        let outcomes = withExtendedLifetime((signals, timer)) {
+        let outcomes = withExtendedLifetime((signals, timer, reloads)) {
             group.wait {
                 guard Terminal.stderrIsTerminal else { return }
                 var combined = JobStatus.combined(group.jobs.map(\.job.status))
@@ -170,10 +190,7 @@ struct Run: ParsableCommand {
         let (host, port) = OpsConfiguration.parseAddress(address)!
         let configuration = OpsConfiguration(host: host, port: port, maxLag: readyMaxLag?.duration)
         let pipelines = zip(jobs, planned).map { job, planned in
-            OpsState.Pipeline(
-                name: job.0, job: job.1,
-                graph: planned.spec.sources.map { "source \($0.name)" } + planned.spec.nodes.map { "node \($0.name)" }
-                    + planned.spec.sinks.map { "sink \($0.name)" })
+            OpsState.Pipeline(name: job.0, job: job.1, graph: Self.graph(planned))
         }
         let server = OpsServer(
             state: OpsState(pipelines: pipelines, configuration: configuration), metrics: Self.metrics, logger: logger)
@@ -187,14 +204,12 @@ struct Run: ParsableCommand {
     }
 
     /// The per-queue jobs of pipelines reading a partitioned topology (`PartitionQueueJobs`).
-    private func planQueueJobs(_ planned: [PlannedPipeline], planner: PipelinePlanner, logger: Logger) throws
-        -> PartitionQueueJobs?
-    {
+    private func planQueueJobs(
+        _ planned: [PlannedPipeline], planner: PipelinePlanner, settings jobSettings: JobSettings, logger: Logger
+    ) throws -> PartitionQueueJobs? {
         let settings = PartitionQueueJobs.Settings(
-            workers: workers, partitions: partitions,
-            epochIntervalMillis: commitEvery.map {
-                max(1, $0.duration.components.seconds * 1000 + $0.duration.components.attoseconds / 1_000_000_000_000_000)
-            }, fresh: fresh, onCheckpointSaved: { [metrics = Self.metrics] in metrics.recordCheckpoint(pipeline: $0, $1) })
+            workers: jobSettings.workers, partitions: jobSettings.partitions, epochIntervalMillis: jobSettings.epochIntervalMillis,
+            fresh: fresh, onCheckpointSaved: { [metrics = Self.metrics] in metrics.recordCheckpoint(pipeline: $0, $1) })
         do {
             return try PartitionQueueJobs.plan(planned, planner: planner, settings: settings, logger: logger)
         } catch {
@@ -203,30 +218,52 @@ struct Run: ParsableCommand {
         }
     }
 
-    private func makeJob(_ planned: PlannedPipeline, logger: Logger) throws -> Job {
+    /// Step names in plan order, for `/pipelines`.
+    static func graph(_ planned: PlannedPipeline) -> [String] {
+        planned.spec.sources.map { "source \($0.name)" } + planned.spec.nodes.map { "node \($0.name)" }
+            + planned.spec.sinks.map { "sink \($0.name)" }
+    }
+}
+
+/// How `sluice run` builds a pipeline's job, at start and on reload.
+struct JobSettings: Sendable {
+    var workers: Int?
+    var partitions: Int?
+    var epochIntervalMillis: Int64?
+    var metrics: OpsMetrics
+    var logger: Logger
+
+    /// Builds the job; `fresh` ignores the stored checkpoint (`--fresh`). `reloadedFresh`
+    /// (a reload with `on_incompatible_change: start_fresh`) also starts state and sources
+    /// afresh, but its epochs continue after the stored checkpoint's: the commit group
+    /// refuses to save an epoch at or below the one it holds.
+    func makeJob(_ planned: PlannedPipeline, fresh: Bool, reloadedFresh: Bool = false) throws -> Job {
         var resuming = false
         do {
-            let checkpoints = try Checkpointing.plan(planned, fresh: fresh)
+            var checkpoints = try Checkpointing.plan(planned, fresh: fresh && !reloadedFresh)
             resuming = checkpoints?.restore != nil
             // A restored pipeline keeps the partition count its state was cut into, unless
             // the user names another (which the job then refuses, saying why).
-            let restoredPartitions = checkpoints?.restore?.partitions
+            let restoredPartitions = reloadedFresh ? nil : checkpoints?.restore?.partitions
             var options = RunOptions(
                 workers: workers, partitions: partitions ?? restoredPartitions ?? planned.spec.partitions ?? workers)
-            options.deadLetter = planned.deadLetter
-            if let commitEvery {
-                let parts = commitEvery.duration.components
-                options.epochIntervalMillis = max(1, parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000)
+            if reloadedFresh, let stored = checkpoints?.restore {
+                // Nothing restored but the epoch number.
+                checkpoints?.restore = Checkpoint(
+                    epoch: stored.epoch, partitions: options.partitions, positions: [], watermarks: [], states: [:])
+                resuming = false
             }
+            options.deadLetter = planned.deadLetter
+            if let epochIntervalMillis { options.epochIntervalMillis = epochIntervalMillis }
             options.checkpointStore = checkpoints?.store
             options.restoreFrom = checkpoints?.restore
-            if let restored = checkpoints?.restore {
+            if let restored = checkpoints?.restore, !reloadedFresh {
                 logger.notice(
                     "resuming from \(restored.epoch)",
                     metadata: ["pipeline": "\(planned.spec.name)", "epoch": "\(restored.epoch.value)"])
             }
             let name = planned.spec.name
-            let metrics = Self.metrics
+            let metrics = metrics
             options.onCheckpointSaved = { metrics.recordCheckpoint(pipeline: name, $0) }
             return try Job(planned.dataflow, options: options)
         } catch {

@@ -132,6 +132,57 @@ struct HeldSource: Source {
         #expect(try get(port, "/pipelines/nope/watermarks", expect: 404).isEmpty == false)
     }
 
+    /// "Why hasn't this window fired", for a key: agent-0's window is far ahead of split 1,
+    /// which has read only old events (slow): the answer names events/1 as what holds the
+    /// window back. Then a split goes idle: the answer lists it idle and names the split
+    /// still moving.
+    @Test func theKeyWindowsEndpointNamesTheSplitHoldingAKeysWindow() throws {
+        let (job, _) = try job(times: [[Self.base + 100_000, Self.base + 101_000], [Self.base + 10_000]])
+        defer { job.stop() }
+        _ = try #require(progress(job) { $0.channels.allSatisfy { $0.watermark > .beginningOfTime } })
+        let port = try serve(job)
+        defer { port.server.stop() }
+
+        let json = try #require(try JSONSerialization.jsonObject(with: get(port.port, "/pipelines/held/windows?key=agent-0")) as? [String: Any])
+        #expect(json["found"] as? Bool == true, "\(json)")
+        let step = try #require((json["steps"] as? [[String: Any]])?.first, "\(json)")
+        #expect(step["vertex"] as? String == "counts")
+        #expect(step["keyColumns"] as? [String] == ["agent_id"])
+        #expect(step["watermark"] as? Int64 == Self.base + 10_000, "\(step)")
+        #expect((step["holding"] as? [String: Any])?["split"] as? String == "events/1", "\(step)")
+        let window = try #require((step["windows"] as? [[String: Any]])?.first, "\(step)")
+        #expect(window["start"] as? Int64 == Self.base + 100_000)
+        #expect(window["end"] as? Int64 == Self.base + 110_000)
+        #expect(window["fired"] as? Bool == false)
+        let fires = window["fires"] as? String ?? ""
+        #expect(fires.contains("events/1") && fires.contains("100000 ms of event time short"), "\(fires)")
+
+        let unseen = try #require(try JSONSerialization.jsonObject(with: get(port.port, "/pipelines/held/windows?key=agent-9")) as? [String: Any])
+        #expect(unseen["found"] as? Bool == false && unseen["keyedSteps"] as? [String] == ["counts"], "\(unseen)")
+        #expect(try get(port.port, "/pipelines/held/windows", expect: 400).isEmpty == false)
+    }
+
+    @Test func theKeyWindowsEndpointListsAnIdleSplit() throws {
+        let (job, _) = try job(times: [[Self.base + 100_000], []], steady: [0], idleTimeout: 200)
+        defer { job.stop() }
+        _ = try #require(progress(job) { $0.channels.contains { $0.idle } && $0.watermark != nil })
+        let port = try serve(job)
+        defer { port.server.stop() }
+        let json = try #require(try JSONSerialization.jsonObject(with: get(port.port, "/pipelines/held/windows?key=agent-0")) as? [String: Any])
+        let step = try #require((json["steps"] as? [[String: Any]])?.first, "\(json)")
+        #expect((step["idle"] as? [[String: Any]])?.compactMap { $0["split"] as? String } == ["events/1"], "\(step)")
+        #expect((step["holding"] as? [String: Any])?["split"] as? String == "events/0", "\(step)")
+        let open = (step["windows"] as? [[String: Any]] ?? []).filter { $0["fired"] as? Bool == false }
+        #expect(open.count == 1, "\(step)")
+    }
+
+    private func serve(_ job: Job) throws -> (server: OpsServer, port: Int) {
+        let state = OpsState(
+            pipelines: [OpsState.Pipeline(name: "held", job: job)], configuration: OpsConfiguration(port: 0))
+        let server = OpsServer(state: state, metrics: OpsMetrics(), logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        return (server, try server.start())
+    }
+
     private func get(_ port: Int, _ path: String, expect status: Int = 200) throws -> Data {
         let result = Mutex<(Int, Data)?>(nil)
         let done = DispatchSemaphore(value: 0)

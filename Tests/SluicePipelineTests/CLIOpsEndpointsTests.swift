@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceTestSupport
 import Testing
 
@@ -86,6 +87,22 @@ import Testing
             #expect(inspect.stdout.contains("partition 1 dedupe: watermark 20"), "\(inspect.stdout)")
             #expect(inspect.stdout.contains("held back by split source/0 at 20"), "\(inspect.stdout)")
             #expect(try HTTPAnswer.get(port, "/pipelines/nope/watermarks").status == 404)
+
+            // For one key (the agent and metric of a committed row): where its state is,
+            // its windows and when each fires.
+            let views = try SQLiteViews.read(path: dir.path(".sluice/views.db"), view: "agent_metrics_10s", limit: 1)
+            let row = try #require(views.rows.first)
+            guard case .string(let agent) = row[views.columns.firstIndex(of: "agent_id")!],
+                case .string(let metric) = row[views.columns.firstIndex(of: "metric")!]
+            else { throw OpsDaemon.Failure(description: "no string key in \(row)") }
+            let keyed = try SluiceProcess(
+                arguments: ["inspect", "agent-metrics", "--http", "127.0.0.1:\(port)", "--key", agent, "--key", metric],
+                directory: dir.path, binary: try ReleaseBinary.path()
+            ).run()
+            #expect(keyed.status == 0, "\(keyed.stderr)")
+            #expect(keyed.stdout.contains("key (\(agent), \(metric)) in aggregate [agent_id, metric], partition "), "\(keyed.stdout)")
+            #expect(keyed.stdout.contains("  window ["), "\(keyed.stdout)")
+            #expect(keyed.stdout.contains("fires when the watermark reaches") || keyed.stdout.contains("fired;"), "\(keyed.stdout)")
 
             let sent = Date()
             run.signal(SIGTERM)

@@ -16,6 +16,9 @@ protocol AggregationEngine {
     mutating func readState(from reader: inout SnapshotReader, version: UInt32) throws
     /// Approximate heap bytes of live state.
     var stateBytes: Int { get }
+    /// The windows holding state for the encoded key, by start; nil when none does.
+    /// Read-only (inspection; `KeyStateInspecting`).
+    func windows(ofKey key: [UInt64]) -> [KeyWindow]?
 }
 
 extension AggregationEngine {

@@ -358,3 +358,19 @@ struct SessionEngine: AggregationEngine {
         }
     }
 }
+
+extension SessionEngine {
+    /// The kept sessions of the key `key` (encoded words), oldest first; nil when the key
+    /// has none. Read-only (inspection).
+    func windows(ofKey key: [UInt64]) -> [KeyWindow]? {
+        guard let slot = key.withUnsafeBufferPointer({ keys.find($0) }) else { return nil }
+        var found: [KeyWindow] = []
+        var id = sessions.head[Int(slot)]
+        while id >= 0 {
+            let i = Int(id)
+            if sessions.live[i] { found.append(KeyWindow(start: sessions.start[i], end: sessions.end[i], fired: sessions.fired[i])) }
+            id = sessions.next[i]
+        }
+        return found.isEmpty ? nil : found
+    }
+}

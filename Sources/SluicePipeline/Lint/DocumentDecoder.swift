@@ -38,6 +38,7 @@ struct DocumentDecoder {
                 diagnostics.error(at: schedule.location, length: schedule.length, "schedule: \(error)")
             }
         }
+        document.startFreshOnIncompatibleChange = reader.string("on_incompatible_change")?.value == "start_fresh"
         if isGraph, reader.has("source") || reader.has("steps") || reader.has("sink") {
             return nil  // both forms at once: the schema check said so; nothing more to learn
         }

@@ -68,6 +68,7 @@ struct PipelineChecker {
             name: document.name.value, description: document.description, partitions: document.partitions,
             sources: sources, nodes: nodes, sinks: sinks, deadLetter: deadLetter)
         spec.schedule = document.schedule.flatMap { try? CronSchedule($0.value) }
+        spec.startFreshOnIncompatibleChange = document.startFreshOnIncompatibleChange
         PartialResults.assign(in: &spec)
         return spec
     }

@@ -29,6 +29,8 @@ struct PipelineDocument: Sendable {
     var partitions: Int?
     /// The `schedule:` text, checked as a cron schedule.
     var schedule: Located<String>? = nil
+    /// `on_incompatible_change: start_fresh` (checked by the schema).
+    var startFreshOnIncompatibleChange = false
     var form: Form
     var sources: [SourceDecl] = []
     var nodes: [NodeDecl] = []

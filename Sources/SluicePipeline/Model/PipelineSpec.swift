@@ -14,6 +14,9 @@ public struct PipelineSpec: Sendable {
     public var partitions: Int?
     /// The `schedule:` of a batch job (nil: run at once).
     public var schedule: CronSchedule? = nil
+    /// `on_incompatible_change: start_fresh`: a reload whose keyed state does not fit the
+    /// running version's starts the new version afresh instead of being refused.
+    public var startFreshOnIncompatibleChange = false
     /// Every source, in file order.
     public var sources: [SourceSpec]
     /// Operator nodes in an order where every node comes after its inputs.

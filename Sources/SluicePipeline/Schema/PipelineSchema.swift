@@ -395,6 +395,9 @@ enum PipelineSchema {
                 example: .topLevel("partitions: 8")),
             KeySpec("schedule", .text, "A batch job's cron schedule (UTC: minute hour day-of-month month day-of-week, or @daily): sluice run starts the bounded pipeline at those times over the range since the previous one (${RANGE_START}, ${RANGE_END}) instead of at once.",
                 example: .topLevel("schedule: \"0 0 * * *\"")),
+            KeySpec("on_incompatible_change", .choice(["refuse", "start_fresh"]), default: "refuse",
+                "What sluice run does when this file changes while it runs (SIGHUP, or a changed file in a pipelines directory) and the new version's stored state does not fit the running one's (other sources, partitions, stateful steps, keys, windows or aggregates): refuse keeps the running version and logs why; start_fresh stops it with a final commit and starts the new version with empty state, reading its sources from the start (the views are kept). A compatible change (a filter, a map, a sink option) always keeps the state.",
+                example: .topLevel("on_incompatible_change: start_fresh")),
             // Linear form.
             KeySpec("source", .object(source), "Linear form: the one source.",
                 example: .topLevel("source: { uri: \"${DAA_EVENTS:-generator:daa}\", format: json }")),

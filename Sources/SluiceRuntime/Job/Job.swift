@@ -228,6 +228,24 @@ public final class Job: @unchecked Sendable {
         return answers.compactMap { $0.done.wait(timeout: deadline) == .timedOut ? nil : $0.value }
     }
 
+    /// What every partition's keyed vertices hold for one key (`values`: text per key
+    /// column, in order), with each vertex's watermark and channels — the "why has this
+    /// window not fired" query. Read on each partition's queue like `watermarkProgress`;
+    /// the look-up never interns the key or inserts it. Partitions that do not answer
+    /// within `timeout` are left out.
+    public func keyState(_ values: [String], within timeout: Duration = .seconds(2)) -> [PartitionKeyState] {
+        let answers = runtime.partitions.map { partition in
+            let answer = QueryAnswer<PartitionKeyState>()
+            partition.queue.async {
+                answer.value = partition.keyState(for: values)
+                answer.done.signal()
+            }
+            return answer
+        }
+        let deadline = DispatchTime.now() + .nanoseconds(Int(timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+        return answers.compactMap { $0.done.wait(timeout: deadline) == .timedOut ? nil : $0.value }
+    }
+
     /// Readiness of the connectors that can tell (`HealthReporting`): the sinks and the
     /// checkpoint store, each reported once.
     public var connectorHealth: [ConnectorHealth] {
@@ -259,5 +277,11 @@ public final class Job: @unchecked Sendable {
 /// is signalled, read only after waiting for it.
 private final class ProgressAnswer: @unchecked Sendable {
     var value: PartitionProgress?
+    let done = DispatchSemaphore(value: 0)
+}
+
+/// A query's answer from a partition's queue, under the same rule as `ProgressAnswer`.
+private final class QueryAnswer<Value>: @unchecked Sendable {
+    var value: Value?
     let done = DispatchSemaphore(value: 0)
 }

@@ -115,6 +115,19 @@ public struct ChannelProgress: Sendable, Equatable {
     public var closed: Bool
 }
 
+/// One partition's answer to `Job.keyState`: its keyed vertices' state for the key.
+public struct PartitionKeyState: Sendable, Equatable {
+    public var partition: Int
+    public var vertices: [VertexKeyState]
+}
+
+/// A keyed vertex's windows for a key, beside its watermark and input channels (read in
+/// the same queue turn, so they agree).
+public struct VertexKeyState: Sendable, Equatable {
+    public var progress: VertexProgress
+    public var state: KeyState
+}
+
 /// What one partition last published about itself.
 struct PartitionStatus: Sendable {
     var counters = OperatorCounters()

@@ -261,6 +261,19 @@ final class PartitionExecutor: @unchecked Sendable {
             })
     }
 
+    /// Each keyed vertex's state for the key `values` (text, in key-column order), with the
+    /// vertex's watermark and input channels (call on `queue`: reads operator state, which
+    /// only the queue touches; the look-up never inserts or interns).
+    func keyState(for values: [String]) -> PartitionKeyState {
+        let progress = watermarkProgress()
+        var found: [VertexKeyState] = []
+        for (v, vertex) in vertices.enumerated() {
+            guard let inspecting = vertex.op as? any KeyStateInspecting, let state = inspecting.keyState(for: values) else { continue }
+            found.append(VertexKeyState(progress: progress.vertices[v], state: state))
+        }
+        return PartitionKeyState(partition: index, vertices: found)
+    }
+
     /// The last published status (any thread).
     var status: PartitionStatus { published.withLock { $0 } }
 

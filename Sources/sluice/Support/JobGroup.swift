@@ -25,7 +25,13 @@ final class JobGroup: Sendable {
         var ended: @Sendable (Outcome) -> Void = { _ in }
     }
 
-    let jobs: [(name: String, job: Job)]
+    /// The jobs now in the group (a reload replaces one or adds one).
+    var jobs: [(name: String, job: Job)] { members.withLock { $0 } }
+    private let members: Mutex<[(name: String, job: Job)]>
+    /// Per running job, signalled when its `run()` has returned (what `replace` waits for).
+    private let done = Mutex<[ObjectIdentifier: DispatchSemaphore]>([:])
+    /// Jobs being replaced: their outcome is the reload's business, not the run's.
+    private let replaced = Mutex<Set<ObjectIdentifier>>([])
     private let outcomes = Mutex<[Outcome]>([])
     private let stopRequested = Atomic<Bool>(false)
     private let finished = DispatchGroup()
@@ -34,7 +40,7 @@ final class JobGroup: Sendable {
     private let logger: Logger?
 
     init(_ jobs: [(name: String, job: Job)], hooks: Hooks = Hooks(), logger: Logger? = nil) {
-        self.jobs = jobs
+        members = Mutex(jobs)
         self.hooks = hooks
         self.logger = logger
     }
@@ -47,18 +53,71 @@ final class JobGroup: Sendable {
 
     /// Starts every job; returns at once.
     func start() {
-        for (name, job) in jobs {
-            finished.enter()
-            let thread = Thread { [self] in
-                let result = Result { try job.run() }
-                let outcome = Outcome(name: name, result: result)
+        for (name, job) in jobs { launch(name, job) }
+    }
+
+    private func launch(_ name: String, _ job: Job) {
+        finished.enter()
+        let signal = DispatchSemaphore(value: 0)
+        done.withLock { $0[ObjectIdentifier(job)] = signal }
+        let thread = Thread { [self] in
+            let result = Result { try job.run() }
+            let outcome = Outcome(name: name, result: result)
+            if replaced.withLock({ $0.contains(ObjectIdentifier(job)) }) {
+                logger?.info("the replaced version stopped", metadata: ["pipeline": "\(name)"])
+            } else {
                 outcomes.withLock { $0.append(outcome) }
                 hooks.ended(outcome)
-                finished.leave()
             }
-            thread.name = "sluice.job.\(name)"
-            thread.start()
+            signal.signal()
+            finished.leave()
         }
+        thread.name = "sluice.job.\(name)"
+        thread.start()
+    }
+
+    /// Adds a job for a pipeline that was not running (a new file) and starts it. Refused
+    /// (false) once the group is stopping.
+    func add(_ name: String, _ job: Job) -> Bool {
+        guard !isStopping else { return false }
+        members.withLock { $0.append((name, job)) }
+        launch(name, job)
+        return true
+    }
+
+    /// Replaces the running job `name`: stops it gracefully (its last epoch commits with
+    /// a final checkpoint) and waits for it, then starts the job `make` builds — after the
+    /// old one is done, so it restores that final checkpoint. When `make` fails, `fallback`
+    /// builds the job that runs instead (the old version, restoring the same checkpoint).
+    /// Returns nil once the group is stopping or the job has ended, else the job now running (nil when neither
+    /// could be built) and the error `make` threw, if it did.
+    func replace(
+        _ name: String, with make: () throws -> Job, fallback: () throws -> Job
+    ) -> (running: Job?, error: (any Error)?)? {
+        // A job that has ended (its bounded input done, or failed) is not replaced.
+        guard !isStopping, unfinished.contains(name), let old = jobs.first(where: { $0.name == name })?.job else { return nil }
+        // Holds the group open between the old job's end and the new one's start.
+        finished.enter()
+        defer { finished.leave() }
+        replaced.withLock { _ = $0.insert(ObjectIdentifier(old)) }
+        old.stop()
+        done.withLock { $0[ObjectIdentifier(old)] }?.wait()
+        var failure: (any Error)?
+        let job: Job
+        do {
+            job = try make()
+        } catch {
+            failure = error
+            guard let restored = try? fallback() else { return (nil, error) }
+            job = restored
+        }
+        members.withLock { list in
+            if let i = list.firstIndex(where: { $0.name == name }) { list[i] = (name, job) }
+        }
+        launch(name, job)
+        // A stop that arrived meanwhile reached the old job only.
+        if isStopping { job.stop() }
+        return (job, failure)
     }
 
     /// Asks every job to stop after committing what it has (idempotent).
@@ -66,6 +125,7 @@ final class JobGroup: Sendable {
         guard !stopRequested.exchange(true, ordering: .relaxed) else { return }
         hooks.stopping(reason)
         for (_, job) in jobs { job.stop() }
+        // A replacement may be starting right now: it checks `isStopping` after launch.
     }
 
     var isStopping: Bool { stopRequested.load(ordering: .relaxed) }
