@@ -1,5 +1,5 @@
 import Foundation
-public import SluiceConnectors
+import SluiceConnectors
 import SluiceCore
 import SluiceFormats
 
@@ -29,7 +29,7 @@ public enum W1ArchiveInput {
         }
         try sink.commit(epoch: Epoch(batches + 1))
         try sink.close()
-        FileManager.default.createFile(atPath: directory + "/complete", contents: Data())
+        _ = FileManager.default.createFile(atPath: directory + "/complete", contents: Data())
         return directory
     }
 
