@@ -34,6 +34,12 @@ struct JobRecord: Codable, Equatable {
         }
     }
 
+    /// Where the last completed scheduled run of `job` ended: what a restarted daemon
+    /// catches up from (`JobScheduler.Job.lastRangeEnd`).
+    static func lastScheduledEnd(of job: String, in records: [JobRecord]) -> Int64? {
+        records.filter { $0.job == job && $0.kind == "scheduled" && $0.outcome == "completed" }.compactMap(\.to).max()
+    }
+
     static var path: String {
         ProcessInfo.processInfo.environment["SLUICE_JOBS_FILE"].flatMap { $0.isEmpty ? nil : $0 } ?? ".sluice/jobs.ndjson"
     }

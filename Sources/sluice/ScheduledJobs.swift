@@ -24,8 +24,11 @@ final class ScheduledJobs: Sendable {
     /// Starts ticking for `files` (those with a schedule); nil when none has one.
     static func start(files: [(path: String, name: String, schedule: CronSchedule)], workers: Int?) -> ScheduledJobs? {
         guard !files.isEmpty else { return nil }
+        let records = JobRecord.load()
         let jobs = files.map { file in
-            JobScheduler.Job(name: file.name, schedule: file.schedule) { start, end in
+            JobScheduler.Job(
+                name: file.name, schedule: file.schedule, lastRangeEnd: JobRecord.lastScheduledEnd(of: file.name, in: records)
+            ) { start, end in
                 let range = BatchRange(start: start, end: end)
                 try BatchExecution(
                     path: file.path, overrides: [:], environment: range.environment, workers: workers, partitions: nil,

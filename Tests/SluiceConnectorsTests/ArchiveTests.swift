@@ -231,4 +231,48 @@ import Testing
             #expect(before + GeneratorRead.strings(rest, "id") == whole, "resumed after batch \(cut)")
         }
     }
+
+    /// `retention`: sealed segments whose newest event is older than the cut-off go, on
+    /// open and when a segment seals; the segment being written stays whatever its age.
+    @Test func retentionDropsOnlySealedSegmentsOlderThanIt() throws {
+        let dir = try TemporaryDirectory()
+        let day: Int64 = 86_400_000
+        let now: Int64 = 1_767_225_600_000 + 30 * day
+        let clock = ManualTimeSource(startingAt: now)
+        let old = try Self.wireBatches(count: 500, start: now - 10 * day)
+        let recent = try Self.wireBatches(count: 500, start: now - day, seed: 6)
+        // A segment per commit: each seals at its commit.
+        let rolling = ArchiveSink(name: "a", directory: dir.path, maxBytes: 1, retentionMillis: 7 * day, timeSource: clock)
+        try rolling.open(schema: DAA.schema, mode: .append)
+        for part in old { try rolling.write(part.batch) }
+        try rolling.commit(epoch: Epoch(1))
+        #expect(rolling.expired == [1], "sealed and ten days old: gone at its seal")
+        for part in recent { try rolling.write(part.batch) }
+        try rolling.commit(epoch: Epoch(2))
+        try rolling.close()
+        #expect(rolling.expired == [1])
+        #expect(try ArchiveLayout.segments(in: dir.path).map(\.number) == [2])
+        #expect(!FileManager.default.fileExists(atPath: ArchiveLayout.dataPath(dir.path, 1)))
+
+        // The open segment is never dropped, however old its events.
+        let open = ArchiveSink(name: "a", directory: dir.path, retentionMillis: 7 * day, timeSource: clock)
+        try open.open(schema: DAA.schema, mode: .append)
+        for part in old { try open.write(part.batch) }
+        try open.commit(epoch: Epoch(3))
+        #expect(open.expired.isEmpty)
+        #expect(try ArchiveLayout.segments(in: dir.path).map(\.number) == [2, 3])
+        try open.close()
+
+        // Reopened a week later: the now-sealed old segment goes, then the recent one.
+        let reopened = ArchiveSink(name: "a", directory: dir.path, retentionMillis: 7 * day, timeSource: clock)
+        try reopened.open(schema: DAA.schema, mode: .append)
+        #expect(reopened.expired == [3])
+        try reopened.close()
+        clock.advance(byMillis: 7 * day)
+        let later = ArchiveSink(name: "a", directory: dir.path, retentionMillis: 7 * day, timeSource: clock)
+        try later.open(schema: DAA.schema, mode: .append)
+        #expect(later.expired == [2])
+        try later.close()
+        #expect(try ArchiveLayout.segments(in: dir.path).isEmpty)
+    }
 }

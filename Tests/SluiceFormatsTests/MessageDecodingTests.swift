@@ -37,3 +37,50 @@ import Testing
         #expect(batch.schema == DAA.metricSampleSchema)
     }
 }
+
+/// `DecoderOptions.keepsRecords`: each accepted record's bytes travel with its row.
+@Suite struct KeptRecordsTests {
+    static func texts(_ batch: Batch) -> [String] {
+        var out: [String] = []
+        batch.records?.forEach { out.append(String(decoding: $0, as: UTF8.self)) }
+        return out
+    }
+
+    @Test func linesKeepTheirBytesAndRejectedLinesAreNotRows() {
+        var options = DecoderOptions()
+        options.keepsRecords = true
+        var decoder = JSONBatchDecoder(schema: DAA.metricSampleSchema, required: [], options: options)
+        let lines = [
+            #"{ "agent_id" : "a", "metric":"m","value":1.50e3,"ts":1764000000000 }"#,
+            "garbage",
+            #"{"ts":1764000000001,"value":2,"metric":"\u006d","agent_id":"ü"}"#,
+        ]
+        let input = Array((lines[0] + "\r\n" + lines[1] + "\n" + lines[2]).utf8)
+        let (batch, rejections) = input.withUnsafeBytes {
+            decoder.decodeLines($0, firstLine: 1, source: "f", split: 0, baseOffset: 0)
+        }
+        #expect(batch.count == 2 && rejections.count == 1)
+        #expect(Self.texts(batch) == [lines[0], lines[2]], "without the line terminators")
+        var plain = JSONBatchDecoder(schema: DAA.metricSampleSchema, required: [])
+        #expect(input.withUnsafeBytes { plain.decodeLines($0, firstLine: 1, source: "f", split: 0, baseOffset: 0) }.0.records == nil)
+    }
+
+    @Test func messagesKeepTheirBytesWithLineBreaksAsSpaces() {
+        var options = DecoderOptions()
+        options.keepsRecords = true
+        var decoder = JSONBatchDecoder(schema: DAA.metricSampleSchema, required: [], options: options)
+        let messages: [[UInt8]] = [
+            Array(#"{"agent_id":"a","metric":"m","value":1,"ts":1764000000000}"#.utf8),
+            Array("{}}".utf8),
+            Array("{\r\n \"agent_id\": \"b\",\n \"metric\": \"m\", \"value\": 2, \"ts\": 1764000000001\n}".utf8),
+        ]
+        let positions = (0..<3).map { SourcePosition(source: "q", split: 0, offset: Int64($0)) }
+        let (batch, _) = decoder.decodeMessages(messages, positions: positions)
+        #expect(batch.count == 2)
+        #expect(
+            Self.texts(batch) == [
+                String(decoding: messages[0], as: UTF8.self),
+                "{   \"agent_id\": \"b\",  \"metric\": \"m\", \"value\": 2, \"ts\": 1764000000001 }",
+            ])
+    }
+}

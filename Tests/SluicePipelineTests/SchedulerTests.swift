@@ -152,4 +152,47 @@ import Testing
         #expect(bad.spec == nil)
         #expect(bad.rendered.contains("nightly.yaml:2:12: error: schedule: hour '25' is outside 0-23"), "\(bad.rendered)")
     }
+
+    /// Catch-up policy: a job whose last scheduled range ended before times it missed
+    /// (the daemon was down) runs once on start, over the last missed range only, then
+    /// keeps its schedule from there; nothing runs when nothing was missed or the job
+    /// never ran on a schedule.
+    @Test func aMissedTimeIsCaughtUpOnceOnStartOverTheLastMissedRange() throws {
+        let hourly = try CronSchedule("0 * * * *")
+        // Last run covered [09:00, 10:00); the daemon comes back at 13:30 (11:00, 12:00, 13:00 missed).
+        let clock = ManualTimeSource(startingAt: Self.midnight + 13 * Self.hour + 30 * Self.minute)
+        let ranges = Mutex<[[Int64]]>([])
+        func job(_ name: String, last: Int64?) -> JobScheduler.Job {
+            .init(name: name, schedule: hourly, lastRangeEnd: last) { start, end in
+                ranges.withLock { $0.append([start, end]) }
+            }
+        }
+        let scheduler = JobScheduler(jobs: [job("down", last: Self.midnight + 10 * Self.hour)], timeSource: clock)
+        scheduler.tick()
+        scheduler.waitForRuns()
+        scheduler.tick()
+        scheduler.waitForRuns()
+        #expect(ranges.withLock { $0 } == [[Self.midnight + 12 * Self.hour, Self.midnight + 13 * Self.hour]])
+        clock.advance(byMillis: 30 * Self.minute)
+        scheduler.tick()
+        scheduler.waitForRuns()
+        #expect(
+            ranges.withLock { $0 }.last == [Self.midnight + 13 * Self.hour, Self.midnight + 14 * Self.hour],
+            "the schedule goes on from the caught-up time")
+        #expect(ranges.withLock { $0 }.count == 2)
+
+        // Only one time missed: its range starts where the last run ended.
+        let one = JobScheduler.lastMissedRange(hourly, after: Self.midnight + 12 * Self.hour, upTo: Self.midnight + 13 * Self.hour + 1)
+        #expect(one?.start == Self.midnight + 12 * Self.hour && one?.end == Self.midnight + 13 * Self.hour)
+
+        // Nothing missed (the last run ended at the last due time), or never run on a schedule: no run at start.
+        ranges.withLock { $0 = [] }
+        let restarted = ManualTimeSource(startingAt: Self.midnight + 13 * Self.hour + 30 * Self.minute)
+        let quiet = JobScheduler(
+            jobs: [job("current", last: Self.midnight + 13 * Self.hour), job("new", last: nil)], timeSource: restarted)
+        restarted.advance(byMillis: 10 * Self.minute)
+        quiet.tick()
+        quiet.waitForRuns()
+        #expect(ranges.withLock { $0 }.isEmpty)
+    }
 }

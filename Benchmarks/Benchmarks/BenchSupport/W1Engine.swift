@@ -64,6 +64,18 @@ public enum W1Engine {
         return flow
     }
 
+    /// W1 over an archive of the W1-file lines (`W1ArchiveInput`): one split per segment.
+    public static func archiveDataflow(directory: String, sink: CountingSink) throws -> Dataflow {
+        let schema = DAA.metricSampleSchema
+        let flow = Dataflow(name: "w1-archive")
+        let source = try ArchiveSource(name: "w1-archive", directory: directory, schema: schema, required: Set(schema.names))
+        let events = flow.source(
+            source, eventTime: EventTimeSpec(field: "ts", maxOutOfOrdernessMillis: 2000), partitionKey: DAA.partitionKey)
+        let windows = addWindows(flow, events, schema: schema)
+        flow.sink("count", from: windows[0], to: sink, mode: .append)
+        return flow
+    }
+
     public static func runFile(path: String, workers: Int) throws -> (RunSummary, CountingSink) {
         let sink = CountingSink()
         var options = RunOptions(workers: workers, partitions: workers)

@@ -6,8 +6,10 @@
 public import SluiceCore
 import SluiceLZ4
 
-/// `archive:DIR`: every row it receives, as NDJSON lines (`ArchiveRecordEncoder`), in
-/// LZ4-framed segment files with an index each.
+/// `archive:DIR`: every row it receives, as NDJSON lines, in LZ4-framed segment files
+/// with an index each. A row's line is the record it was decoded from, byte for byte
+/// (`Batch.records`, which sources keep when the pipeline has an archive sink); rows
+/// without one (generated, or changed by a map) are encoded (`ArchiveRecordEncoder`).
 ///
 /// Layout: `DIR/segment-NNNNNNNNNN.lz4` holds LZ4 frames written one after another (the
 /// `lz4` tool reads the file whole); `DIR/segment-NNNNNNNNNN.idx` has one JSON line per
@@ -38,7 +40,12 @@ public final class ArchiveSink: Sink, @unchecked Sendable {
     public let maxBytes: Int64
     public let rollEveryMillis: Int64
     public let frameBytes: Int
+    /// Sealed segments whose newest event is older than this (against `timeSource`) are
+    /// deleted (`ArchiveRetention`); nil keeps everything.
+    public let retentionMillis: Int64?
     private let timeSource: any TimeSource
+    /// Segments deleted by retention so far.
+    public private(set) var expired: [Int] = []
     /// What opening repaired.
     public private(set) var repairs: [ArchiveRepairReport] = []
 
@@ -57,7 +64,8 @@ public final class ArchiveSink: Sink, @unchecked Sendable {
 
     public init(
         name: String, directory: String, timeField: String = "ts", maxBytes: Int64 = 64 << 20,
-        rollEveryMillis: Int64 = 3_600_000, frameBytes: Int = 4 << 20, timeSource: any TimeSource = SystemTimeSource()
+        rollEveryMillis: Int64 = 3_600_000, frameBytes: Int = 4 << 20, retentionMillis: Int64? = nil,
+        timeSource: any TimeSource = SystemTimeSource()
     ) {
         self.name = name
         self.directory = directory
@@ -65,6 +73,7 @@ public final class ArchiveSink: Sink, @unchecked Sendable {
         self.maxBytes = maxBytes
         self.rollEveryMillis = rollEveryMillis
         self.frameBytes = max(frameBytes, 1)
+        self.retentionMillis = retentionMillis
         self.timeSource = timeSource
     }
 
@@ -80,6 +89,7 @@ public final class ArchiveSink: Sink, @unchecked Sendable {
         repairs = try ArchiveRepair.repair(directory: directory)
         for report in repairs { Self.printError("sink '\(name)': archive \(directory): repaired \(report)") }
         nextNumber = (try ArchiveLayout.segmentNumbers(in: directory).last ?? 0) + 1
+        try expireSegments()
         if let index = schema.index(of: timeField), [.timestamp, .int64].contains(schema[index].type) { timeColumn = index }
         compressor = try LZ4FrameCompressor()
         pending.reserveCapacity(frameBytes + (1 << 20))
@@ -94,7 +104,11 @@ public final class ArchiveSink: Sink, @unchecked Sendable {
                 pendingPositions[key] = ArchivedPosition(source: position.source, split: position.split, offset: position.offset)
             }
         }
-        ArchiveRecordEncoder.encode(batch, into: &pending)
+        if let records = batch.records {
+            records.appendLines(to: &pending)  // the bytes as received
+        } else {
+            ArchiveRecordEncoder.encode(batch, into: &pending)
+        }
         pendingRows += batch.count
         if let timeColumn { observeTimes(batch.columns[timeColumn]) }
         if pending.count >= frameBytes { try writeFrame() }
@@ -107,6 +121,19 @@ public final class ArchiveSink: Sink, @unchecked Sendable {
         try segment.commit(epoch: epoch)
         if segment.size >= maxBytes || timeSource.nowMillis() - segment.createdAtMillis >= rollEveryMillis {
             try finishSegment()
+            try expireSegments()
+        }
+    }
+
+    /// Applies the retention: only sealed segments, never the one being written, all of
+    /// whose frames are committed (a sealed segment's are), so no epoch still needs them.
+    private func expireSegments() throws {
+        guard let retentionMillis else { return }
+        let removed = try ArchiveRetention.expire(
+            directory: directory, olderThan: timeSource.nowMillis() - retentionMillis, sparing: segment?.number)
+        expired += removed
+        if !removed.isEmpty {
+            Self.printError("sink '\(name)': archive \(directory): retention removed segments \(removed.map(String.init).joined(separator: ", "))")
         }
     }
 

@@ -27,7 +27,7 @@ public struct ArchiveSource: Source {
 
     public init(
         name: String, directory: String, schema: Schema, required: Set<String>, from: Int64? = nil, to: Int64? = nil,
-        timeField: String = "ts", batchRows: Int = 4096
+        timeField: String = "ts", batchRows: Int = 4096, keepsRecords: Bool = false
     ) throws {
         var isDirectory = false
         guard ArchiveSource.exists(directory, isDirectory: &isDirectory), isDirectory else {
@@ -41,7 +41,9 @@ public struct ArchiveSource: Source {
         self.timeField = timeField
         self.batchRows = max(batchRows, 1)
         segments = try ArchiveLayout.segments(in: directory).filter { $0.overlaps(from: from, to: to) }
-        decoder = JSONBatchDecoder(schema: schema, required: required)
+        var options = DecoderOptions()
+        options.keepsRecords = keepsRecords
+        decoder = JSONBatchDecoder(schema: schema, required: required, options: options)
     }
 
     private static func exists(_ path: String, isDirectory: inout Bool) -> Bool {

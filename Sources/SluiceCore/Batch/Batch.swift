@@ -19,6 +19,11 @@ public struct Batch: Sendable {
     public var position: SourcePosition?
     /// Whether the rows retract (delete by key) earlier rows instead of adding rows.
     public var isRetraction: Bool
+    /// The bytes each row was decoded from, when the source was asked to keep them
+    /// (archive sinks); nil otherwise and on every batch whose rows were changed.
+    public var records: RawRecords? {
+        didSet { if let records { precondition(records.count == count, "one record per row") } }
+    }
 
     public init(
         schema: Schema, columns: [Column], count: Int? = nil, position: SourcePosition? = nil,
@@ -37,6 +42,7 @@ public struct Batch: Sendable {
         self.count = rows
         self.position = position
         self.isRetraction = isRetraction
+        records = nil
     }
 
     /// An empty batch of the given schema.
@@ -69,9 +75,11 @@ public struct Batch: Sendable {
 
     /// The rows at `indices`, in that order.
     public func gather(_ indices: [Int32]) -> Batch {
-        Batch(
+        var out = Batch(
             schema: schema, columns: columns.map { $0.gather(indices) }, count: indices.count, position: position,
             isRetraction: isRetraction)
+        out.records = records?.gather(indices)
+        return out
     }
 
     /// The rows where `mask` is true.
@@ -85,9 +93,11 @@ public struct Batch: Sendable {
     }
 
     public func slice(_ range: Range<Int>) -> Batch {
-        Batch(
+        var out = Batch(
             schema: schema, columns: columns.map { $0.slice(range) }, count: range.count, position: position,
             isRetraction: isRetraction)
+        out.records = records?.slice(range)
+        return out
     }
 
     /// This batch with the columns `names` only, in that order.
@@ -104,9 +114,11 @@ public struct Batch: Sendable {
         precondition(isRetraction == other.isRetraction, "appending a retraction to an insert batch")
         if other.isEmpty { return self }
         if isEmpty { return other }
-        return Batch(
+        var out = Batch(
             schema: schema, columns: zip(columns, other.columns).map { $0.appending($1) },
             count: count + other.count, position: other.position ?? position, isRetraction: isRetraction)
+        if let mine = records, let theirs = other.records { out.records = RawRecords.concat([mine, theirs]) }
+        return out
     }
 
     /// Concatenates batches of one schema.
@@ -117,15 +129,20 @@ public struct Batch: Sendable {
             precondition(part.schema == schema, "concatenating batches of different schemas")
             precondition(part.isRetraction == parts[0].isRetraction, "concatenating retractions with inserts")
         }
-        return Batch(
+        var out = Batch(
             schema: schema, columns: (0..<schema.count).map { c in Column.concat(parts.map { $0.columns[c] }) },
             count: parts.reduce(0) { $0 + $1.count }, position: parts.last { $0.position != nil }?.position,
             isRetraction: parts[0].isRetraction)
+        // Records only when every part has them: a row without its bytes cannot be archived as received.
+        let records = parts.compactMap(\.records)
+        if records.count == parts.count { out.records = RawRecords.concat(records) }
+        return out
     }
 
     /// Replaces or adds a column.
     public mutating func setColumn(_ field: Field, _ column: Column) {
         precondition(column.count == count && field.type == column.type)
+        records = nil  // the rows are no longer the records received
         if let index = schema.index(of: field.name) {
             var fields = schema.fields
             fields[index] = field

@@ -35,11 +35,12 @@ extension Batch {
         return order.withUnsafeBufferPointer { order in
             (0..<partitions).map { p in
                 let rows = UnsafeBufferPointer(rebasing: order[starts[p]..<starts[p + 1]])
-                return rows.isEmpty
-                    ? empty
-                    : Batch(
-                        schema: schema, columns: columns.map { $0.gather(rows: rows) }, count: rows.count,
-                        position: position, isRetraction: isRetraction)
+                if rows.isEmpty { return empty }
+                var part = Batch(
+                    schema: schema, columns: columns.map { $0.gather(rows: rows) }, count: rows.count,
+                    position: position, isRetraction: isRetraction)
+                part.records = records?.gather(rows)
+                return part
             }
         }
     }
@@ -57,12 +58,21 @@ extension Batch {
             first.append(a)
             second.append(b)
         }
-        return [
+        var parts = [
             Batch(schema: schema, columns: first, count: firstCount, position: position, isRetraction: isRetraction),
             Batch(
                 schema: schema, columns: second, count: count - firstCount, position: position,
                 isRetraction: isRetraction),
         ]
+        if let records {
+            var picked: ([Int32], [Int32]) = ([], [])
+            for row in 0..<owners.count {
+                if owners[row] == 0 { picked.0.append(Int32(row)) } else { picked.1.append(Int32(row)) }
+            }
+            parts[0].records = records.gather(picked.0)
+            parts[1].records = records.gather(picked.1)
+        }
+        return parts
     }
 }
 

@@ -12,6 +12,10 @@ public struct DecoderOptions: Sendable {
     public var allowedTypes: Set<String>?
     /// The integer or timestamp field checked against `validTimeRange` (nil: no check).
     public var timeField: String?
+    /// Keep each accepted record's bytes on the batch (`Batch.records`), for sinks that
+    /// store events exactly as received (`archive:`). Off by default: it costs a copy of
+    /// the input per batch.
+    public var keepsRecords = false
 
     public init(
         maxRecordBytes: Int = 1 << 20,

@@ -81,6 +81,8 @@ public struct JSONBatchDecoder: Sendable {
     ) -> (Batch, [Rejection]) {
         beginBatch()
         var rejections: [Rejection] = []
+        let keepsRecords = plan.options.keepsRecords
+        var spans: [RawRecords.Span] = []
         if let raw = bytes.baseAddress, bytes.count > 0 {
             let bufferStart = raw.assumingMemoryBound(to: UInt8.self)
             let end = bufferStart + bytes.count
@@ -90,7 +92,12 @@ public struct JSONBatchDecoder: Sendable {
             var parser = RecordParser(plan: plan, state: state)
             defer { parser.finish() }
             while p < end {
+                let rowsBefore = rows
                 let (recordEnd, reason) = decodeRecord(&parser, start: p, end: end, lineMode: true)
+                if keepsRecords && rows > rowsBefore {
+                    let contentEnd = Self.droppingCarriageReturn(p, recordEnd)
+                    spans.append(RawRecords.Span(start: UInt32(p - bufferStart), length: UInt32(contentEnd - p)))
+                }
                 if let reason {
                     let contentEnd = Self.droppingCarriageReturn(p, recordEnd)
                     rejections.append(
@@ -105,7 +112,10 @@ public struct JSONBatchDecoder: Sendable {
             }
         }
         let position = SourcePosition(source: source, split: split, offset: baseOffset + Int64(bytes.count))
-        return (finishBatch(position: position), rejections)
+        var batch = finishBatch(position: position)
+        // The whole chunk is copied once; rows point into it (rejected lines are not theirs).
+        if keepsRecords { batch.records = RawRecords(bytes: Array(bytes), spans: spans) }
+        return (batch, rejections)
     }
 
     /// Decodes one record per message (a broker message, a request body). Newlines are
@@ -120,12 +130,20 @@ public struct JSONBatchDecoder: Sendable {
         var rejections: [Rejection] = []
         var parser = RecordParser(plan: plan, state: state)
         defer { parser.finish() }
+        let keepsRecords = plan.options.keepsRecords
+        var recordBytes: [UInt8] = []
+        var spans: [RawRecords.Span] = []
         for (index, message) in messages.enumerated() {
+            let rowsBefore = rows
             let reason: String? = message.withUnsafeBufferPointer { buffer in
                 guard let base = buffer.baseAddress, buffer.count > 0 else { return RejectionReason.emptyRecord }
                 let end = base + buffer.count
                 let start = Self.skippingBOM(base, end)
-                return decodeRecord(&parser, start: start, end: end, lineMode: false).reason
+                let reason = decodeRecord(&parser, start: start, end: end, lineMode: false).reason
+                if keepsRecords && rows > rowsBefore {
+                    Self.appendRecord(UnsafeBufferPointer(start: start, count: end - start), to: &recordBytes, spans: &spans)
+                }
+                return reason
             }
             if let reason {
                 var raw = message
@@ -133,7 +151,21 @@ public struct JSONBatchDecoder: Sendable {
                 rejections.append(Rejection(reason: reason, raw: raw, position: positions[index]))
             }
         }
-        return (finishBatch(position: positions.last), rejections)
+        var batch = finishBatch(position: positions.last)
+        if keepsRecords { batch.records = RawRecords(bytes: recordBytes, spans: spans) }
+        return (batch, rejections)
+    }
+
+    /// Keeps one message's bytes as a record. Line breaks in an accepted message can
+    /// only be JSON whitespace (a string cannot hold a raw one), so they become spaces:
+    /// the record stays one line in a line-based archive and means the same JSON.
+    private static func appendRecord(
+        _ message: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8], spans: inout [RawRecords.Span]
+    ) {
+        let start = bytes.count
+        bytes.append(contentsOf: message)
+        for i in start..<bytes.count where bytes[i] == 0x0A || bytes[i] == 0x0D { bytes[i] = 0x20 }
+        spans.append(RawRecords.Span(start: UInt32(start), length: UInt32(message.count)))
     }
 
     // MARK: - Records

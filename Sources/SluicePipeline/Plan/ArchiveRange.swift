@@ -40,9 +40,16 @@ enum ArchiveRange {
             }
             rollEvery = millis
         }
+        var retention: Int64?
+        if let text = uri.parameter("retention") {
+            guard let millis = DurationSyntax.parseMillis(text), millis > 0 else {
+                throw CatalogError(uri: uri, message: "retention=\(text): expected " + DurationSyntax.expected)
+            }
+            retention = millis
+        }
         return ArchiveSink(
             name: name, directory: uri.path, timeField: uri.parameter("time_field") ?? "ts", maxBytes: maxBytes,
-            rollEveryMillis: rollEvery, timeSource: timeSource)
+            rollEveryMillis: rollEvery, retentionMillis: retention, timeSource: timeSource)
     }
 }
 

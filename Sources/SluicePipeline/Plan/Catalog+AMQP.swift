@@ -41,7 +41,7 @@ extension Catalog {
             hashHeader: uri.parameter("hash_header"))
     }
 
-    static func amqpSource(_ spec: SourceSpec, pipeline: String?) throws -> AMQPSource {
+    static func amqpSource(_ spec: SourceSpec, pipeline: String?, keepingRecords: Bool = false) throws -> AMQPSource {
         let uri = spec.uri
         let configuration = try amqpConfiguration(uri)
         let topology = try amqpTopology(uri)
@@ -76,7 +76,8 @@ extension Catalog {
             options.reconnectInitial = min(options.reconnectInitial, .milliseconds(maximum))
         }
         // DAA events of an unknown type are bad input from a broker (daa-events.md).
-        let decoding = DecoderOptions(allowedTypes: spec.schemaName == "daa" ? DAA.eventTypes : nil)
+        var decoding = DecoderOptions(allowedTypes: spec.schemaName == "daa" ? DAA.eventTypes : nil)
+        decoding.keepsRecords = keepingRecords
         return try AMQPSource(
             name: spec.name, schema: spec.schema, required: requiredFields(of: spec), options: options, decoderOptions: decoding)
     }

@@ -1,6 +1,7 @@
 import Foundation
 public import SluiceConnectors
 public import SluiceCore
+import SluiceFormats
 
 /// Turns connector URIs into the sources and sinks of a run.
 ///
@@ -47,9 +48,13 @@ public struct Catalog: Sendable {
     }
 
     /// The source a spec names.
+    /// - Parameter keepingRecords: decoded batches also carry each row's bytes as
+    ///   received (`Batch.records`), for a pipeline with an `archive:` sink.
     /// - Throws: `CatalogError` when the connector is not in this build or cannot start.
-    public func makeSource(_ spec: SourceSpec) throws(CatalogError) -> any Source {
+    public func makeSource(_ spec: SourceSpec, keepingRecords: Bool = false) throws(CatalogError) -> any Source {
         let uri = spec.uri
+        var decoding = DecoderOptions()
+        decoding.keepsRecords = keepingRecords
         switch uri.scheme {
         case "generator" where uri.path == "daa":
             let options = try daaOptions(uri)
@@ -79,17 +84,19 @@ public struct Catalog: Sendable {
             let splits = int(uri, "splits") ?? 1
             return try wrap(uri) {
                 try NDJSONFileSource(
-                    name: spec.name, path: uri.path, schema: spec.schema, required: Self.requiredFields(of: spec), splits: splits)
+                    name: spec.name, path: uri.path, schema: spec.schema, required: Self.requiredFields(of: spec),
+                    options: decoding, splits: splits)
             }
         case "archive":
             let (from, to) = try ArchiveRange.bounds(uri)
             return try wrap(uri) {
                 try ArchiveSource(
                     name: spec.name, directory: uri.path, schema: spec.schema, required: Self.requiredFields(of: spec),
-                    from: from, to: to, timeField: uri.parameter("time_field") ?? spec.eventTime?.field ?? "ts")
+                    from: from, to: to, timeField: uri.parameter("time_field") ?? spec.eventTime?.field ?? "ts",
+                    keepsRecords: keepingRecords)
             }
         case "amqp", "amqps":
-            return try wrap(uri) { try Self.amqpSource(spec, pipeline: nil) }
+            return try wrap(uri) { try Self.amqpSource(spec, pipeline: nil, keepingRecords: keepingRecords) }
         default:
             throw CatalogError.unavailable(uri)
         }

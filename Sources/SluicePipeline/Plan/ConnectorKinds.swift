@@ -166,7 +166,7 @@ extension ConnectorKind {
     public static let archive = ConnectorKind(
         scheme: "archive",
         summary:
-            "The LZ4 event archive: as a sink, every row as an NDJSON line in LZ4-framed segments with an index each, durable per epoch; as a source, the rows of a time range, one split per segment, reading only segments whose index overlaps it.",
+            "The LZ4 event archive: as a sink, every event as received (one NDJSON line) in LZ4-framed segments with an index each, durable per epoch; as a source, the rows of a time range, one split per segment, reading only segments whose index overlaps it.",
         roles: [.source, .sink], path: .required("a directory"),
         parameters: [
             ConnectorParameter(
@@ -184,6 +184,9 @@ extension ConnectorKind {
             ConnectorParameter(
                 "roll_every", .duration, example: "1h", roles: .sink,
                 "Start a new segment at the first commit after the current one is this old (default 1h)."),
+            ConnectorParameter(
+                "retention", .duration, example: "7d", roles: .sink,
+                "Delete whole sealed segments whose newest event is older than this (event time against the clock), when the sink opens and whenever a segment is sealed; the segment being written is never deleted (default: keep everything)."),
         ],
         example: "archive:.sluice/archive")
 }

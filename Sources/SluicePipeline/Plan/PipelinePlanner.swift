@@ -51,9 +51,9 @@ public struct PipelinePlanner: Sendable {
         /// Stand-ins with the right schemas, for the graph's shape only.
         case layout
 
-        func source(_ spec: SourceSpec) throws(CatalogError) -> any Source {
+        func source(_ spec: SourceSpec, keepingRecords: Bool) throws(CatalogError) -> any Source {
             switch self {
-            case .catalog(let catalog): try catalog.makeSource(spec)
+            case .catalog(let catalog): try catalog.makeSource(spec, keepingRecords: keepingRecords)
             case .layout: LayoutSource(name: spec.name, schema: spec.schema)
             }
         }
@@ -84,8 +84,10 @@ public struct PipelinePlanner: Sendable {
         let flow = Dataflow(name: spec.name)
         var streams: [String: [StreamRef]] = [:]
         var bounded = true
+        // Only an archive keeps events as received: other pipelines' sources skip the copy.
+        let keepingRecords = spec.sinks.contains { $0.uri.scheme == "archive" }
         for source in spec.sources {
-            let made = try connectors.source(source)
+            let made = try connectors.source(source, keepingRecords: keepingRecords)
             bounded = bounded && made.isBounded
             let eventTime = source.eventTime.map {
                 EventTimeSpec(

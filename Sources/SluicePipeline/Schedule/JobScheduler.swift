@@ -13,17 +13,32 @@ import Synchronization
 /// - Time comes from the injected `TimeSource`; `tick()` does the work due now, so a
 ///   test drives it step by step with a manual clock and a daemon calls it every second
 ///   (`runLoop`).
+/// - Missed times (catch-up): a job that says where its last scheduled range ended
+///   (`Job.lastRangeEnd`, from the job records) and whose schedule came due since then
+///   while no scheduler ran (the daemon was down) runs **once** on start, over the *last*
+///   missed range `[previous due, last due)`; older missed ranges are not run (a nightly
+///   report down for a week makes one report, yesterday's; `sluice batch --from --to`
+///   fills others by hand). Later ranges follow on from that due time. A job with no
+///   record (never run on a schedule) waits for its next time: a new deployment does not
+///   start with a backlog.
 /// Every attempt's outcome goes to `report` (and `outcomes`).
 public final class JobScheduler: Sendable {
     public struct Job: Sendable {
         public var name: String
         public var schedule: CronSchedule
+        /// Where the last range this job ran on its schedule ended (epoch ms), if it ever
+        /// did: decides whether a time was missed while no scheduler ran.
+        public var lastRangeEnd: Int64?
         /// Runs the job over `[start, end)`; throws to fail the attempt.
         public var run: @Sendable (_ start: Int64, _ end: Int64) throws -> Void
 
-        public init(name: String, schedule: CronSchedule, run: @escaping @Sendable (Int64, Int64) throws -> Void) {
+        public init(
+            name: String, schedule: CronSchedule, lastRangeEnd: Int64? = nil,
+            run: @escaping @Sendable (Int64, Int64) throws -> Void
+        ) {
             self.name = name
             self.schedule = schedule
+            self.lastRangeEnd = lastRangeEnd
             self.run = run
         }
     }
@@ -72,7 +87,29 @@ public final class JobScheduler: Sendable {
         self.backoffMillis = backoffMillis
         self.report = report
         let now = startingAt ?? timeSource.nowMillis()
-        state = Mutex(jobs.map { JobState(job: $0, nextDue: $0.schedule.next(after: now), lastDue: now) })
+        state = Mutex(
+            jobs.map { job in
+                var state = JobState(job: job, nextDue: job.schedule.next(after: now), lastDue: now)
+                if let last = job.lastRangeEnd, let missed = Self.lastMissedRange(job.schedule, after: last, upTo: now) {
+                    state.queue.append(missed)
+                    state.lastDue = missed.end
+                }
+                return state
+            })
+    }
+
+    /// The range of the latest due time in `(last, now]` — from the due time before it (or
+    /// `last`, when it is the first) — or nil when none came due.
+    public static func lastMissedRange(_ schedule: CronSchedule, after last: Int64, upTo now: Int64) -> (start: Int64, end: Int64)? {
+        guard var due = schedule.next(after: last), due <= now else { return nil }
+        var previous = last
+        // Bounded: a minutely schedule down for two years is about a million steps.
+        for _ in 0..<2_000_000 {
+            guard let following = schedule.next(after: due), following <= now else { break }
+            previous = due
+            due = following
+        }
+        return (previous, due)
     }
 
     /// Every attempt so far, in the order they ended.

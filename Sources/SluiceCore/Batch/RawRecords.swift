@@ -1,0 +1,83 @@
+/// The bytes each row of a source batch was decoded from, for sinks that keep events
+/// exactly as received (the archive).
+///
+/// A side buffer, not a column: operators never see it. Only a source asked for it
+/// (`DecoderOptions.keepsRecords`, set when a pipeline has an archive sink) fills it, so
+/// other pipelines pay nothing. Row `i`'s record is `bytes[spans[i]]`; rows that select
+/// or reorder (`gather`, `filter`, `slice`, `partitioned`, `appending`, `concat`) keep
+/// the records of the rows they keep and share `bytes`. Anything that changes a row's
+/// content (`setColumn`, `project`, a map, an aggregate) builds a batch without them, so
+/// a sink that finds `records` on a batch knows each row is still the event received.
+///
+/// Laws: `spans.count == batch.count`; a record holds no line terminator.
+public struct RawRecords: Sendable {
+    /// One record's bytes in `bytes`.
+    public struct Span: Sendable, Equatable {
+        public var start: UInt32
+        public var length: UInt32
+        public init(start: UInt32, length: UInt32) {
+            self.start = start
+            self.length = length
+        }
+    }
+
+    /// The buffer the spans point into (shared by batches cut from one source batch).
+    public let bytes: [UInt8]
+    public private(set) var spans: [Span]
+
+    public init(bytes: [UInt8], spans: [Span]) {
+        self.bytes = bytes
+        self.spans = spans
+    }
+
+    public var count: Int { spans.count }
+
+    /// The records of rows `indices`, in that order (same buffer).
+    public func gather<C: Collection>(_ indices: C) -> RawRecords where C.Element == Int32 {
+        var picked: [Span] = []
+        picked.reserveCapacity(indices.count)
+        spans.withUnsafeBufferPointer { spans in
+            for i in indices { picked.append(spans[Int(i)]) }
+        }
+        return RawRecords(bytes: bytes, spans: picked)
+    }
+
+    public func slice(_ range: Range<Int>) -> RawRecords {
+        RawRecords(bytes: bytes, spans: Array(spans[range]))
+    }
+
+    /// These records, then `others`' (copied into one buffer unless there is one part).
+    public static func concat(_ parts: [RawRecords]) -> RawRecords {
+        guard parts.count > 1 else { return parts.first ?? RawRecords(bytes: [], spans: []) }
+        var bytes: [UInt8] = []
+        var spans: [Span] = []
+        bytes.reserveCapacity(parts.reduce(0) { total, part in total + part.spans.reduce(0) { $0 + Int($1.length) } })
+        spans.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for part in parts {
+            part.forEach { record in
+                spans.append(Span(start: UInt32(bytes.count), length: UInt32(record.count)))
+                bytes.append(contentsOf: record)
+            }
+        }
+        return RawRecords(bytes: bytes, spans: spans)
+    }
+
+    /// Calls `body` with each record's bytes, in row order.
+    public func forEach(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try bytes.withUnsafeBytes { buffer in
+            for span in spans {
+                try body(UnsafeRawBufferPointer(rebasing: buffer[Int(span.start)..<Int(span.start + span.length)]))
+            }
+        }
+    }
+
+    /// Appends every record followed by `\n` (the archive's line form).
+    public func appendLines(to out: inout [UInt8]) {
+        let total = spans.reduce(0) { $0 + Int($1.length) + 1 }
+        out.reserveCapacity(out.count + total)
+        forEach { record in
+            out.append(contentsOf: record)
+            out.append(0x0A)
+        }
+    }
+}
