@@ -23,6 +23,8 @@ public struct AMQPSource: Source {
     /// Connection state and counters of each split, readable from any thread.
     public let status: AMQPSourceStatus
     private let decoder: JSONBatchDecoder
+    /// Messages ready on the queues, for `consumerLag`.
+    let lagProbe: AMQPLagProbe
 
     public var splitCount: Int { options.queues.count }
     public var isBounded: Bool { options.endWhenIdle != nil }
@@ -38,6 +40,7 @@ public struct AMQPSource: Source {
         self.schema = schema
         self.options = options
         status = AMQPSourceStatus(queues: options.queues)
+        lagProbe = AMQPLagProbe(connection: options.connection, queues: options.queues)
         decoder = JSONBatchDecoder(schema: schema, required: required, options: decoderOptions)
     }
 
