@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SluiceAMQP
 import SluiceConnectors
 import SluiceCore
@@ -7,6 +8,10 @@ import SluiceRuntime
 import SluiceTestSupport
 import Synchronization
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// Consumer lag of a RabbitMQ source against the real broker: while the sink is blocked
 /// the queue keeps what the consumer has not taken, and `sluice_consumer_lag` (and
@@ -56,6 +61,18 @@ import Testing
         exposition.split(separator: "\n").first {
             $0.hasPrefix("sluice_consumer_lag{") && $0.contains("source=\"\(source)\"") && $0.contains("unit=\"messages\"")
         }.flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+
+    static func get(_ port: Int, _ path: String) throws -> (status: Int, body: Data) {
+        let result = Mutex<(Int, Data)?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        URLSession.shared.dataTask(with: URL(string: "http://127.0.0.1:\(port)\(path)")!) { data, response, _ in
+            result.withLock { $0 = ((response as? HTTPURLResponse)?.statusCode ?? -1, data ?? Data()) }
+            done.signal()
+        }.resume()
+        _ = done.wait(timeout: .now() + 10)
+        let answer = try #require(result.withLock { $0 }, "no answer from \(path)")
+        return (answer.0, answer.1)
     }
 
     @Test func lagIsWhatTheBrokerHoldsWhileTheSinkIsBlockedAndDrainsAfter() throws {
@@ -108,7 +125,7 @@ import Testing
         #expect(sink.written.load(ordering: .relaxed) == 0)
 
         let state = OpsState(
-            pipelines: [OpsState.Pipeline(name: "lag", job: job)], configuration: OpsConfiguration(maxConsumerLag: 10))
+            pipelines: [OpsState.Pipeline(name: "lag", job: job)], configuration: OpsConfiguration(port: 0, maxConsumerLag: 10))
         let metrics = OpsMetrics()
         metrics.refresh(state)
         let lag = try #require(Self.lagGauge(metrics.exposition(), source: "events"), "\(metrics.exposition())")
@@ -116,6 +133,21 @@ import Testing
         #expect(Int(lag) == stalled.ready, "sluice_consumer_lag \(lag), rabbitmqctl messages_ready \(stalled.ready)")
         let check = try #require(HealthChecks.readiness(state).first { $0.name == "lag events consumer lag" })
         #expect(!check.ok && check.detail == "\(stalled.ready) messages waiting (bound 10)", "\(check.line)")
+
+        // Over real HTTP: /readyz names the failing check, /pipelines carries the lag.
+        let server = OpsServer(state: state, metrics: metrics, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        let port = try server.start()
+        defer { server.stop() }
+        let readyz = try Self.get(port, "/readyz")
+        #expect(readyz.status == 503)
+        #expect(
+            String(decoding: readyz.body, as: UTF8.self).contains("FAIL lag events consumer lag: \(stalled.ready) messages waiting"),
+            "\(String(decoding: readyz.body, as: UTF8.self))")
+        let pipelines = try #require(try JSONSerialization.jsonObject(with: Self.get(port, "/pipelines").body) as? [String: Any])
+        let pipeline = try #require((pipelines["pipelines"] as? [[String: Any]])?.first)
+        let reported = try #require((pipeline["consumerLag"] as? [[String: Any]])?.first, "\(pipeline)")
+        #expect(reported["source"] as? String == "events" && reported["unit"] as? String == "messages")
+        #expect(reported["amount"] as? Int == stalled.ready, "\(reported)")
 
         // Released: everything is written and acknowledged, and the lag reaches 0.
         sink.released.store(true, ordering: .relaxed)
