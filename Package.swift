@@ -154,7 +154,7 @@ let package = Package(
             name: "SluiceOpsTests",
             dependencies: [
                 "SluiceOps", "SluiceRuntime", "SluiceConnectors", "SluicePipeline", "SluicePostgres", "SluiceCore",
-                "SluiceTestSupport", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+                "SluiceAMQP", "SluiceTestSupport", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

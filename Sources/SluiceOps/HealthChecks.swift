@@ -38,7 +38,8 @@ public enum HealthChecks {
     }
 
     /// Readiness: not draining; per pipeline, running, connectors ready (breakers
-    /// closed), and the watermark within the lag bound when one is configured.
+    /// closed), the watermark within the lag bound and each source's consumer lag within
+    /// its bound, when those are configured.
     public static func readiness(_ state: OpsState, nowMillis: Int64 = SystemTimeSource().nowMillis()) -> [Check] {
         var checks: [Check] = []
         checks.append(
@@ -59,6 +60,14 @@ public enum HealthChecks {
             }
             if let bound = state.configuration.maxLag {
                 checks.append(lagCheck(pipeline, bound: bound, nowMillis: nowMillis))
+            }
+            if let bound = state.configuration.maxConsumerLag {
+                for lag in pipeline.consumerLags {
+                    checks.append(
+                        Check(
+                            name: "\(pipeline.name) \(lag.source) consumer lag", ok: lag.lag.amount <= bound,
+                            detail: "\(lag.lag.amount) \(lag.lag.unit) waiting (bound \(bound))"))
+                }
             }
         }
         return checks

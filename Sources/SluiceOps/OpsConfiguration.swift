@@ -9,12 +9,19 @@ public struct OpsConfiguration: Sendable, Equatable {
     /// Readiness fails while a pipeline's watermark is further behind the wall clock than
     /// this (nil: no lag check; generated or replayed history would never be "current").
     public var maxLag: Duration?
+    /// Readiness fails while a source's consumer lag (messages ready, or bytes unread) is
+    /// above this (nil: no consumer lag check).
+    public var maxConsumerLag: Int64?
 
-    public init(host: String = "127.0.0.1", port: Int = 9464, pingTimeout: Duration = .seconds(2), maxLag: Duration? = nil) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 9464, pingTimeout: Duration = .seconds(2), maxLag: Duration? = nil,
+        maxConsumerLag: Int64? = nil
+    ) {
         self.host = host
         self.port = port
         self.pingTimeout = pingTimeout
         self.maxLag = maxLag
+        self.maxConsumerLag = maxConsumerLag
     }
 
     /// Parses `HOST:PORT`, `:PORT` (loopback) or `PORT` (loopback).

@@ -101,6 +101,9 @@ public final class OpsMetrics: Sendable {
             gauge("sluice_checkpoint_state_bytes", p, Double(checkpoint.stateBytes))
             counter("sluice_checkpoints_saved_total", p, Int64(checkpoint.saved))
         }
+        for lag in pipeline.consumerLags {
+            gauge("sluice_consumer_lag", p + [("source", lag.source), ("unit", lag.lag.unit)], Double(lag.lag.amount))
+        }
         for health in pipeline.job.connectorHealth {
             let c = p + [("connector", health.name)]
             gauge("sluice_connector_ready", c, health.ready ? 1 : 0)

@@ -56,6 +56,13 @@ struct PipelinesReport: Encodable {
         var saved: Int
     }
 
+    struct Lag: Encodable {
+        var source: String
+        /// "messages" (ready on the queues) or "bytes" (not yet read from the file).
+        var unit: String
+        var amount: Int64
+    }
+
     struct Connector: Encodable {
         var name: String
         var ready: Bool
@@ -83,6 +90,7 @@ struct PipelinesReport: Encodable {
         var lastEpoch: UInt64
         var lastCheckpoint: Checkpoint?
         var connectors: [Connector]
+        var consumerLag: [Lag]
     }
 
     var draining: Bool
@@ -135,7 +143,8 @@ struct PipelinesReport: Encodable {
             },
             connectors: p.job.connectorHealth.map {
                 Connector(name: $0.name, ready: $0.ready, detail: $0.detail, breaker: $0.breaker)
-            })
+            },
+            consumerLag: p.consumerLags.map { Lag(source: $0.source, unit: $0.lag.unit, amount: $0.lag.amount) })
     }
 
     func json() -> Data {

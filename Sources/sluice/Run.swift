@@ -31,7 +31,8 @@ struct Run: ParsableCommand {
 
             As a daemon: --http ADDRESS serves /healthz (liveness: every partition queue \
             answers), /readyz (readiness: not draining, jobs running, connectors ready and \
-            breakers closed, lag under --ready-max-lag; 503 naming each failing check), \
+            breakers closed, lag under --ready-max-lag, consumer lag under \
+            --ready-max-consumer-lag; 503 naming each failing check), \
             /metrics (Prometheus) and /pipelines (JSON). Off unless given, so several runs \
             can share a host; ADDRESS is HOST:PORT, or :PORT for loopback. A graceful stop \
             that has not finished after --shutdown-timeout (default 30s) exits 3 and logs \
@@ -87,6 +88,13 @@ struct Run: ParsableCommand {
             "/readyz fails while a pipeline's watermark is further behind the clock than this (default: no check).",
             valueName: "duration"))
     var readyMaxLag: DurationArgument?
+
+    @Option(
+        name: .customLong("ready-max-consumer-lag"),
+        help: ArgumentHelp(
+            "/readyz fails while a source has more than this waiting: messages ready on its queues, or bytes of its file not yet read (default: no check).",
+            valueName: "count"))
+    var readyMaxConsumerLag: Int64?
 
     @Option(
         name: .customLong("shutdown-timeout"),
@@ -188,7 +196,7 @@ struct Run: ParsableCommand {
         throws -> OpsServer
     {
         let (host, port) = OpsConfiguration.parseAddress(address)!
-        let configuration = OpsConfiguration(host: host, port: port, maxLag: readyMaxLag?.duration)
+        let configuration = OpsConfiguration(host: host, port: port, maxLag: readyMaxLag?.duration, maxConsumerLag: readyMaxConsumerLag)
         let pipelines = zip(jobs, planned).map { job, planned in
             OpsState.Pipeline(name: job.0, job: job.1, graph: Self.graph(planned))
         }

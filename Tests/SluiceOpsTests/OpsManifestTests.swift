@@ -1,5 +1,6 @@
 import Foundation
 import SluiceConnectors
+import SluiceCore
 import SluiceOps
 import SluicePipeline
 import SluicePostgres
@@ -35,6 +36,17 @@ import Yams
         let docs = try documents("kubernetes/sluice.yaml")
         let kinds = docs.compactMap { $0["kind"] as? String }
         #expect(kinds == ["ConfigMap", "Secret", "Deployment", "Service", "PodDisruptionBudget", "HorizontalPodAutoscaler"])
+        // The autoscaler scales on the consumer lag sluice exports (an external metric
+        // served by prometheus-adapter from the rule in ops/kubernetes).
+        let autoscaler = try #require(docs.first { $0["kind"] as? String == "HorizontalPodAutoscaler" })
+        let scaleMetrics = try #require(value(autoscaler, "spec", "metrics") as? [[String: Any]])
+        #expect(scaleMetrics.map { value($0, "external", "metric", "name") as? String } == ["sluice_consumer_lag"])
+        #expect(value(scaleMetrics.first, "external", "metric", "selector", "matchLabels", "unit") as? String == "messages")
+        let adapter = try documents("kubernetes/prometheus-adapter-rules.yaml")
+        let rules = try #require(value(adapter.first, "data", "config.yaml") as? String)
+        let external = try #require(value(try Yams.load(yaml: rules), "externalRules", "0") as? [String: Any])
+        #expect((external["seriesQuery"] as? String)?.hasPrefix("sluice_consumer_lag") == true)
+        #expect(value(external, "name", "as") as? String == "sluice_consumer_lag")
         let deployment = try #require(docs.first { $0["kind"] as? String == "Deployment" })
         let container = try #require(value(deployment, "spec", "template", "spec", "containers", "0") as? [String: Any])
         #expect(value(container, "livenessProbe", "httpGet", "path") as? String == "/healthz")
@@ -82,7 +94,21 @@ import Yams
         let running = try RunningJob { $0.checkpointStore = group }
         defer { running.job.abort() }
         #expect(running.awaitEvents())
-        let state = OpsState(pipelines: [OpsState.Pipeline(name: running.name, job: running.job)], configuration: OpsConfiguration())
+        // A second pipeline on a file, never run, for the consumer lag gauge (the
+        // generator has no input waiting to report).
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-lag-\(UUID().uuidString).ndjson")
+        try Data(#"{"agent_id":"a","ts":1764000000000}"#.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let flow = Dataflow(name: "file")
+        let schema = Schema([Field("agent_id", .string, nullable: false), Field("ts", .timestamp, nullable: false)])
+        let fileSource = try NDJSONFileSource(name: "events", path: file.path, schema: schema, required: [])
+        let events = flow.source(fileSource, eventTime: nil)
+        flow.sink("out", from: events, to: IsolationTests.StalledSink(delayMillis: 0), mode: .append)
+        let fileJob = try Job(flow)
+        let state = OpsState(
+            pipelines: [
+                OpsState.Pipeline(name: running.name, job: running.job), OpsState.Pipeline(name: "file", job: fileJob),
+            ], configuration: OpsConfiguration())
         let metrics = OpsMetrics()
         metrics.recordCheckpoint(pipeline: running.name, CheckpointReportFixture.one)
         // A watermark must exist for the watermark gauges.
@@ -103,7 +129,7 @@ import Yams
                 #expect(exported.contains(name), "\(name) is not exported; exported: \(exported.sorted())")
             }
         }
-        #expect(exported.contains("sluice_breaker_state"))
+        #expect(exported.contains("sluice_breaker_state") && exported.contains("sluice_consumer_lag"))
 
         let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
         if ProcessInfo.processInfo.environment["CI"] == "true" {
@@ -120,7 +146,7 @@ import Yams
             let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
             #expect(process.terminationStatus == 0, "\(text)")
-            #expect(text.contains("SUCCESS: 5 rules found"), "\(text)")
+            #expect(text.contains("SUCCESS: 6 rules found"), "\(text)")
         }
     }
 }

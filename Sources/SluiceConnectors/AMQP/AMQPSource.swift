@@ -24,6 +24,8 @@ public struct AMQPSource: Source {
     public let status: AMQPSourceStatus
     private let decoder: JSONBatchDecoder
     private let handoff = AMQPLeaseHandoff()
+    /// Messages ready on the queues, for `consumerLag`.
+    let lagProbe: AMQPLagProbe
 
     public var splitCount: Int { options.queues.count }
     public var isBounded: Bool { options.endWhenIdle != nil }
@@ -39,6 +41,7 @@ public struct AMQPSource: Source {
         self.schema = schema
         self.options = options
         status = AMQPSourceStatus(queues: options.queues)
+        lagProbe = AMQPLagProbe(connection: options.connection, queues: options.queues)
         decoder = JSONBatchDecoder(schema: schema, required: required, options: decoderOptions)
     }
 

@@ -40,11 +40,15 @@ final class NDJSONFileReader: SourceReader {
     /// Rejections of oversized lines skipped while reading, not yet handed out.
     private var pending: [Rejection] = []
     private var isClosed = false
+    /// The source's per-split consumed bytes, for its consumer lag (nil: nobody asks).
+    private let readProgress: FileReadProgress?
 
     init(
         file: ReadableFile, source: String, split: Int, range: Range<Int64>, from: Int64, decoder: JSONBatchDecoder,
-        batchRows: Int, bufferBytes: Int
+        batchRows: Int, bufferBytes: Int, readProgress: FileReadProgress? = nil
     ) {
+        self.readProgress = readProgress
+        readProgress?.set(split, bytes: from - range.lowerBound)
         self.file = file
         self.source = source
         self.split = split
@@ -121,6 +125,7 @@ final class NDJSONFileReader: SourceReader {
         }
         try numberLines(&rejections)
         batch.position = SourcePosition(source: source, split: split, offset: consumed)
+        readProgress?.set(split, bytes: consumed - splitStart)
         return .data(batch, rejections: rejections)
     }
 
@@ -130,6 +135,7 @@ final class NDJSONFileReader: SourceReader {
         try numberLines(&rejections)
         var batch = Batch.empty(decoder.schema)
         batch.position = SourcePosition(source: source, split: split, offset: consumed)
+        readProgress?.set(split, bytes: consumed - splitStart)
         return .data(batch, rejections: rejections)
     }
 

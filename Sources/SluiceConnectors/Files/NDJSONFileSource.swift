@@ -26,6 +26,8 @@ public struct NDJSONFileSource: Source {
     public let fileSize: Int64
     public var isBounded: Bool { true }
     let readBufferBytes: Int
+    /// Bytes each split has consumed, for `consumerLag`.
+    let progress: FileReadProgress
     private let decoder: JSONBatchDecoder
 
     /// - Parameters:
@@ -50,6 +52,7 @@ public struct NDJSONFileSource: Source {
         splitCount = splits
         self.batchRows = batchRows
         self.readBufferBytes = max(readBufferBytes, 16)
+        progress = FileReadProgress(splits: splits)
         decoder = JSONBatchDecoder(schema: schema, required: required, options: options)
     }
 
@@ -80,6 +83,6 @@ public struct NDJSONFileSource: Source {
         }
         return try NDJSONFileReader(
             file: ReadableFile(path: path), source: name, split: index, range: range, from: from, decoder: decoder,
-            batchRows: batchRows, bufferBytes: readBufferBytes)
+            batchRows: batchRows, bufferBytes: readBufferBytes, readProgress: progress)
     }
 }
