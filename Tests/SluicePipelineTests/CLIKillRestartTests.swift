@@ -14,8 +14,9 @@ import Testing
 /// positions commit in one transaction per epoch — in the embedded SQLite store and in
 /// PostgreSQL (the real server the test script starts).
 @Suite(.serialized) struct CLIKillRestartTests {
-    /// Enough events that a run lasts a few seconds: epochs commit every second.
-    static let events = 2_000_000
+    /// Enough events that ten restarts, each killed soon after its first commit, do not
+    /// finish the input (a PostgreSQL run reads far ahead before its first commit).
+    static let events = 4_000_000
     let pipeline = "\(ShippedPipelinesTests.directory)/agent-metrics.yaml"
 
     enum Store: String, CaseIterable, Sendable { case sqlite, postgres }
@@ -78,6 +79,29 @@ import Testing
             return keyed
         }
 
+        /// The newest epoch the run's store holds a checkpoint of (0 before any).
+        func committedEpoch() -> Int64 {
+            switch store {
+            case .sqlite:
+                guard
+                    let table = try? SQLiteViews.read(
+                        path: directory.path(".sluice/views.db"), view: "_sluice_checkpoints", limit: nil),
+                    let column = table.columns.firstIndex(of: "epoch")
+                else { return 0 }
+                return table.rows.compactMap { row -> Int64? in
+                    if case .int(let epoch) = row[column] { return epoch }
+                    return nil
+                }.max() ?? 0
+            case .postgres:
+                guard let url = try? serverURL,
+                    let connection = try? PostgresConnection.connect(PostgresConfiguration(uri: url)),
+                    let text = try? connection.execute("SELECT coalesce(max(epoch), 0) FROM \(schema).sluice_checkpoints").rows.first?.first,
+                    let epoch = text.flatMap({ Int64($0) })
+                else { return 0 }
+                return epoch
+            }
+        }
+
         func drop() {
             guard store == .postgres, let url = try? serverURL,
                 let connection = try? PostgresConnection.connect(PostgresConfiguration(uri: url))
@@ -123,11 +147,17 @@ import Testing
                 var killed = 0
                 var resumed = 0
                 for _ in 0..<10 {
+                    let before = crashed.committedEpoch()
                     let (child, out, err) = try run(binary, crashed, events: events).start()
-                    // Anywhere from before the first commit to a few commits in: 3 to 10 % of
-                    // an uninterrupted run's time, so restarts are killed again before they
-                    // finish.
-                    Thread.sleep(forTimeInterval: duration * (0.03 + Double(random.next() % 70) / 1_000))
+                    // Once this run has committed something of its own (so every run makes
+                    // progress, however slow the machine is at starting it), then anywhere
+                    // within the next 0 to 2 % of an uninterrupted run's time: mid-epoch,
+                    // mid-commit or just after one, and restarts are killed before they finish.
+                    let committedBy = Date().addingTimeInterval(30)
+                    while child.isRunning, crashed.committedEpoch() <= before, Date() < committedBy {
+                        Thread.sleep(forTimeInterval: 0.02)
+                    }
+                    Thread.sleep(forTimeInterval: duration * Double(random.next() % 20) / 1_000)
                     if child.isRunning {
                         kill(child.processIdentifier, SIGKILL)
                         killed += 1

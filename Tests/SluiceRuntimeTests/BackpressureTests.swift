@@ -63,7 +63,7 @@ final class SlowSink: Sink, @unchecked Sendable {
     /// While split 1 is stalled before its first barrier, split 0's batches after the
     /// barrier are held by the alignment; they must keep their credits, so split 0 stops
     /// after a bounded number of batches instead of filling memory.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(5)))
     func aStalledSplitBoundsWhatTheOtherSplitsMayHaveHeld() throws {
         let source = StallingSource(batches: SampleData.batches(count: 400, rows: 50, agents: 20, seed: 3))
         let flow = Dataflow(name: "stalled")
@@ -100,7 +100,7 @@ final class SlowSink: Sink, @unchecked Sendable {
 
     /// A sink slower than its input slows the source: rows read but not yet written stay
     /// bounded however long the input is.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(5)))
     func aSlowSinkSlowsTheSourceInsteadOfQueueing() throws {
         let input = SampleData.batches(count: 300, rows: 100, agents: 20, seed: 5)
         let flow = Dataflow(name: "slow-sink")

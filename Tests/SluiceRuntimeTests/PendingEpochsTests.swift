@@ -54,7 +54,7 @@ final class TricklingSource: Source {
     /// Epochs requested every 2 ms against a store that needs 40 ms per save: without a
     /// bound every requested epoch begins, and each pending one holds every operator's
     /// snapshot (a run of this shape once reached 23 GB). With the bound, epochs stretch.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(5)))
     func aSlowStoreStretchesEpochsInsteadOfPilingThemUp() throws {
         let store = SlowCheckpointStore(delayMicros: 40_000)
         let flow = Dataflow(name: "slow-store")
