@@ -39,6 +39,17 @@ JOBS = {
     "agent-metrics": ("agent-metrics", False),
     "agent-metrics-no-dedupe": ("agent-metrics", True),
     "pattern-effectiveness": ("pattern-effectiveness", False),
+    "agent-state": ("agent-state", False),
+    "workflow-runs": ("workflow-runs", False),
+}
+
+# job → (the view's key columns, the column whose sum is checked as a count, the summed column)
+VIEWS = {
+    "agent-metrics": (["agent_id", "metric", "window_start"], "samples", "total"),
+    "agent-metrics-no-dedupe": (["agent_id", "metric", "window_start"], "samples", "total"),
+    "pattern-effectiveness": (["agent_id", "pattern", "window_start", "agents"], "applications", "successes"),
+    "agent-state": (["agent_id"], "adaptations", "updated_at"),
+    "workflow-runs": (["workflow_id"], "steps", "run_ms"),
 }
 
 
@@ -121,17 +132,17 @@ def run_duckdb(python: Path, job: str, out: Path, threads: int) -> dict[str, flo
 
 SLUICE_VIEW = """
 import json, sys
-count, total = sys.argv[2], sys.argv[3]
+count, total, keys = sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 last = {}
 with open(sys.argv[1]) as f:
     for line in f:
         row = json.loads(line)
-        last[(row.get("agent_id"), row.get("metric"), row.get("pattern"), row["window_start"], "agents" in row)] = row
-print(json.dumps([len(last), sum(r[count] for r in last.values()), sum(r.get(total) or 0 for r in last.values())]))
+        last[tuple(row.get(k) if k != "agents" else "agents" in row for k in keys)] = row
+print(json.dumps([len(last), sum(r.get(count) or 0 for r in last.values()), sum(r.get(total) or 0 for r in last.values())]))
 """
 
 
-def sluice_view(path: Path, count: str, total: str) -> list:
+def sluice_view(path: Path, count: str, total: str, keys: list[str]) -> list:
     """Rows, sum(count), sum(total) of the view Sluice's appended rows stand for.
 
     A window that late events update (within the allowed lateness) is written again, so
@@ -139,21 +150,21 @@ def sluice_view(path: Path, count: str, total: str) -> list:
     Computed in a child process: a child's peak RSS as wait4 reports it starts from its
     parent's at the fork, so this script must stay small.
     """
-    done = subprocess.run([sys.executable, "-c", SLUICE_VIEW, str(path), count, total], check=True,
+    done = subprocess.run([sys.executable, "-c", SLUICE_VIEW, str(path), count, total, json.dumps(keys)], check=True,
                           capture_output=True, text=True)
     return json.loads(done.stdout)
 
 
 def check(python: Path, job: str, sluice_out: Path, duck_out: Path, sluice_log: str) -> str:
     """Both engines' views side by side: rows, sum of the count column, sum of the sum column."""
-    count, total = {"pattern-effectiveness": ("applications", "successes")}.get(job, ("samples", "total"))
+    keys, count, total = VIEWS[job]
     script = f"""
 import duckdb, json
 d = duckdb.connect().execute("SELECT count(*), sum({count}), sum({total}) FROM '{duck_out}'").fetchone()
 print(json.dumps(list(d)))
 """
     d = json.loads(subprocess.run([str(python), "-c", script], check=True, capture_output=True, text=True).stdout)
-    s = sluice_view(sluice_out, count, total)
+    s = sluice_view(sluice_out, count, total, keys)
     late = next((part.split()[0] for line in sluice_log.splitlines() if "completed:" in line
                  for part in line.split(",") if part.strip().endswith(" late")), "?")
     return (f"{job}: Sluice's view {s[0]:,} rows, sum({count}) {s[1]:,}, sum({total}) {s[2]:.10g}; "
