@@ -5,19 +5,41 @@ public import SluiceCore
 /// Port 0 is the main output. Operators with side outputs document their ports:
 /// windows use port 1 for late data, de-duplication port 1 for duplicates, a branch one
 /// port per route (the last port is "no route matched" when the branch has a default).
+///
+/// An emission may be a selection: some rows of a batch, not yet gathered. The runtime
+/// hands a selection along a forward edge as it is (an operator that reads rows in place,
+/// like a keyed window, never copies them) and gathers it only for an exchange or a sink.
 public struct OperatorOutput: Sendable {
-    public private(set) var batches: [(port: Int, batch: Batch)] = []
+    /// One emitted batch, or the rows `rows` (ascending) of it.
+    public struct Emission: Sendable {
+        public let port: Int
+        public let batch: Batch
+        public let rows: [Int32]?
+    }
+
+    public private(set) var emissions: [Emission] = []
 
     public init() {}
 
     public mutating func emit(_ batch: Batch, port: Int = 0) {
         guard !batch.isEmpty else { return }
-        batches.append((port, batch))
+        emissions.append(Emission(port: port, batch: batch, rows: nil))
     }
 
-    public mutating func removeAll() { batches.removeAll(keepingCapacity: true) }
+    /// Emits rows `rows` (ascending) of `batch`; the whole batch when they are all of it.
+    public mutating func emit(_ batch: Batch, rows: [Int32], port: Int = 0) {
+        guard !rows.isEmpty else { return }
+        emissions.append(Emission(port: port, batch: batch, rows: rows.count == batch.count ? nil : rows))
+    }
 
-    public var isEmpty: Bool { batches.isEmpty }
+    /// Every emission as a batch of its own (selections gathered).
+    public var batches: [(port: Int, batch: Batch)] {
+        emissions.map { ($0.port, $0.rows.map($0.batch.gather) ?? $0.batch) }
+    }
+
+    public mutating func removeAll() { emissions.removeAll(keepingCapacity: true) }
+
+    public var isEmpty: Bool { emissions.isEmpty }
 }
 
 /// Counters an operator keeps for the run summary and metrics.

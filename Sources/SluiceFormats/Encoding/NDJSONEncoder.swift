@@ -27,25 +27,29 @@ public enum NDJSONEncoder {
         // chunk), so escaping whole dictionaries cost the parent's size per small batch.
         var escaped = batch.columns.map { EscapedStrings(column: $0, rows: batch.count) }
         out.reserveCapacity(out.count + batch.count * (16 + fieldCount * 16))
-        for row in 0..<batch.count {
-            out.append(0x7B)
-            var first = true
-            for c in 0..<fieldCount {
-                let column = batch.columns[c]
-                if let validity = column.validity, !validity[row] { continue }
-                if column.type == .double && !column.doubles[row].isFinite { continue }
-                if !first { out.append(0x2C) }
-                first = false
-                out.append(contentsOf: keys[c])
-                switch column.type {
-                case .int64, .timestamp: JSONWriter.appendInt(column.ints[row], to: &out)
-                case .double: JSONWriter.appendDouble(column.doubles[row], to: &out)
-                case .bool: out.append(contentsOf: column.bools[row] ? trueBytes : falseBytes)
-                case .string: escaped[c].append(code: column.codes[row], of: column.dictionary, to: &out)
+        // Columns are read through a buffer pointer: a `let column = batch.columns[c]` per
+        // value copied the struct, a retain and a release of each of its six arrays.
+        batch.columns.withUnsafeBufferPointer { columns in
+            for row in 0..<batch.count {
+                out.append(0x7B)
+                var first = true
+                for c in 0..<fieldCount {
+                    if columns[c].validity?[row] == false { continue }
+                    let type = columns[c].type
+                    if type == .double && !columns[c].doubles[row].isFinite { continue }
+                    if !first { out.append(0x2C) }
+                    first = false
+                    out.append(contentsOf: keys[c])
+                    switch type {
+                    case .int64, .timestamp: JSONWriter.appendInt(columns[c].ints[row], to: &out)
+                    case .double: JSONWriter.appendDouble(columns[c].doubles[row], to: &out)
+                    case .bool: out.append(contentsOf: columns[c].bools[row] ? trueBytes : falseBytes)
+                    case .string: escaped[c].append(code: columns[c].codes[row], of: columns[c].dictionary, to: &out)
+                    }
                 }
+                out.append(0x7D)
+                out.append(0x0A)
             }
-            out.append(0x7D)
-            out.append(0x0A)
         }
     }
 }

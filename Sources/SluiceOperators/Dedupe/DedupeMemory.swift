@@ -50,7 +50,7 @@ struct DedupeMemory: ~Copyable {
     var memoryBytes: Int { table.memoryBytes + generations.bucketOfTag.count * 17 + overflow.count * 40 }
 
     /// How many rows ahead `checkAndRemember(_:)` loads a table line.
-    private static let lookahead = 8
+    private static let lookahead = 16
 
     /// `checkAndRemember` for rows in arrival order (rows that `passes` are not looked
     /// up): whether each is a duplicate. Each row's table line is prefetched a few rows

@@ -86,10 +86,10 @@ public final class DedupeOperator: StreamOperator {
         process(batch, rows: nil, into: &out)
     }
 
-    /// Reads the partition's rows in place: one gather of the survivors instead of one of
-    /// the partition's rows and another of the survivors.
+    /// Reads the partition's rows in place and passes the survivors on as a selection of
+    /// the same batch: no column is copied here.
     public func process(_ batch: Batch, rows: [Int32], input: Int, into out: inout OperatorOutput) {
-        if batch.isRetraction { return out.emit(batch.gather(rows)) }
+        if batch.isRetraction { return out.emit(batch, rows: rows) }
         process(batch, rows: rows, into: &out)
     }
 
@@ -144,12 +144,9 @@ public final class DedupeOperator: StreamOperator {
         }
         counters.duplicates += Int64(duplicates.count)
         counters.rowsOut += Int64(firsts.count)
-        if rows == nil && duplicates.isEmpty {
-            out.emit(batch)
-        } else {
-            out.emit(batch.gather(firsts))
-            out.emit(batch.gather(duplicates), port: 1)
-        }
+        // Selections, not copies: the next step (usually a filter) reads them in place.
+        out.emit(batch, rows: firsts)
+        out.emit(batch, rows: duplicates, port: 1)
     }
 
     public func advanceWatermark(to newWatermark: EventTime, into out: inout OperatorOutput) {

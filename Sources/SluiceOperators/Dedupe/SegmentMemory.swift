@@ -16,10 +16,19 @@ enum SegmentMemory {
     /// Segments of at least this many words (128 KiB) are mapped.
     static let mappedWords = 16 << 10
 
+    #if os(Linux)
+    private static let populate = MAP_POPULATE
+    #else
+    private static let populate: Int32 = 0
+    #endif
+
     static func allocate(words: Int) -> UnsafeMutablePointer<UInt64> {
         if words >= mappedWords {
             let bytes = words * MemoryLayout<UInt64>.stride
-            let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            // Populated at once: every page of a segment is written soon (a segment is only
+            // made to be filled), and one call maps them faster than a fault per page did
+            // (0.45 s of system time for 5 million ids in a VM).
+            let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | populate, -1, 0)
             // Out of address space: what `allocate` does too (and `free` must know which it was).
             guard let raw, raw != MAP_FAILED else { fatalError("cannot map \(bytes) bytes for de-duplication") }
             return raw.bindMemory(to: UInt64.self, capacity: words)

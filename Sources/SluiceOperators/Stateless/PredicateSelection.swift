@@ -16,6 +16,21 @@ enum PredicateSelection {
         return rows
     }
 
+    /// The rows among `rows` (ascending) where `predicate`, a column over the whole batch,
+    /// is true.
+    static func rows(_ predicate: Column, among rows: [Int32]) -> [Int32] {
+        var kept: [Int32] = []
+        kept.reserveCapacity(rows.count)
+        predicate.bools.withUnsafeBufferPointer { values in
+            if let validity = predicate.validity {
+                for row in rows where values[Int(row)] && validity[Int(row)] { kept.append(row) }
+            } else {
+                for row in rows where values[Int(row)] { kept.append(row) }
+            }
+        }
+        return kept
+    }
+
     /// The load-time check every predicate-taking operator makes.
     static func validate(_ expression: any BatchExpression, role: String) -> [String] {
         expression.type == .bool ? [] : ["\(role) '\(expression)' is \(expression.type), expected bool"]

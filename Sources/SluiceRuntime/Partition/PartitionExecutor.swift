@@ -188,19 +188,31 @@ final class PartitionExecutor: @unchecked Sendable {
 
     /// Sends operator output along the routes of its ports.
     private func route(_ out: OperatorOutput, from v: Int) {
-        for (port, batch) in out.batches {
-            for route in vertices[v].plan.routes[port] {
+        for emission in out.emissions {
+            // A selection is gathered once, and only if some route needs a batch of its own.
+            var gathered: Batch?
+            func whole() -> Batch {
+                guard let rows = emission.rows else { return emission.batch }
+                if let gathered { return gathered }
+                let batch = emission.batch.gather(rows)
+                gathered = batch
+                return batch
+            }
+            for route in vertices[v].plan.routes[emission.port] {
                 switch route {
                 case .forward(let target, let input):
-                    deliver(vertex: target, channel: vertices[target].plan.channelOffsets[input], .batch(batch, rows: nil))
+                    deliver(
+                        vertex: target, channel: vertices[target].plan.channelOffsets[input],
+                        .batch(emission.batch, rows: emission.rows))
                 case .exchange(let target, let input, let keys):
+                    let batch = whole()
                     let parts = Scatter.split(batch, keys: keys, count: job.partitionCount)
                     let channel = job.plan.vertices[target].channelOffsets[input] + index
                     for (q, part) in parts.enumerated() where !part.isEmpty {
                         job.partitions[q].send(.deliver(vertex: target, channel: channel, payload: .batch(part, rows: nil), credit: false))
                     }
                 case .sink(let s):
-                    job.sinks[s].send(channel: index, .batch(batch, rows: nil))
+                    job.sinks[s].send(channel: index, .batch(whole(), rows: nil))
                 }
             }
         }
