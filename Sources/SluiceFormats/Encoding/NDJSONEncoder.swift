@@ -10,17 +10,16 @@ public import SluiceCore
 /// `NDJSONEncoder` output decoded by `JSONBatchDecoder` with the same schema gives the
 /// original batch back (except NaN/infinity, written as null).
 public enum NDJSONEncoder {
-    private static let trueBytes: [UInt8] = Array("true".utf8)
-    private static let falseBytes: [UInt8] = Array("false".utf8)
-
     public static func encode(_ batch: Batch, into out: inout [UInt8]) {
         let fieldCount = batch.schema.count
-        // `"name":` for every field, escaped once per batch.
-        let keys: [[UInt8]] = batch.schema.fields.map { field in
-            var key: [UInt8] = []
-            JSONWriter.appendString(field.name, to: &key)
-            key.append(0x3A)
-            return key
+        // `"name":` for every field, escaped once per batch, in one buffer: reading an array
+        // of arrays per value retained and released the element.
+        var keyBytes: [UInt8] = []
+        var keyEnds: [Int] = []
+        for field in batch.schema.fields {
+            JSONWriter.appendString(field.name, to: &keyBytes)
+            keyBytes.append(0x3A)
+            keyEnds.append(keyBytes.count)
         }
         // String values escaped once per batch, on first use: a batch gathered or sliced
         // from a larger one shares its parent's dictionary (every event id of a decoded
@@ -30,27 +29,35 @@ public enum NDJSONEncoder {
         // Columns are read through a buffer pointer: a `let column = batch.columns[c]` per
         // value copied the struct, a retain and a release of each of its six arrays.
         batch.columns.withUnsafeBufferPointer { columns in
-            for row in 0..<batch.count {
-                out.append(0x7B)
-                var first = true
-                for c in 0..<fieldCount {
-                    if columns[c].validity?[row] == false { continue }
-                    let type = columns[c].type
-                    if type == .double && !columns[c].doubles[row].isFinite { continue }
-                    if !first { out.append(0x2C) }
-                    first = false
-                    out.append(contentsOf: keys[c])
-                    switch type {
-                    case .int64, .timestamp: JSONWriter.appendInt(columns[c].ints[row], to: &out)
-                    case .double: JSONWriter.appendDouble(columns[c].doubles[row], to: &out)
-                    case .bool: out.append(contentsOf: columns[c].bools[row] ? trueBytes : falseBytes)
-                    case .string: escaped[c].append(code: columns[c].codes[row], of: columns[c].dictionary, to: &out)
+            keyBytes.withUnsafeBufferPointer { keys in
+                for row in 0..<batch.count {
+                    out.append(0x7B)
+                    var first = true
+                    for c in 0..<fieldCount {
+                        if columns[c].validity?[row] == false { continue }
+                        let type = columns[c].type
+                        if type == .double && !columns[c].doubles[row].isFinite { continue }
+                        if !first { out.append(0x2C) }
+                        first = false
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: keys[(c == 0 ? 0 : keyEnds[c - 1])..<keyEnds[c]]))
+                        switch type {
+                        case .int64, .timestamp: JSONWriter.appendInt(columns[c].ints[row], to: &out)
+                        case .double: JSONWriter.appendDouble(columns[c].doubles[row], to: &out)
+                        case .bool: appendBool(columns[c].bools[row], to: &out)
+                        case .string: escaped[c].append(code: columns[c].codes[row], of: columns[c].dictionary, to: &out)
+                        }
                     }
+                    out.append(0x7D)
+                    out.append(0x0A)
                 }
-                out.append(0x7D)
-                out.append(0x0A)
             }
         }
+    }
+
+    @inline(__always)
+    private static func appendBool(_ value: Bool, to out: inout [UInt8]) {
+        let text: StaticString = value ? "true" : "false"
+        text.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 }
 

@@ -134,14 +134,21 @@ final class QuantileAccumulator: Accumulator {
     }
 
     /// Rows of a batch hit groups in no order, and a sketch is most often a cache miss:
-    /// start loading the one a few rows ahead (its bins are inline; see `QuantileSketch`).
+    /// start loading the one 32 rows ahead, and the heap bins of the one 16 rows ahead (its
+    /// own line, loaded 16 rows ago, says where they are; see `QuantileSketch`). Shorter
+    /// distances left both loads in flight when the row came (measured with perf).
     @inline(__always)
     private static func prefetch(
         _ sketches: UnsafeMutableBufferPointer<QuantileSketch>, _ slots: UnsafeBufferPointer<Int32>, after j: Int
     ) {
-        let ahead = j + 8
-        guard ahead < slots.count, let base = sketches.baseAddress else { return }
-        prefetchForWrite(UnsafeRawPointer(base + Int(slots[ahead])))
+        guard let base = sketches.baseAddress else { return }
+        if j + 32 < slots.count {
+            // A sketch (72 bytes) spans two cache lines; its `spilled` field is in the second.
+            let sketch = UnsafeRawPointer(base + Int(slots[j + 32]))
+            prefetchForWrite(sketch)
+            prefetchForWrite(sketch + MemoryLayout<QuantileSketch>.size - 1)
+        }
+        if j + 16 < slots.count { sketches[Int(slots[j + 16])].prefetchSpilledBins() }
     }
 
     func merge(into slot: Int, from other: any Accumulator, slot otherSlot: Int, strings: [String]) {
