@@ -188,7 +188,8 @@ make_certificates() {
     openssl req -x509 "${ec[@]}" -keyout ca.key -out ca.pem -days 2 -subj "/CN=Sluice test CA"
     openssl req -x509 "${ec[@]}" -keyout other-ca.key -out other-ca.pem -days 2 -subj "/CN=Sluice unrelated CA"
     openssl req -new "${ec[@]}" -keyout server.key -out server.csr -subj "/CN=localhost"
-    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >server.ext
+    # librabbitmq 0.11 matches the host only against DNS names, so 127.0.0.1 is one too.
+    printf 'subjectAltName=IP:127.0.0.1,DNS:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >server.ext
     openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out server.pem
     openssl req -new "${ec[@]}" -keyout client.key -out client.csr -subj "/CN=sluice-test-client"
     printf 'extendedKeyUsage=clientAuth\n' >client.ext
