@@ -14,6 +14,8 @@ let package = Package(
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        // Already a dependency of `benchmark`: named here for the latency runner's percentiles.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // The workloads, the raw loops and the engine set-ups, shared by the benchmark suite
@@ -28,6 +30,16 @@ let package = Package(
             name: "W1Run",
             dependencies: ["BenchSupport"],
             path: "Benchmarks/W1Run"
+        ),
+        // Publish → row latency through RabbitMQ at a steady rate (issue #16).
+        .executableTarget(
+            name: "AMQPLatency",
+            dependencies: [
+                "BenchSupport",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Sluice", package: sluicePackage),
+            ],
+            path: "Benchmarks/AMQPLatency"
         ),
         .executableTarget(
             name: "EngineBenchmarks",

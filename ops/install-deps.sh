@@ -11,7 +11,7 @@ set -euo pipefail
 packages=(
   libsqlite3-dev pkg-config
   rabbitmq-server postgresql-15
-  librabbitmq-dev librdkafka-dev libpq-dev liblz4-dev libssl-dev
+  librabbitmq-dev librdkafka-dev libpq-dev liblz4-dev libssl-dev openssl
   prometheus
 )
 

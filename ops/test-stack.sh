@@ -17,6 +17,11 @@
 #   SLUICE_TEST_AMQP_PORT    RabbitMQ AMQP port           (default 5672; distribution port = +20000)
 #   SLUICE_TEST_PG_PORT      PostgreSQL port              (default 55432)
 #   SLUICE_STACK_TIMEOUT     seconds to wait for each server to become ready (default 120)
+#   SLUICE_TEST_AMQP_TLS_PORT  also listen for amqps:// here (default: no TLS listener). Start
+#                            then writes a throw-away CA, a server certificate (127.0.0.1,
+#                            localhost), a client certificate and a second, unrelated CA into
+#                            $SLUICE_STACK_DIR/tls; the listener requires a client certificate
+#                            signed by the CA.
 #
 # After `start`, "$SLUICE_STACK_DIR/stack.env" holds SLUICE_TEST_AMQP_URL, SLUICE_TEST_PG_URL and
 # their parts; tests read those and fail (never skip) when a server is missing.
@@ -28,12 +33,14 @@ stack_dir=${SLUICE_STACK_DIR:-/tmp/sluice-test-stack}
 amqp_port=${SLUICE_TEST_AMQP_PORT:-5672}
 pg_port=${SLUICE_TEST_PG_PORT:-55432}
 timeout_seconds=${SLUICE_STACK_TIMEOUT:-120}
+tls_port=${SLUICE_TEST_AMQP_TLS_PORT:-}
 
 rabbit_bin=/usr/lib/rabbitmq/bin
 pg_bin=/usr/lib/postgresql/15/bin
 rabbit_dir=$stack_dir/rabbitmq
 pg_dir=$stack_dir/postgres
 env_file=$stack_dir/stack.env
+tls_dir=$stack_dir/tls
 
 log() { echo "test-stack: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -141,6 +148,17 @@ loopback_users.guest = true
 log.console = false
 log.file.level = info
 CONF
+  if [[ -n $tls_port ]]; then
+    make_certificates
+    cat >>"$rabbit_dir/rabbitmq.conf" <<CONF
+listeners.ssl.default = 127.0.0.1:$tls_port
+ssl_options.cacertfile = $tls_dir/ca.pem
+ssl_options.certfile = $tls_dir/server.pem
+ssl_options.keyfile = $tls_dir/server.key
+ssl_options.verify = verify_peer
+ssl_options.fail_if_no_peer_cert = true
+CONF
+  fi
   echo "[]." >"$rabbit_dir/advanced.config"
   rabbit rabbitmq-plugins -q enable --offline rabbitmq_consistent_hash_exchange >/dev/null
 
@@ -156,6 +174,28 @@ CONF
     print_logs "$rabbit_dir/log/start.out" "$rabbit_dir"/log/*.log
     die "RabbitMQ is not ready"
   fi
+}
+
+# A CA, a server and a client certificate it signs, and an unrelated CA (for tests of a
+# broker the client must not trust). EC keys: generated in milliseconds; valid two days.
+make_certificates() {
+  command -v openssl >/dev/null || die "openssl is not installed (bash ops/install-deps.sh)"
+  rm -rf "$tls_dir"
+  mkdir -p "$tls_dir"
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
+  (
+    cd "$tls_dir"
+    openssl req -x509 "${ec[@]}" -keyout ca.key -out ca.pem -days 2 -subj "/CN=Sluice test CA"
+    openssl req -x509 "${ec[@]}" -keyout other-ca.key -out other-ca.pem -days 2 -subj "/CN=Sluice unrelated CA"
+    openssl req -new "${ec[@]}" -keyout server.key -out server.csr -subj "/CN=localhost"
+    # librabbitmq 0.11 matches the host only against DNS names, so 127.0.0.1 is one too.
+    printf 'subjectAltName=IP:127.0.0.1,DNS:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out server.pem
+    openssl req -new "${ec[@]}" -keyout client.key -out client.csr -subj "/CN=sluice-test-client"
+    printf 'extendedKeyUsage=clientAuth\n' >client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile client.ext -out client.pem
+  ) >"$stack_dir/openssl.log" 2>&1 || { print_logs "$stack_dir/openssl.log"; die "generating the TLS certificates failed"; }
+  chmod 644 "$tls_dir"/*
 }
 
 start_postgres() {
@@ -206,6 +246,12 @@ export SLUICE_TEST_PG_PORT=$pg_port
 export SLUICE_TEST_PG_USER=postgres
 export SLUICE_TEST_PG_DATABASE=postgres
 ENV
+  if [[ -n $tls_port ]]; then
+    cat >>"$env_file.tmp" <<ENV
+export SLUICE_TEST_AMQPS_PORT=$tls_port
+export SLUICE_TEST_AMQP_TLS_DIR=$tls_dir
+ENV
+  fi
   mv "$env_file.tmp" "$env_file"
 }
 
@@ -231,7 +277,8 @@ cmd_start() {
   port_in_use "$amqp_port" && die "port $amqp_port is taken by another process (set SLUICE_TEST_AMQP_PORT)"
   port_in_use $((amqp_port + 20000)) && die "port $((amqp_port + 20000)) is taken (RabbitMQ distribution port)"
   port_in_use "$pg_port" && die "port $pg_port is taken by another process (set SLUICE_TEST_PG_PORT)"
-  rm -rf "$rabbit_dir" "$pg_dir"
+  [[ -n $tls_port ]] && port_in_use "$tls_port" && die "port $tls_port is taken (set SLUICE_TEST_AMQP_TLS_PORT)"
+  rm -rf "$rabbit_dir" "$pg_dir" "$tls_dir"
   mkdir -p "$stack_dir"
   chmod 755 "$stack_dir"
 

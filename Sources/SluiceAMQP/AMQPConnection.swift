@@ -47,20 +47,11 @@ public final class AMQPConnection {
         if let tls = configuration.tls {
             socket = amqp_ssl_socket_new(state)
             if let socket {
-                amqp_ssl_socket_set_verify_peer(socket, tls.verify ? 1 : 0)
-                amqp_ssl_socket_set_verify_hostname(socket, tls.verify ? 1 : 0)
-                if let ca = tls.caCertificate, amqp_ssl_socket_set_cacert(socket, ca) != 0 {
+                do {
+                    try configureTLS(socket, tls)
+                } catch {
                     connection.isBroken = true
-                    throw AMQPError(
-                        .invalidConfiguration, operation: "connect", serverMessage: "cannot load the CA file \(ca)", isRetryable: false)
-                }
-                if let certificate = tls.clientCertificate, let key = tls.clientKey,
-                    amqp_ssl_socket_set_key(socket, certificate, key) != 0
-                {
-                    connection.isBroken = true
-                    throw AMQPError(
-                        .invalidConfiguration, operation: "connect", serverMessage: "cannot load the client certificate or key",
-                        isRetryable: false)
+                    throw error
                 }
             }
         } else {
@@ -73,7 +64,7 @@ public final class AMQPConnection {
         let opened = amqp_socket_open_noblock(socket, configuration.host, Int32(configuration.port), &timeout)
         guard opened == AMQP_STATUS_OK.rawValue else {
             connection.isBroken = true
-            throw AMQPError.status(opened, operation: "connect")
+            throw AMQPError.status(opened, operation: "connect", tls: configuration.tls, host: configuration.host)
         }
         _ = amqp_set_handshake_timeout(state, &timeout)
         // No RPC (declare, qos, close) may wait forever on a broker that stopped answering.
@@ -82,11 +73,14 @@ public final class AMQPConnection {
         let login = sluice_amqp_login_plain(
             state, configuration.virtualHost, 0, 131_072, Int32(configuration.heartbeatSeconds), configuration.user,
             configuration.password)
-        if let error = AMQPError.check(login, operation: "login") {
+        if var error = AMQPError.check(login, operation: "login") {
             connection.isBroken = true
+            if let tls = configuration.tls, error.code == .connectionFailed {
+                error.serverMessage = (error.serverMessage ?? "") + " " + tls.loginFailureHint
+            }
             // A refused login is a closed connection with 403: not worth retrying.
             var refused = error
-            if error.replyCode == 403 || login.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION
+            if refused.replyCode == 403 || login.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION
                 && login.library_error == AMQP_STATUS_CONNECTION_CLOSED.rawValue
             {
                 refused.isRetryable = error.replyCode != 403

@@ -77,6 +77,15 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible {
     /// frame errors, 504 channel error (usually a race with a closing connection).
     static func retryable(replyCode: Int) -> Bool { [320, 501, 504, 505, 541].contains(replyCode) }
 
+    /// A failed socket open: over TLS, the status is explained in terms of `tls`.
+    static func status(_ status: Int32, operation: String, tls: AMQPConfiguration.TLS?, host: String) -> AMQPError {
+        var error = Self.status(status, operation: operation)
+        if let explained = tls?.explain(status: status, host: host) {
+            error.serverMessage = explained + " [" + (error.serverMessage ?? "") + "]"
+        }
+        return error
+    }
+
     /// The one translation of a librabbitmq status code (`AMQP_STATUS_*`).
     static func status(_ status: Int32, operation: String, file: String = #fileID, line: Int = #line) -> AMQPError {
         let message = String(cString: amqp_error_string2(status))

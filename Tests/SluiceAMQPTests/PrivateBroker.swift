@@ -8,15 +8,20 @@ import Synchronization
 final class PrivateBroker: Sendable {
     let directory: String
     let port: Int
+    /// With `tls`: the `amqps://` port (certificates in `directory/tls`, see ops/test-stack.sh).
+    let tlsPort: Int?
 
-    /// Starts the stack (about 15 s on two cores).
-    init() throws {
+    /// Starts the stack (about 15 s on two cores); with `tls` also a TLS listener that
+    /// requires a client certificate.
+    init(tls: Bool = false) throws {
         let pid = Int(ProcessInfo.processInfo.processIdentifier)
         let instance = Self.instances.add(1, ordering: .relaxed).oldValue
         // Ports from the process id and the instance (tests of one process may run at
         // once): AMQP (+20000 for Erlang distribution) and PostgreSQL.
         port = 31_000 + ((pid * 8 + instance * 2) % 8000)
         directory = "/tmp/sluice-private-broker-\(pid)-\(instance)"
+        // Below the distribution ports (+20000), clear of other instances' AMQP ports.
+        tlsPort = tls ? port + 10_000 : nil
         try run("start")
     }
 
@@ -46,6 +51,7 @@ final class PrivateBroker: Sendable {
         environment["SLUICE_STACK_DIR"] = directory
         environment["SLUICE_TEST_AMQP_PORT"] = String(port)
         environment["SLUICE_TEST_PG_PORT"] = String(port + 1)
+        environment["SLUICE_TEST_AMQP_TLS_PORT"] = tlsPort.map(String.init) ?? ""
         let (status, output) = try Command.run(
             ["/bin/bash", AMQPTestBroker.repositoryRoot + "/ops/test-stack.sh"] + arguments, environment: environment)
         guard status == 0 else {

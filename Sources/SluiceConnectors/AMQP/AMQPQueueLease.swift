@@ -55,7 +55,12 @@ public final class AMQPQueueLease: @unchecked Sendable {
         var failures = 0
         var backoff = Backoff(initial: options.reconnectInitial, maximum: options.reconnectMaximum)
         var quietSince = ContinuousClock.now
-        defer { standby?.close() }
+        // Asks the queue's counts in a bounded run; kept open across probes.
+        var probe: AMQPConnection?
+        defer {
+            standby?.close()
+            probe?.close()
+        }
         while !isStopping() {
             do {
                 if standby == nil {
@@ -76,12 +81,14 @@ public final class AMQPQueueLease: @unchecked Sendable {
                     return .active
                 }
                 if let quiet = options.endWhenIdle, ContinuousClock.now - quietSince >= quiet {
-                    if try isIdle() { return .ended }
+                    if try isIdle(probe: &probe) { return .ended }
                     quietSince = ContinuousClock.now
                 }
             } catch let error as AMQPError {
                 standby?.close()
                 standby = nil
+                probe?.close()
+                probe = nil
                 guard error.isRetryable else { throw SluiceError(.sourceFailed, "queue '\(queue)': \(error)") }
                 failures += 1
                 Thread.sleep(forTimeInterval: Double(backoff.delayMillis(afterFailures: failures)) / 1000)
@@ -91,10 +98,14 @@ public final class AMQPQueueLease: @unchecked Sendable {
     }
 
     /// True when the queue holds no ready message and has no consumer but ours: then no
-    /// other process holds unacknowledged messages of it either.
-    private func isIdle() throws -> Bool {
-        let probe = try AMQPConnection.connect(options.connection)
-        defer { probe.close() }
+    /// other process holds unacknowledged messages of it either. Opens `probe` when it is
+    /// not open (a passive declare on the consuming channel could meet a delivery).
+    private func isIdle(probe: inout AMQPConnection?) throws -> Bool {
+        if probe?.isBroken ?? true {
+            probe?.close()
+            probe = try AMQPConnection.connect(options.connection)
+        }
+        guard let probe else { return false }
         let counts = try probe.queueCounts(queue)
         return counts.messages == 0 && counts.consumers <= 1
     }

@@ -127,9 +127,13 @@ extension ConnectorKind {
         scheme: "amqps", summary: "RabbitMQ over TLS (the broker's certificate and host name are verified unless verify=false).",
         roles: amqp.roles, isHierarchical: true,
         parameters: amqp.parameters + [
-            ConnectorParameter("cacert", .text, example: "/etc/ssl/rabbitmq-ca.pem", "PEM file of the certificate authorities to trust."),
-            ConnectorParameter("cert", .text, example: "/etc/ssl/client.pem", "PEM client certificate (with key)."),
-            ConnectorParameter("key", .text, example: "/etc/ssl/client.key", "PEM private key of the client certificate."),
+            ConnectorParameter(
+                "cacert", .text, example: "/etc/ssl/rabbitmq-ca.pem",
+                "PEM file of the certificate authorities to trust; a broker certificate they did not sign is refused (status: reconnecting, with the reason)."),
+            ConnectorParameter(
+                "cert", .text, example: "/etc/ssl/client.pem",
+                "PEM client certificate, for brokers that require one (ssl_options.fail_if_no_peer_cert); may hold its key too."),
+            ConnectorParameter("key", .text, example: "/etc/ssl/client.key", "PEM private key of the client certificate (default: the cert file)."),
             ConnectorParameter("verify", .boolean, example: "true", "Verify the broker's certificate and host name (default true)."),
         ],
         passwordInURI: false, passwordSource: amqpPasswordSource,
