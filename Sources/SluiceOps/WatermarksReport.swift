@@ -18,6 +18,8 @@ struct WatermarksReport: Encodable {
         var watermarkUTC: String?
         var idle: Bool
         var closed: Bool
+        /// For a channel from another step: the source split behind it, found through the graph.
+        var source: SourceBehind?
     }
 
     struct Vertex: Encodable {
@@ -42,7 +44,7 @@ struct WatermarksReport: Encodable {
         unanswered = (0..<pipeline.job.options.partitions).filter { !answered.contains($0) }
         vertices = progress.flatMap { partition in
             partition.vertices.map { vertex in
-                let channel = Self.channel
+                let channel = { Self.channel($0, progress: progress) }
                 return Vertex(
                     partition: partition.partition, vertex: vertex.vertex, watermark: PipelinesReport.real(vertex.watermark),
                     watermarkUTC: PipelinesReport.iso(PipelinesReport.real(vertex.watermark)),
@@ -52,10 +54,12 @@ struct WatermarksReport: Encodable {
         }
     }
 
-    static func channel(_ c: ChannelProgress) -> Channel {
+    /// `progress`: every partition's, to follow a channel from another step to its source split.
+    static func channel(_ c: ChannelProgress, progress: [PartitionProgress]) -> Channel {
         Channel(
             channel: c.channel, input: c.input, split: c.split, watermark: PipelinesReport.real(c.watermark),
-            watermarkUTC: PipelinesReport.iso(PipelinesReport.real(c.watermark)), idle: c.idle, closed: c.closed)
+            watermarkUTC: PipelinesReport.iso(PipelinesReport.real(c.watermark)), idle: c.idle, closed: c.closed,
+            source: SourceBehind.resolve(c, in: progress))
     }
 
     func json() -> Data {

@@ -25,6 +25,15 @@ final class PartitionQueueJobs: Sendable {
         var epochIntervalMillis: Int64?
         var fresh: Bool
         var onCheckpointSaved: @Sendable (_ pipeline: String, CheckpointReport) -> Void
+        /// What the endpoints are told: a queue's job waits for the queue, runs, or ended.
+        var events: Events = Events()
+    }
+
+    /// Hooks for the endpoints (`sluice run --http`); each names the job `PIPELINE#QUEUE`.
+    struct Events: Sendable {
+        var waiting: @Sendable (_ job: String, _ queue: String) -> Void = { _, _ in }
+        var active: @Sendable (_ job: String, _ queue: String, PlannedPipeline, Job) -> Void = { _, _, _, _ in }
+        var ended: @Sendable (_ job: String, _ queue: String, Result<RunSummary, any Error>?) -> Void = { _, _, _ in }
     }
 
     private struct QueueJob: Sendable {
@@ -81,14 +90,17 @@ final class PartitionQueueJobs: Sendable {
             finished.enter()
             let thread = Thread { [self] in
                 defer { finished.leave() }
+                settings.events.waiting(queueJob.planned.spec.name, queueJob.queue)
                 let result = Result { try run(queueJob) }
                 if case .success(.notActive(let why)) = result {
+                    settings.events.ended(queueJob.planned.spec.name, queueJob.queue, nil)
                     logger.notice("\(why)", metadata: ["pipeline": "\(queueJob.planned.spec.name)"])
                     return
                 }
                 let outcome = JobGroup.Outcome(
                     name: queueJob.planned.spec.name,
                     result: result.map { if case .ran(let summary) = $0 { summary } else { preconditionFailure("handled above") } })
+                settings.events.ended(queueJob.planned.spec.name, queueJob.queue, outcome.result)
                 outcomes.withLock { $0.append(outcome) }
                 Operations.logEnd(outcome, logger: logger)
             }
@@ -102,6 +114,9 @@ final class PartitionQueueJobs: Sendable {
         guard !stopping.exchange(true, ordering: .relaxed) else { return }
         for job in running.withLock({ Array($0.values) }) { job.stop() }
     }
+
+    /// The queues' jobs running now (for the status line).
+    var activeJobs: [Job] { running.withLock { Array($0.values) } }
 
     /// Waits for every queue's thread; outcomes in queue order (none for a queue that was
     /// never active in this process).
@@ -127,6 +142,7 @@ final class PartitionQueueJobs: Sendable {
         }
         let job = try activation.withLock { _ in try makeJob(queueJob, lease: lease) }
         running.withLock { $0[name] = job }
+        settings.events.active(name, queueJob.queue, queueJob.planned, job)
         if stopping.load(ordering: .relaxed) { job.stop() }
         do {
             return .ran(try job.run())

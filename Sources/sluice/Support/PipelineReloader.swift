@@ -19,7 +19,9 @@ import Synchronization
 /// still fits (`StateCompatibility`) replaces the running job at an epoch boundary: the
 /// old job stops with a final checkpoint and the new one restores it, so counts continue.
 /// One whose state does not fit is refused with the reasons, unless the file says
-/// `on_incompatible_change: start_fresh`. A new file starts its pipeline. Reloads run one
+/// `on_incompatible_change: start_fresh`. A new file starts its pipeline; a deleted file
+/// stops its pipeline as a shutdown of that one job would (stop reading, drain, final
+/// checkpoint, acknowledge) and takes it off the endpoints and metrics. Reloads run one
 /// at a time on their own queue; none starts once the run is stopping.
 final class PipelineReloader: Sendable {
     /// Builds a job for a planned pipeline; `fresh` ignores its stored checkpoint.
@@ -30,6 +32,8 @@ final class PipelineReloader: Sendable {
         var texts: [String: String] = [:]
         /// The running version of each pipeline, by name.
         var specs: [String: PipelineSpec] = [:]
+        /// The pipeline each file last defined (without errors), by file.
+        var names: [String: String] = [:]
     }
 
     private let paths: [String]
@@ -55,7 +59,11 @@ final class PipelineReloader: Sendable {
         self.makeJob = makeJob
         let files = Self.files(paths)
         known.withLock { known in
-            for file in files { known.texts[file] = try? String(contentsOfFile: file, encoding: .utf8) }
+            for file in files {
+                let text = try? String(contentsOfFile: file, encoding: .utf8)
+                known.texts[file] = text
+                if let text, let name = PipelineLoader().load(text: text, path: file).spec?.name { known.names[file] = name }
+            }
             for planned in running { known.specs[planned.spec.name] = planned.spec }
         }
     }
@@ -81,10 +89,12 @@ final class PipelineReloader: Sendable {
         paths.flatMap { (try? PipelineLoader.pipelineFiles(at: $0)) ?? [] }
     }
 
-    /// Looks at every file once and acts on those whose text changed (on `queue`).
+    /// Looks at every file once and acts on those whose text changed, then stops the
+    /// pipelines no file defines any more (on `queue`).
     func reload() {
         guard !group.isStopping else { return }
-        for file in Self.files(paths) {
+        let files = Self.files(paths)
+        for file in files {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
             let changed = known.withLock { known -> Bool in
                 guard known.texts[file] != text else { return false }
@@ -93,10 +103,58 @@ final class PipelineReloader: Sendable {
             }
             if changed { apply(file: file, text: text) }
         }
+        stopDeleted(present: Set(files))
+    }
+
+    /// A pipeline whose file is gone (and that no other file now defines: a renamed file
+    /// is not a deleted pipeline) is drained like a shutdown of that one job and leaves
+    /// the endpoints and metrics.
+    private func stopDeleted(present: Set<String>) {
+        let orphans = known.withLock { known -> [(name: String, file: String)] in
+            let gone = known.texts.keys.filter { !present.contains($0) }
+            for file in gone { known.texts[file] = nil }
+            let defined = Set(known.names.filter { present.contains($0.key) }.values)
+            var orphans: [(name: String, file: String)] = []
+            for file in gone {
+                if let name = known.names.removeValue(forKey: file), !defined.contains(name), known.specs[name] != nil {
+                    orphans.append((name, file))
+                }
+            }
+            return orphans
+        }
+        for (name, file) in orphans {
+            let meta: Logger.Metadata = ["pipeline": "\(name)", "file": "\(file)"]
+            guard !group.isStopping else { return }
+            if let spec = known.withLock({ $0.specs[name] }), spec.schedule == nil,
+                let planned = try? planner.plan(spec), PartitionQueueJobs.handles(planned)
+            {
+                logger.warning(
+                    "file deleted, but pipelines over partitioned RabbitMQ queues change on restart; it keeps running",
+                    metadata: meta)
+                continue
+            }
+            guard let result = group.remove(name) else {
+                // Ended by itself already (a bounded input); nothing runs to stop.
+                known.withLock { $0.specs[name] = nil }
+                continue
+            }
+            known.withLock { $0.specs[name] = nil }
+            ops?.state.remove(name)
+            metrics.remove(pipeline: name)
+            switch result {
+            case .success(let summary):
+                logger.notice(
+                    "pipeline stopped: its file was deleted; it stopped reading, drained and committed its last epoch (\(summary.eventsIn) events read)",
+                    metadata: meta.merging(["events": "\(summary.eventsIn)", "epochs": "\(summary.epochsCommitted)"]) { a, _ in a })
+            case .failure(let error):
+                logger.error("pipeline stopped: its file was deleted; its last run failed: \(error)", metadata: meta)
+            }
+        }
     }
 
     private func apply(file: String, text: String) {
         let load = PipelineLoader().load(text: text, path: file)
+        if let name = load.spec?.name { known.withLock { $0.names[file] = name } }
         guard let spec = load.spec else {
             for line in load.rendered.split(separator: "\n") where line.contains(": error:") {
                 logger.error("\(line)", metadata: ["file": "\(file)"])
