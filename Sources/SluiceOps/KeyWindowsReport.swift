@@ -10,7 +10,7 @@ import SluiceRuntime
 ///
 /// Read on each partition's queue (`Job.keyState`): the key is looked up, never interned,
 /// so asking about a key the pipeline has not seen leaves no trace.
-struct KeyWindowsReport: Encodable {
+struct KeyWindowsReport: JSONReport {
     struct Window: Encodable {
         var start: Int64?
         var end: Int64?
@@ -96,11 +96,5 @@ struct KeyWindowsReport: Encodable {
         let at = PipelinesReport.real(behind?.watermark ?? holding.watermark).map { "at \(PipelinesReport.iso($0)!)" }
             ?? "with no watermark yet"
         return "fires when the watermark reaches \(endText) (\(now)); held back by \(input) \(at)"
-    }
-
-    func json() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return (try? encoder.encode(self)) ?? Data("{}".utf8)
     }
 }

@@ -128,9 +128,10 @@ public final class OpsState: Sendable {
     }
 
     /// A pipeline's file was deleted and its job stopped: it leaves the endpoints
-    /// (`/pipelines`, readiness, liveness) with its ending and rate sample.
+    /// (`/pipelines` and its queue jobs, readiness, liveness) with its ending and rate sample.
     public func remove(_ name: String) {
         current.withLock { list in list.removeAll { $0.name == name } }
+        queues.withLock { list in list.removeAll { $0.name == name } }
         endings.withLock { $0[name] = nil }
         rates.withLock { $0[name] = nil }
     }

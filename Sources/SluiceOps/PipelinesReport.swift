@@ -5,7 +5,7 @@ import SluiceRuntime
 
 /// The JSON of `/pipelines`: per pipeline its graph, partitions (watermark, counters,
 /// inbox depth), operators, sinks, source splits, epochs, checkpoint and rates.
-struct PipelinesReport: Encodable {
+struct PipelinesReport: JSONReport {
     struct Counters: Encodable {
         var rowsIn: Int64
         var rowsOut: Int64
@@ -167,11 +167,5 @@ struct PipelinesReport: Encodable {
                 Connector(name: $0.name, ready: $0.ready, detail: $0.detail, breaker: $0.breaker)
             },
             consumerLag: p.consumerLags.map { Lag(source: $0.source, unit: $0.lag.unit, amount: $0.lag.amount) })
-    }
-
-    func json() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return (try? encoder.encode(self)) ?? Data("{}".utf8)
     }
 }

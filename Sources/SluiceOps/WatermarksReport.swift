@@ -7,7 +7,7 @@ import SluiceRuntime
 /// upstream partition of an exchange) — plus the idle and closed ones. This is the
 /// "why has this window not fired" half that does not need keyed state: a window fires
 /// once the vertex's watermark passes its end, and `holding` names what it waits for.
-struct WatermarksReport: Encodable {
+struct WatermarksReport: JSONReport {
     struct Channel: Encodable {
         var channel: Int
         var input: Int
@@ -60,11 +60,5 @@ struct WatermarksReport: Encodable {
             channel: c.channel, input: c.input, split: c.split, watermark: PipelinesReport.real(c.watermark),
             watermarkUTC: PipelinesReport.iso(PipelinesReport.real(c.watermark)), idle: c.idle, closed: c.closed,
             source: SourceBehind.resolve(c, in: progress))
-    }
-
-    func json() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return (try? encoder.encode(self)) ?? Data("{}".utf8)
     }
 }

@@ -167,7 +167,8 @@ struct Run: ParsableCommand {
         // SIGHUP and changed files reload (see PipelineReloader); a reloaded pipeline
         // restores its stored state, whatever --fresh said at start.
         let reloader = PipelineReloader(
-            paths: paths, running: allPlanned, planner: planner, group: group, ops: ops, metrics: Self.metrics,
+            paths: paths, running: allPlanned, planner: planner, group: group, queueJobs: queueJobs, ops: ops,
+            metrics: Self.metrics,
             logger: logger, makeJob: { try settings.makeJob($0, fresh: $1, reloadedFresh: $1) })
         let reloads = reloader.start()
         for (planned, (_, job)) in zip(planned, jobs) { Operations.logStart(planned, job: job, logger: logger) }

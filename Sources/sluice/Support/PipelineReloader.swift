@@ -39,6 +39,8 @@ final class PipelineReloader: Sendable {
     private let paths: [String]
     private let planner: PipelinePlanner
     private let group: JobGroup
+    /// The per-queue jobs of pipelines over partitioned RabbitMQ queues (nil: none at start).
+    private let queueJobs: PartitionQueueJobs?
     private let ops: OpsServer?
     private let metrics: OpsMetrics
     private let makeJob: MakeJob
@@ -47,9 +49,10 @@ final class PipelineReloader: Sendable {
     private let queue = DispatchQueue(label: "sluice.reload")
 
     init(
-        paths: [String], running: [PlannedPipeline], planner: PipelinePlanner, group: JobGroup, ops: OpsServer?,
-        metrics: OpsMetrics, logger: Logger, makeJob: @escaping MakeJob
+        paths: [String], running: [PlannedPipeline], planner: PipelinePlanner, group: JobGroup,
+        queueJobs: PartitionQueueJobs?, ops: OpsServer?, metrics: OpsMetrics, logger: Logger, makeJob: @escaping MakeJob
     ) {
+        self.queueJobs = queueJobs
         self.paths = paths
         self.planner = planner
         self.group = group
@@ -125,12 +128,8 @@ final class PipelineReloader: Sendable {
         for (name, file) in orphans {
             let meta: Logger.Metadata = ["pipeline": "\(name)", "file": "\(file)"]
             guard !group.isStopping else { return }
-            if let spec = known.withLock({ $0.specs[name] }), spec.schedule == nil,
-                let planned = try? planner.plan(spec), PartitionQueueJobs.handles(planned)
-            {
-                logger.warning(
-                    "file deleted, but pipelines over partitioned RabbitMQ queues change on restart; it keeps running",
-                    metadata: meta)
+            if let queueJobs, !queueJobs.jobNames(of: name).isEmpty {
+                stopQueueJobs(of: name, queueJobs, meta: meta)
                 continue
             }
             guard let result = group.remove(name) else {
@@ -150,6 +149,62 @@ final class PipelineReloader: Sendable {
                 logger.error("pipeline stopped: its file was deleted; its last run failed: \(error)", metadata: meta)
             }
         }
+    }
+
+    /// A deleted pipeline over partitioned queues: every queue's job drains with a final
+    /// checkpoint of its queue and leaves the endpoints.
+    private func stopQueueJobs(of name: String, _ queueJobs: PartitionQueueJobs, meta: Logger.Metadata) {
+        let names = queueJobs.jobNames(of: name)
+        do {
+            guard try queueJobs.replace(name, with: nil, planner: planner) else { return }
+        } catch {
+            logger.error("could not stop the pipeline whose file was deleted: \(error)", metadata: meta)
+            return
+        }
+        known.withLock { $0.specs[name] = nil }
+        for job in names {
+            ops?.state.remove(job)
+            metrics.remove(pipeline: job)
+        }
+        logger.notice(
+            "pipeline stopped: its file was deleted; each of its \(names.count) queue jobs stopped reading, drained and committed its last epoch",
+            metadata: meta)
+    }
+
+    /// A changed pipeline over partitioned RabbitMQ queues: with the same state check as
+    /// any pipeline, every queue's job is replaced (`PartitionQueueJobs.replace`).
+    private func applyQueuePipeline(_ spec: PipelineSpec, _ planned: PlannedPipeline, meta: Logger.Metadata) {
+        guard let queueJobs, let old = known.withLock({ $0.specs[spec.name] }), !queueJobs.jobNames(of: spec.name).isEmpty else {
+            logger.warning(
+                "reload skipped: a new pipeline over partitioned RabbitMQ queues starts on restart", metadata: meta)
+            return
+        }
+        let problems = StateCompatibility.problems(old: old, new: spec)
+        if !problems.isEmpty {
+            let fresh = spec.startFreshOnIncompatibleChange
+                ? " (on_incompatible_change: start_fresh is not supported over partitioned queues: each queue's checkpoint would restart its epochs; restart with --fresh)"
+                : " (on_incompatible_change: start_fresh starts it afresh, except over partitioned queues)"
+            logger.error(
+                "reload refused: the new version's state does not fit the running one's: \(problems.joined(separator: "; ")); the running version keeps running\(fresh)",
+                metadata: meta)
+            return
+        }
+        let names = queueJobs.jobNames(of: spec.name)
+        do {
+            guard try queueJobs.replace(spec.name, with: planned, planner: planner) else {
+                logger.warning("reload skipped: the run is stopping", metadata: meta)
+                return
+            }
+        } catch {
+            logger.error("reload rejected: \(error); the running version keeps running", metadata: meta)
+            return
+        }
+        known.withLock { $0.specs[spec.name] = spec }
+        // Each queue's new job counts from 0; it joins the endpoints when its queue is active again.
+        for job in names { metrics.forget(pipeline: job) }
+        logger.notice(
+            "reloaded: the state fits; each of the \(names.count) queue jobs continues from its queue's final checkpoint",
+            metadata: meta)
     }
 
     private func apply(file: String, text: String) {
@@ -175,9 +230,9 @@ final class PipelineReloader: Sendable {
             return
         }
         // Their jobs are per queue (`PartitionQueueJobs`), started as the broker hands out
-        // queues; they are not in the job group this reloads.
+        // queues; they are not in the job group.
         guard !PartitionQueueJobs.handles(planned) else {
-            logger.warning("reload skipped: pipelines over partitioned RabbitMQ queues change on restart", metadata: meta)
+            applyQueuePipeline(spec, planned, meta: meta)
             return
         }
         guard let old = known.withLock({ $0.specs[spec.name] }) else {
