@@ -7,8 +7,12 @@
 # commits, as in CLIOpsDegradedTests), in alternating order. In both, the fast pipeline
 # joins the running process by a reload of the pipelines directory, after a warm-up run,
 # so both measure a warm process the same way; its rate is its events over the time
-# between its `starting` and `completed` log lines. Prints each round and the median
-# ratio beside / alone.
+# between its `starting` and `completed` log lines, and its cost is the process's CPU
+# time (user + system, /proc/PID/stat sampled every 50 ms) over the same interval per
+# event. On a shared 2-core VM single rounds swing by ±30 %, so the default is many short
+# rounds (8 of 10 M events), the two set-ups alternating which goes first; it prints each
+# round, then per measure the median ratio beside / alone with its spread (min, quartiles,
+# max) and the 1-minute load average at start and end.
 #
 #   source /tmp/stack-NAME/stack.env          # a test stack: ops/test-stack.sh start
 #   SLUICE_BIN=.build/release/sluice Benchmarks/isolation.sh [events] [rounds]
@@ -17,8 +21,8 @@ export PGOPTIONS="-c client_min_messages=warning"
 bin=$(realpath "${SLUICE_BIN:?the release sluice binary}")
 pg=${SLUICE_TEST_PG_URL:?start a test stack and source its stack.env}
 psql=${PSQL:-$(ls /usr/lib/postgresql/*/bin/psql | head -1)}
-events=${1:-30000000}
-rounds=${2:-3}
+events=${1:-10000000}
+rounds=${2:-8}
 work=$(mktemp -d /tmp/sluice-isolation.XXXXXX)
 role="sluice_isolation_$$"
 cleanup() {
@@ -81,8 +85,23 @@ rate() {
 # Waits (up to $2 s) until file $1 contains pattern $3.
 await() { for _ in $(seq 1 $(( $2 * 10 ))); do grep -q "$3" "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "timed out waiting for '$3' in $1" >&2; return 1; }
 
+# CPU ticks (user + system) of process $1 so far.
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# The process's CPU time from the fast pipeline's `starting` line to its `completed`
+# line (log $2, process $1), in nanoseconds per event of $3: sampled every 50 ms.
+cpu_per_event() {
+    local pid=$1 log=$2 before after
+    until grep -q 'msg=starting.*pipeline=fast' "$log" 2>/dev/null; do sleep 0.05; done
+    before=$(ticks "$pid")
+    until grep -q 'msg=completed.*pipeline=fast' "$log" 2>/dev/null; do sleep 0.05; done
+    after=$(ticks "$pid")
+    awk -v t="$(( after - before ))" -v hz="$(getconf CLK_TCK)" -v e="$3" 'BEGIN { printf "%.1f", t / hz * 1e9 / e }'
+}
+
 # One measurement in a running `sluice run p/` whose first pipeline is $2 (idle.yaml or
 # down.yaml): the warm-up pipeline, then the fast one, each added by a reload of p/.
+# Prints "EVENTS_PER_SECOND NS_CPU_PER_EVENT".
 measure() {
     local dir="$work/$1"; mkdir -p "$dir/p"; cp "$work/$2" "$dir/p/"
     "$psql" -q "$pg" -c "ALTER ROLE $role LOGIN" -c "DROP SCHEMA IF EXISTS $role CASCADE" >/dev/null
@@ -104,22 +123,33 @@ measure() {
     cp "$work/warm.yaml" "$dir/p/"
     await "$dir/log.txt" 180 'msg=completed.*pipeline=warm'
     cp "$work/fast.yaml" "$dir/p/"
-    await "$dir/log.txt" 180 'msg=completed.*pipeline=fast'
+    local cpu; cpu=$(cpu_per_event "$pid" "$dir/log.txt" "$events")
     kill -TERM "$pid"; wait "$pid" || true
-    rate "$dir/log.txt"
+    echo "$(rate "$dir/log.txt") $cpu"
 }
 
-ratios=()
-echo "events=$events rounds=$rounds binary=$bin"
+# Median, quartiles and extremes of the numbers on standard input.
+spread() {
+    sort -n | awk '{ v[NR] = $1 }
+        function q(p,  i, f) { i = 1 + (NR - 1) * p; f = int(i); return v[f] + (i - f) * (v[f + 1 < NR ? f + 1 : NR] - v[f]) }
+        END { printf "median %.1f %% (min %.1f, quartiles %.1f–%.1f, max %.1f; %d rounds)", q(0.5), v[1], q(0.25), q(0.75), v[NR], NR }'
+}
+
+rates=(); cpus=()
+echo "events=$events rounds=$rounds binary=$bin load(1 min) at start: $(cut -d' ' -f1 /proc/loadavg)"
 for round in $(seq 1 "$rounds"); do
-    if (( round % 2 == 1 )); then
-        a=$(measure "alone-$round" idle.yaml); b=$(measure "beside-$round" down.yaml)
-    else
-        b=$(measure "beside-$round" down.yaml); a=$(measure "alone-$round" idle.yaml)
-    fi
-    ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", 100 * b / a }')
-    ratios+=("$ratio")
-    echo "round $round: alone ${a} ev/s, beside a down pipeline ${b} ev/s, beside/alone ${ratio} %"
+    # Alternate which set-up goes first, so a drift in the machine's load hits both alike.
+    order=(alone beside); (( round % 2 == 0 )) && order=(beside alone)
+    declare -A got=()
+    for setup in "${order[@]}"; do
+        if [ "$setup" = alone ]; then got[$setup]=$(measure "alone-$round" idle.yaml); else got[$setup]=$(measure "beside-$round" down.yaml); fi
+    done
+    read -r a_rate a_cpu <<< "${got[alone]}"; read -r b_rate b_cpu <<< "${got[beside]}"
+    rate_ratio=$(awk -v a="$a_rate" -v b="$b_rate" 'BEGIN { printf "%.1f", 100 * b / a }')
+    cpu_ratio=$(awk -v a="$a_cpu" -v b="$b_cpu" 'BEGIN { printf "%.1f", 100 * b / a }')
+    rates+=("$rate_ratio"); cpus+=("$cpu_ratio")
+    echo "round $round (${order[0]} first): alone ${a_rate} ev/s ${a_cpu} ns CPU/event; beside a down pipeline ${b_rate} ev/s ${b_cpu} ns CPU/event; rate ${rate_ratio} %, CPU ${cpu_ratio} % of alone; load $(cut -d' ' -f1 /proc/loadavg)"
 done
-median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-echo "median beside/alone: ${median} %"
+echo "rate beside/alone: $(printf '%s\n' "${rates[@]}" | spread)"
+echo "CPU per event beside/alone: $(printf '%s\n' "${cpus[@]}" | spread)"
+echo "load(1 min) at end: $(cut -d' ' -f1 /proc/loadavg)"

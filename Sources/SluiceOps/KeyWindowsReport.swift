@@ -10,7 +10,7 @@ import SluiceRuntime
 ///
 /// Read on each partition's queue (`Job.keyState`): the key is looked up, never interned,
 /// so asking about a key the pipeline has not seen leaves no trace.
-struct KeyWindowsReport: Encodable {
+struct KeyWindowsReport: JSONReport {
     struct Window: Encodable {
         var start: Int64?
         var end: Int64?
@@ -49,17 +49,23 @@ struct KeyWindowsReport: Encodable {
         let answers = pipeline.job.keyState(key, within: timeout)
         let answered = Set(answers.map(\.partition))
         unanswered = (0..<pipeline.job.options.partitions).filter { !answered.contains($0) }
+        // Asked only when a holding channel comes from another step: to follow it to its source split.
+        let fedByStep = answers.contains { $0.vertices.contains { $0.progress.holding.map { $0.split == nil } ?? false } }
+        let progress = fedByStep ? pipeline.job.watermarkProgress(within: timeout) : []
         steps = answers.flatMap { partition in
-            partition.vertices.filter { !$0.state.windows.isEmpty }.map { Self.step($0, partition: partition.partition) }
+            partition.vertices.filter { !$0.state.windows.isEmpty }.map {
+                Self.step($0, partition: partition.partition, progress: progress)
+            }
         }
         found = !steps.isEmpty
         keyedSteps = Array(Set(answers.flatMap { $0.vertices.map(\.progress.vertex) })).sorted()
     }
 
-    private static func step(_ v: VertexKeyState, partition: Int) -> Step {
-        let channel = WatermarksReport.channel
+    private static func step(_ v: VertexKeyState, partition: Int, progress: [PartitionProgress]) -> Step {
+        let channel = { WatermarksReport.channel($0, progress: progress) }
         let watermark = PipelinesReport.real(v.progress.watermark)
         let holding = v.progress.holding
+        let behind = holding.flatMap { SourceBehind.resolve($0, in: progress) }
         return Step(
             partition: partition, vertex: v.progress.vertex, keyColumns: v.state.keyColumns, watermark: watermark,
             watermarkUTC: PipelinesReport.iso(watermark), holding: holding.map(channel),
@@ -67,12 +73,14 @@ struct KeyWindowsReport: Encodable {
             windows: v.state.windows.map { w in
                 Window(
                     start: w.start, end: w.end, startUTC: PipelinesReport.iso(w.start), endUTC: PipelinesReport.iso(w.end),
-                    fired: w.fired, fires: fires(w, state: v.state, watermark: v.progress.watermark, holding: holding))
+                    fired: w.fired, fires: fires(w, state: v.state, watermark: v.progress.watermark, holding: holding, behind: behind))
             })
     }
 
     /// One sentence: when the window fires, and what it waits for.
-    static func fires(_ w: KeyWindow, state: KeyState, watermark: EventTime?, holding: ChannelProgress?) -> String {
+    static func fires(
+        _ w: KeyWindow, state: KeyState, watermark: EventTime?, holding: ChannelProgress?, behind: SourceBehind? = nil
+    ) -> String {
         guard let end = w.end, state.windowed else { return "never fires: a running fold (no window) emits on every change" }
         let endText = PipelinesReport.iso(end) ?? "\(end)"
         if w.fired {
@@ -84,14 +92,9 @@ struct KeyWindowsReport: Encodable {
         guard let holding else {
             return "fires when the watermark reaches \(endText) (\(now)); every input is idle or closed, so it waits for any input to move past it"
         }
-        let input = holding.split.map { "source split \($0)" } ?? "upstream partition channel \(holding.channel)"
-        let at = PipelinesReport.real(holding.watermark).map { "at \(PipelinesReport.iso($0)!)" } ?? "with no watermark yet"
+        let input = holding.split.map { "source split \($0)" } ?? behind?.phrase ?? "upstream partition channel \(holding.channel)"
+        let at = PipelinesReport.real(behind?.watermark ?? holding.watermark).map { "at \(PipelinesReport.iso($0)!)" }
+            ?? "with no watermark yet"
         return "fires when the watermark reaches \(endText) (\(now)); held back by \(input) \(at)"
-    }
-
-    func json() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return (try? encoder.encode(self)) ?? Data("{}".utf8)
     }
 }

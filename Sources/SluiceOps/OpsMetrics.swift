@@ -20,6 +20,15 @@ public final class OpsMetrics: Sendable {
     /// The counters' last absolute values, by metric key.
     private let last = Mutex<[String: Int64]>([:])
     private let update = Mutex(())
+    /// Every series emitted, by metric key, so a removed pipeline's can be unregistered.
+    private let series = Mutex<[String: Series]>([:])
+
+    private struct Series {
+        enum Kind { case counter, gauge }
+        var kind: Kind
+        var label: String
+        var dimensions: [(String, String)]
+    }
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -39,9 +48,16 @@ public final class OpsMetrics: Sendable {
 
     /// Brings every metric up to date with the pipelines' current status.
     public func refresh(_ state: OpsState, nowMillis: Int64 = SystemTimeSource().nowMillis()) {
+        // A RabbitMQ source's lag may open a side connection to its broker (up to the
+        // connect timeout when the broker is unreachable): asked before the lock, so a
+        // scrape never waits behind another scrape's connect.
+        let pipelines = state.pipelines.map { ($0, $0.consumerLags) }
         update.withLock { _ in
             gauge("sluice_draining", [], state.isDraining ? 1 : 0)
-            for pipeline in state.pipelines { refresh(pipeline, state: state, nowMillis: nowMillis) }
+            // One removed or replaced meanwhile keeps the series `remove` unregistered gone.
+            for (pipeline, lags) in pipelines where state.pipeline(named: pipeline.name)?.job === pipeline.job {
+                refresh(pipeline, lags: lags, state: state, nowMillis: nowMillis)
+            }
         }
     }
 
@@ -60,10 +76,30 @@ public final class OpsMetrics: Sendable {
         }
     }
 
+    /// A pipeline's file was deleted and its job stopped: every series of it leaves
+    /// `/metrics` (a `sluice_running 1` left behind would say it still runs).
+    public func remove(pipeline: String) {
+        update.withLock { _ in
+            let gone = series.withLock { series in
+                let gone = series.filter { _, s in s.dimensions.contains { $0 == ("pipeline", pipeline) } }
+                for key in gone.keys { series[key] = nil }
+                return gone
+            }
+            last.withLock { last in for key in gone.keys { last[key] = nil } }
+            for s in gone.values {
+                switch s.kind {
+                case .counter: Counter(label: s.label, dimensions: s.dimensions, factory: factory).destroy()
+                case .gauge: Gauge(label: s.label, dimensions: s.dimensions, factory: factory).destroy()
+                }
+            }
+            Timer(label: "sluice_checkpoint_duration_seconds", dimensions: [("pipeline", pipeline)], factory: factory).destroy()
+        }
+    }
+
     /// The Prometheus text exposition of every metric.
     public func exposition() -> String { registry.emitToString() }
 
-    private func refresh(_ pipeline: OpsState.Pipeline, state: OpsState, nowMillis: Int64) {
+    private func refresh(_ pipeline: OpsState.Pipeline, lags: [SourceLag], state: OpsState, nowMillis: Int64) {
         let status = pipeline.job.status
         let p = [("pipeline", pipeline.name)]
         counter("sluice_events_in_total", p, status.eventsRead)
@@ -101,7 +137,7 @@ public final class OpsMetrics: Sendable {
             gauge("sluice_checkpoint_state_bytes", p, Double(checkpoint.stateBytes))
             counter("sluice_checkpoints_saved_total", p, Int64(checkpoint.saved))
         }
-        for lag in pipeline.consumerLags {
+        for lag in lags {
             gauge("sluice_consumer_lag", p + [("source", lag.source), ("unit", lag.lag.unit)], Double(lag.lag.amount))
         }
         for health in pipeline.job.connectorHealth {
@@ -116,6 +152,7 @@ public final class OpsMetrics: Sendable {
 
     private func counter(_ label: String, _ dimensions: [(String, String)], _ value: Int64) {
         let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        remember(key, .counter, label, dimensions)
         let delta = last.withLock { last -> Int64 in
             let previous = last[key] ?? 0
             last[key] = max(previous, value)
@@ -127,6 +164,13 @@ public final class OpsMetrics: Sendable {
     }
 
     private func gauge(_ label: String, _ dimensions: [(String, String)], _ value: Double) {
+        remember(label + dimensions.map { "|\($0.0)=\($0.1)" }.joined(), .gauge, label, dimensions)
         Gauge(label: label, dimensions: dimensions, factory: factory).record(value)
+    }
+
+    private func remember(_ key: String, _ kind: Series.Kind, _ label: String, _ dimensions: [(String, String)]) {
+        series.withLock { series in
+            if series[key] == nil { series[key] = Series(kind: kind, label: label, dimensions: dimensions) }
+        }
     }
 }

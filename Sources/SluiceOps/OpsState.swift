@@ -13,11 +13,31 @@ public final class OpsState: Sendable {
         public let job: Job
         /// Operator names in plan order, with their kind, for `/pipelines`.
         public let graph: [String]
+        /// The partition queue this job reads, for the jobs of a pipeline over partitioned
+        /// RabbitMQ queues (`PIPELINE#QUEUE`); nil for a pipeline's own job.
+        public let queue: String?
 
-        public init(name: String, job: Job, graph: [String] = []) {
+        public init(name: String, job: Job, graph: [String] = [], queue: String? = nil) {
             self.name = name
             self.job = job
             self.graph = graph
+            self.queue = queue
+        }
+    }
+
+    /// One partition queue's job (`PIPELINE#QUEUE`) as the endpoints list it: waiting until
+    /// the broker makes this process the queue's active consumer, active (then also among
+    /// `pipelines`, with its job), or ended.
+    public struct QueueJob: Sendable, Equatable {
+        public enum State: String, Sendable { case waiting, active, ended }
+        public var name: String
+        public var queue: String
+        public var state: State
+
+        public init(name: String, queue: String, state: State) {
+            self.name = name
+            self.queue = queue
+            self.state = state
         }
     }
 
@@ -34,6 +54,22 @@ public final class OpsState: Sendable {
     private let draining = Atomic<Bool>(false)
     private let endings = Mutex<[String: Ending]>([:])
     private let rates = Mutex<[String: RateSample]>([:])
+    private let queues = Mutex<[QueueJob]>([])
+
+    /// The partition queues' jobs, in the order they were first reported.
+    public var queueJobs: [QueueJob] { queues.withLock { $0 } }
+
+    /// A queue's job changed state (`PartitionQueueJobs`); `active` also lists its job
+    /// among the pipelines.
+    public func setQueueJob(_ entry: QueueJob) {
+        queues.withLock { list in
+            if let i = list.firstIndex(where: { $0.name == entry.name }) {
+                list[i] = entry
+            } else {
+                list.append(entry)
+            }
+        }
+    }
 
     struct RateSample {
         var events: Int64
@@ -89,5 +125,14 @@ public final class OpsState: Sendable {
         }
         endings.withLock { $0[pipeline.name] = nil }
         rates.withLock { $0[pipeline.name] = nil }
+    }
+
+    /// A pipeline's file was deleted and its job stopped: it leaves the endpoints
+    /// (`/pipelines` and its queue jobs, readiness, liveness) with its ending and rate sample.
+    public func remove(_ name: String) {
+        current.withLock { list in list.removeAll { $0.name == name } }
+        queues.withLock { list in list.removeAll { $0.name == name } }
+        endings.withLock { $0[name] = nil }
+        rates.withLock { $0[name] = nil }
     }
 }

@@ -5,7 +5,7 @@ import SluiceRuntime
 
 /// The JSON of `/pipelines`: per pipeline its graph, partitions (watermark, counters,
 /// inbox depth), operators, sinks, source splits, epochs, checkpoint and rates.
-struct PipelinesReport: Encodable {
+struct PipelinesReport: JSONReport {
     struct Counters: Encodable {
         var rowsIn: Int64
         var rowsOut: Int64
@@ -72,6 +72,8 @@ struct PipelinesReport: Encodable {
 
     struct Pipeline: Encodable {
         var name: String
+        /// The partition queue a `PIPELINE#QUEUE` job reads (nil for a pipeline's own job).
+        var queue: String?
         var state: String
         var graph: [String]
         var partitions: [Partition]
@@ -93,12 +95,32 @@ struct PipelinesReport: Encodable {
         var consumerLag: [Lag]
     }
 
+    /// A partition queue's job: whether this process has the queue (active), waits for
+    /// it, or is done with it; an active one's epochs and lag (its full entry is among
+    /// `pipelines`, same name).
+    struct QueueJob: Encodable {
+        var name: String
+        var queue: String
+        var state: String
+        var epochsCommitted: Int?
+        var lastEpoch: UInt64?
+        var consumerLag: [Lag]?
+    }
+
     var draining: Bool
     var pipelines: [Pipeline]
+    var queueJobs: [QueueJob]
 
     init(_ state: OpsState, nowMillis: Int64 = SystemTimeSource().nowMillis()) {
         draining = state.isDraining
         pipelines = state.pipelines.map { Self.pipeline($0, state: state, nowMillis: nowMillis) }
+        let listed = Dictionary(pipelines.map { ($0.name, $0) }) { a, _ in a }
+        queueJobs = state.queueJobs.map { entry in
+            let job = entry.state == .waiting ? nil : listed[entry.name]
+            return QueueJob(
+                name: entry.name, queue: entry.queue, state: entry.state.rawValue, epochsCommitted: job?.epochsCommitted,
+                lastEpoch: job?.lastEpoch, consumerLag: job?.consumerLag)
+        }
     }
 
     /// A watermark that means something (not the start or end sentinels).
@@ -122,7 +144,7 @@ struct PipelinesReport: Encodable {
         case nil: runState = status.stopping ? "stopping" : "running"
         }
         return Pipeline(
-            name: p.name, state: runState, graph: p.graph,
+            name: p.name, queue: p.queue, state: runState, graph: p.graph,
             partitions: status.partitions.map {
                 Partition(
                     index: $0.index, watermark: real($0.watermark), watermarkUTC: iso(real($0.watermark)),
@@ -145,11 +167,5 @@ struct PipelinesReport: Encodable {
                 Connector(name: $0.name, ready: $0.ready, detail: $0.detail, breaker: $0.breaker)
             },
             consumerLag: p.consumerLags.map { Lag(source: $0.source, unit: $0.lag.unit, amount: $0.lag.amount) })
-    }
-
-    func json() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return (try? encoder.encode(self)) ?? Data("{}".utf8)
     }
 }

@@ -7,7 +7,7 @@ import SluiceRuntime
 /// upstream partition of an exchange) — plus the idle and closed ones. This is the
 /// "why has this window not fired" half that does not need keyed state: a window fires
 /// once the vertex's watermark passes its end, and `holding` names what it waits for.
-struct WatermarksReport: Encodable {
+struct WatermarksReport: JSONReport {
     struct Channel: Encodable {
         var channel: Int
         var input: Int
@@ -18,6 +18,8 @@ struct WatermarksReport: Encodable {
         var watermarkUTC: String?
         var idle: Bool
         var closed: Bool
+        /// For a channel from another step: the source split behind it, found through the graph.
+        var source: SourceBehind?
     }
 
     struct Vertex: Encodable {
@@ -42,7 +44,7 @@ struct WatermarksReport: Encodable {
         unanswered = (0..<pipeline.job.options.partitions).filter { !answered.contains($0) }
         vertices = progress.flatMap { partition in
             partition.vertices.map { vertex in
-                let channel = Self.channel
+                let channel = { Self.channel($0, progress: progress) }
                 return Vertex(
                     partition: partition.partition, vertex: vertex.vertex, watermark: PipelinesReport.real(vertex.watermark),
                     watermarkUTC: PipelinesReport.iso(PipelinesReport.real(vertex.watermark)),
@@ -52,15 +54,11 @@ struct WatermarksReport: Encodable {
         }
     }
 
-    static func channel(_ c: ChannelProgress) -> Channel {
+    /// `progress`: every partition's, to follow a channel from another step to its source split.
+    static func channel(_ c: ChannelProgress, progress: [PartitionProgress]) -> Channel {
         Channel(
             channel: c.channel, input: c.input, split: c.split, watermark: PipelinesReport.real(c.watermark),
-            watermarkUTC: PipelinesReport.iso(PipelinesReport.real(c.watermark)), idle: c.idle, closed: c.closed)
-    }
-
-    func json() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return (try? encoder.encode(self)) ?? Data("{}".utf8)
+            watermarkUTC: PipelinesReport.iso(PipelinesReport.real(c.watermark)), idle: c.idle, closed: c.closed,
+            source: SourceBehind.resolve(c, in: progress))
     }
 }

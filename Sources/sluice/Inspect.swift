@@ -78,7 +78,7 @@ struct Inspect: ParsableCommand {
             text += "key (\(key)) in \(step["vertex"] as? String ?? "?") [\(columns)], partition \(step["partition"] as? Int ?? 0)\n"
             text += "  watermark \(step["watermarkUTC"] as? String ?? "none yet")\n"
             if let holding = step["holding"] as? [String: Any] {
-                let what = (holding["split"] as? String).map { "split \($0)" } ?? "upstream channel \(holding["channel"] ?? "?")"
+                let what = Self.holdingInput(holding)
                 text += "  held back by \(what) at \(holding["watermarkUTC"] as? String ?? "no watermark yet")\n"
             } else {
                 text += "  held back by nothing: every input is idle or closed\n"
@@ -96,6 +96,17 @@ struct Inspect: ParsableCommand {
         return text
     }
 
+    /// The input holding a watermark back: its source split, or for a channel from another
+    /// step the source split behind it (`SourceBehind`: through which steps).
+    static func holdingInput(_ holding: [String: Any]) -> String {
+        if let split = holding["split"] as? String { return "split \(split)" }
+        guard let source = holding["source"] as? [String: Any] else { return "upstream channel \(holding["channel"] ?? "?")" }
+        let through = (source["through"] as? [String] ?? []).joined(separator: ", ")
+        if let split = source["split"] as? String { return "split \(split) (through \(through))" }
+        let idle = (source["idle"] as? [String] ?? []).joined(separator: ", ")
+        return idle.isEmpty ? "an upstream step that did not answer (\(through))" : "idle split(s) \(idle) (through \(through))"
+    }
+
     /// One block per partition and step.
     static func render(_ json: [String: Any]) -> String {
         var text = ""
@@ -105,7 +116,7 @@ struct Inspect: ParsableCommand {
             let watermark = vertex["watermarkUTC"] as? String ?? "none yet"
             text += "partition \(partition) \(name): watermark \(watermark)\n"
             if let holding = vertex["holding"] as? [String: Any] {
-                let what = (holding["split"] as? String).map { "split \($0)" } ?? "upstream channel \(holding["channel"] ?? "?")"
+                let what = Self.holdingInput(holding)
                 text += "  held back by \(what) at \(holding["watermarkUTC"] as? String ?? "no watermark yet")\n"
             } else {
                 text += "  held back by nothing: every input is idle or closed\n"

@@ -47,7 +47,9 @@ struct Run: ParsableCommand {
             aggregates; e.g. a filter or a sink option) stops the running version with a \
             final checkpoint and starts the new one from it: counts continue. Any other \
             change is refused with the reason, unless the file says \
-            on_incompatible_change: start_fresh. A new file starts its pipeline.
+            on_incompatible_change: start_fresh. A new file starts its pipeline; a \
+            deleted file stops its pipeline as a shutdown of that one pipeline would \
+            (drain, final checkpoint, acknowledge) and takes it off the endpoints.
 
             Example:
               sluice run pipelines/ --for 30s && sluice views
@@ -135,11 +137,11 @@ struct Run: ParsableCommand {
                 let parts = $0.duration.components
                 return max(1, parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000)
             }, metrics: Self.metrics, logger: logger)
-        // Pipelines over a partitioned RabbitMQ topology run one job per queue (the state follows the queue).
-        let queueJobs = try planQueueJobs(allPlanned, planner: planner, settings: settings, logger: logger)
         let planned = allPlanned.filter { !PartitionQueueJobs.handles($0) }
         let jobs = try planned.map { ($0.spec.name, try settings.makeJob($0, fresh: fresh)) }
         let ops = try http.map { try startEndpoints($0, jobs: jobs, planned: planned, logger: logger) }
+        // Pipelines over a partitioned RabbitMQ topology run one job per queue (the state follows the queue).
+        let queueJobs = try planQueueJobs(allPlanned, planner: planner, settings: settings, ops: ops, logger: logger)
         let deadline = Mutex<(any DispatchSourceTimer)?>(nil)
         let timeout = shutdownTimeout?.duration ?? .seconds(30)
         // Set before the group starts; read only by the hooks it calls.
@@ -165,21 +167,22 @@ struct Run: ParsableCommand {
         // SIGHUP and changed files reload (see PipelineReloader); a reloaded pipeline
         // restores its stored state, whatever --fresh said at start.
         let reloader = PipelineReloader(
-            paths: paths, running: allPlanned, planner: planner, group: group, ops: ops, metrics: Self.metrics,
+            paths: paths, running: allPlanned, planner: planner, group: group, queueJobs: queueJobs, ops: ops,
+            metrics: Self.metrics,
             logger: logger, makeJob: { try settings.makeJob($0, fresh: $1, reloadedFresh: $1) })
         let reloads = reloader.start()
         for (planned, (_, job)) in zip(planned, jobs) { Operations.logStart(planned, job: job, logger: logger) }
         group.start()
         queueJobs?.start()
         var status = StatusLine()
-        let label = planned.count == 1 ? planned[0].spec.name : "\(planned.count) pipelines"
+        let label = allPlanned.count == 1 ? allPlanned[0].spec.name : "\(allPlanned.count) pipelines"
         // The signal and timer sources must stay referenced while we wait: under -O,
         // `_ = (signals, timer)` after the wait let the optimizer release them at once,
         // and the release binary ignored Ctrl-C and SIGTERM.
         let outcomes = withExtendedLifetime((signals, timer, reloads)) {
             group.wait {
                 guard Terminal.stderrIsTerminal else { return }
-                var combined = JobStatus.combined(group.jobs.map(\.job.status))
+                var combined = JobStatus.combined((group.jobs.map(\.job) + (queueJobs?.activeJobs ?? [])).map(\.status))
                 combined.progress = nil  // unbounded: elapsed time, not an ETA
                 StatusLine.redraw(status.text(combined, label: label))
             } + (queueJobs?.wait() ?? [])
@@ -212,12 +215,31 @@ struct Run: ParsableCommand {
     }
 
     /// The per-queue jobs of pipelines reading a partitioned topology (`PartitionQueueJobs`).
+    /// Each queue's job is listed by the endpoints (`OpsState.setQueueJob`) as it waits,
+    /// becomes active (then among the pipelines too, `PIPELINE#QUEUE`) and ends.
     private func planQueueJobs(
-        _ planned: [PlannedPipeline], planner: PipelinePlanner, settings jobSettings: JobSettings, logger: Logger
+        _ planned: [PlannedPipeline], planner: PipelinePlanner, settings jobSettings: JobSettings, ops: OpsServer?,
+        logger: Logger
     ) throws -> PartitionQueueJobs? {
-        let settings = PartitionQueueJobs.Settings(
+        var settings = PartitionQueueJobs.Settings(
             workers: jobSettings.workers, partitions: jobSettings.partitions, epochIntervalMillis: jobSettings.epochIntervalMillis,
             fresh: fresh, onCheckpointSaved: { [metrics = Self.metrics] in metrics.recordCheckpoint(pipeline: $0, $1) })
+        if let state = ops?.state {
+            settings.events = PartitionQueueJobs.Events(
+                waiting: { state.setQueueJob(OpsState.QueueJob(name: $0, queue: $1, state: .waiting)) },
+                active: { name, queue, planned, job in
+                    state.put(OpsState.Pipeline(name: name, job: job, graph: Self.graph(planned), queue: queue))
+                    state.setQueueJob(OpsState.QueueJob(name: name, queue: queue, state: .active))
+                },
+                ended: { name, queue, result in
+                    switch result {
+                    case .success(let summary)?: state.markEnded(name, .finished(summary.outcome.rawValue))
+                    case .failure(let error)?: state.markEnded(name, .failed("\(error)"))
+                    case nil: break
+                    }
+                    state.setQueueJob(OpsState.QueueJob(name: name, queue: queue, state: .ended))
+                })
+        }
         do {
             return try PartitionQueueJobs.plan(planned, planner: planner, settings: settings, logger: logger)
         } catch {

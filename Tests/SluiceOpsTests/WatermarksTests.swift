@@ -72,10 +72,19 @@ struct HeldSource: Source {
 
     /// A keyed 10 s window fed by two splits, one 90 s behind the other (slow), or one
     /// with no traffic at all past its idle timeout (idle).
-    private func job(times: [[Int64]], steady: Set<Int> = [], idleTimeout: Int64? = nil) throws -> (Job, Thread) {
+    /// `throughStep`: a step (a one-input union, "merge") between the source and the window,
+    /// so the window's only channel comes from that step, not from a split.
+    private func job(times: [[Int64]], steady: Set<Int> = [], idleTimeout: Int64? = nil, throughStep: Bool = false)
+        throws -> (Job, Thread)
+    {
         let flow = Dataflow(name: "held")
         let source = HeldSource(times: times, steady: steady)
-        let events = flow.source(source, eventTime: EventTimeSpec(maxOutOfOrdernessMillis: 0, idleTimeoutMillis: idleTimeout))
+        var events = flow.source(source, eventTime: EventTimeSpec(maxOutOfOrdernessMillis: 0, idleTimeoutMillis: idleTimeout))
+        if throughStep {
+            events = flow.add("merge", inputs: [(events, .forward)], preservesPartitioning: true) { _ in
+                UnionOperator(inputSchemas: [source.schema])
+            }[0]
+        }
         let counts = flow.add("counts", inputs: [(events, .hash(["agent_id"]))]) { _ in
             KeyedAggregateOperator(
                 inputSchema: source.schema, keys: ["agent_id"], timeField: "ts", window: .tumbling(sizeMillis: 10_000),
@@ -160,6 +169,36 @@ struct HeldSource: Source {
         let unseen = try #require(try JSONSerialization.jsonObject(with: get(port.port, "/pipelines/held/windows?key=agent-9")) as? [String: Any])
         #expect(unseen["found"] as? Bool == false && unseen["keyedSteps"] as? [String] == ["counts"], "\(unseen)")
         #expect(try get(port.port, "/pipelines/held/windows", expect: 400).isEmpty == false)
+    }
+
+    /// The same held-back window, fed by another step: the window's only input is that
+    /// step's channel, and the answer follows it through the graph to the source split
+    /// behind it (events/1), over HTTP and in the sentence saying when the window fires.
+    @Test func theKeyWindowsEndpointNamesTheSourceSplitBehindAStep() throws {
+        let (job, _) = try job(times: [[Self.base + 100_000, Self.base + 101_000], [Self.base + 10_000]], throughStep: true)
+        defer { job.stop() }
+        let vertex = try #require(progress(job) { $0.watermark == Self.base + 10_000 })
+        #expect(vertex.holding?.split == nil && vertex.holding?.upstream == "merge", "\(vertex)")
+        let port = try serve(job)
+        defer { port.server.stop() }
+
+        let json = try #require(try JSONSerialization.jsonObject(with: get(port.port, "/pipelines/held/windows?key=agent-0")) as? [String: Any])
+        let step = try #require((json["steps"] as? [[String: Any]])?.first { $0["vertex"] as? String == "counts" }, "\(json)")
+        let holding = try #require(step["holding"] as? [String: Any], "\(step)")
+        #expect(holding["split"] == nil, "\(holding)")
+        let source = try #require(holding["source"] as? [String: Any], "\(holding)")
+        #expect(source["split"] as? String == "events/1", "\(source)")
+        #expect(source["watermark"] as? Int64 == Self.base + 10_000, "\(source)")
+        #expect(source["through"] as? [String] == ["merge@0"], "\(source)")
+        let window = try #require((step["windows"] as? [[String: Any]])?.first, "\(step)")
+        let fires = window["fires"] as? String ?? ""
+        #expect(
+            fires.contains("source split events/1 (through merge@0)") && fires.contains("100000 ms of event time short"),
+            "\(fires)")
+
+        let watermarks = try #require(try JSONSerialization.jsonObject(with: get(port.port, "/pipelines/held/watermarks")) as? [String: Any])
+        let counts = try #require((watermarks["vertices"] as? [[String: Any]])?.first { $0["vertex"] as? String == "counts" })
+        #expect(((counts["holding"] as? [String: Any])?["source"] as? [String: Any])?["split"] as? String == "events/1", "\(counts)")
     }
 
     @Test func theKeyWindowsEndpointListsAnIdleSplit() throws {

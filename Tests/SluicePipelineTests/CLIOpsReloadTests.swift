@@ -18,18 +18,19 @@ import Testing
     static let events = 20_000
 
     static func pipeline(filter: String = "agent_id != ''", fold: String = "n: count()", keys: String = "agent_id",
-        view: String = "agent_counts", extra: String = "") -> String
+        view: String = "agent_counts", extra: String = "", name: String = "counts", count: Int = CLIOpsReloadTests.events,
+        database: String = "views.db") -> String
     {
         """
-        pipeline: counts
-        source: { uri: "generator:daa?count=\(events)&rate=2000&seed=5", format: json }
+        pipeline: \(name)
+        source: { uri: "generator:daa?count=\(count)&rate=2000&seed=5", format: json }
         event_time: { field: ts, max_out_of_orderness: 5s }
         steps:
           - filter: "\(filter)"
           - key_by: [\(keys)]
           - fold: { \(fold) }
-        sink: { uri: "sqlite:.sluice/views.db", view: \(view), key: [\(keys)], flush_every: 500ms }
-        dead_letter: { uri: "file:.sluice/dead-letter.ndjson" }
+        sink: { uri: "sqlite:.sluice/\(database)", view: \(view), key: [\(keys)], flush_every: 500ms }
+        dead_letter: { uri: "file:.sluice/\(name)-dead-letter.ndjson" }
         \(extra)
         """
     }
@@ -86,8 +87,8 @@ import Testing
     }
 
     /// The sum of the fold's counts in `view` (nil while the view does not exist yet).
-    static func total(_ dir: TemporaryDirectory, view: String = "agent_counts") -> Int64? {
-        guard let read = try? SQLiteViews.read(path: dir.path(".sluice/views.db"), view: view, limit: nil),
+    static func total(_ dir: TemporaryDirectory, view: String = "agent_counts", database: String = "views.db") -> Int64? {
+        guard let read = try? SQLiteViews.read(path: dir.path(".sluice/\(database)"), view: view, limit: nil),
             let n = read.columns.firstIndex(of: "n")
         else { return nil }
         return read.rows.reduce(0) { sum, row in
@@ -173,6 +174,65 @@ import Testing
             let first = try #require(Self.total(dir))
             #expect(first > 0 && first <= Int64(Self.events))
             #expect(Self.total(dir, view: "agent_counts_2") == Int64(Self.events), "\(result.stderr)")
+        }
+    }
+
+    /// Two pipelines; one's file is deleted mid-stream. That pipeline is drained like a
+    /// shutdown of its own (its view holds exactly the events it read, so what it read was
+    /// committed) and leaves `/pipelines`, `/metrics` and `/readyz`, while the other runs on.
+    /// The file put back resumes from the final checkpoint: the view ends at exactly the
+    /// input's count, neither short (lost) nor over (read twice).
+    @Test func aDeletedFileStopsItsPipelineAfterAFinalCheckpoint() throws {
+        try TemporaryDirectory.with { dir in
+            let count = 40_000  // 20 s at 2,000/s: the deletion and the return come mid-stream
+            let counts = Self.pipeline(count: count)
+            try FileManager.default.createDirectory(atPath: dir.path("p"), withIntermediateDirectories: true)
+            try counts.write(toFile: dir.path("p/counts.yaml"), atomically: true, encoding: .utf8)
+            try Self.pipeline(view: "other_counts", name: "others", count: count, database: "others.db")
+                .write(toFile: dir.path("p/others.yaml"), atomically: true, encoding: .utf8)
+            let run = try OpsDaemon(
+                SluiceProcess(
+                    arguments: ["run", "p", "--workers", "2", "--http", "127.0.0.1:0"], directory: dir.path,
+                    binary: try ReleaseBinary.path()))
+            let port = try run.port()
+            let end = Date().addingTimeInterval(20)
+            while (Self.total(dir) ?? 0) == 0 && Date() < end { Thread.sleep(forTimeInterval: 0.05) }
+            #expect(try HTTPAnswer.get(port, "/metrics").sample("sluice_running", labels: "pipeline=\"counts\"") == 1)
+
+            try FileManager.default.removeItem(atPath: dir.path("p/counts.yaml"))
+            let stopped = "counts: pipeline stopped: its file was deleted; it stopped reading, drained and committed its last epoch ("
+            #expect(run.waitForStderr { $0.contains(stopped) }, "\(run.stderr)")
+            let log = run.stderr
+            let read = try #require(
+                log.range(of: stopped).flatMap { Int64(log[$0.upperBound...].prefix { $0.isNumber }) }, "\(log)")
+            #expect(read > 0 && read < Int64(count), "the deletion must come mid-stream: \(read)")
+            // Everything it read is in its view: the last epoch committed.
+            #expect(Self.total(dir) == read, "\(log)")
+
+            let listing = try HTTPAnswer.get(port, "/pipelines")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(listing.body.utf8)) as? [String: Any])
+            let names = (json["pipelines"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+            #expect(names == ["others"], "\(listing.body)")
+            let metrics = try HTTPAnswer.get(port, "/metrics")
+            #expect(!metrics.body.contains("pipeline=\"counts\""), "\(metrics.body)")
+            #expect(metrics.sample("sluice_running", labels: "pipeline=\"others\"") == 1, "\(metrics.body)")
+            let ready = try HTTPAnswer.get(port, "/readyz")
+            #expect(ready.status == 200, "\(ready.body)")
+            // No check of the stopped pipeline (each is named "PIPELINE job", "PIPELINE CONNECTOR").
+            #expect(!ready.body.contains(" counts "), "\(ready.body)")
+            #expect(ready.body.contains("ok others job: running"), "\(ready.body)")
+            // Stopped, not draining: nothing more reaches its view.
+            Thread.sleep(forTimeInterval: 1.5)
+            #expect(Self.total(dir) == read)
+
+            // Put back: a new pipeline to the reloader, resuming from the final checkpoint.
+            try counts.write(toFile: dir.path("p/counts.yaml"), atomically: true, encoding: .utf8)
+            #expect(run.waitForStderr { $0.contains("counts: reload started a new pipeline") }, "\(run.stderr)")
+            let status = run.waitForExit(seconds: 90)
+            #expect(status == 0, "\(run.stderr)")
+            #expect(run.stderr.contains("counts: resuming from epoch"), "\(run.stderr)")
+            #expect(Self.total(dir) == Int64(count), "\(run.stdout)\n\(run.stderr)")
+            #expect(Self.total(dir, view: "other_counts", database: "others.db") == Int64(count), "\(run.stderr)")
         }
     }
 }

@@ -113,6 +113,11 @@ public struct ChannelProgress: Sendable, Equatable {
     public var watermark: EventTime
     public var idle: Bool
     public var closed: Bool
+    /// For a channel from another step: that step's name, and the partition it runs in
+    /// (this one on a forward edge; on an exchange, the upstream partition), so a reader
+    /// can follow the channel back to the source split behind it.
+    public var upstream: String? = nil
+    public var upstreamPartition: Int? = nil
 }
 
 /// One partition's answer to `Job.keyState`: its keyed vertices' state for the key.

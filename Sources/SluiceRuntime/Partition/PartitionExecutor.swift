@@ -31,6 +31,9 @@ final class PartitionExecutor: @unchecked Sendable {
     /// Per vertex, per aligner channel: the global split whose credit a batch on that
     /// channel carries (nil for channels fed by other vertices).
     private var creditSplit: [[Int?]] = []
+    /// Per vertex and input: the vertex feeding it, and whether over a forward edge (nil:
+    /// fed by sources). For `watermarkProgress`'s upstream names.
+    private var feeders: [[(vertex: Int, forward: Bool)?]] = []
     private let mailbox = Mailbox<PartitionMessage>()
     private unowned let job: JobRuntime
     private var vertices: [VertexInstance] = []
@@ -60,6 +63,15 @@ final class PartitionExecutor: @unchecked Sendable {
                 }
             }
             return splits
+        }
+        feeders = job.plan.vertices.map { vertex in [(vertex: Int, forward: Bool)?](repeating: nil, count: vertex.inputs.count) }
+        for (u, upstream) in job.plan.vertices.enumerated() {
+            for case .forward(let v, let input) in upstream.routes.joined() where feeders[v][input] == nil {
+                feeders[v][input] = (u, true)
+            }
+            for case .exchange(let v, let input, _) in upstream.routes.joined() where feeders[v][input] == nil {
+                feeders[v][input] = (u, false)
+            }
         }
     }
 
@@ -266,9 +278,12 @@ final class PartitionExecutor: @unchecked Sendable {
                 VertexProgress(
                     vertex: vertex.plan.name, watermark: vertex.watermark,
                     channels: vertex.aligner.channelProgress.enumerated().map { c, channel in
-                        ChannelProgress(
+                        let feeder = feeders[v][channel.input]
+                        return ChannelProgress(
                             input: channel.input, channel: c, split: creditSplit[v][c].map(job.splitName),
-                            watermark: channel.watermark, idle: channel.idle, closed: channel.closed)
+                            watermark: channel.watermark, idle: channel.idle, closed: channel.closed,
+                            upstream: feeder.map { job.plan.vertices[$0.vertex].name },
+                            upstreamPartition: feeder.map { $0.forward ? index : c - vertex.plan.channelOffsets[channel.input] })
                     })
             })
     }

@@ -32,6 +32,8 @@ final class JobGroup: Sendable {
     private let done = Mutex<[ObjectIdentifier: DispatchSemaphore]>([:])
     /// Jobs being replaced: their outcome is the reload's business, not the run's.
     private let replaced = Mutex<Set<ObjectIdentifier>>([])
+    /// Jobs being removed, and their result once `run()` has returned (`remove`).
+    private let removing = Mutex<[ObjectIdentifier: Result<RunSummary, any Error>?]>([:])
     private let outcomes = Mutex<[Outcome]>([])
     private let stopRequested = Atomic<Bool>(false)
     private let finished = DispatchGroup()
@@ -63,7 +65,14 @@ final class JobGroup: Sendable {
         let thread = Thread { [self] in
             let result = Result { try job.run() }
             let outcome = Outcome(name: name, result: result)
-            if replaced.withLock({ $0.contains(ObjectIdentifier(job)) }) {
+            let removed = removing.withLock { removing -> Bool in
+                guard removing.keys.contains(ObjectIdentifier(job)) else { return false }
+                removing[ObjectIdentifier(job)] = .some(result)
+                return true
+            }
+            if removed {
+                // `remove` reports it.
+            } else if replaced.withLock({ $0.contains(ObjectIdentifier(job)) }) {
                 logger?.info("the replaced version stopped", metadata: ["pipeline": "\(name)"])
             } else {
                 outcomes.withLock { $0.append(outcome) }
@@ -118,6 +127,23 @@ final class JobGroup: Sendable {
         // A stop that arrived meanwhile reached the old job only.
         if isStopping { job.stop() }
         return (job, failure)
+    }
+
+    /// Removes the running job `name` (its file was deleted): stops it gracefully, like a
+    /// shutdown of that one job (stop reading, drain, final checkpoint, acknowledge), waits
+    /// for it and drops it from the group. Returns its result, or nil once the group is
+    /// stopping or the job has ended by itself.
+    func remove(_ name: String) -> Result<RunSummary, any Error>? {
+        guard !isStopping, unfinished.contains(name), let old = jobs.first(where: { $0.name == name })?.job else { return nil }
+        // Its outcome is the reload's to report, not the run's summary.
+        let id = ObjectIdentifier(old)
+        removing.withLock { $0[id] = .some(nil) }
+        old.stop()
+        done.withLock { $0[id] }?.wait()
+        // nil: it ended by itself just before (its outcome is the run's); it stays listed.
+        guard let result = removing.withLock({ $0.removeValue(forKey: id) }) ?? nil else { return nil }
+        members.withLock { list in list.removeAll { $0.job === old } }
+        return result
     }
 
     /// Asks every job to stop after committing what it has (idempotent).

@@ -25,15 +25,31 @@ final class PartitionQueueJobs: Sendable {
         var epochIntervalMillis: Int64?
         var fresh: Bool
         var onCheckpointSaved: @Sendable (_ pipeline: String, CheckpointReport) -> Void
+        /// What the endpoints are told: a queue's job waits for the queue, runs, or ended.
+        var events: Events = Events()
     }
 
-    private struct QueueJob: Sendable {
+    /// Hooks for the endpoints (`sluice run --http`); each names the job `PIPELINE#QUEUE`.
+    struct Events: Sendable {
+        var waiting: @Sendable (_ job: String, _ queue: String) -> Void = { _, _ in }
+        var active: @Sendable (_ job: String, _ queue: String, PlannedPipeline, Job) -> Void = { _, _, _, _ in }
+        var ended: @Sendable (_ job: String, _ queue: String, Result<RunSummary, any Error>?) -> Void = { _, _, _ in }
+    }
+
+    struct QueueJob: Sendable {
+        /// The pipeline's own name (the job's is `PIPELINE#QUEUE`).
+        var pipeline: String
         var queue: String
         var planned: PlannedPipeline
         var source: AMQPSource
     }
 
-    private let queueJobs: [QueueJob]
+    /// The queues' jobs of the versions now running (a reload swaps one pipeline's).
+    private let queueJobs: Mutex<[QueueJob]>
+    /// Pipelines whose queue jobs a reload is stopping: their ends are the reload's business.
+    private let retiring = Mutex<Set<String>>([])
+    /// Per job name, signalled when its thread has ended (what `replace` waits for).
+    private let done = Mutex<[String: DispatchSemaphore]>([:])
     private let settings: Settings
     private let logger: Logger
     private let stopping = Atomic<Bool>(false)
@@ -50,18 +66,20 @@ final class PartitionQueueJobs: Sendable {
     static func plan(
         _ planned: [PlannedPipeline], planner: PipelinePlanner, settings: Settings, logger: Logger
     ) throws -> PartitionQueueJobs? {
-        var jobs: [QueueJob] = []
-        for pipeline in planned {
-            guard let specs = try pipeline.spec.partitionQueueSpecs() else { continue }
-            for queueSpec in specs {
-                let queuePlanned = try planner.plan(queueSpec.spec)
-                guard let source = queuePlanned.dataflow.sources.first as? AMQPSource else {
-                    throw SluiceError(.invalidArgument, "\(queueSpec.spec.name): the source is not a RabbitMQ queue")
-                }
-                jobs.append(QueueJob(queue: queueSpec.queue, planned: queuePlanned, source: source))
-            }
-        }
+        let jobs = try planned.flatMap { try queueJobs(of: $0, planner: planner) }
         return jobs.isEmpty ? nil : PartitionQueueJobs(jobs, settings: settings, logger: logger)
+    }
+
+    /// `pipeline` planned once per queue of its topology (none when it reads no partitioned topology).
+    static func queueJobs(of pipeline: PlannedPipeline, planner: PipelinePlanner) throws -> [QueueJob] {
+        guard let specs = try pipeline.spec.partitionQueueSpecs() else { return [] }
+        return try specs.map { queueSpec in
+            let queuePlanned = try planner.plan(queueSpec.spec)
+            guard let source = queuePlanned.dataflow.sources.first as? AMQPSource else {
+                throw SluiceError(.invalidArgument, "\(queueSpec.spec.name): the source is not a RabbitMQ queue")
+            }
+            return QueueJob(pipeline: pipeline.spec.name, queue: queueSpec.queue, planned: queuePlanned, source: source)
+        }
     }
 
     /// True when `planned` runs here, not as one job of its own.
@@ -70,31 +88,79 @@ final class PartitionQueueJobs: Sendable {
     }
 
     private init(_ jobs: [QueueJob], settings: Settings, logger: Logger) {
-        queueJobs = jobs
+        queueJobs = Mutex(jobs)
         self.settings = settings
         self.logger = logger
     }
 
     /// Starts one thread per queue; returns at once.
     func start() {
-        for queueJob in queueJobs {
-            finished.enter()
-            let thread = Thread { [self] in
-                defer { finished.leave() }
-                let result = Result { try run(queueJob) }
-                if case .success(.notActive(let why)) = result {
-                    logger.notice("\(why)", metadata: ["pipeline": "\(queueJob.planned.spec.name)"])
-                    return
-                }
-                let outcome = JobGroup.Outcome(
-                    name: queueJob.planned.spec.name,
-                    result: result.map { if case .ran(let summary) = $0 { summary } else { preconditionFailure("handled above") } })
-                outcomes.withLock { $0.append(outcome) }
-                Operations.logEnd(outcome, logger: logger)
+        for queueJob in queueJobs.withLock({ $0 }) { launch(queueJob) }
+    }
+
+    private func launch(_ queueJob: QueueJob) {
+        finished.enter()
+        let signal = DispatchSemaphore(value: 0)
+        done.withLock { $0[queueJob.planned.spec.name] = signal }
+        let thread = Thread { [self] in
+            defer {
+                signal.signal()
+                finished.leave()
             }
-            thread.name = "sluice.queue.\(queueJob.queue)"
-            thread.start()
+            settings.events.waiting(queueJob.planned.spec.name, queueJob.queue)
+            let result = Result { try run(queueJob) }
+            if retiring.withLock({ $0.contains(queueJob.pipeline) }) {
+                logger.info(
+                    "the replaced version stopped on queue \(queueJob.queue)",
+                    metadata: ["pipeline": "\(queueJob.planned.spec.name)", "queue": "\(queueJob.queue)"])
+                return
+            }
+            if case .success(.notActive(let why)) = result {
+                settings.events.ended(queueJob.planned.spec.name, queueJob.queue, nil)
+                logger.notice("\(why)", metadata: ["pipeline": "\(queueJob.planned.spec.name)"])
+                return
+            }
+            let outcome = JobGroup.Outcome(
+                name: queueJob.planned.spec.name,
+                result: result.map { if case .ran(let summary) = $0 { summary } else { preconditionFailure("handled above") } })
+            settings.events.ended(queueJob.planned.spec.name, queueJob.queue, outcome.result)
+            outcomes.withLock { $0.append(outcome) }
+            Operations.logEnd(outcome, logger: logger)
         }
+        thread.name = "sluice.queue.\(queueJob.queue)"
+        thread.start()
+    }
+
+    /// Reload: stops every queue job of `pipeline` gracefully (each stops reading, drains,
+    /// saves a final checkpoint of its queue and acknowledges), waits for them, then starts
+    /// `replacement`'s, which wait for their queues again and restore those checkpoints
+    /// (nil: the pipeline's file was deleted, nothing starts). The replacement is planned
+    /// first: when that fails nothing is stopped and the error is thrown. While a queue's
+    /// consumer is between versions the broker may give the queue to another process
+    /// waiting on it; its checkpoint goes with it. False once the run is stopping.
+    func replace(_ pipeline: String, with replacement: PlannedPipeline?, planner: PipelinePlanner) throws -> Bool {
+        let next = try replacement.map { try Self.queueJobs(of: $0, planner: planner) } ?? []
+        guard !stopping.load(ordering: .relaxed) else { return false }
+        // Holds `wait` open between the old versions' ends and the new ones' starts.
+        finished.enter()
+        defer { finished.leave() }
+        retiring.withLock { _ = $0.insert(pipeline) }
+        let names = queueJobs.withLock { $0.filter { $0.pipeline == pipeline }.map(\.planned.spec.name) }
+        for name in names { running.withLock { $0[name] }?.stop() }
+        for name in names { done.withLock { $0[name] }?.wait() }
+        running.withLock { for name in names { $0[name] = nil } }
+        queueJobs.withLock { list in
+            list.removeAll { $0.pipeline == pipeline }
+            list += next
+        }
+        retiring.withLock { _ = $0.remove(pipeline) }
+        for queueJob in next { launch(queueJob) }
+        return true
+    }
+
+    /// The job names (`PIPELINE#QUEUE`) of `pipeline`'s queues.
+    func jobNames(of pipeline: String) -> [String] {
+        queueJobs.withLock { $0.filter { $0.pipeline == pipeline }.map(\.planned.spec.name) }
     }
 
     /// Stops the running jobs gracefully and ends the waits for queues (idempotent).
@@ -103,12 +169,16 @@ final class PartitionQueueJobs: Sendable {
         for job in running.withLock({ Array($0.values) }) { job.stop() }
     }
 
+    /// The queues' jobs running now (for the status line).
+    var activeJobs: [Job] { running.withLock { Array($0.values) } }
+
     /// Waits for every queue's thread; outcomes in queue order (none for a queue that was
     /// never active in this process).
     func wait() -> [JobGroup.Outcome] {
         finished.wait()
-        let names = queueJobs.map(\.planned.spec.name)
-        return outcomes.withLock { $0 }.sorted { names.firstIndex(of: $0.name)! < names.firstIndex(of: $1.name)! }
+        let names = queueJobs.withLock { $0.map(\.planned.spec.name) }
+        // A deleted pipeline's jobs are no longer listed: theirs sort last.
+        return outcomes.withLock { $0 }.sorted { (names.firstIndex(of: $0.name) ?? .max) < (names.firstIndex(of: $1.name) ?? .max) }
     }
 
     private enum QueueOutcome {
@@ -120,14 +190,18 @@ final class PartitionQueueJobs: Sendable {
     private func run(_ queueJob: QueueJob) throws -> QueueOutcome {
         let name = queueJob.planned.spec.name
         let lease = AMQPQueueLease(queue: queueJob.queue, options: queueJob.source.options)
-        switch try lease.waitUntilActive(isStopping: { stopping.load(ordering: .relaxed) }) {
+        let isStopping = { [self] in
+            stopping.load(ordering: .relaxed) || retiring.withLock { $0.contains(queueJob.pipeline) }
+        }
+        switch try lease.waitUntilActive(isStopping: isStopping) {
         case .stopped: return .notActive("stopped before queue \(queueJob.queue) became active here")
         case .ended: return .notActive("queue \(queueJob.queue) ended empty without becoming active here")
         case .active: break
         }
         let job = try activation.withLock { _ in try makeJob(queueJob, lease: lease) }
         running.withLock { $0[name] = job }
-        if stopping.load(ordering: .relaxed) { job.stop() }
+        settings.events.active(name, queueJob.queue, queueJob.planned, job)
+        if isStopping() { job.stop() }
         do {
             return .ran(try job.run())
         } catch let error where "\(error)".contains("fenced:") {

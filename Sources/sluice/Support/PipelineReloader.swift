@@ -19,7 +19,9 @@ import Synchronization
 /// still fits (`StateCompatibility`) replaces the running job at an epoch boundary: the
 /// old job stops with a final checkpoint and the new one restores it, so counts continue.
 /// One whose state does not fit is refused with the reasons, unless the file says
-/// `on_incompatible_change: start_fresh`. A new file starts its pipeline. Reloads run one
+/// `on_incompatible_change: start_fresh`. A new file starts its pipeline; a deleted file
+/// stops its pipeline as a shutdown of that one job would (stop reading, drain, final
+/// checkpoint, acknowledge) and takes it off the endpoints and metrics. Reloads run one
 /// at a time on their own queue; none starts once the run is stopping.
 final class PipelineReloader: Sendable {
     /// Builds a job for a planned pipeline; `fresh` ignores its stored checkpoint.
@@ -30,11 +32,15 @@ final class PipelineReloader: Sendable {
         var texts: [String: String] = [:]
         /// The running version of each pipeline, by name.
         var specs: [String: PipelineSpec] = [:]
+        /// The pipeline each file last defined (without errors), by file.
+        var names: [String: String] = [:]
     }
 
     private let paths: [String]
     private let planner: PipelinePlanner
     private let group: JobGroup
+    /// The per-queue jobs of pipelines over partitioned RabbitMQ queues (nil: none at start).
+    private let queueJobs: PartitionQueueJobs?
     private let ops: OpsServer?
     private let metrics: OpsMetrics
     private let makeJob: MakeJob
@@ -43,9 +49,10 @@ final class PipelineReloader: Sendable {
     private let queue = DispatchQueue(label: "sluice.reload")
 
     init(
-        paths: [String], running: [PlannedPipeline], planner: PipelinePlanner, group: JobGroup, ops: OpsServer?,
-        metrics: OpsMetrics, logger: Logger, makeJob: @escaping MakeJob
+        paths: [String], running: [PlannedPipeline], planner: PipelinePlanner, group: JobGroup,
+        queueJobs: PartitionQueueJobs?, ops: OpsServer?, metrics: OpsMetrics, logger: Logger, makeJob: @escaping MakeJob
     ) {
+        self.queueJobs = queueJobs
         self.paths = paths
         self.planner = planner
         self.group = group
@@ -55,7 +62,11 @@ final class PipelineReloader: Sendable {
         self.makeJob = makeJob
         let files = Self.files(paths)
         known.withLock { known in
-            for file in files { known.texts[file] = try? String(contentsOfFile: file, encoding: .utf8) }
+            for file in files {
+                let text = try? String(contentsOfFile: file, encoding: .utf8)
+                known.texts[file] = text
+                if let text, let name = PipelineLoader().load(text: text, path: file).spec?.name { known.names[file] = name }
+            }
             for planned in running { known.specs[planned.spec.name] = planned.spec }
         }
     }
@@ -81,10 +92,12 @@ final class PipelineReloader: Sendable {
         paths.flatMap { (try? PipelineLoader.pipelineFiles(at: $0)) ?? [] }
     }
 
-    /// Looks at every file once and acts on those whose text changed (on `queue`).
+    /// Looks at every file once and acts on those whose text changed, then stops the
+    /// pipelines no file defines any more (on `queue`).
     func reload() {
         guard !group.isStopping else { return }
-        for file in Self.files(paths) {
+        let files = Self.files(paths)
+        for file in files {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
             let changed = known.withLock { known -> Bool in
                 guard known.texts[file] != text else { return false }
@@ -93,10 +106,110 @@ final class PipelineReloader: Sendable {
             }
             if changed { apply(file: file, text: text) }
         }
+        stopDeleted(present: Set(files))
+    }
+
+    /// A pipeline whose file is gone (and that no other file now defines: a renamed file
+    /// is not a deleted pipeline) is drained like a shutdown of that one job and leaves
+    /// the endpoints and metrics.
+    private func stopDeleted(present: Set<String>) {
+        let orphans = known.withLock { known -> [(name: String, file: String)] in
+            let gone = known.texts.keys.filter { !present.contains($0) }
+            for file in gone { known.texts[file] = nil }
+            let defined = Set(known.names.filter { present.contains($0.key) }.values)
+            var orphans: [(name: String, file: String)] = []
+            for file in gone {
+                if let name = known.names.removeValue(forKey: file), !defined.contains(name), known.specs[name] != nil {
+                    orphans.append((name, file))
+                }
+            }
+            return orphans
+        }
+        for (name, file) in orphans {
+            let meta: Logger.Metadata = ["pipeline": "\(name)", "file": "\(file)"]
+            guard !group.isStopping else { return }
+            if let queueJobs, !queueJobs.jobNames(of: name).isEmpty {
+                stopQueueJobs(of: name, queueJobs, meta: meta)
+                continue
+            }
+            guard let result = group.remove(name) else {
+                // Ended by itself already (a bounded input); nothing runs to stop.
+                known.withLock { $0.specs[name] = nil }
+                continue
+            }
+            known.withLock { $0.specs[name] = nil }
+            ops?.state.remove(name)
+            metrics.remove(pipeline: name)
+            switch result {
+            case .success(let summary):
+                logger.notice(
+                    "pipeline stopped: its file was deleted; it stopped reading, drained and committed its last epoch (\(summary.eventsIn) events read)",
+                    metadata: meta.merging(["events": "\(summary.eventsIn)", "epochs": "\(summary.epochsCommitted)"]) { a, _ in a })
+            case .failure(let error):
+                logger.error("pipeline stopped: its file was deleted; its last run failed: \(error)", metadata: meta)
+            }
+        }
+    }
+
+    /// A deleted pipeline over partitioned queues: every queue's job drains with a final
+    /// checkpoint of its queue and leaves the endpoints.
+    private func stopQueueJobs(of name: String, _ queueJobs: PartitionQueueJobs, meta: Logger.Metadata) {
+        let names = queueJobs.jobNames(of: name)
+        do {
+            guard try queueJobs.replace(name, with: nil, planner: planner) else { return }
+        } catch {
+            logger.error("could not stop the pipeline whose file was deleted: \(error)", metadata: meta)
+            return
+        }
+        known.withLock { $0.specs[name] = nil }
+        for job in names {
+            ops?.state.remove(job)
+            metrics.remove(pipeline: job)
+        }
+        logger.notice(
+            "pipeline stopped: its file was deleted; each of its \(names.count) queue jobs stopped reading, drained and committed its last epoch",
+            metadata: meta)
+    }
+
+    /// A changed pipeline over partitioned RabbitMQ queues: with the same state check as
+    /// any pipeline, every queue's job is replaced (`PartitionQueueJobs.replace`).
+    private func applyQueuePipeline(_ spec: PipelineSpec, _ planned: PlannedPipeline, meta: Logger.Metadata) {
+        guard let queueJobs, let old = known.withLock({ $0.specs[spec.name] }), !queueJobs.jobNames(of: spec.name).isEmpty else {
+            logger.warning(
+                "reload skipped: a new pipeline over partitioned RabbitMQ queues starts on restart", metadata: meta)
+            return
+        }
+        let problems = StateCompatibility.problems(old: old, new: spec)
+        if !problems.isEmpty {
+            let fresh = spec.startFreshOnIncompatibleChange
+                ? " (on_incompatible_change: start_fresh is not supported over partitioned queues: each queue's checkpoint would restart its epochs; restart with --fresh)"
+                : " (on_incompatible_change: start_fresh starts it afresh, except over partitioned queues)"
+            logger.error(
+                "reload refused: the new version's state does not fit the running one's: \(problems.joined(separator: "; ")); the running version keeps running\(fresh)",
+                metadata: meta)
+            return
+        }
+        let names = queueJobs.jobNames(of: spec.name)
+        do {
+            guard try queueJobs.replace(spec.name, with: planned, planner: planner) else {
+                logger.warning("reload skipped: the run is stopping", metadata: meta)
+                return
+            }
+        } catch {
+            logger.error("reload rejected: \(error); the running version keeps running", metadata: meta)
+            return
+        }
+        known.withLock { $0.specs[spec.name] = spec }
+        // Each queue's new job counts from 0; it joins the endpoints when its queue is active again.
+        for job in names { metrics.forget(pipeline: job) }
+        logger.notice(
+            "reloaded: the state fits; each of the \(names.count) queue jobs continues from its queue's final checkpoint",
+            metadata: meta)
     }
 
     private func apply(file: String, text: String) {
         let load = PipelineLoader().load(text: text, path: file)
+        if let name = load.spec?.name { known.withLock { $0.names[file] = name } }
         guard let spec = load.spec else {
             for line in load.rendered.split(separator: "\n") where line.contains(": error:") {
                 logger.error("\(line)", metadata: ["file": "\(file)"])
@@ -117,9 +230,9 @@ final class PipelineReloader: Sendable {
             return
         }
         // Their jobs are per queue (`PartitionQueueJobs`), started as the broker hands out
-        // queues; they are not in the job group this reloads.
+        // queues; they are not in the job group.
         guard !PartitionQueueJobs.handles(planned) else {
-            logger.warning("reload skipped: pipelines over partitioned RabbitMQ queues change on restart", metadata: meta)
+            applyQueuePipeline(spec, planned, meta: meta)
             return
         }
         guard let old = known.withLock({ $0.specs[spec.name] }) else {
