@@ -245,6 +245,8 @@ export SLUICE_TEST_PG_HOST=127.0.0.1
 export SLUICE_TEST_PG_PORT=$pg_port
 export SLUICE_TEST_PG_USER=postgres
 export SLUICE_TEST_PG_DATABASE=postgres
+# Tests that stop and start the broker's listeners (rabbitmqctl) find the stack here.
+export SLUICE_STACK_DIR=$stack_dir
 ENV
   if [[ -n $tls_port ]]; then
     cat >>"$env_file.tmp" <<ENV
