@@ -220,6 +220,37 @@ import Testing
         #expect(throws: SluiceError.self) { try ArchiveSegmentReader(segment: wrong).readAll() }
     }
 
+    /// The source reads frames one ahead on another thread: a damaged frame is still an
+    /// error when the reader reaches it, after the rows of the frames before it, each once.
+    @Test func aDamagedFrameReadAheadIsAnErrorWhenReached() throws {
+        let dir = try TemporaryDirectory()
+        let input = try Self.wireBatches(count: 4_000)
+        let sink = ArchiveSink(name: "archive", directory: dir.path, frameBytes: 32 << 10)
+        try sink.open(schema: DAA.schema, mode: .append)
+        for part in input { try sink.write(part.batch) }
+        try sink.commit(epoch: Epoch(1))
+        try sink.close()
+        let segment = try #require(try ArchiveLayout.segments(in: dir.path).first)
+        #expect(segment.frames.count > 4)
+        let damaged = segment.frames[3]
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: segment.dataPath))
+        try handle.seek(toOffset: UInt64(damaged.offset + damaged.length / 2))
+        try handle.write(contentsOf: Data([0x00, 0xFF, 0x00, 0xFF]))
+        try handle.close()
+        let source = try ArchiveSource(name: "a", directory: dir.path, schema: DAA.schema, required: DAA.requiredFields)
+        let reader = try source.openSplit(0, resumingAfter: nil)
+        var rows = 0
+        var failure: (any Error)?
+        do {
+            while case .data(let batch, _) = try reader.next(maxRows: 100) { rows += batch.count }
+        } catch {
+            failure = error
+        }
+        reader.close()
+        #expect(failure is SluiceError)
+        #expect(rows == segment.frames[..<3].reduce(0) { $0 + $1.rows })
+    }
+
     @Test func oneSinkPerDirectory() throws {
         let dir = try TemporaryDirectory()
         let first = ArchiveSink(name: "a", directory: dir.path)

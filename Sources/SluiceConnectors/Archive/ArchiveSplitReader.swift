@@ -2,12 +2,14 @@ import SluiceCore
 import SluiceFormats
 
 /// Reads one segment of an `ArchiveSource`: frame by frame, each decompressed straight
-/// into one buffer the reader owns (reused for every frame), lines decoded `maxRows` at a
-/// time from there, rows outside the range dropped.
+/// into a buffer the reader owns, one frame ahead on another thread
+/// (`ArchiveFramePrefetch`), lines decoded `maxRows` at a time from there, rows outside
+/// the range dropped.
 final class ArchiveSplitReader: SourceReader {
     private let name: String
     private let split: Int
     private let reader: ArchiveSegmentReader
+    private let prefetch: ArchiveFramePrefetch
     private var decoder: JSONBatchDecoder
     private let from: Int64?
     private let to: Int64?
@@ -16,8 +18,9 @@ final class ArchiveSplitReader: SourceReader {
     /// The frames to read (indices into the segment's frames), and where we are.
     private let frames: [Int]
     private var cursor = 0
-    /// The current frame's lines: `content[0..<contentCount]`, decoded up to `contentOffset`.
-    private var content: UnsafeMutableRawBufferPointer
+    /// The current frame's lines (in a prefetch buffer): `content[0..<contentCount]`,
+    /// decoded up to `contentOffset`.
+    private var content = UnsafeRawBufferPointer(start: nil, count: 0)
     private var contentCount = 0
     private var contentOffset = 0
     private var linesInFrame: Int64 = 0
@@ -37,7 +40,8 @@ final class ArchiveSplitReader: SourceReader {
         }
         let (low, high) = (source.from, source.to)
         frames = segment.frames.indices.filter { segment.frames[$0].overlaps(from: low, to: high) }
-        content = .allocate(byteCount: max(1, frames.map { Int(segment.frames[$0].bytes) }.max() ?? 0), alignment: 16)
+        prefetch = ArchiveFramePrefetch(
+            reader: reader, largestFrameBytes: frames.map { Int(segment.frames[$0].bytes) }.max() ?? 0)
         if let position {
             let frame = Int(position.offset >> 32)
             skipLines = position.offset & 0xFFFF_FFFF
@@ -46,11 +50,12 @@ final class ArchiveSplitReader: SourceReader {
         }
     }
 
-    deinit { content.deallocate() }
-
     var progress: Double? { frames.isEmpty ? 1 : Double(cursor) / Double(frames.count) }
 
-    func close() { reader.close() }
+    func close() {
+        prefetch.finishPending()
+        reader.close()
+    }
 
     func next(maxRows: Int) throws -> SourceChunk {
         while contentOffset >= contentCount {
@@ -78,7 +83,9 @@ final class ArchiveSplitReader: SourceReader {
         contentCount = 0
         contentOffset = 0
         linesInFrame = 0
-        contentCount = try reader.read(frame: frame, into: content)
+        let next = cursor + 1 < frames.count ? frames[cursor + 1] : nil
+        content = try prefetch.take(frame: frame, thenStart: next)
+        contentCount = content.count
         // Resuming inside this frame: skip the lines already delivered.
         while skipLines > 0, contentOffset < contentCount {
             let (bytes, lines) = NewlineScan.lines(in: unread, limit: Int(skipLines))
