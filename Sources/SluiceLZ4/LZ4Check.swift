@@ -12,15 +12,17 @@ extension LZ4Error {
     }
 }
 
-/// The frame settings every Sluice frame uses: fast level, independent 256 KB blocks
-/// (a reader can start at any frame), and a content checksum so a damaged frame is
-/// refused rather than decoded into garbage.
+/// The frame settings Sluice frames use: fast level, independent 256 KB blocks (a reader
+/// can start at any frame; blocks of 256 KB are compressed straight from the caller's
+/// bytes, larger ones would be copied into liblz4's buffer first), and, unless the caller
+/// checks the frame bytes itself, a content checksum so a damaged frame is refused rather
+/// than decoded into garbage.
 enum LZ4Preferences {
-    static func make() -> LZ4F_preferences_t {
+    static func make(contentChecksum: Bool) -> LZ4F_preferences_t {
         var preferences = LZ4F_preferences_t()
         preferences.frameInfo.blockSizeID = LZ4F_max256KB
         preferences.frameInfo.blockMode = LZ4F_blockIndependent
-        preferences.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled
+        preferences.frameInfo.contentChecksumFlag = contentChecksum ? LZ4F_contentChecksumEnabled : LZ4F_noContentChecksum
         preferences.compressionLevel = 0
         return preferences
     }

@@ -56,6 +56,46 @@ public final class LZ4FrameDecompressor {
         }
     }
 
+    /// Decodes the one frame at the start of `input` straight into `destination` (no copy
+    /// through the scratch buffer; liblz4 writes whole blocks there when they fit).
+    /// - Returns: how many bytes of `input` the frame took and how many it produced.
+    /// - Throws: `LZ4Error` when the bytes are not a whole, valid frame, or when its
+    ///   content does not fit in `destination` (what was written there is then garbage).
+    public func decompressFrame(
+        _ input: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer
+    ) throws -> (consumed: Int, produced: Int) {
+        guard let base = input.baseAddress, input.count > 0 else {
+            throw LZ4Error(operation: "decompress", reason: "no frame: the input is empty")
+        }
+        var consumed = 0
+        var produced = 0
+        while true {
+            var sourceBytes = input.count - consumed
+            var destinationBytes = destination.count - produced
+            let hint: Int
+            do {
+                hint = try LZ4Error.check(
+                    LZ4F_decompress(
+                        context, destination.baseAddress.map { $0 + produced }, &destinationBytes, base + consumed,
+                        &sourceBytes, nil), "decompress")
+            } catch {
+                LZ4F_resetDecompressionContext(context)
+                throw error
+            }
+            consumed += sourceBytes
+            produced += destinationBytes
+            if hint == 0 { return (consumed, produced) }  // the frame ended (its checksum, if any, was verified)
+            if sourceBytes == 0 && destinationBytes == 0 {  // no progress: out of input or of room
+                LZ4F_resetDecompressionContext(context)
+                let reason =
+                    consumed == input.count
+                    ? "the frame is truncated (\(input.count) bytes, more expected)"
+                    : "the frame's content is larger than \(destination.count) bytes"
+                throw LZ4Error(operation: "decompress", reason: reason)
+            }
+        }
+    }
+
     /// Decodes every frame in `input` (frames written one after another), appending to `out`.
     public func decompressAll(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) throws {
         var offset = 0

@@ -1,6 +1,7 @@
 import Foundation
 import SluiceCore
 import SluiceFormats
+import SluiceLZ4
 import SluiceTestSupport
 import Testing
 
@@ -141,6 +142,113 @@ import Testing
         try handle.write(contentsOf: Data([0xFF, 0x00, 0xFF]))
         try handle.close()
         #expect(throws: SluiceError.self) { try ArchiveSegmentReader(segment: segment).readAll() }
+    }
+
+    /// New frames carry the fast index checksum (`lanes64`) and no LZ4 content checksum;
+    /// a flipped byte anywhere in a frame still fails its index checksum.
+    @Test func framesCarryTheIndexChecksumInsteadOfAContentChecksum() throws {
+        let dir = try TemporaryDirectory()
+        let input = try Self.wireBatches(count: 3_000)
+        let sink = ArchiveSink(name: "archive", directory: dir.path, frameBytes: 64 << 10)
+        try sink.open(schema: DAA.schema, mode: .append)
+        for part in input { try sink.write(part.batch) }
+        try sink.commit(epoch: Epoch(1))
+        try sink.close()
+        let segment = try #require(try ArchiveLayout.segments(in: dir.path).first)
+        #expect(segment.frames.count > 2)
+        #expect(segment.frames.allSatisfy { $0.checksumKind == "lanes64" })
+        let data = try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment.dataPath)))
+        for frame in segment.frames {
+            // FLG byte after the 4-byte magic: bit 2 is LZ4's content checksum flag.
+            #expect(data[Int(frame.offset) + 4] & 0x04 == 0)
+            let bytes = Array(data[Int(frame.offset)..<Int(frame.offset + frame.length)])
+            #expect(bytes.withUnsafeBytes { ArchiveChecksum.lanes64($0) } == frame.checksum)
+        }
+        #expect(try ArchiveSegmentReader(segment: segment).readAll() == input.flatMap(\.bytes))
+        // Every single-byte change of a frame changes its checksum (a sample of positions).
+        let frame = segment.frames[1]
+        var bytes = Array(data[Int(frame.offset)..<Int(frame.offset + frame.length)])
+        for at in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 97)) {
+            bytes[at] ^= 0x01
+            #expect(bytes.withUnsafeBytes { ArchiveChecksum.lanes64($0) } != frame.checksum, "byte \(at)")
+            bytes[at] ^= 0x01
+        }
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: segment.dataPath))
+        try handle.seek(toOffset: UInt64(frame.offset + frame.length - 1))
+        try handle.write(contentsOf: Data([data[Int(frame.offset + frame.length - 1)] ^ 0x01]))
+        try handle.close()
+        #expect(throws: SluiceError.self) { try ArchiveSegmentReader(segment: segment).readAll() }
+    }
+
+    /// An archive written before the index checksum kinds (frames with LZ4 content
+    /// checksums, `StableHash` in index lines without `checksumKind`) reads back, through
+    /// the segment reader and the source; a wrong old checksum is still refused.
+    @Test func archivesWithTheOldChecksumStillRead() throws {
+        let dir = try TemporaryDirectory()
+        let input = try Self.wireBatches(count: 3_000)
+        let compressor = try LZ4FrameCompressor()  // content checksum on, as before
+        var data: [UInt8] = []
+        var index: [UInt8] = []
+        for part in input {
+            var frame: [UInt8] = []
+            try compressor.compressFrame(part.bytes, into: &frame)
+            let old = ArchiveFrame(
+                offset: Int64(data.count), length: Int64(frame.count), rows: part.batch.count, bytes: Int64(part.bytes.count),
+                minTime: nil, maxTime: nil, positions: [], checksum: frame.withUnsafeBytes { StableHash.hash(bytes: $0) },
+                epoch: 1)
+            index += ArchiveIndexLine(frame: old, sealed: nil).encoded()
+            data += frame
+        }
+        index += ArchiveIndexLine(frame: nil, sealed: true).encoded()
+        #expect(!String(decoding: index, as: UTF8.self).contains("checksumKind"))
+        try Data(data).write(to: URL(fileURLWithPath: ArchiveLayout.dataPath(dir.path, 1)))
+        try Data(index).write(to: URL(fileURLWithPath: ArchiveLayout.indexPath(dir.path, 1)))
+        let segment = try #require(try ArchiveLayout.segments(in: dir.path).first)
+        #expect(segment.sealed && segment.frames.count == input.count)
+        #expect(try ArchiveSegmentReader(segment: segment).readAll() == input.flatMap(\.bytes))
+        let source = try ArchiveSource(name: "old", directory: dir.path, schema: DAA.schema, required: DAA.requiredFields)
+        let reader = try source.openSplit(0, resumingAfter: nil)
+        var rows = 0
+        while case .data(let batch, let rejections) = try reader.next(maxRows: 700) {
+            #expect(rejections.isEmpty)
+            rows += batch.count
+        }
+        reader.close()
+        #expect(rows == 3_000)
+        var wrong = segment
+        wrong.frames[2].checksum ^= 1
+        #expect(throws: SluiceError.self) { try ArchiveSegmentReader(segment: wrong).readAll() }
+    }
+
+    /// The source reads frames one ahead on another thread: a damaged frame is still an
+    /// error when the reader reaches it, after the rows of the frames before it, each once.
+    @Test func aDamagedFrameReadAheadIsAnErrorWhenReached() throws {
+        let dir = try TemporaryDirectory()
+        let input = try Self.wireBatches(count: 4_000)
+        let sink = ArchiveSink(name: "archive", directory: dir.path, frameBytes: 32 << 10)
+        try sink.open(schema: DAA.schema, mode: .append)
+        for part in input { try sink.write(part.batch) }
+        try sink.commit(epoch: Epoch(1))
+        try sink.close()
+        let segment = try #require(try ArchiveLayout.segments(in: dir.path).first)
+        #expect(segment.frames.count > 4)
+        let damaged = segment.frames[3]
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: segment.dataPath))
+        try handle.seek(toOffset: UInt64(damaged.offset + damaged.length / 2))
+        try handle.write(contentsOf: Data([0x00, 0xFF, 0x00, 0xFF]))
+        try handle.close()
+        let source = try ArchiveSource(name: "a", directory: dir.path, schema: DAA.schema, required: DAA.requiredFields)
+        let reader = try source.openSplit(0, resumingAfter: nil)
+        var rows = 0
+        var failure: (any Error)?
+        do {
+            while case .data(let batch, _) = try reader.next(maxRows: 100) { rows += batch.count }
+        } catch {
+            failure = error
+        }
+        reader.close()
+        #expect(failure is SluiceError)
+        #expect(rows == segment.frames[..<3].reduce(0) { $0 + $1.rows })
     }
 
     @Test func oneSinkPerDirectory() throws {

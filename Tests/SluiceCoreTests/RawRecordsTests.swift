@@ -46,6 +46,31 @@ import Testing
         #expect(String(decoding: lines, as: UTF8.self) == "record 0\nrecord 1\n")
     }
 
+    /// Lines that follow each other in the buffer are appended as runs; the result is
+    /// each record and `\n` whatever the layout (`\r\n` lines, gaps, reordering).
+    @Test func appendLinesGivesEachRecordThenANewline() {
+        let text = Array("a1\nbb2\r\nccc3\nd4\n\ne5\nf6".utf8)
+        // Records as a decoder keeps them (no terminators), then picked in other orders.
+        let spans: [RawRecords.Span] = [(0, 2), (3, 3), (8, 4), (13, 2), (17, 2), (20, 2)].map {
+            RawRecords.Span(start: UInt32($0.0), length: UInt32($0.1))
+        }
+        let records = RawRecords(bytes: text, spans: spans)
+        var expected: [UInt8] = []
+        records.forEach { expected += Array($0) + [0x0A] }
+        var lines: [UInt8] = []
+        records.appendLines(to: &lines)
+        #expect(String(decoding: lines, as: UTF8.self) == "a1\nbb2\nccc3\nd4\ne5\nf6\n")
+        #expect(lines == expected)
+        for picked in [[5, 4, 3], [0, 0, 1], [2, 3, 5], [1]] as [[Int32]] {
+            let some = records.gather(picked)
+            var want: [UInt8] = []
+            some.forEach { want += Array($0) + [0x0A] }
+            var got: [UInt8] = [7]
+            some.appendLines(to: &got)
+            #expect(got == [7] + want, "rows \(picked)")
+        }
+    }
+
     @Test func changedRowsLoseTheirRecords() {
         var batch = Self.sample(rows: 10)
         #expect(batch.project(["n"]).records == nil)

@@ -68,6 +68,35 @@ import Testing
         #expect(throws: LZ4Error.self) { try LZ4Frame.decompress(frame) }
     }
 
+    /// Frames with and without the content checksum decode straight into a caller's
+    /// buffer; a buffer too small, or a frame cut short, is an error, never a short read.
+    @Test(arguments: [true, false])
+    func framesDecodeStraightIntoABuffer(contentChecksum: Bool) throws {
+        let input = Self.lines(1_500_000)
+        var frame: [UInt8] = []
+        try LZ4FrameCompressor(contentChecksum: contentChecksum).compressFrame(input, into: &frame)
+        // FLG byte after the 4-byte magic: bit 2 is the content checksum flag.
+        #expect((frame[4] & 0x04 != 0) == contentChecksum)
+        let decompressor = try LZ4FrameDecompressor()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: input.count + 10, alignment: 16)
+        defer { buffer.deallocate() }
+        let (consumed, produced) = try frame.withUnsafeBytes { try decompressor.decompressFrame($0, into: buffer) }
+        #expect(consumed == frame.count && produced == input.count)
+        #expect(Array(UnsafeRawBufferPointer(rebasing: buffer[..<produced])) == input)
+        #expect(throws: LZ4Error.self) {
+            try frame.withUnsafeBytes {
+                try decompressor.decompressFrame($0, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<(input.count - 1)]))
+            }
+        }
+        #expect(throws: LZ4Error.self) {
+            try Array(frame[..<(frame.count - 3)]).withUnsafeBytes { try decompressor.decompressFrame($0, into: buffer) }
+        }
+        // Usable again after failures; the array form reads the same frame.
+        var again: [UInt8] = []
+        _ = try frame.withUnsafeBytes { try decompressor.decompressFrame($0, into: &again) }
+        #expect(again == input)
+    }
+
     /// Our frames are standard LZ4 frames: the `lz4` tool (when installed) reads them.
     @Test func theLZ4CommandReadsOurFrames() throws {
         let tool = ["/usr/bin/lz4", "/bin/lz4"].first { FileManager.default.isExecutableFile(atPath: $0) }

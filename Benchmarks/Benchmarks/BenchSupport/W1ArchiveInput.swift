@@ -11,7 +11,9 @@ public enum W1ArchiveInput {
     public static func ensure(events: Int, segmentBytes: Int64 = 16 << 20) throws -> String {
         let file = try W1FileInput.ensure(events: events)
         let directory = file.replacingOccurrences(of: ".ndjson", with: ".archive")
-        if FileManager.default.fileExists(atPath: directory + "/complete") { return directory }
+        // The marker names the frame format, so an archive written by an older build is
+        // written again (frames without content checksums, `lanes64` index checksums).
+        if FileManager.default.fileExists(atPath: directory + "/complete-lanes64") { return directory }
         try? FileManager.default.removeItem(atPath: directory)
         let schema = DAA.metricSampleSchema
         var options = DecoderOptions()
@@ -29,7 +31,7 @@ public enum W1ArchiveInput {
         }
         try sink.commit(epoch: Epoch(batches + 1))
         try sink.close()
-        _ = FileManager.default.createFile(atPath: directory + "/complete", contents: Data())
+        _ = FileManager.default.createFile(atPath: directory + "/complete-lanes64", contents: Data())
         return directory
     }
 

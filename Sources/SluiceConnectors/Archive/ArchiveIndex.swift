@@ -14,8 +14,10 @@ public struct ArchiveFrame: Codable, Sendable, Equatable {
     public var maxTime: Int64?
     /// The furthest source position of the rows it holds, per source split.
     public var positions: [ArchivedPosition]
-    /// `StableHash` of the compressed frame bytes (the frame also checks its content).
+    /// The checksum of the compressed frame bytes, of kind `checksumKind`
+    /// (`ArchiveChecksum`; nil: `StableHash`, in archives written before the kinds).
     public var checksum: UInt64
+    public var checksumKind: String?
     /// The epoch whose commit made it durable.
     public var epoch: UInt64
 }

@@ -57,12 +57,13 @@ final class ArchiveSegmentWriter {
 
     /// Writes one compressed frame (not yet durable, not yet indexed).
     func write(frame bytes: [UInt8], rows: Int, rawBytes: Int, minTime: Int64?, maxTime: Int64?, positions: [ArchivedPosition]) throws {
-        let checksum = bytes.withUnsafeBytes { StableHash.hash(bytes: $0) }
+        let checksum = bytes.withUnsafeBytes { ArchiveChecksum.lanes64($0) }
         try bytes.withUnsafeBytes { try POSIX.writeAll(dataFD, $0, path: dataPath) }
         unindexed.append(
             ArchiveFrame(
                 offset: size, length: Int64(bytes.count), rows: rows, bytes: Int64(rawBytes), minTime: minTime,
-                maxTime: maxTime, positions: positions, checksum: checksum, epoch: 0))
+                maxTime: maxTime, positions: positions, checksum: checksum,
+                checksumKind: ArchiveChecksum.current, epoch: 0))
         size += Int64(bytes.count)
     }
 

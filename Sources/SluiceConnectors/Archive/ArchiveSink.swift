@@ -91,7 +91,8 @@ public final class ArchiveSink: Sink, @unchecked Sendable {
         nextNumber = (try ArchiveLayout.segmentNumbers(in: directory).last ?? 0) + 1
         try expireSegments()
         if let index = schema.index(of: timeField), [.timestamp, .int64].contains(schema[index].type) { timeColumn = index }
-        compressor = try LZ4FrameCompressor()
+        // No LZ4 content checksum: the index's checksum of each frame is checked first.
+        compressor = try LZ4FrameCompressor(contentChecksum: false)
         pending.reserveCapacity(frameBytes + (1 << 20))
     }
 

@@ -1,12 +1,15 @@
 import SluiceCore
 import SluiceFormats
 
-/// Reads one segment of an `ArchiveSource`: frame by frame, lines decoded `maxRows` at a
-/// time, rows outside the range dropped.
+/// Reads one segment of an `ArchiveSource`: frame by frame, each decompressed straight
+/// into a buffer the reader owns, one frame ahead on another thread
+/// (`ArchiveFramePrefetch`), lines decoded `maxRows` at a time from there, rows outside
+/// the range dropped.
 final class ArchiveSplitReader: SourceReader {
     private let name: String
     private let split: Int
     private let reader: ArchiveSegmentReader
+    private let prefetch: ArchiveFramePrefetch
     private var decoder: JSONBatchDecoder
     private let from: Int64?
     private let to: Int64?
@@ -15,7 +18,10 @@ final class ArchiveSplitReader: SourceReader {
     /// The frames to read (indices into the segment's frames), and where we are.
     private let frames: [Int]
     private var cursor = 0
-    private var content: [UInt8] = []
+    /// The current frame's lines (in a prefetch buffer): `content[0..<contentCount]`,
+    /// decoded up to `contentOffset`.
+    private var content = UnsafeRawBufferPointer(start: nil, count: 0)
+    private var contentCount = 0
     private var contentOffset = 0
     private var linesInFrame: Int64 = 0
     private var skipLines: Int64 = 0
@@ -34,6 +40,8 @@ final class ArchiveSplitReader: SourceReader {
         }
         let (low, high) = (source.from, source.to)
         frames = segment.frames.indices.filter { segment.frames[$0].overlaps(from: low, to: high) }
+        prefetch = ArchiveFramePrefetch(
+            reader: reader, largestFrameBytes: frames.map { Int(segment.frames[$0].bytes) }.max() ?? 0)
         if let position {
             let frame = Int(position.offset >> 32)
             skipLines = position.offset & 0xFFFF_FFFF
@@ -44,46 +52,45 @@ final class ArchiveSplitReader: SourceReader {
 
     var progress: Double? { frames.isEmpty ? 1 : Double(cursor) / Double(frames.count) }
 
-    func close() { reader.close() }
+    func close() {
+        prefetch.finishPending()
+        reader.close()
+    }
 
     func next(maxRows: Int) throws -> SourceChunk {
-        while contentOffset >= content.count {
+        while contentOffset >= contentCount {
             guard cursor < frames.count else { return .end }
             try load(frame: frames[cursor])
-            if contentOffset >= content.count { cursor += 1 }  // resumed after its last line
+            if contentOffset >= contentCount { cursor += 1 }  // resumed after its last line
         }
         let limit = max(1, min(maxRows, batchRows))
-        let (byteCount, lines) = content.withUnsafeBytes {
-            NewlineScan.lines(in: UnsafeRawBufferPointer(rebasing: $0[contentOffset...]), limit: limit)
-        }
-        let take = lines > 0 ? byteCount : content.count - contentOffset  // a last line without '\n'
+        let (byteCount, lines) = NewlineScan.lines(in: unread, limit: limit)
+        let take = lines > 0 ? byteCount : contentCount - contentOffset  // a last line without '\n'
         let count = lines > 0 ? lines : 1
         // A nonzero base offset: archived lines never start with a byte order mark to skip.
-        var (batch, rejections) = content.withUnsafeBytes {
-            decoder.decodeLines(
-                UnsafeRawBufferPointer(rebasing: $0[contentOffset..<(contentOffset + take)]), firstLine: linesInFrame + 1,
-                source: name, split: split, baseOffset: 1)
-        }
+        var (batch, rejections) = decoder.decodeLines(
+            UnsafeRawBufferPointer(rebasing: content[contentOffset..<(contentOffset + take)]), firstLine: linesInFrame + 1,
+            source: name, split: split, baseOffset: 1)
         contentOffset += take
         linesInFrame += Int64(count)
         if let timeColumn, from != nil || to != nil { batch = inRange(batch, timeColumn) }
         batch.position = SourcePosition(source: name, split: split, offset: Int64(frames[cursor]) << 32 | linesInFrame)
-        if contentOffset >= content.count { cursor += 1 }  // the next call loads the next frame
+        if contentOffset >= contentCount { cursor += 1 }  // the next call loads the next frame
         return .data(batch, rejections: rejections)
     }
 
     private func load(frame: Int) throws {
-        content.removeAll(keepingCapacity: true)
+        contentCount = 0
         contentOffset = 0
         linesInFrame = 0
-        try reader.read(frame: frame, into: &content)
+        let next = cursor + 1 < frames.count ? frames[cursor + 1] : nil
+        content = try prefetch.take(frame: frame, thenStart: next)
+        contentCount = content.count
         // Resuming inside this frame: skip the lines already delivered.
-        while skipLines > 0, contentOffset < content.count {
-            let (bytes, lines) = content.withUnsafeBytes {
-                NewlineScan.lines(in: UnsafeRawBufferPointer(rebasing: $0[contentOffset...]), limit: Int(skipLines))
-            }
+        while skipLines > 0, contentOffset < contentCount {
+            let (bytes, lines) = NewlineScan.lines(in: unread, limit: Int(skipLines))
             guard lines > 0 else {
-                contentOffset = content.count
+                contentOffset = contentCount
                 break
             }
             contentOffset += bytes
@@ -91,6 +98,11 @@ final class ArchiveSplitReader: SourceReader {
             skipLines -= Int64(lines)
         }
         skipLines = 0
+    }
+
+    /// The lines of the current frame not decoded yet.
+    private var unread: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: content[contentOffset..<contentCount])
     }
 
     private func inRange(_ batch: Batch, _ column: Int) -> Batch {

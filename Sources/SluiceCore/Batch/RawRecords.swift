@@ -72,12 +72,34 @@ public struct RawRecords: Sendable {
     }
 
     /// Appends every record followed by `\n` (the archive's line form).
+    ///
+    /// Records that follow each other in `bytes` separated by exactly one `\n` (a
+    /// decoder's lines, untouched) are appended as one run, with one copy, instead of two
+    /// appends per record.
     public func appendLines(to out: inout [UInt8]) {
         let total = spans.reduce(0) { $0 + Int($1.length) + 1 }
         out.reserveCapacity(out.count + total)
-        forEach { record in
-            out.append(contentsOf: record)
-            out.append(0x0A)
+        bytes.withUnsafeBytes { buffer in
+            var runStart = -1
+            var runEnd = 0
+            for span in spans {
+                let start = Int(span.start)
+                let end = start + Int(span.length)
+                if runStart >= 0 && start == runEnd + 1 && buffer[runEnd] == 0x0A {
+                    runEnd = end
+                    continue
+                }
+                if runStart >= 0 {
+                    out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[runStart..<runEnd]))
+                    out.append(0x0A)
+                }
+                runStart = start
+                runEnd = end
+            }
+            if runStart >= 0 {
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[runStart..<runEnd]))
+                out.append(0x0A)
+            }
         }
     }
 }
