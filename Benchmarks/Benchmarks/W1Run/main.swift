@@ -8,6 +8,10 @@ import Foundation
 //                                      the engine through its decoder, results compared (the
 //                                      file is generated into Benchmarks/.data/ on first use)
 //        W1Run file PATH [workers]   — the same over another W1-format file
+//        W1Run file [PATH] workers engine — the engine only (no raw loop, no comparison), for
+//                                      timing the engine as a process (w1file-duckdb.py)
+//        W1Run decode [PATH]         — JSON lines → columns in one thread, MB/s: the first 100 MB
+//                                      of the W1-file, and 200,000 generated DAA events
 //        W1Run state [agents]        — bytes per live key of W1's window state
 let arguments = CommandLine.arguments
 if arguments.count > 1, arguments[1] == "state" {
@@ -19,10 +23,17 @@ if arguments.count > 1, arguments[1] == "state" {
         Double(m.snapshotBytes) / Double(m.keys)))
     exit(0)
 }
+if arguments.count > 1, arguments[1] == "decode" {
+    try DecodeRate.report(w1Path: arguments.count > 2 ? arguments[2] : try W1FileInput.ensure())
+    exit(0)
+}
 if arguments.count > 1, arguments[1] == "file" {
     // `file 2` means two workers on the standard file; anything else is a path.
-    let givenPath = arguments.count > 2 && Int(arguments[2]) == nil ? arguments[2] : nil
-    let workerArgument = arguments.count > (givenPath == nil ? 2 : 3) ? arguments[givenPath == nil ? 2 : 3] : "1"
+    let engineOnly = arguments.last == "engine"
+    let fileArguments = engineOnly ? Array(arguments.dropLast()) : arguments
+    let givenPath = fileArguments.count > 2 && Int(fileArguments[2]) == nil ? fileArguments[2] : nil
+    let workerArgument =
+        fileArguments.count > (givenPath == nil ? 2 : 3) ? fileArguments[givenPath == nil ? 2 : 3] : "1"
     guard let workers = Int(workerArgument), workers > 0 else {
         print("usage: W1Run file [PATH] [workers]; workers must be a positive number, got \(workerArgument)")
         exit(2)
@@ -43,6 +54,13 @@ if arguments.count > 1, arguments[1] == "file" {
     func elapsed(since start: ContinuousClock.Instant) -> Double {
         let d = ContinuousClock.now - start
         return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+    if engineOnly {
+        let start = ContinuousClock.now
+        let (summary, sink) = try W1Engine.runFile(path: path, workers: workers)
+        let s = elapsed(since: start)
+        print(String(format: "file engine: %.2f M ev/s (%.3f s) rejected %d ", Double(summary.eventsIn) / s / 1e6, s, summary.rejected) + "\(Checksums(sink))")
+        exit(0)
     }
     let rawStart = ContinuousClock.now
     let raw = try RawW1File.run(path: path)

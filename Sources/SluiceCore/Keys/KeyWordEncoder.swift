@@ -7,19 +7,27 @@
 ///
 /// - only dictionary entries that rows actually use are interned (a batch split by
 ///   partition shares its parent's dictionary, most of which another partition uses);
-/// - when a batch carries the very same dictionary buffer as the previous batch (a
-///   generator or decoder reusing it), the previous translation is reused. Holding the
-///   previous dictionary keeps its buffer alive, so equal base address and count can
-///   only mean the same, unmodified strings.
+/// - when a batch carries the very same dictionary buffer as a recent batch (a generator
+///   or a decoder with stable codes reusing it), that batch's translation is reused. The
+///   last `cachedPerColumn` dictionaries per column are kept, so batches of several
+///   splits (each with its own decoder, arriving interleaved) all hit. Holding a
+///   dictionary keeps its buffer alive, so equal base address and count can only mean
+///   the same, unmodified strings.
 public struct KeyWordEncoder: Sendable {
     public let encoder: KeyEncoder
-    private var cachedDictionaries: [[String]]
-    /// Per string key column: dictionary entry → interned code (`UInt32.max`: not yet).
+    static let cachedPerColumn = 4
+    /// Per string key column: recent dictionaries, most recent first.
+    private var cachedDictionaries: [[[String]]]
+    /// Per string key column, parallel to `cachedDictionaries`: dictionary entry →
+    /// interned code (`UInt32.max`: not yet).
+    private var cachedTranslations: [[[UInt32]]]
+    /// Per string key column: the translation of the current batch's dictionary.
     private var translations: [[UInt32]]
 
     public init(_ encoder: KeyEncoder) {
         self.encoder = encoder
         cachedDictionaries = Array(repeating: [], count: encoder.keyColumns.count)
+        cachedTranslations = Array(repeating: [], count: encoder.keyColumns.count)
         translations = Array(repeating: [], count: encoder.keyColumns.count)
     }
 
@@ -79,6 +87,8 @@ public struct KeyWordEncoder: Sendable {
                     }
                 }
             }
+            // Hand the (possibly extended) translation back to its cache entry.
+            if column.type == .string { swap(&translations[k], &cachedTranslations[k][0]) }
         }
     }
 
@@ -86,16 +96,34 @@ public struct KeyWordEncoder: Sendable {
     /// replaced, or a reused dictionary would map to codes of the old interner.
     public mutating func forgetTranslations() {
         cachedDictionaries = Array(repeating: [], count: encoder.keyColumns.count)
+        cachedTranslations = Array(repeating: [], count: encoder.keyColumns.count)
         translations = Array(repeating: [], count: encoder.keyColumns.count)
     }
 
+    /// Makes `translations[k]` the translation of `dictionary`: a cached one when the same
+    /// buffer was seen recently (moved to the front), else a fresh one put in front.
     private mutating func prepareTranslation(_ k: Int, _ dictionary: [String]) {
-        let cached = cachedDictionaries[k]
-        let same =
-            cached.count == dictionary.count
-            && cached.withUnsafeBufferPointer { a in dictionary.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
-        if same && !dictionary.isEmpty { return }
-        cachedDictionaries[k] = dictionary
+        let base = dictionary.withUnsafeBufferPointer { $0.baseAddress }
+        if !dictionary.isEmpty {
+            for i in cachedDictionaries[k].indices {
+                let cached = cachedDictionaries[k][i]
+                guard cached.count == dictionary.count, cached.withUnsafeBufferPointer({ $0.baseAddress }) == base
+                else { continue }
+                if i > 0 {
+                    cachedDictionaries[k].swapAt(0, i)
+                    cachedTranslations[k].swapAt(0, i)
+                }
+                // Taken out of the cache while in use, so writing it does not copy it.
+                swap(&translations[k], &cachedTranslations[k][0])
+                return
+            }
+        }
+        if cachedDictionaries[k].count == Self.cachedPerColumn {
+            cachedDictionaries[k].removeLast()
+            cachedTranslations[k].removeLast()
+        }
+        cachedDictionaries[k].insert(dictionary, at: 0)
+        cachedTranslations[k].insert([], at: 0)
         translations[k] = [UInt32](repeating: .max, count: dictionary.count)
     }
 }

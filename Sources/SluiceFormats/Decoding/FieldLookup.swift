@@ -76,38 +76,72 @@ final class FieldLookup: @unchecked Sendable {
         table.deallocate()
     }
 
-    /// True when `slot`'s name is exactly the `n` bytes at `p`.
-    @inline(__always)
-    func matches(_ slot: Int, _ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-        lengths[slot] == n && bytesEqual(names + offsets[slot], p, n)
+    /// The lookup as plain pointers, for hot loops: holding it costs no reference count
+    /// (a class reference held across a record costs a retain and a release per record).
+    /// Valid while this lookup lives.
+    var probe: Probe {
+        Probe(
+            names: names, offsets: offsets, lengths: lengths, rawLengths: rawLengths, shortWords: shortWords,
+            table: table, mask: mask)
     }
 
-    /// True when the bytes at `p` are `slot`'s name followed by a closing quote: the key
-    /// under the cursor is that field, and needs no scan (names contain no `"` or `\\`,
-    /// see `canMatchRaw`). Reads only below `end`.
+    @inline(__always)
+    func matches(_ slot: Int, _ p: UnsafePointer<UInt8>, _ n: Int) -> Bool { probe.matches(slot, p, n) }
+
     @inline(__always)
     func matchesQuoted(_ slot: Int, _ p: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> Bool {
-        let n = rawLengths[slot]
-        let readable = end - p
-        guard readable > n && n >= 0 && p[n] == 0x22 else { return false }
-        if n <= 16 && readable >= 16 {
-            let (low, high) = ShortBytes.words(p, n, readable: readable)
-            return low == shortWords[2 &* slot] && high == shortWords[2 &* slot &+ 1]
-        }
-        return bytesEqual(names + offsets[slot], p, n)
+        probe.matchesQuoted(slot, p, end: end)
     }
 
     @inline(__always)
     func nameLength(_ slot: Int) -> Int { lengths[slot] }
 
-    /// The slot named by the `n` bytes at `p`, or -1.
     @inline(__always)
-    func find(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
-        var i = Int(truncatingIfNeeded: ByteHash.hash(p, n, readable: n)) & mask
-        while true {
-            let slot = Int(table[i])
-            if slot < 0 || matches(slot, p, n) { return slot }
-            i = (i + 1) & mask
+    func find(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int { probe.find(p, n) }
+
+    /// `FieldLookup`'s read-only tables; see `probe`.
+    struct Probe {
+        let names: UnsafeMutablePointer<UInt8>
+        let offsets: UnsafeMutablePointer<Int>
+        let lengths: UnsafeMutablePointer<Int>
+        let rawLengths: UnsafeMutablePointer<Int>
+        let shortWords: UnsafeMutablePointer<UInt64>
+        let table: UnsafeMutablePointer<Int32>
+        let mask: Int
+
+        /// True when `slot`'s name is exactly the `n` bytes at `p`.
+        @inline(__always)
+        func matches(_ slot: Int, _ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+            lengths[slot] == n && bytesEqual(names + offsets[slot], p, n)
+        }
+
+        /// True when the bytes at `p` are `slot`'s name followed by a closing quote: the key
+        /// under the cursor is that field, and needs no scan (names contain no `"` or `\\`,
+        /// see `canMatchRaw`). Reads only below `end`.
+        @inline(__always)
+        func matchesQuoted(_ slot: Int, _ p: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) -> Bool {
+            let n = rawLengths[slot]
+            let readable = end - p
+            guard readable > n && n >= 0 && p[n] == 0x22 else { return false }
+            if n <= 16 && readable >= 16 {
+                let (low, high) = ShortBytes.words(p, n, readable: readable)
+                return low == shortWords[2 &* slot] && high == shortWords[2 &* slot &+ 1]
+            }
+            return bytesEqual(names + offsets[slot], p, n)
+        }
+
+        @inline(__always)
+        func nameLength(_ slot: Int) -> Int { lengths[slot] }
+
+        /// The slot named by the `n` bytes at `p`, or -1.
+        @inline(__always)
+        func find(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
+            var i = Int(truncatingIfNeeded: ByteHash.hash(p, n, readable: n)) & mask
+            while true {
+                let slot = Int(table[i])
+                if slot < 0 || matches(slot, p, n) { return slot }
+                i = (i + 1) & mask
+            }
         }
     }
 }

@@ -33,9 +33,13 @@ public import SluiceCore
 /// a stripped byte order mark); an oversized record keeps only its first
 /// `maxRecordBytes` bytes, so one huge record cannot exhaust memory downstream.
 ///
-/// String columns are dictionary-encoded per batch; the decoder keeps the strings it has
-/// seen (bounded, see `StringTable`) so recurring values are not allocated per batch. A
-/// batch dictionary may hold a string that only a rejected record used.
+/// String columns are dictionary-encoded; the decoder keeps the strings it has seen
+/// (bounded, see `StringTable`) so recurring values are not allocated per batch. Once a
+/// column settles (few new strings per batch), its codes are stable across batches and
+/// the batches share one dictionary array, which downstream translations reuse; until
+/// then, and for unique-per-event columns, each batch has its own compact dictionary. A
+/// batch dictionary may hold strings that no row of the batch uses (a rejected record's,
+/// or other batches' under stable codes).
 ///
 /// - Important: A decoder is a value; copies decode independently (each takes private
 ///   scratch memory on first use), so one decoder per thread is the rule.
@@ -91,9 +95,19 @@ public struct JSONBatchDecoder: Sendable {
             var line = firstLine
             var parser = RecordParser(plan: plan, state: state)
             defer { parser.finish() }
+            let fast = fastPath()
             while p < end {
                 let rowsBefore = rows
-                let (recordEnd, reason) = decodeRecord(&parser, start: p, end: end, lineMode: true)
+                if let fast, !keepsRecords, let recordEnd = fast.decode(start: p, end: end, lineMode: true, row: rows) {
+                    // The common case, with nothing else to do for the record.
+                    rows &+= 1
+                    p = recordEnd < end ? recordEnd + 1 : end
+                    line &+= 1
+                    continue
+                }
+                // Without records to keep, the fast path was just tried: go straight to the parser.
+                let (recordEnd, reason) = decodeRecord(
+                    &parser, keepsRecords ? fast : nil, start: p, end: end, lineMode: true)
                 if keepsRecords && rows > rowsBefore {
                     let contentEnd = Self.droppingCarriageReturn(p, recordEnd)
                     spans.append(RawRecords.Span(start: UInt32(p - bufferStart), length: UInt32(contentEnd - p)))
@@ -130,6 +144,7 @@ public struct JSONBatchDecoder: Sendable {
         var rejections: [Rejection] = []
         var parser = RecordParser(plan: plan, state: state)
         defer { parser.finish() }
+        let fast = fastPath()
         let keepsRecords = plan.options.keepsRecords
         var recordBytes: [UInt8] = []
         var spans: [RawRecords.Span] = []
@@ -139,7 +154,7 @@ public struct JSONBatchDecoder: Sendable {
                 guard let base = buffer.baseAddress, buffer.count > 0 else { return RejectionReason.emptyRecord }
                 let end = base + buffer.count
                 let start = Self.skippingBOM(base, end)
-                let reason = decodeRecord(&parser, start: start, end: end, lineMode: false).reason
+                let reason = decodeRecord(&parser, fast, start: start, end: end, lineMode: false).reason
                 if keepsRecords && rows > rowsBefore {
                     Self.appendRecord(UnsafeBufferPointer(start: start, count: end - start), to: &recordBytes, spans: &spans)
                 }
@@ -173,11 +188,11 @@ public struct JSONBatchDecoder: Sendable {
     /// Decodes the record at `start`; on success its row is appended. Returns where the
     /// record ends (its newline, or `end`) and the reason when it was rejected.
     private mutating func decodeRecord(
-        _ parser: inout RecordParser, start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>, lineMode: Bool
+        _ parser: inout RecordParser, _ fast: FastPath?, start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>,
+        lineMode: Bool
     ) -> (recordEnd: UnsafePointer<UInt8>, reason: String?) {
-        if usesFastPath, let requiredMask = plan.requiredMask,
-            let recordEnd = decodeFast(start: start, end: end, lineMode: lineMode, requiredMask: requiredMask)
-        {
+        if let fast, let recordEnd = fast.decode(start: start, end: end, lineMode: lineMode, row: rows) {
+            rows &+= 1
             return (recordEnd, nil)
         }
         let outcome: RecordParser.Outcome

@@ -1,6 +1,14 @@
-/// Turns the bytes of one string column into per-batch dictionary codes, keeping the
-/// `String`s across batches so recurring values (agent ids, metric names) are hashed
-/// and compared as bytes but allocated only once.
+/// Turns the bytes of one string column into dictionary codes, keeping the `String`s
+/// across batches so recurring values (agent ids, metric names) are hashed and compared
+/// as bytes but allocated only once.
+///
+/// Codes are stable across batches once a column settles: when the last batch brought
+/// few new strings (at most 1 in 16 lookups) and the table is not much larger than a
+/// batch (`stableRowsFactor`), a batch's dictionary is the table's whole string list
+/// and a code is the entry number. While nothing new appears that list is the very same
+/// array buffer batch after batch, so downstream translations keyed on the buffer
+/// (`KeyWordEncoder`) are reused instead of re-interning every batch. Otherwise (warming
+/// up, or a unique-per-event column) each batch gets its own compact dictionary.
 ///
 /// Open addressing over 32-byte slots that hold everything a lookup needs — the
 /// string's bytes (up to 16 inline, longer ones in an arena), its entry number, and its
@@ -18,6 +26,10 @@
 struct StringTable {
     static let maxEntries = 1 << 18
     static let maxArenaBytes = 8 << 20
+    /// A stable dictionary may hold up to this many entries per lookup of the last batch:
+    /// consumers that touch every entry per batch (`Scatter`'s hashes, expression
+    /// kernels) then cost at most a few steps per row.
+    static let stableRowsFactor = 4
 
     /// One distinct string. Short strings: `low`/`high` are its `ShortBytes` words.
     /// Long strings: `low` is the arena offset and `high` the full hash.
@@ -43,8 +55,10 @@ struct StringTable {
     private var lookups = 0
     private var countAtBatchStart = 0
     private let allowedValues: Set<String>?
-    /// This batch's dictionary: code → string.
+    /// This batch's dictionary: code → string (unused while `isStable`).
     private(set) var dictionary: [String] = []
+    /// This batch's codes are entry numbers and its dictionary is `strings`.
+    private(set) var isStable = false
 
     init(allowedValues: Set<String>? = nil) {
         self.allowedValues = allowedValues
@@ -76,6 +90,8 @@ struct StringTable {
             allowed.removeAll()
             strings.removeAll(keepingCapacity: true)
         }
+        isStable =
+            lookups > 0 && inserted &* 16 <= lookups && count <= StringTable.stableRowsFactor &* lookups
         lookups = 0
         countAtBatchStart = count
         if batchStamp == UInt32.max {
@@ -88,6 +104,7 @@ struct StringTable {
 
     /// Hands this batch's dictionary over and leaves an empty one.
     mutating func takeDictionary() -> [String] {
+        if isStable { return strings }
         let out = dictionary
         dictionary = []
         return out
@@ -171,6 +188,7 @@ struct StringTable {
     @inline(__always)
     mutating func code(ofSlot i: Int) -> UInt32 {
         let slot = slots + i
+        if isStable { return UInt32(truncatingIfNeeded: slot.pointee.entry) }
         if slot.pointee.stamp == batchStamp { return slot.pointee.code }
         let code = UInt32(dictionary.count)
         dictionary.append(strings[Int(slot.pointee.entry)])

@@ -1,0 +1,78 @@
+import SluiceConnectors
+import SluiceCore
+import SluiceFormats
+import Testing
+
+/// Once a string column settles, its codes are stable across batches and the batches
+/// share one dictionary array; key encoding downstream gives the same keys either way.
+@Suite struct StableDictionaryTests {
+    private func baseAddress(_ strings: [String]) -> UnsafeRawPointer? {
+        strings.withUnsafeBufferPointer { $0.baseAddress.map(UnsafeRawPointer.init) }
+    }
+
+    @Test func settledColumnsShareOneDictionaryWithStableCodes() {
+        var decoder = JSONBatchDecoder(schema: DAA.metricSampleSchema, required: [])
+        let lines = Array((0..<200).map(UInt64.init).map(metricLine).joined(separator: "\n").utf8)
+        // Warming up: the first batches bring only new strings and get compact dictionaries.
+        let (first, _) = decodeLines(lines, with: &decoder)
+        let (second, _) = decodeLines(lines, with: &decoder)
+        #expect(Set(first.columns[0].dictionary).count == first.columns[0].dictionary.count)
+        #expect(baseAddress(first.columns[0].dictionary) != baseAddress(second.columns[0].dictionary))
+        // Settled: the same array, the same codes for the same strings.
+        let (third, _) = decodeLines(lines, with: &decoder)
+        let (fourth, _) = decodeLines(lines, with: &decoder)
+        for column in [0, 1] {
+            #expect(third.columns[column].dictionary == fourth.columns[column].dictionary)
+            #expect(baseAddress(third.columns[column].dictionary) == baseAddress(fourth.columns[column].dictionary))
+            #expect(third.columns[column].codes == fourth.columns[column].codes)
+        }
+        #expect(rowTexts(third) == rowTexts(first) && rowTexts(fourth) == rowTexts(first))
+        // A new string extends the dictionary (a new array); old codes keep their strings.
+        let more = Array(((0..<200).map(UInt64.init) + [1_000_003]).map(metricLine).joined(separator: "\n").utf8)
+        let (fifth, _) = decodeLines(more, with: &decoder)
+        #expect(fifth.columns[0].dictionary.count == fourth.columns[0].dictionary.count + 1)
+        #expect(baseAddress(fifth.columns[0].dictionary) != baseAddress(fourth.columns[0].dictionary))
+        #expect(Array(fifth.columns[0].codes.prefix(200)) == fourth.columns[0].codes)
+        #expect(rowTexts(fifth) == rowTexts(decodeLines(String(decoding: more, as: UTF8.self)).0))
+    }
+
+    @Test func uniquePerEventColumnsKeepCompactDictionaries() {
+        var decoder = JSONBatchDecoder(schema: Schema([Field("id", .string)]), required: [])
+        for batch in 0..<4 {
+            let lines = (0..<1000).map { "{\"id\":\"e-\(batch)-\($0)\"}" }.joined(separator: "\n")
+            let (decoded, _) = decodeLines(Array(lines.utf8), with: &decoder)
+            #expect(decoded.columns[0].dictionary.count == 1000)
+            #expect(decoded.value(row: 999, column: "id") == .string("e-\(batch)-999"))
+        }
+    }
+
+    /// Batches of several splits (one decoder each, more than the encoder caches) arrive
+    /// interleaved; every row's key must be the interned code of its own string.
+    @Test func keyEncodingOfInterleavedSplitsIsExact() {
+        let schema = DAA.metricSampleSchema
+        var decoders = (0..<6).map { _ in JSONBatchDecoder(schema: schema, required: []) }
+        var encoder = KeyWordEncoder(KeyEncoder(schema: schema, keyNames: ["agent_id", "metric"]))
+        var interner = StringInterner()
+        var words: [UInt64] = []
+        for round in 0..<6 {
+            for split in decoders.indices {
+                // Each split sees its own strings, a few new ones in later rounds.
+                let events = (0..<150).map { UInt64(split * 100_000 + $0 * 7 + ($0 % 50 == 0 ? round : 0)) }
+                let lines = Array(events.map(metricLine).joined(separator: "\n").utf8)
+                let (batch, _) = decodeLines(lines, with: &decoders[split])
+                encoder.encode(batch, interner: &interner, into: &words)
+                let width = encoder.encoder.width
+                for row in 0..<batch.count {
+                    guard case .string(let agent) = batch.value(row: row, column: "agent_id"),
+                        case .string(let metric) = batch.value(row: row, column: "metric")
+                    else {
+                        Issue.record("row \(row) has no agent or metric")
+                        continue
+                    }
+                    #expect(words[row * width] == UInt64(interner.code(of: agent) ?? .max))
+                    #expect(words[row * width + 1] == UInt64(interner.code(of: metric) ?? .max))
+                }
+            }
+        }
+    }
+}
