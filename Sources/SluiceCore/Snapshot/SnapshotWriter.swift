@@ -4,32 +4,43 @@
 /// back with `SnapshotReader`. Determinism matters: two snapshots of equal state are equal
 /// bytes, so writers must emit unordered collections in a sorted order.
 public struct SnapshotWriter: Sendable {
-    public private(set) var bytes: [UInt8] = []
+    /// The bytes written so far. Inlinable writes (snapshots of large states make millions of
+    /// small writes from other modules) need a storage they can see.
+    @usableFromInline var storage: [UInt8] = []
+
+    public var bytes: [UInt8] { storage }
 
     public init() {}
 
     /// Reserves room for `capacity` bytes in all: a writer that knows its size grows its
     /// buffer once instead of doubling through ever larger copies (a large state's
     /// transient allocations are what kept glibc's heap from shrinking).
-    public mutating func reserveCapacity(_ capacity: Int) { bytes.reserveCapacity(capacity) }
+    public mutating func reserveCapacity(_ capacity: Int) { storage.reserveCapacity(capacity) }
 
-    public mutating func write(_ v: UInt8) { bytes.append(v) }
-    public mutating func write(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    public mutating func write(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    public mutating func write(_ v: Int64) { write(UInt64(bitPattern: v)) }
-    public mutating func write(_ v: Int) { write(Int64(v)) }
-    public mutating func write(_ v: Double) { write(v.bitPattern) }
-    public mutating func write(_ v: Bool) { write(UInt8(v ? 1 : 0)) }
+    @inlinable public mutating func write(_ v: UInt8) { storage.append(v) }
+    @inlinable public mutating func write(_ v: UInt32) {
+        withUnsafeBytes(of: v.littleEndian) { storage.append(contentsOf: $0) }
+    }
+    @inlinable public mutating func write(_ v: UInt64) {
+        withUnsafeBytes(of: v.littleEndian) { storage.append(contentsOf: $0) }
+    }
+    @inlinable public mutating func write(_ v: Int64) { write(UInt64(bitPattern: v)) }
+    @inlinable public mutating func write(_ v: Int) { write(Int64(v)) }
+    @inlinable public mutating func write(_ v: Double) { write(v.bitPattern) }
+    @inlinable public mutating func write(_ v: Bool) { write(UInt8(v ? 1 : 0)) }
 
-    public mutating func write(_ s: String) {
-        let utf8 = Array(s.utf8)
-        write(UInt32(utf8.count))
-        bytes.append(contentsOf: utf8)
+    /// Length (UInt32) and UTF-8 bytes, copied straight from the string's storage.
+    @inlinable public mutating func write(_ s: String) {
+        var s = s
+        s.withUTF8 { utf8 in
+            write(UInt32(utf8.count))
+            storage.append(contentsOf: utf8)
+        }
     }
 
     public mutating func write(bytes raw: [UInt8]) {
         write(UInt64(raw.count))
-        bytes.append(contentsOf: raw)
+        storage.append(contentsOf: raw)
     }
 
     /// A section header: a tag naming the state and its format version.
@@ -51,17 +62,70 @@ public struct SnapshotWriter: Sendable {
 
     public mutating func write(_ values: [Double]) {
         write(UInt64(values.count))
-        for v in values { write(v) }
+        values.withUnsafeBufferPointer { writeColumn($0) }
     }
 
     public mutating func write(_ values: [Int64]) {
         write(UInt64(values.count))
-        for v in values { write(v) }
+        values.withUnsafeBufferPointer { writeColumn($0) }
     }
 
     public mutating func write(_ values: [UInt64]) {
         write(UInt64(values.count))
-        for v in values { write(v) }
+        values.withUnsafeBufferPointer { writeColumn($0) }
+    }
+
+    // MARK: Columns (no count: the reader knows it)
+
+    /// The values one after another, exactly as that many `write(_:)` calls would write
+    /// them; on a little-endian machine one copy of the column's memory.
+    @inlinable public mutating func writeColumn(_ values: UnsafeBufferPointer<UInt64>) {
+        #if _endian(little)
+            storage.append(contentsOf: UnsafeRawBufferPointer(values))
+        #else
+            for v in values { write(v) }
+        #endif
+    }
+
+    @inlinable public mutating func writeColumn(_ values: UnsafeBufferPointer<Int64>) {
+        values.withMemoryRebound(to: UInt64.self) { writeColumn($0) }
+    }
+
+    @inlinable public mutating func writeColumn(_ values: UnsafeBufferPointer<Double>) {
+        // A Double's memory is its bit pattern, which is what `write(Double)` writes.
+        values.withMemoryRebound(to: UInt64.self) { writeColumn($0) }
+    }
+
+    /// `column[slot]` for each slot, as `write(_:)` per slot would write them: a
+    /// table's slots in order (`0..<n`) are one copy of the column's prefix.
+    @inlinable public mutating func writeColumn(_ column: [Int64], slots: [Int32]) {
+        column.withUnsafeBufferPointer { values in
+            if Self.isPrefix(slots, of: values.count) {
+                writeColumn(UnsafeBufferPointer(rebasing: values[0..<slots.count]))
+            } else {
+                for slot in slots { write(values[Int(slot)]) }
+            }
+        }
+    }
+
+    @inlinable public mutating func writeColumn(_ column: [Double], slots: [Int32]) {
+        column.withUnsafeBufferPointer { values in
+            if Self.isPrefix(slots, of: values.count) {
+                writeColumn(UnsafeBufferPointer(rebasing: values[0..<slots.count]))
+            } else {
+                for slot in slots { write(values[Int(slot)]) }
+            }
+        }
+    }
+
+    /// Whether `slots` is exactly `0, 1, …, slots.count - 1` within a column of `count`.
+    @inlinable static func isPrefix(_ slots: [Int32], of count: Int) -> Bool {
+        guard slots.count <= count else { return false }
+        return slots.withUnsafeBufferPointer { s in
+            var same = true
+            for i in 0..<s.count { same = same && s[i] == Int32(truncatingIfNeeded: i) }
+            return same
+        }
     }
 }
 
@@ -86,11 +150,47 @@ public struct SnapshotReader: Sendable {
     public mutating func readUInt8() throws -> UInt8 { try take(1).first! }
 
     public mutating func readUInt32() throws -> UInt32 {
-        try take(4).reversed().reduce(0) { $0 << 8 | UInt32($1) }
+        try ensure(4)
+        defer { offset += 4 }
+        return UInt32(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self) })
     }
 
     public mutating func readUInt64() throws -> UInt64 {
-        try take(8).reversed().reduce(0) { $0 << 8 | UInt64($1) }
+        try ensure(8)
+        defer { offset += 8 }
+        return UInt64(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self) })
+    }
+
+    /// Throws as `take` does unless `n` more bytes are there.
+    private func ensure(_ n: Int) throws {
+        guard offset + n <= bytes.count else {
+            throw SluiceError(.corruptSnapshot, "snapshot truncated at byte \(offset) (wanted \(n) more)")
+        }
+    }
+
+    /// `count` values written by `writeColumn` (or as many `write(UInt64)`), in one copy.
+    public mutating func readUInt64Column(count: Int) throws -> [UInt64] {
+        guard count >= 0, count <= (bytes.count - offset) / 8 else {
+            throw SluiceError(.corruptSnapshot, "snapshot truncated at byte \(offset) (wanted \(count) values more)")
+        }
+        let start = offset
+        offset += count * 8
+        return [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in
+            bytes.withUnsafeBytes { raw in
+                for i in 0..<count {
+                    buffer[i] = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start + i * 8, as: UInt64.self))
+                }
+            }
+            initialized = count
+        }
+    }
+
+    public mutating func readInt64Column(count: Int) throws -> [Int64] {
+        try readUInt64Column(count: count).map { Int64(bitPattern: $0) }
+    }
+
+    public mutating func readDoubleColumn(count: Int) throws -> [Double] {
+        try readUInt64Column(count: count).map { Double(bitPattern: $0) }
     }
 
     public mutating func readInt64() throws -> Int64 { Int64(bitPattern: try readUInt64()) }
@@ -140,18 +240,9 @@ public struct SnapshotReader: Sendable {
         return Int(n)
     }
 
-    public mutating func readDoubles() throws -> [Double] {
-        let n = try readCount()
-        return try (0..<n).map { _ in try readDouble() }
-    }
+    public mutating func readDoubles() throws -> [Double] { try readDoubleColumn(count: try readCount()) }
 
-    public mutating func readInt64s() throws -> [Int64] {
-        let n = try readCount()
-        return try (0..<n).map { _ in try readInt64() }
-    }
+    public mutating func readInt64s() throws -> [Int64] { try readInt64Column(count: try readCount()) }
 
-    public mutating func readUInt64s() throws -> [UInt64] {
-        let n = try readCount()
-        return try (0..<n).map { _ in try readUInt64() }
-    }
+    public mutating func readUInt64s() throws -> [UInt64] { try readUInt64Column(count: try readCount()) }
 }

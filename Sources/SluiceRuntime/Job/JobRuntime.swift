@@ -28,7 +28,11 @@ final class JobRuntime: @unchecked Sendable {
     let rejected = Atomic<Int64>(0)
     private let failure = Mutex<SluiceError?>(nil)
     private let book: Mutex<EpochBook>
-    private let completion = Mutex((running: false, again: false))
+    /// Completes epochs (saves checkpoints, releases positions) one at a time, in epoch
+    /// order, off the partition and sink queues: an executor that reports the last snapshot
+    /// or commit of an epoch goes on processing while its checkpoint is encoded and stored.
+    /// Serial, so at most one save per job is in flight; `maxPendingEpochs` bounds the rest.
+    private let completer = DispatchQueue(label: "sluice.checkpoints")
     private let doneGroup = DispatchGroup()
     private let doneFlag = Atomic<Bool>(false)
     /// The last checkpoint saved (once per epoch, for status and metrics).
@@ -228,34 +232,16 @@ final class JobRuntime: @unchecked Sendable {
     }
 
     /// Completes, in order, every pending epoch that has become complete, then the run
-    /// once every sink has finished.
+    /// once every sink has finished — later, on the completion queue.
     ///
-    /// Any thread may call it; one at a time completes (the others leave a note to look
-    /// again), so checkpoints are saved strictly in epoch order and the final checkpoint
-    /// comes last, without holding a lock across a save.
+    /// Any thread may call it; the serial queue makes checkpoints saved strictly in epoch
+    /// order and the final checkpoint last, without holding a lock across a save.
     private func completeReadyEpochs() {
-        let first = completion.withLock { state -> Bool in
-            if state.running {
-                state.again = true
-                return false
-            }
-            state.running = true
-            return true
-        }
-        guard first else { return }
-        while true {
-            completePendingEpochs()
-            let more = completion.withLock { state -> Bool in
-                if state.again {
-                    state.again = false
-                    return true
-                }
-                state.running = false
-                return false
-            }
-            guard more else { return }
-        }
+        completer.async { [self] in completePendingEpochs() }
     }
+
+    /// Waits for the completions already asked for (a save in flight included).
+    func settleCompletions() { completer.sync {} }
 
     private func completePendingEpochs() {
         while true {

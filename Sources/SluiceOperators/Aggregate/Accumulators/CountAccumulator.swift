@@ -35,10 +35,10 @@ final class CountAccumulator: Accumulator {
     }
 
     func write(slots: [Int32], into writer: inout SnapshotWriter, strings: [String]) {
-        for slot in slots { writer.write(counts[Int(slot)]) }
+        writer.writeColumn(counts, slots: slots)
     }
 
     func read(count: Int, from reader: inout SnapshotReader, interner: inout StringInterner) throws {
-        for _ in 0..<count { counts.append(try reader.readInt64()) }
+        counts.append(contentsOf: try reader.readInt64Column(count: count))
     }
 }

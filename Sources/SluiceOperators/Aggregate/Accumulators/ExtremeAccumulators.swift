@@ -60,11 +60,11 @@ final class DoubleExtremeAccumulator: Accumulator {
     }
 
     func write(slots: [Int32], into writer: inout SnapshotWriter, strings: [String]) {
-        for slot in slots { writer.write(values[Int(slot)]) }
+        writer.writeColumn(values, slots: slots)
     }
 
     func read(count: Int, from reader: inout SnapshotReader, interner: inout StringInterner) throws {
-        for _ in 0..<count { values.append(try reader.readDouble()) }
+        values.append(contentsOf: try reader.readDoubleColumn(count: count))
     }
 }
 
@@ -127,11 +127,11 @@ final class IntExtremeAccumulator: Accumulator {
     }
 
     func write(slots: [Int32], into writer: inout SnapshotWriter, strings: [String]) {
-        for slot in slots { writer.write(values[Int(slot)]) }
+        writer.writeColumn(values, slots: slots)
     }
 
     func read(count: Int, from reader: inout SnapshotReader, interner: inout StringInterner) throws {
-        for _ in 0..<count { values.append(try reader.readInt64()) }
+        values.append(contentsOf: try reader.readInt64Column(count: count))
     }
 }
 

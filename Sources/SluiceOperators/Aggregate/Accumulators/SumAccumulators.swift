@@ -40,11 +40,11 @@ final class DoubleSumAccumulator: Accumulator {
     }
 
     func write(slots: [Int32], into writer: inout SnapshotWriter, strings: [String]) {
-        for slot in slots { writer.write(sums[Int(slot)]) }
+        writer.writeColumn(sums, slots: slots)
     }
 
     func read(count: Int, from reader: inout SnapshotReader, interner: inout StringInterner) throws {
-        for _ in 0..<count { sums.append(try reader.readDouble()) }
+        sums.append(contentsOf: try reader.readDoubleColumn(count: count))
     }
 }
 
@@ -87,10 +87,10 @@ final class IntSumAccumulator: Accumulator {
     }
 
     func write(slots: [Int32], into writer: inout SnapshotWriter, strings: [String]) {
-        for slot in slots { writer.write(sums[Int(slot)]) }
+        writer.writeColumn(sums, slots: slots)
     }
 
     func read(count: Int, from reader: inout SnapshotReader, interner: inout StringInterner) throws {
-        for _ in 0..<count { sums.append(try reader.readInt64()) }
+        sums.append(contentsOf: try reader.readInt64Column(count: count))
     }
 }
