@@ -24,15 +24,16 @@ final class JobRuntime: @unchecked Sendable {
     private let maxInjected = Atomic<UInt64>(0)
     /// The newest epoch completed (durable everywhere), for `wantsEpoch`.
     private let completedEpoch = Atomic<UInt64>(0)
+    /// When the pending-epoch bound began holding back a requested epoch (ms, time source),
+    /// or 0 while it holds nothing back.
+    private let epochHeldSince = Atomic<Int64>(0)
     let eventsIn = Atomic<Int64>(0)
     let rejected = Atomic<Int64>(0)
     private let failure = Mutex<SluiceError?>(nil)
     private let book: Mutex<EpochBook>
-    /// Completes epochs (saves checkpoints, releases positions) one at a time, in epoch
-    /// order, off the partition and sink queues: an executor that reports the last snapshot
-    /// or commit of an epoch goes on processing while its checkpoint is encoded and stored.
-    /// Serial, so at most one save per job is in flight; `maxPendingEpochs` bounds the rest.
-    private let completer = DispatchQueue(label: "sluice.checkpoints")
+    /// Who completes epochs: one thread at a time (`running`); a caller that finds one
+    /// running leaves a note (`again`) so it looks once more before it stops.
+    private let completion = Mutex((running: false, again: false))
     private let doneGroup = DispatchGroup()
     private let doneFlag = Atomic<Bool>(false)
     /// The last checkpoint saved (once per epoch, for status and metrics).
@@ -143,7 +144,27 @@ final class JobRuntime: @unchecked Sendable {
         guard requestedEpoch.load(ordering: .relaxed) > injected else { return false }
         let newest = maxInjected.load(ordering: .relaxed)
         if injected < newest { return true }
-        return newest - completedEpoch.load(ordering: .relaxed) < UInt64(max(1, options.maxPendingEpochs))
+        let begins = newest - completedEpoch.load(ordering: .relaxed) < UInt64(max(1, options.maxPendingEpochs))
+        if begins {
+            epochHeldSince.store(0, ordering: .relaxed)
+        } else {
+            _ = epochHeldSince.compareExchange(expected: 0, desired: max(1, options.timeSource.nowMillis()), ordering: .relaxed)
+        }
+        return begins
+    }
+
+    /// True once the pending-epoch bound has held a requested epoch back for longer than
+    /// an epoch interval (at least a second): a sink or the store is down, or far slower
+    /// than the clock. Sources stop reading then instead of stretching the open epoch
+    /// without end: a pipeline whose sink is down must not keep its cores busy (it slowed
+    /// a healthy neighbour in the same process to 59 %, `Benchmarks/isolation.sh`), nor
+    /// pile rows for an append sink. A store that completes epochs, however slowly, only
+    /// pauses reading between them: the epochs stretch up to this bound.
+    var commitsStalled: Bool {
+        let since = epochHeldSince.load(ordering: .relaxed)
+        guard since != 0 else { return false }
+        let grace = max(options.epochIntervalMillis ?? 1000, 1000)
+        return options.timeSource.nowMillis() - since > grace
     }
 
     func recordRead(rows: Int, rejected count: Int, progress: Double?, split: Int) {
@@ -232,16 +253,40 @@ final class JobRuntime: @unchecked Sendable {
     }
 
     /// Completes, in order, every pending epoch that has become complete, then the run
-    /// once every sink has finished — later, on the completion queue.
+    /// once every sink has finished.
     ///
-    /// Any thread may call it; the serial queue makes checkpoints saved strictly in epoch
-    /// order and the final checkpoint last, without holding a lock across a save.
+    /// Any thread may call it; one at a time completes (the others leave a note to look
+    /// again), so checkpoints are saved strictly in epoch order and the final checkpoint
+    /// comes last, without holding a lock across a save. (Completing on a queue of its own,
+    /// off the executors, was tried: the crash tests then saw a checkpoint saved after a
+    /// later one, about one run in fourteen; see the session 7 note.)
     private func completeReadyEpochs() {
-        completer.async { [self] in completePendingEpochs() }
+        let first = completion.withLock { state -> Bool in
+            if state.running {
+                state.again = true
+                return false
+            }
+            state.running = true
+            return true
+        }
+        guard first else { return }
+        while true {
+            completePendingEpochs()
+            let more = completion.withLock { state -> Bool in
+                if state.again {
+                    state.again = false
+                    return true
+                }
+                state.running = false
+                return false
+            }
+            guard more else { return }
+        }
     }
 
-    /// Waits for the completions already asked for (a save in flight included).
-    func settleCompletions() { completer.sync {} }
+    /// Completions run on the threads that report; nothing is left in flight once every
+    /// executor has settled.
+    func settleCompletions() {}
 
     private func completePendingEpochs() {
         while true {

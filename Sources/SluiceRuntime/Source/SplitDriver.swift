@@ -86,6 +86,10 @@ final class SplitDriver: @unchecked Sendable {
                 usleep(500)
                 continue
             }
+            if job.commitsStalled {
+                usleep(10_000)
+                continue
+            }
             if let alignment, alignment.isAhead(split: split) {
                 usleep(100)
                 continue
