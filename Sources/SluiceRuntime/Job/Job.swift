@@ -119,8 +119,6 @@ public final class Job: @unchecked Sendable {
         for partition in runtime.partitions { partition.queue.sync {} }
         for sink in runtime.sinks { sink.settle() }
         runtime.deadLetter.settle()
-        // No checkpoint save may still be running once the run has returned.
-        runtime.settleCompletions()
         var summary = RunSummary()
         let elapsed = ContinuousClock.now - started
         summary.elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

@@ -284,10 +284,6 @@ final class JobRuntime: @unchecked Sendable {
         }
     }
 
-    /// Completions run on the threads that report; nothing is left in flight once every
-    /// executor has settled.
-    func settleCompletions() {}
-
     private func completePendingEpochs() {
         while true {
             let next = book.withLock { book -> UInt64? in
