@@ -24,11 +24,11 @@ import sys
 import time
 from pathlib import Path
 
+from duckdb_venv import ensure_duckdb
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data"
 INPUT = DATA / "w1-k10000-n10000000.ndjson"
-VENV = DATA / "duckdb-venv"
-DUCKDB_VERSION = "2.0.0"
 
 QUERY = """
 SELECT count(*) AS rows, sum(c) AS events, sum(s) AS total, sum(lo) AS low, sum(hi) AS high, sum(a) AS mean
@@ -48,15 +48,6 @@ con.execute(f"SET threads = {int(sys.argv[2])}")
 con.execute("SET enable_progress_bar = false")
 print(con.execute(sys.argv[1]).fetchall()[0])
 """
-
-
-def ensure_duckdb() -> Path:
-    python = VENV / "bin" / "python"
-    if not python.exists():
-        print(f"installing duckdb=={DUCKDB_VERSION} into {VENV} ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", f"duckdb=={DUCKDB_VERSION}"], check=True)
-    return python
 
 
 def measured(argv: list[str]) -> tuple[float, float, float, str]:

@@ -26,13 +26,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from duckdb_venv import DUCKDB_VERSION, ensure_duckdb
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = HERE / ".data"
 INPUT = DATA / "w2-daa-5m-seed42.ndjson"
 INPUT_SHA256 = "0e054d5a44ca4807f996dbc733bae6017d0130fc2cc01297c47905767fb80759"
-VENV = DATA / "duckdb-venv"
-DUCKDB_VERSION = "2.0.0"
 
 # job → (shipped pipeline, drop its dedupe line)
 JOBS = {
@@ -65,15 +65,6 @@ def ensure_input(sluice: Path) -> None:
             digest.update(chunk)
     if digest.hexdigest() != INPUT_SHA256:
         sys.exit(f"{INPUT}: sha256 {digest.hexdigest()}, expected {INPUT_SHA256} (workloads.md)")
-
-
-def ensure_duckdb() -> Path:
-    python = VENV / "bin" / "python"
-    if not python.exists():
-        print(f"installing duckdb=={DUCKDB_VERSION} into {VENV} ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", f"duckdb=={DUCKDB_VERSION}"], check=True)
-    return python
 
 
 def derive_pipeline(job: str, folder: Path) -> Path:
