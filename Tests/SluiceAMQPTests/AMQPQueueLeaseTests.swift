@@ -71,7 +71,7 @@ import Testing
         #expect(redelivered.status.snapshot[0].redeliveries == 3)
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(5)))
     func aBoundedLeaseOnAnEmptyQueueNobodyElseConsumesEnds() throws {
         let queue = AMQPTestBroker.uniqueName("lease-idle")
         let setup = try AMQPTestBroker.connect()

@@ -52,6 +52,9 @@ final class PrivateBroker: Sendable {
         environment["SLUICE_TEST_AMQP_PORT"] = String(port)
         environment["SLUICE_TEST_PG_PORT"] = String(port + 1)
         environment["SLUICE_TEST_AMQP_TLS_PORT"] = tlsPort.map(String.init) ?? ""
+        // Private brokers start while the whole suite runs in parallel on 2 cores: in CI one
+        // needed more than the script's default 120 s to become ready.
+        environment["SLUICE_STACK_TIMEOUT"] = environment["SLUICE_STACK_TIMEOUT"] ?? "300"
         let (status, output) = try Command.run(
             ["/bin/bash", AMQPTestBroker.repositoryRoot + "/ops/test-stack.sh"] + arguments, environment: environment)
         guard status == 0 else {

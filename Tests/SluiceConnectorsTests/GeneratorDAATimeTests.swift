@@ -67,7 +67,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(5)))
     func aPacedGeneratorFollowsTheWallClock() throws {
         let options = DAAGeneratorOptions(
             agents: 20, eventsPerSecond: 4000, limit: .count(400), disorderMillis: 0, lateFraction: 0, duplicateFraction: 0)
@@ -78,7 +78,7 @@ import Testing
         #expect(ts.max()! - options.startMillis == 99)
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(5)))
     func aSlowPacedGeneratorReportsIdleWhileAheadOfSchedule() throws {
         let options = DAAGeneratorOptions(agents: 5, eventsPerSecond: 100, limit: .count(20), disorderMillis: 0)
         let (ts, idles, elapsed) = try drainPaced(options)
