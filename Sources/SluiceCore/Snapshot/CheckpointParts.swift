@@ -66,8 +66,8 @@ public enum CheckpointParts {
                 tail = tail << 8 | UInt64(raw[offset])
                 offset += 1
             }
-            a = finalize(a ^ tail)
-            b = finalize(b &+ tail &+ a)
+            a = StableHash.mix(a ^ tail)
+            b = StableHash.mix(b &+ tail &+ a)
             return PartID(high: a, low: b)
         }
     }
@@ -76,17 +76,6 @@ public enum CheckpointParts {
     private static func mix(_ x: UInt64, _ multiplier: UInt64) -> UInt64 {
         let product = (x ^ (x >> 29)) &* multiplier
         return (product << 27) | (product >> 37)
-    }
-
-    /// MurmurHash3's 64-bit finalizer: every input bit reaches every output bit.
-    private static func finalize(_ value: UInt64) -> UInt64 {
-        var x = value
-        x ^= x >> 33
-        x &*= 0xFF51_AFD7_ED55_8CCD
-        x ^= x >> 33
-        x &*= 0xC4CE_B9FE_1A85_EC53
-        x ^= x >> 33
-        return x
     }
 
     /// 256 fixed pseudo-random words (SplitMix64 from a constant seed): the cuts must be
