@@ -21,7 +21,7 @@ import Testing
         return try AMQPSource(name: "events", schema: Schema([Field("n", .int64)]), required: [], options: options)
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func theWaitingLeaseBecomesActiveWhenTheActiveConnectionCloses() throws {
         let queue = AMQPTestBroker.uniqueName("lease")
         let setup = try AMQPTestBroker.connect()

@@ -115,7 +115,7 @@ import Testing
     /// as a process that became the queue's active consumer does) has its next save of that
     /// queue refused: that queue's job stops saying why, the other queues' jobs go on to the
     /// end, and the process exits 1 (a job failed).
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func aQueueWhoseClaimIsTakenStopsAndTheOthersGoOn() throws {
         let binary = try Self.releaseBinary()
         let directory = try TemporaryDirectory()

@@ -77,7 +77,7 @@ import Testing
         return contents
     }
 
-    @Test(.timeLimit(.minutes(2))) func aCrashedAndRestoredJobLeavesTheUninterruptedTables() throws {
+    @Test(.timeLimit(.minutes(5))) func aCrashedAndRestoredJobLeavesTheUninterruptedTables() throws {
         let reference = try PostgresTestNamespace()
         let crashed = try PostgresTestNamespace()
         try withExtendedLifetime((reference, crashed)) {

@@ -48,7 +48,7 @@ import Testing
         return lines
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func everyShippedPipelineCountsOrDeadLettersEveryLine() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-fuzz-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

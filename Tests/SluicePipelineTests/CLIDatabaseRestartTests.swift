@@ -22,7 +22,7 @@ import Testing
         return process
     }
 
-    @Test(.timeLimit(.minutes(4)))
+    @Test(.timeLimit(.minutes(5)))
     func aRunOutlastsADatabaseRestartWithExactViews() throws {
         let binary = try ReleaseBinary.path()
         let server = try PrivatePostgres()

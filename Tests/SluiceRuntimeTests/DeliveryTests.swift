@@ -98,7 +98,7 @@ import Testing
         return Array(found.sorted().prefix(5))
     }
 
-    @Test(.timeLimit(.minutes(2)), arguments: [1, 2, 3])
+    @Test(.timeLimit(.minutes(5)), arguments: [1, 2, 3])
     func crashesAtRandomMomentsLeaveTheUninterruptedResult(seed: UInt64) throws {
         let reference = MemoryDatabase()
         let referencePlain = ViewSink(name: "plain")
