@@ -99,6 +99,7 @@ import Testing
             // The old worker, unaware, tries to save its epoch 2: refused, nothing written.
             try stale.prepare([("a", 2, 2, false, 20), ("z", 2, 2, false, 20)], epoch: 2)
             let error = try #require(throws: SluiceError.self) { try stale.save(2) }
+            #expect(error.code == .fenced, "\(error)")
             #expect(error.message.contains("fenced") && error.message.contains("worker-new"), "\(error.message)")
             #expect(try db.rows("metrics", columns: ["agent", "n"]) == [["a", "3"]])
             #expect(try fresh.group.latest(pipeline: "p") == PGTestRows.checkpoint(3))

@@ -295,7 +295,7 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
         ).rows.first?.first ?? nil
         if let claimedBy, claimedBy != owner {
             throw SluiceError(
-                .sinkFailed,
+                .fenced,
                 "fenced: pipeline '\(pipeline)' was taken over by worker '\(claimedBy)'; this worker ('\(owner)') "
                     + "must stop (its \(epoch) is not saved; the new owner resumes from the latest checkpoint)")
         }
@@ -308,7 +308,7 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
         guard storedEpoch < epoch.value else {
             if storedOwner != owner {
                 throw SluiceError(
-                    .sinkFailed,
+                    .fenced,
                     "fenced: pipeline '\(pipeline)' has checkpoint epoch \(storedEpoch) saved by owner '\(storedOwner)'; "
                         + "this worker ('\(owner)') is stale at \(epoch) and must stop (restore from the latest checkpoint)")
             }

@@ -28,6 +28,8 @@ public struct Rejection: Sendable, Hashable, CustomStringConvertible {
 public struct SluiceError: Error, Sendable, CustomStringConvertible, Equatable {
     public enum Code: String, Sendable {
         case invalidArgument, io, corruptSnapshot, unsupported, schemaMismatch, sinkFailed, sourceFailed
+        /// Another worker owns the pipeline (or queue) now: this one must stop, not retry.
+        case fenced
     }
     public var code: Code
     public var message: String
@@ -38,4 +40,11 @@ public struct SluiceError: Error, Sendable, CustomStringConvertible, Equatable {
     }
 
     public var description: String { message }
+
+    /// `error` reported with `context` in front, as `code` unless it is a fence: a fenced
+    /// save stays `.fenced` however many layers report it, so callers can match the code.
+    public static func wrapping(_ error: any Error, as code: Code, _ context: String) -> SluiceError {
+        let fenced = (error as? SluiceError)?.code == .fenced
+        return SluiceError(fenced ? .fenced : code, "\(context): \(error)")
+    }
 }

@@ -333,7 +333,7 @@ final class JobRuntime: @unchecked Sendable {
             do {
                 try saveTimed(checkpoint, to: store)
             } catch {
-                fail(SluiceError(.sinkFailed, "could not save checkpoint of \(epoch): \(error)"))
+                fail(.wrapping(error, as: .sinkFailed, "could not save checkpoint of \(epoch)"))
                 return
             }
         }
@@ -413,7 +413,7 @@ final class JobRuntime: @unchecked Sendable {
             do {
                 try saveTimed(checkpoint, to: store)
             } catch {
-                fail(SluiceError(.sinkFailed, "could not save the final checkpoint: \(error)"))
+                fail(.wrapping(error, as: .sinkFailed, "could not save the final checkpoint"))
                 return
             }
         }

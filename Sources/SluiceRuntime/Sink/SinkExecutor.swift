@@ -77,7 +77,7 @@ final class SinkExecutor: @unchecked Sendable {
                         try handle(event)
                     } catch {
                         finished = true
-                        job.fail(SluiceError(.sinkFailed, "sink '\(name)' failed: \(error)"))
+                        job.fail(.wrapping(error, as: .sinkFailed, "sink '\(name)' failed"))
                         return
                     }
                 }

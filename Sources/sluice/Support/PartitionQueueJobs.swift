@@ -204,7 +204,7 @@ final class PartitionQueueJobs: Sendable {
         if isStopping() { job.stop() }
         do {
             return .ran(try job.run())
-        } catch let error where "\(error)".contains("fenced:") {
+        } catch let error as SluiceError where error.code == .fenced {
             logger.error(
                 "lost queue \(queueJob.queue): another worker claimed it; this queue's job stops, the others go on",
                 metadata: ["pipeline": "\(name)", "queue": "\(queueJob.queue)"])
