@@ -120,6 +120,13 @@ final class AMQPSplitReader: SourceReader {
         return .data(batch, rejections: rejections)
     }
 
+    /// Half the prefetch window is unacknowledged: the broker sends at most `prefetch`,
+    /// so an epoch begun now acknowledges before the window runs dry (at one event per
+    /// message a 1 s clock let a 10,000 window carry only 10,000 messages a second).
+    var awaitsAcknowledgement: Bool {
+        options.prefetch > 0 && (pendingOffsets.count - pendingHead) * 2 >= options.prefetch
+    }
+
     func acknowledge(upTo position: SourcePosition) throws {
         guard position.source == source, position.split == split else { return }
         var last = pendingHead

@@ -38,11 +38,17 @@ public protocol SourceReader: AnyObject {
     func acknowledge(upTo position: SourcePosition) throws
     /// Fraction of a bounded input read so far (0...1), when known (progress bars).
     var progress: Double? { get }
+    /// True when the reader can read little more until an acknowledgement arrives (a
+    /// broker's prefetch window half full of unacknowledged deliveries). The runtime then
+    /// begins an epoch at once instead of waiting for its clock, since only a committed
+    /// epoch acknowledges; otherwise the input would stall until the next tick.
+    var awaitsAcknowledgement: Bool { get }
     func close()
 }
 
 extension SourceReader {
     public func acknowledge(upTo position: SourcePosition) throws {}
     public var progress: Double? { nil }
+    public var awaitsAcknowledgement: Bool { false }
     public func close() {}
 }

@@ -114,6 +114,16 @@ final class JobRuntime: @unchecked Sendable {
 
     func requestEpoch() { requestedEpoch.add(1, ordering: .relaxed) }
 
+    /// Asks for the epoch after `injected` now, once every epoch up to `injected` is
+    /// complete: a source that waits for acknowledgements must not wait for the clock (see
+    /// `SourceReader.awaitsAcknowledgement`), but while an epoch is still committing, the
+    /// acknowledgement it brings is what the source waits for, and asking again would only
+    /// begin a near-empty epoch per read.
+    func requestEpoch(afterCompleting injected: UInt64) {
+        guard completedEpoch.load(ordering: .relaxed) >= injected else { return }
+        _ = requestedEpoch.max(injected + 1, ordering: .relaxed)
+    }
+
     func abort() {
         aborted.store(true, ordering: .relaxed)
         markDone()

@@ -119,6 +119,7 @@ final class SplitDriver: @unchecked Sendable {
                 if !batch.isEmpty { scatter(batch) }
                 if let position = batch.position { lastPosition = position }
                 batchesSinceEpoch += 1
+                if reader.awaitsAcknowledgement { job.requestEpoch(afterCompleting: injectedEpoch) }
                 if var tracker = watermark, let field = plan.eventTime?.field, let maxTime = Self.maxTime(batch, field: field) {
                     if tracker.observe(maxTime: maxTime) {
                         sendControl(.watermark(tracker.current))
