@@ -80,9 +80,14 @@ final class AMQPSplitReader: SourceReader {
         do {
             // Wait a little for the first delivery, then take what has already arrived.
             var wait = deliveries.isEmpty ? Duration.milliseconds(50) : .zero
-            while deliveries.count < min(maxRows, options.messagesPerRead) {
+            // Batched bodies hold many events each: bound a read by bytes too (about
+            // `maxRows` DAA events), so a batch stays the size the runtime asked for.
+            var bytes = deliveries.reduce(0) { $0 + $1.body.count }
+            let byteBudget = maxRows * 256
+            while deliveries.count < min(maxRows, options.messagesPerRead) && bytes < byteBudget {
                 guard let delivery = try connection.nextDelivery(timeout: wait) else { break }
                 deliveries.append(delivery)
+                bytes += delivery.body.count
                 wait = .zero
                 if ContinuousClock.now - started > .milliseconds(20) { break }
             }
