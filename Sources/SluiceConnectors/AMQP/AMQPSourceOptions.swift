@@ -17,12 +17,11 @@ public struct AMQPSourceOptions: Sendable {
     public var queues: [String]
     /// Unacknowledged deliveries the broker sends at most, per queue.
     ///
-    /// - Important: Deliveries are acknowledged only once their epoch is committed, so
-    ///   prefetch bounds what one epoch can read: a source stalls (returns `.idle`) until
-    ///   the epoch commits when `epoch interval × messages per second > prefetch`. Keep
-    ///   `prefetch ≥ rate × (epoch interval + commit time) / events per message` with room
-    ///   to spare; the default (10,000) carries 10,000 single-event messages a second at a
-    ///   1 s epoch.
+    /// - Important: Deliveries are acknowledged only once their epoch is committed. When
+    ///   half the window is unacknowledged the reader asks for an epoch at once (not at the
+    ///   next clock tick), so a source stalls (returns `.idle`) only while a commit takes
+    ///   longer than reading the other half: keep `prefetch / 2 ≥ messages per second ×
+    ///   commit time` with room to spare.
     public var prefetch: Int
     public var format: BodyFormat
     /// Declare each queue (durable) before consuming, so a fresh broker works.
