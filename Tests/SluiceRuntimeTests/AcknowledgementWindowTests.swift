@@ -57,11 +57,7 @@ final class WindowedSource: Source {
     @Test(.timeLimit(.minutes(5)))
     func aSourceAwaitingAcknowledgementBeginsAnEpochWithoutTheClock() throws {
         let source = WindowedSource(batches: SampleData.batches(count: 200, rows: 10, agents: 5, seed: 11), window: 100)
-        let flow = Dataflow(name: "window")
-        let events = flow.source(source, eventTime: EventTimeSpec(maxOutOfOrdernessMillis: 0))
-        let totals = flow.add("totals", inputs: [(events, .hash(["agent_id"]))]) { _ in KeyTotalsOperator(key: "agent_id") }
-        let sink = ViewSink()
-        flow.sink("view", from: totals[0], to: sink, mode: .upsert(key: ["agent_id"]))
+        let (flow, sink) = TotalsFlow.make("window", source: source)
         var options = RunOptions(workers: 2, partitions: 2)
         options.epochIntervalMillis = 600_000
         let job = try Job(flow, options: options)

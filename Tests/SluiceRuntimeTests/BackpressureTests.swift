@@ -66,11 +66,7 @@ final class SlowSink: Sink, @unchecked Sendable {
     @Test(.timeLimit(.minutes(5)))
     func aStalledSplitBoundsWhatTheOtherSplitsMayHaveHeld() throws {
         let source = StallingSource(batches: SampleData.batches(count: 400, rows: 50, agents: 20, seed: 3))
-        let flow = Dataflow(name: "stalled")
-        let events = flow.source(source, eventTime: EventTimeSpec(maxOutOfOrdernessMillis: 0))
-        let totals = flow.add("totals", inputs: [(events, .hash(["agent_id"]))]) { _ in KeyTotalsOperator(key: "agent_id") }
-        let sink = ViewSink()
-        flow.sink("view", from: totals[0], to: sink, mode: .upsert(key: ["agent_id"]))
+        let (flow, sink) = TotalsFlow.make("stalled", source: source)
         var options = RunOptions(workers: 2, partitions: 2)
         options.epochEveryBatches = 2
         options.maxSplitDriftMillis = nil

@@ -15,14 +15,9 @@ private struct ClaimedElsewhereStore: CheckpointStore {
     /// the fence must reach them as a code, not only as words inside a wrapped message.
     @Test(.timeLimit(.minutes(5)))
     func aFencedSaveEndsTheJobWithTheFencedCode() throws {
-        let flow = Dataflow(name: "fenced")
-        let events = flow.source(
-            BatchListSource(
-                name: "events", schema: SampleData.schema,
-                splits: [SampleData.batches(count: 20, rows: 10, agents: 4, seed: 3)]),
-            eventTime: EventTimeSpec(maxOutOfOrdernessMillis: 0))
-        let totals = flow.add("totals", inputs: [(events, .hash(["agent_id"]))]) { _ in KeyTotalsOperator(key: "agent_id") }
-        flow.sink("view", from: totals[0], to: ViewSink(), mode: .upsert(key: ["agent_id"]))
+        let source = BatchListSource(
+            name: "events", schema: SampleData.schema, splits: [SampleData.batches(count: 20, rows: 10, agents: 4, seed: 3)])
+        let (flow, _) = TotalsFlow.make("fenced", source: source)
         var options = RunOptions(workers: 2, partitions: 2)
         options.checkpointStore = ClaimedElsewhereStore()
         let error = try #require(throws: SluiceError.self) { try Job(flow, options: options).run() }

@@ -57,12 +57,8 @@ final class TricklingSource: Source {
     @Test(.timeLimit(.minutes(5)))
     func aSlowStoreStretchesEpochsInsteadOfPilingThemUp() throws {
         let store = SlowCheckpointStore(delayMicros: 40_000)
-        let flow = Dataflow(name: "slow-store")
         let source = TricklingSource(batches: SampleData.batches(count: 600, rows: 20, agents: 10, seed: 9))
-        let events = flow.source(source, eventTime: EventTimeSpec(maxOutOfOrdernessMillis: 0))
-        let totals = flow.add("totals", inputs: [(events, .hash(["agent_id"]))]) { _ in KeyTotalsOperator(key: "agent_id") }
-        let sink = ViewSink()
-        flow.sink("view", from: totals[0], to: sink, mode: .upsert(key: ["agent_id"]))
+        let (flow, sink) = TotalsFlow.make("slow-store", source: source)
         var options = RunOptions(workers: 2, partitions: 2)
         options.epochIntervalMillis = 2
         options.checkpointStore = store

@@ -126,6 +126,19 @@ final class KeyTotalsOperator: StreamOperator {
     }
 }
 
+/// The smallest keyed pipeline: `source` → totals per agent (hash-exchanged by agent) →
+/// an upsert view, for tests of the runtime's reading and epochs rather than operators.
+enum TotalsFlow {
+    static func make(_ name: String, source: some Source) -> (Dataflow, ViewSink) {
+        let flow = Dataflow(name: name)
+        let events = flow.source(source, eventTime: EventTimeSpec(maxOutOfOrdernessMillis: 0))
+        let totals = flow.add("totals", inputs: [(events, .hash(["agent_id"]))]) { _ in KeyTotalsOperator(key: "agent_id") }
+        let sink = ViewSink()
+        flow.sink("view", from: totals[0], to: sink, mode: .upsert(key: ["agent_id"]))
+        return (flow, sink)
+    }
+}
+
 /// Deterministic metric-like batches: `agents` agents, values from a SplitMix sequence.
 enum SampleData {
     static let schema = Schema([

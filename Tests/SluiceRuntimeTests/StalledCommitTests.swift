@@ -58,12 +58,8 @@ final class CountedSource: Source {
     @Test(.timeLimit(.minutes(5)))
     func aDownStoreStopsTheSourcesUntilItAnswersAgain() throws {
         let store = OutageCheckpointStore()
-        let flow = Dataflow(name: "down-store")
         let source = CountedSource(batches: SampleData.batches(count: 50, rows: 20, agents: 10, seed: 4), limit: 4_000)
-        let events = flow.source(source, eventTime: EventTimeSpec(maxOutOfOrdernessMillis: 0))
-        let totals = flow.add("totals", inputs: [(events, .hash(["agent_id"]))]) { _ in KeyTotalsOperator(key: "agent_id") }
-        let sink = ViewSink()
-        flow.sink("view", from: totals[0], to: sink, mode: .upsert(key: ["agent_id"]))
+        let (flow, sink) = TotalsFlow.make("down-store", source: source)
         var options = RunOptions(workers: 2, partitions: 2)
         options.epochIntervalMillis = 100
         options.checkpointStore = store
