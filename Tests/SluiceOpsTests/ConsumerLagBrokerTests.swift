@@ -27,35 +27,6 @@ import Testing
             user: try TestServers.setting("SLUICE_TEST_AMQP_USER"), password: try TestServers.setting("SLUICE_TEST_AMQP_PASSWORD"))
     }
 
-    /// `rabbitmqctl list_queues` through the test stack's script: (ready, unacknowledged).
-    static func brokerCounts(_ queue: String) throws -> (ready: Int, unacked: Int)? {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [
-            root + "/ops/test-stack.sh", "rabbit", "rabbitmqctl", "list_queues", "-q", "--no-table-headers", "name",
-            "messages_ready", "messages_unacknowledged",
-        ]
-        var environment = ProcessInfo.processInfo.environment
-        environment["SLUICE_STACK_DIR"] = environment["SLUICE_STACK_DIR"] ?? "/tmp/sluice-test-stack"
-        environment["SLUICE_TEST_AMQP_PORT"] = try TestServers.setting("SLUICE_TEST_AMQP_PORT")
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        for line in text.split(separator: "\n") {
-            let parts = line.split(whereSeparator: { $0 == "\t" || $0 == " " })
-            if parts.count == 3, parts[0] == queue, let ready = Int(parts[1]), let unacked = Int(parts[2]) {
-                return (ready, unacked)
-            }
-        }
-        return nil
-    }
-
     /// The value of `sluice_consumer_lag` for source `source` in the exposition.
     static func lagGauge(_ exposition: String, source: String) -> Double? {
         exposition.split(separator: "\n").first {
@@ -116,7 +87,7 @@ import Testing
         var counts: (ready: Int, unacked: Int)?
         let stallBy = Date().addingTimeInterval(25)
         while Date() < stallBy {
-            counts = try Self.brokerCounts(queue)
+            counts = try TestServers.brokerQueueCounts(queue)
             if let counts, counts.unacked == Self.prefetch { break }
             Thread.sleep(forTimeInterval: 0.2)
         }

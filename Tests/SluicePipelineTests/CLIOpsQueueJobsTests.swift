@@ -18,9 +18,8 @@ import Testing
     @Test(.timeLimit(.minutes(5)))
     func eachQueueJobIsListedActiveInTheOwnerAndWaitingInTheStandby() throws {
         let binary = try ReleaseBinary.path()
-        let user = try TestServers.setting("SLUICE_TEST_AMQP_USER")
         let password = try TestServers.setting("SLUICE_TEST_AMQP_PASSWORD")
-        let broker = "\(user)@\(try TestServers.setting("SLUICE_TEST_AMQP_HOST")):\(try TestServers.setting("SLUICE_TEST_AMQP_PORT"))"
+        let broker = try TestServers.amqpAuthority()
         let suffix = String(UInt64.random(in: 0 ... .max) & 0xFFFF_FFFF, radix: 16)
         let name = "opsq-\(suffix)"
         let topology = "exchange=\(name)&partitions=\(Self.partitions)&queue=\(name)"
@@ -143,9 +142,8 @@ import Testing
     @Test(.timeLimit(.minutes(5)))
     func aChangedFileReloadsEveryQueueJobFromItsFinalCheckpoint() throws {
         let binary = try ReleaseBinary.path()
-        let user = try TestServers.setting("SLUICE_TEST_AMQP_USER")
         let password = try TestServers.setting("SLUICE_TEST_AMQP_PASSWORD")
-        let broker = "\(user)@\(try TestServers.setting("SLUICE_TEST_AMQP_HOST")):\(try TestServers.setting("SLUICE_TEST_AMQP_PORT"))"
+        let broker = try TestServers.amqpAuthority()
         let suffix = String(UInt64.random(in: 0 ... .max) & 0xFFFF_FFFF, radix: 16)
         let name = "opsr-\(suffix)"
         let topology = "exchange=\(name)&partitions=\(Self.partitions)&queue=\(name)"

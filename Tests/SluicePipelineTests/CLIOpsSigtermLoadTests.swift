@@ -17,40 +17,10 @@ import Testing
     static let perMessage = 500
 
     /// `rabbitmqctl list_queues` through the test stack's script: (ready, unacknowledged).
-    private func queueCounts(_ queue: String) throws -> (ready: Int, unacked: Int) {
-        var environment = ProcessInfo.processInfo.environment
-        environment["SLUICE_STACK_DIR"] = environment["SLUICE_STACK_DIR"] ?? "/tmp/sluice-test-stack"
-        let root = ReleaseBinary.packageRoot
-        for _ in 0..<10 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = [
-                root + "/ops/test-stack.sh", "rabbit", "rabbitmqctl", "list_queues", "-q", "--no-table-headers", "name",
-                "messages_ready", "messages_unacknowledged",
-            ]
-            process.environment = environment
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            for line in text.split(separator: "\n") {
-                let parts = line.split(whereSeparator: { $0 == "\t" || $0 == " " })
-                if parts.count == 3, parts[0] == queue, let ready = Int(parts[1]), let unacked = Int(parts[2]) {
-                    return (ready, unacked)
-                }
-            }
-            Thread.sleep(forTimeInterval: 0.5)  // the CLI sometimes answers nothing on a loaded machine
-        }
-        throw OpsDaemon.Failure(description: "queue \(queue) not listed by rabbitmqctl")
-    }
-
     @Test func sigtermUnderLoadExitsZeroAndEveryAcknowledgedEventIsInTheViews() throws {
         let binary = try ReleaseBinary.path()
-        let user = try TestServers.setting("SLUICE_TEST_AMQP_USER")
         let password = try TestServers.setting("SLUICE_TEST_AMQP_PASSWORD")
-        let broker = "\(user)@\(try TestServers.setting("SLUICE_TEST_AMQP_HOST")):\(try TestServers.setting("SLUICE_TEST_AMQP_PORT"))"
+        let broker = try TestServers.amqpAuthority()
         let suffix = String(UInt64.random(in: 0 ... .max) & 0xFFFF_FFFF, radix: 16)
         let queue = "sigterm-\(suffix)"
         let schema = "sluice_sigterm_\(suffix)"
@@ -69,7 +39,7 @@ import Testing
             generate.environment = environment
             let generated = try generate.run()
             #expect(generated.status == 0, "\(generated.stderr)")
-            #expect(try queueCounts(queue).ready == Self.messages)
+            #expect(try TestServers.brokerQueueCounts(queue)?.ready == Self.messages)
 
             try """
             pipeline: sigterm-counts
@@ -105,7 +75,7 @@ import Testing
             #expect(status == 0, "\(run.stderr)")
             #expect(stopSeconds < 20, "the stop took \(stopSeconds) s, past the deadline")
 
-            let left = try queueCounts(queue)
+            let left = try #require(try TestServers.brokerQueueCounts(queue))
             #expect(left.unacked == 0, "the closed connection returned its deliveries")
             let acknowledged = Self.messages - left.ready
             #expect(left.ready > 0, "the run read everything before SIGTERM: not a stop under load")
