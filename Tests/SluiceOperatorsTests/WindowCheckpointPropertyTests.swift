@@ -9,16 +9,9 @@ import Testing
 /// (disorder, late rows, ticks), random checkpoint steps, every window engine and every
 /// aggregate (so both the column path of table snapshots and the per-slot path of sessions).
 @Suite struct WindowCheckpointPropertyTests {
-    static let modes: [WindowSpec?] = [
-        .tumbling(sizeMillis: 5_000), .sliding(sizeMillis: 6_000, slideMillis: 2_000), .session(gapMillis: 300), nil,
-    ]
+    static let modes = SnapshotSubject.modes
 
-    private func makeOperator(_ window: WindowSpec?) -> KeyedAggregateOperator {
-        KeyedAggregateOperator(
-            inputSchema: TestInput.schema, keys: ["agent", "metric"], timeField: "ts", window: window,
-            aggregates: AggregateReference.specs.map(\.spec), allowedLatenessMillis: window == nil ? 0 : 1_500,
-            partialEveryMillis: window == nil ? nil : 1_000)
-    }
+    private func makeOperator(_ window: WindowSpec?) -> KeyedAggregateOperator { SnapshotSubject.make(window) }
 
     @Test(arguments: modes)
     func checkpointedAtRandomStepsEqualsUninterrupted(window: WindowSpec?) throws {

@@ -6,16 +6,9 @@ import Testing
 /// Snapshot mid-stream, restore into a fresh operator, continue: the outputs equal an
 /// uninterrupted run, row for row.
 @Suite struct WindowSnapshotTests {
-    static let modes: [WindowSpec?] = [
-        .tumbling(sizeMillis: 5_000), .sliding(sizeMillis: 6_000, slideMillis: 2_000), .session(gapMillis: 300), nil,
-    ]
+    static let modes = SnapshotSubject.modes
 
-    private func makeOperator(_ window: WindowSpec?) -> KeyedAggregateOperator {
-        KeyedAggregateOperator(
-            inputSchema: TestInput.schema, keys: ["agent", "metric"], timeField: "ts", window: window,
-            aggregates: AggregateReference.specs.map(\.spec), allowedLatenessMillis: window == nil ? 0 : 1_500,
-            partialEveryMillis: window == nil ? nil : 1_000)
-    }
+    private func makeOperator(_ window: WindowSpec?) -> KeyedAggregateOperator { SnapshotSubject.make(window) }
 
     /// Batches of roughly time-ordered events (one in ten up to 9 s out of order against
     /// a 2 s watermark bound, so some rows update fired windows and some are late),

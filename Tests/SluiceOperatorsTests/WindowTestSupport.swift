@@ -195,3 +195,18 @@ func expectRestoreContinues(
     let continued = steps[cut...].map { original.run([$0]) }
     #expect(render(continued.flatMap(\.main)) == render(expected[cut...].flatMap(\.main)))
 }
+
+/// The snapshot tests' operator: every window engine (and none, a fold) over every
+/// aggregate, so both the column path of table snapshots and sessions' per-slot path run.
+enum SnapshotSubject {
+    static let modes: [WindowSpec?] = [
+        .tumbling(sizeMillis: 5_000), .sliding(sizeMillis: 6_000, slideMillis: 2_000), .session(gapMillis: 300), nil,
+    ]
+
+    static func make(_ window: WindowSpec?) -> KeyedAggregateOperator {
+        KeyedAggregateOperator(
+            inputSchema: TestInput.schema, keys: ["agent", "metric"], timeField: "ts", window: window,
+            aggregates: AggregateReference.specs.map(\.spec), allowedLatenessMillis: window == nil ? 0 : 1_500,
+            partialEveryMillis: window == nil ? nil : 1_000)
+    }
+}
