@@ -17,6 +17,22 @@ public enum DecodeRate {
         return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 
+    /// Decodes `lines` chunk by chunk with one decoder, as every decode measurement does;
+    /// the rows decoded (a rejection stops the run: the inputs are generated, all valid).
+    public static func decodeAll(_ lines: [UInt8], chunks: [Range<Int>], with decoder: inout JSONBatchDecoder) -> Int {
+        var rows = 0
+        lines.withUnsafeBytes { all in
+            for chunk in chunks {
+                let (batch, rejections) = decoder.decodeLines(
+                    UnsafeRawBufferPointer(rebasing: all[chunk]), firstLine: 1, source: "bench", split: 0,
+                    baseOffset: Int64(chunk.lowerBound))
+                precondition(rejections.isEmpty, "unexpected rejection: \(rejections.first!)")
+                rows += batch.count
+            }
+        }
+        return rows
+    }
+
     /// MB per wall second and per CPU second of this thread decoding `lines` `rounds`
     /// times (the best round each), and the rows of one round.
     public static func measure(
@@ -28,18 +44,9 @@ public enum DecodeRate {
         var rows = 0
         for _ in 0..<rounds {
             var decoder = JSONBatchDecoder(schema: schema, required: required, options: options)
-            rows = 0
             let start = ContinuousClock.now
             let cpuStart = threadCPUSeconds()
-            lines.withUnsafeBytes { all in
-                for chunk in chunks {
-                    let (batch, rejections) = decoder.decodeLines(
-                        UnsafeRawBufferPointer(rebasing: all[chunk]), firstLine: 1, source: "bench", split: 0,
-                        baseOffset: Int64(chunk.lowerBound))
-                    precondition(rejections.isEmpty, "unexpected rejection: \(rejections.first!)")
-                    rows += batch.count
-                }
-            }
+            rows = decodeAll(lines, chunks: chunks, with: &decoder)
             let d = ContinuousClock.now - start
             bestCPU = min(bestCPU, threadCPUSeconds() - cpuStart)
             best = min(best, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
@@ -68,7 +75,8 @@ public enum DecodeRate {
         return out
     }
 
-    private static func lineChunks(_ bytes: [UInt8], targetBytes: Int) -> [Range<Int>] {
+    /// Ranges of whole lines of about `targetBytes` each.
+    public static func lineChunks(_ bytes: [UInt8], targetBytes: Int) -> [Range<Int>] {
         var chunks: [Range<Int>] = []
         var start = 0
         while start < bytes.count {

@@ -19,7 +19,7 @@ func registerDecodeBenchmarks() {
         runDecode(benchmark, lines: lines, schema: DAA.metricSampleSchema, required: Set(DAA.metricSampleSchema.names))
     }
     Benchmark("Decode DAA events", configuration: .init(metrics: decodeMetrics)) { benchmark in
-        let lines = try daaLines(events: 200_000)
+        let lines = try DecodeRate.daaLines(events: 200_000)
         var options = DecoderOptions()
         options.allowedTypes = DAA.eventTypes
         runDecode(benchmark, lines: lines, schema: DAA.schema, required: DAA.requiredFields, options: options)
@@ -29,21 +29,12 @@ func registerDecodeBenchmarks() {
 private func runDecode(
     _ benchmark: Benchmark, lines: [UInt8], schema: Schema, required: Set<String>, options: DecoderOptions = .init()
 ) {
-    let chunks = lineChunks(lines, targetBytes: 256 << 10)
+    let chunks = DecodeRate.lineChunks(lines, targetBytes: 256 << 10)
     benchmark.startMeasurement()
     for _ in benchmark.scaledIterations {
         var decoder = JSONBatchDecoder(schema: schema, required: required, options: options)
         let start = ContinuousClock.now
-        var rows = 0
-        lines.withUnsafeBytes { all in
-            for chunk in chunks {
-                let (batch, rejections) = decoder.decodeLines(
-                    UnsafeRawBufferPointer(rebasing: all[chunk]), firstLine: 1, source: "bench", split: 0,
-                    baseOffset: Int64(chunk.lowerBound))
-                precondition(rejections.isEmpty, "unexpected rejection: \(rejections.first!)")
-                rows += batch.count
-            }
-        }
+        let rows = DecodeRate.decodeAll(lines, chunks: chunks, with: &decoder)
         let sluiceTime = ContinuousClock.now - start
         let foundationStart = ContinuousClock.now
         let foundationRows = foundationDecode(lines, fields: schema.names)
@@ -76,32 +67,9 @@ private func foundationDecode(_ lines: [UInt8], fields: [String]) -> Int {
     return rows
 }
 
-private func lineChunks(_ bytes: [UInt8], targetBytes: Int) -> [Range<Int>] {
-    var chunks: [Range<Int>] = []
-    var start = 0
-    while start < bytes.count {
-        var end = min(start + targetBytes, bytes.count)
-        while end < bytes.count && bytes[end - 1] != UInt8(ascii: "\n") { end += 1 }
-        chunks.append(start..<end)
-        start = end
-    }
-    return chunks
-}
-
 func w1Lines(events: Int) -> [UInt8] {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-bench-w1-\(events).ndjson").path
     try! W1WorkloadSource.writeNDJSON(agents: 10_000, events: events, to: path)
     defer { try? FileManager.default.removeItem(atPath: path) }
     return [UInt8](FileManager.default.contents(atPath: path)!)
-}
-
-private func daaLines(events: Int) throws -> [UInt8] {
-    let source = try DAAGeneratorSource(
-        options: DAAGeneratorOptions(agents: 2000, limit: .count(events), duplicateFraction: 0))
-    let reader = try source.openSplit(0, resumingAfter: nil)
-    var out: [UInt8] = []
-    while case .data(let batch, _) = try reader.next(maxRows: 4096) {
-        out.append(contentsOf: DAAGeneratorSource.encodeNDJSON(batch))
-    }
-    return out
 }
