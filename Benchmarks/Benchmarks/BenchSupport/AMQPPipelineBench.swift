@@ -6,34 +6,54 @@ import SluiceRuntime
 import Synchronization
 
 /// The shipped agent-metrics pipeline (de-duplication, filter, key_by, 10 s tumbling window,
-/// six aggregates) reading a RabbitMQ queue, its outputs in memory: the time from the start
-/// until every event is read and the job has stopped (drained, last epoch committed).
+/// six aggregates) reading RabbitMQ queues, its outputs in memory: the time from the start
+/// until every event is read and every job has stopped (drained, last epoch committed).
+///
+/// Several queues run as `sluice run` runs a partitioned topology: one job per queue (its
+/// own reader thread and `workers` partitions), all at once in one process.
 public enum AMQPPipelineBench {
     public static func agentMetrics(
-        _ configuration: AMQPConfiguration, queue: String, events: Int, prefetch: Int, workers: Int, pipelinesDirectory: String
+        _ configuration: AMQPConfiguration, queues: [String], events: Int, prefetch: Int, workers: Int, pipelinesDirectory: String
     ) throws -> Duration {
-        var environment = ProcessInfo.processInfo.environment
-        environment["AMQP_PASSWORD"] = configuration.password
-        environment["DAA_EVENTS"] =
-            "amqp://\(configuration.user)@\(configuration.host):\(configuration.port)/?queue=\(queue)&declare=false&prefetch=\(prefetch)"
-        for (variable, name) in [("DAA_VIEWS", "views"), ("DAA_LATE", "late"), ("DAA_DEAD_LETTER", "dead")] {
-            environment[variable] = "memory:\(name)"
-        }
         setenv("AMQP_PASSWORD", configuration.password, 1)
-        let spec = try PipelineLoader(environment: environment).load(contentsOf: pipelinesDirectory + "/agent-metrics.yaml").get()
-        let planned = try PipelinePlanner(catalog: Catalog(memory: MemoryConnectors())).plan(spec)
-        var options = RunOptions(workers: workers, partitions: workers)
-        options.deadLetter = planned.deadLetter
-        let job = try Job(planned.dataflow, options: options)
-        let start = ContinuousClock.now
-        let watcher = Thread {
-            while job.status.eventsRead < Int64(events) { usleep(200) }
-            job.stop()
+        let jobs = try queues.map { queue in
+            var environment = ProcessInfo.processInfo.environment
+            environment["AMQP_PASSWORD"] = configuration.password
+            environment["DAA_EVENTS"] =
+                "amqp://\(configuration.user)@\(configuration.host):\(configuration.port)/?queue=\(queue)&declare=false&prefetch=\(prefetch)"
+            for (variable, name) in [("DAA_VIEWS", "views"), ("DAA_LATE", "late"), ("DAA_DEAD_LETTER", "dead")] {
+                environment[variable] = "memory:\(name)-\(queue)"
+            }
+            let spec = try PipelineLoader(environment: environment).load(contentsOf: pipelinesDirectory + "/agent-metrics.yaml").get()
+            let planned = try PipelinePlanner(catalog: Catalog(memory: MemoryConnectors())).plan(spec)
+            var options = RunOptions(workers: workers, partitions: workers)
+            options.deadLetter = planned.deadLetter
+            return try Job(planned.dataflow, options: options)
         }
-        watcher.start()
-        let summary = try job.run()
+        let perQueue = Int64(events / queues.count)
+        let failures = Mutex<[String]>([])
+        let done = DispatchGroup()
+        let start = ContinuousClock.now
+        for job in jobs {
+            Thread {
+                while job.status.eventsRead < perQueue { usleep(200) }
+                job.stop()
+            }.start()
+            done.enter()
+            Thread {
+                defer { done.leave() }
+                do {
+                    let summary = try job.run()
+                    if summary.eventsIn < perQueue { failures.withLock { $0.append("read \(summary.eventsIn) of \(perQueue) events") } }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }.start()
+        }
+        done.wait()
         let elapsed = ContinuousClock.now - start
-        precondition(summary.eventsIn >= Int64(events), "read \(summary.eventsIn) of \(events) events")
+        let failed = failures.withLock { $0 }
+        precondition(failed.isEmpty, "agent-metrics over \(queues): \(failed)")
         return elapsed
     }
 }

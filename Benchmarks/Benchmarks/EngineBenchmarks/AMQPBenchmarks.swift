@@ -41,26 +41,31 @@ func registerAMQPBenchmarks() {
         }
     }
     // Batched bodies through agent-metrics' operators (de-duplication, filter, window,
-    // aggregates), beside the raw consumer on the same queue contents.
-    for perMessage in [100, 1000] {
+    // aggregates), beside the raw consumer on the same queue contents: one queue, and two
+    // queues run as `sluice run` runs a partitioned topology (a job per queue). The raw
+    // side drains the queues one after another (its time is their sum).
+    for (perMessage, queueCount) in [(100, 1), (1000, 1), (1000, 2)] {
         let count = max(1, messages * 10 / perMessage)
-        Benchmark(
-            "AMQP agent-metrics \(perMessage) events/message", configuration: .init(metrics: metrics, warmupIterations: 0, maxIterations: 2)
-        ) { benchmark in
-            let queue = "bench-amqp-pipeline-\(perMessage)"
+        let name = "AMQP agent-metrics \(perMessage) events/message" + (queueCount > 1 ? ", \(queueCount) queues" : "")
+        Benchmark(name, configuration: .init(metrics: metrics, warmupIterations: 0, maxIterations: 2)) { benchmark in
+            let queues = (0..<queueCount).map { "bench-amqp-pipeline-\(perMessage)-\($0)-of-\(queueCount)" }
             let prefetch = ProcessInfo.processInfo.environment["SLUICE_BENCH_AMQP_PREFETCH"].flatMap { Int($0) } ?? 10_000
             let pipelines = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("pipelines").path
+            let perQueue = count / queueCount
             for _ in benchmark.scaledIterations {
-                try AMQPBench.fill(configuration, queue: queue, messages: count, perMessage: perMessage)
-                let raw = try AMQPBench.raw(configuration, queue: queue, messages: count, prefetch: prefetch)
-                try AMQPBench.fill(configuration, queue: queue, messages: count, perMessage: perMessage)
+                var raw = Duration.zero
+                for queue in queues {
+                    try AMQPBench.fill(configuration, queue: queue, messages: perQueue, perMessage: perMessage)
+                    raw += try AMQPBench.raw(configuration, queue: queue, messages: perQueue, prefetch: prefetch)
+                }
+                for queue in queues { try AMQPBench.fill(configuration, queue: queue, messages: perQueue, perMessage: perMessage) }
                 benchmark.startMeasurement()
                 let sluice = try AMQPPipelineBench.agentMetrics(
-                    configuration, queue: queue, events: count * perMessage, prefetch: prefetch, workers: 2,
+                    configuration, queues: queues, events: perQueue * queueCount * perMessage, prefetch: prefetch, workers: 2,
                     pipelinesDirectory: pipelines)
                 benchmark.stopMeasurement()
-                let events = Double(count * perMessage)
+                let events = Double(perQueue * queueCount * perMessage)
                 let rawRate = events / seconds(raw)
                 let sluiceRate = events / seconds(sluice)
                 benchmark.measurement(.custom("sluice_kev_s"), Int(sluiceRate / 1000))
