@@ -26,6 +26,10 @@ final class AMQPSplitReader: SourceReader {
     private let options: AMQPSourceOptions
     private let status: AMQPSourceStatus
     private var decoder: AMQPMessageDecoder
+    /// The second decoder, for large reads (see `AMQPDecodeAhead`).
+    private let ahead: AMQPDecodeAhead
+    /// The second of two reads decoded together, handed out by the next call.
+    private var stashed: Decoded?
 
     private var connection: AMQPConnection?
     /// Publishes rejected messages to the dead-letter exchange (its own connection: a
@@ -56,6 +60,7 @@ final class AMQPSplitReader: SourceReader {
         self.options = options
         self.status = status
         self.decoder = AMQPMessageDecoder(decoder: decoder, format: options.format)
+        ahead = AMQPDecodeAhead(decoder: AMQPMessageDecoder(decoder: decoder, format: options.format))
         nextOffset = after + 1
         backoff = Backoff(initial: options.reconnectInitial, maximum: options.reconnectMaximum)
     }
@@ -73,13 +78,64 @@ final class AMQPSplitReader: SourceReader {
 
     func next(maxRows: Int) throws -> SourceChunk {
         guard !isClosed else { throw SluiceError(.sourceFailed, "split \(split) of '\(source)' is closed") }
+        if let decoded = stashed {
+            stashed = nil
+            return try handOut(decoded)
+        }
         guard let connection = try connected() else { return .idle }
+        guard let first = try receive(connection, maxRows: maxRows, waitFirst: adopted.isEmpty) else { return .idle }
+        if first.isEmpty { return try idle(connection) }
+        lastDelivery = ContinuousClock.now
+        let firstOffsets = register(first)
+        // A large read is decoded on the second thread while this one takes and decodes
+        // what has arrived meanwhile; the first is handed out first, the second next call.
+        if first.reduce(0, { $0 + $1.body.count }) >= Self.decodeAheadBytes {
+            ahead.start(first, offsets: firstOffsets, source: source, split: split)
+            let second: [AMQPDelivery]?
+            do {
+                second = try receive(connection, maxRows: maxRows, waitFirst: false)
+            } catch {
+                _ = ahead.wait()
+                throw error
+            }
+            guard let second, !second.isEmpty else {
+                let decoded = ahead.wait()
+                // A lost connection (nil) dropped what was read: it comes back redelivered.
+                guard second != nil else { return .idle }
+                return try handOut(Decoded(deliveries: first, offsets: firstOffsets, batch: decoded.0, rejections: decoded.1))
+            }
+            let secondOffsets = register(second)
+            let (batch, rejections) = decoder.decode(second, offsets: secondOffsets, source: source, split: split)
+            let decoded = ahead.wait()
+            stashed = Decoded(deliveries: second, offsets: secondOffsets, batch: batch, rejections: rejections)
+            return try handOut(Decoded(deliveries: first, offsets: firstOffsets, batch: decoded.0, rejections: decoded.1))
+        }
+        let (batch, rejections) = decoder.decode(first, offsets: firstOffsets, source: source, split: split)
+        return try handOut(Decoded(deliveries: first, offsets: firstOffsets, batch: batch, rejections: rejections))
+    }
+
+    /// Reads of at least this many body bytes are decoded on the second thread (smaller
+    /// ones are not worth the hand-over: single-event messages arrive a few at a time).
+    static let decodeAheadBytes = 256 << 10
+
+    /// A read, decoded, not yet handed out.
+    private struct Decoded {
+        var deliveries: [AMQPDelivery]
+        var offsets: [Int64]
+        var batch: Batch
+        var rejections: [Rejection]
+    }
+
+    /// Deliveries that have arrived, up to about `maxRows` events; waits a little for the
+    /// first when `waitFirst`. Nil when the connection was lost (what it delivered comes
+    /// back on the next one).
+    private func receive(_ connection: AMQPConnection, maxRows: Int, waitFirst: Bool) throws -> [AMQPDelivery]? {
         var deliveries = adopted
         adopted = []
         let started = ContinuousClock.now
         do {
             // Wait a little for the first delivery, then take what has already arrived.
-            var wait = deliveries.isEmpty ? Duration.milliseconds(50) : .zero
+            var wait = waitFirst ? Duration.milliseconds(50) : .zero
             // Batched bodies hold many events each: bound a read by bytes too (about
             // `maxRows` DAA events), so a batch stays the size the runtime asked for.
             var bytes = deliveries.reduce(0) { $0 + $1.body.count }
@@ -92,12 +148,14 @@ final class AMQPSplitReader: SourceReader {
                 if ContinuousClock.now - started > .milliseconds(20) { break }
             }
         } catch let error as AMQPError {
-            // What this channel delivered comes back on the next one: drop it unread.
             try lost(error)
-            return .idle
+            return nil
         }
-        if deliveries.isEmpty { return try idle(connection) }
-        lastDelivery = ContinuousClock.now
+        return deliveries
+    }
+
+    /// Gives `deliveries` their offsets and remembers their tags for acknowledgement.
+    private func register(_ deliveries: [AMQPDelivery]) -> [Int64] {
         var offsets: [Int64] = []
         offsets.reserveCapacity(deliveries.count)
         for delivery in deliveries {
@@ -106,23 +164,27 @@ final class AMQPSplitReader: SourceReader {
             pendingTags.append(delivery.deliveryTag)
             nextOffset += 1
         }
-        let (batch, rejections) = decoder.decode(deliveries, offsets: offsets, source: source, split: split)
-        if !rejections.isEmpty, options.deadLetterExchange != nil {
+        return offsets
+    }
+
+    /// Dead-letters a decoded read's rejections, counts it, and hands it to the runtime.
+    private func handOut(_ decoded: Decoded) throws -> SourceChunk {
+        if !decoded.rejections.isEmpty, options.deadLetterExchange != nil {
             do {
-                try publishDeadLetters(rejections, deliveries: deliveries, offsets: offsets)
+                try publishDeadLetters(decoded.rejections, deliveries: decoded.deliveries, offsets: decoded.offsets)
             } catch {
                 // Not acknowledged, so redelivered: dead-lettered again on the next channel.
                 try lost(error as? AMQPError ?? AMQPError(.library, operation: "dead-letter", isRetryable: true))
                 return .idle
             }
         }
-        let redelivered = deliveries.count { $0.redelivered }
+        let redelivered = decoded.deliveries.count { $0.redelivered }
         status.update(split) {
-            $0.deliveries += deliveries.count
+            $0.deliveries += decoded.deliveries.count
             $0.redeliveries += redelivered
-            $0.rejected += rejections.count
+            $0.rejected += decoded.rejections.count
         }
-        return .data(batch, rejections: rejections)
+        return .data(decoded.batch, rejections: decoded.rejections)
     }
 
     /// Half the prefetch window is unacknowledged: the broker sends at most `prefetch`,
@@ -206,6 +268,7 @@ final class AMQPSplitReader: SourceReader {
         pendingOffsets = []
         pendingTags = []
         pendingHead = 0
+        stashed = nil
         guard error.isRetryable else {
             status.update(split) { $0.state = .reconnecting(attempt: failures + 1, error: "\(error)") }
             throw SluiceError(.sourceFailed, "queue '\(queue)': \(error)")
