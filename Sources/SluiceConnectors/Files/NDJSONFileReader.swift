@@ -96,7 +96,10 @@ final class NDJSONFileReader: SourceReader {
         let chunk: SourceChunk
         if let ahead {
             // Keep two chunks in hand: one on the helper's queue, the next decoded here
-            // meanwhile. Each call returns the oldest, so the order is the file's.
+            // meanwhile. Each call returns the oldest, so the order is the file's. A chunk
+            // read ahead keeps the row limit of the call that cut it: a caller that lowers
+            // `maxRows` between calls gets up to two chunks at the old limit first (none
+            // does: `SplitDriver` passes one value per job).
             while queued.count < 2 && !queuedEnd {
                 let next = try step(maxRows: maxRows, ahead: ahead)
                 if next.cut == nil, case .end = next.chunk { queuedEnd = true }
