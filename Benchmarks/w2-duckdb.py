@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """W2 (the DAA pipelines as batch jobs) with Sluice and DuckDB, alternately, on one file.
 
-    ./w2-duckdb.py [--rounds 3] [--jobs agent-metrics,agent-metrics-no-dedupe] [--sluice PATH]
+    ./w2-duckdb.py [--rounds 3] [--jobs agent-metrics,agent-metrics-no-dedupe] [--sluice PATH] [--baseline PATH]
 
 Generates the W2 input on first use (`sluice generate --count 5000000 --seed 42`, checked
 against the sha256 of ../docs or shared workloads.md) into .data/, installs DuckDB 2.0.0
@@ -11,6 +11,9 @@ README.md), and runs `sluice batch` and DuckDB's query one after the other, in
 alternating order per round. Each run is a child process: wall time, CPU seconds
 (user + system) and peak RSS come from wait4(2). Prints one Markdown table of medians
 and checks once per job that both computed the same view (rows, sum of counts, sums).
+With `--baseline PATH` (another sluice binary, e.g. the build before a change) it runs that
+too, in the same rounds and rotation, and adds a before/after table: the only fair way to
+compare two builds on a machine whose speed drifts.
 
 Needs a release build: `swift build -c release --product sluice` in the parent folder.
 """
@@ -170,6 +173,7 @@ def main() -> None:
     parser.add_argument("--sluice", type=Path, default=ROOT / ".build" / "release" / "sluice")
     parser.add_argument("--threads", type=int, default=2, help="Sluice workers and DuckDB threads")
     parser.add_argument("--input", type=Path, help="another DAA NDJSON file (a quick try of the script)")
+    parser.add_argument("--baseline", type=Path, help="another sluice binary to run in the same rounds (before/after)")
     args = parser.parse_args()
     global INPUT
     if args.input:
@@ -186,15 +190,17 @@ def main() -> None:
         pipelines = {job: derive_pipeline(job, folder) for job in jobs}
         load = [os.getloadavg()[0]]
         for round_number in range(args.rounds):
-            engines = ["sluice", "duckdb"] if round_number % 2 == 0 else ["duckdb", "sluice"]
+            engines = ["sluice", "duckdb"] + (["baseline"] if args.baseline else [])
+            engines = engines[round_number % len(engines):] + engines[:round_number % len(engines)]
             for job in jobs:
                 for engine in engines:
                     out_dir = folder / f"{engine}-{job}"
                     out_dir.mkdir(exist_ok=True)
                     for old in out_dir.iterdir():
                         old.unlink()
-                    if engine == "sluice":
-                        result = run_sluice(args.sluice, pipelines[job], out_dir / "view.ndjson", args.threads)
+                    if engine in ("sluice", "baseline"):
+                        binary = args.sluice if engine == "sluice" else args.baseline
+                        result = run_sluice(binary, pipelines[job], out_dir / "view.ndjson", args.threads)
                     else:
                         result = run_duckdb(python, job, out_dir / "view.parquet", args.threads)
                     results.setdefault((job, engine), []).append(result)
@@ -215,6 +221,22 @@ def main() -> None:
         d = {k: med(job, "duckdb", k) for k in ("wall", "cpu", "rss")}
         print(f"| {job} | {s['wall']:.2f} s | {s['cpu']:.1f} s | {s['rss']:.0f} MB | {d['wall']:.2f} s | {d['cpu']:.1f} s | "
               f"{d['rss']:.0f} MB | **{d['wall'] / s['wall']:.2f}×** |")
+    if args.baseline:
+        print(f"\nThe same rounds, `--baseline {args.baseline}` (before) beside `--sluice {args.sluice}` (after):\n")
+        print("| job | before wall | after wall | before CPU | after CPU | before peak RSS | after peak RSS | after rate / before rate |")
+        print("|---|---|---|---|---|---|---|---|")
+        for job in jobs:
+            b = {k: med(job, "baseline", k) for k in ("wall", "cpu", "rss")}
+            a = {k: med(job, "sluice", k) for k in ("wall", "cpu", "rss")}
+            print(f"| {job} | {b['wall']:.2f} s | {a['wall']:.2f} s | {b['cpu']:.1f} s | {a['cpu']:.1f} s | {b['rss']:.0f} MB | "
+                  f"{a['rss']:.0f} MB | **{b['wall'] / a['wall']:.2f}×** |")
+    if "agent-metrics" in jobs and "agent-metrics-no-dedupe" in jobs:
+        print()
+        for engine in ["sluice", "baseline", "duckdb"] if args.baseline else ["sluice", "duckdb"]:
+            with_, without = (med(j, engine, "wall") for j in ("agent-metrics", "agent-metrics-no-dedupe"))
+            cpu_with, cpu_without = (med(j, engine, "cpu") for j in ("agent-metrics", "agent-metrics-no-dedupe"))
+            print(f"- {engine}: agent-metrics with de-duplication at {without / with_:.0%} of the rate without it by wall, "
+                  f"{cpu_without / cpu_with:.0%} by CPU seconds")
     print()
     for line in checks:
         print(f"- {line}")

@@ -32,6 +32,9 @@ final class NDJSONFileReader: SourceReader {
     private var lo = 0
     private var hi = 0
     private var consumed: Int64
+    /// The file offset after the last chunk handed out (`consumed` runs ahead of it while
+    /// a chunk is decoded ahead).
+    private var delivered: Int64
     private var readOffset: Int64
     /// Lines consumed since `openOffset`.
     private var lines: Int64 = 0
@@ -40,13 +43,19 @@ final class NDJSONFileReader: SourceReader {
     /// Rejections of oversized lines skipped while reading, not yet handed out.
     private var pending: [Rejection] = []
     private var isClosed = false
+    /// The second decoder (nil: this thread decodes every chunk), and the chunks read
+    /// ahead for it, in file order, up to and including the end.
+    private let ahead: DecodeAhead?
+    private var queued: [Step] = []
+    private var queuedEnd = false
     /// The source's per-split consumed bytes, for its consumer lag (nil: nobody asks).
     private let readProgress: FileReadProgress?
 
     init(
         file: ReadableFile, source: String, split: Int, range: Range<Int64>, from: Int64, decoder: JSONBatchDecoder,
-        batchRows: Int, bufferBytes: Int, readProgress: FileReadProgress? = nil
+        batchRows: Int, bufferBytes: Int, readProgress: FileReadProgress? = nil, decodeAhead: Bool = false
     ) {
+        ahead = decodeAhead ? DecodeAhead(decoder: decoder) : nil
         self.readProgress = readProgress
         readProgress?.set(split, bytes: from - range.lowerBound)
         self.file = file
@@ -56,6 +65,7 @@ final class NDJSONFileReader: SourceReader {
         splitEnd = range.upperBound
         openOffset = from
         consumed = from
+        delivered = from
         readOffset = from
         self.decoder = decoder
         self.batchRows = batchRows
@@ -72,7 +82,7 @@ final class NDJSONFileReader: SourceReader {
 
     var progress: Double? {
         let size = splitEnd - splitStart
-        return size <= 0 ? 1 : Double(consumed - splitStart) / Double(size)
+        return size <= 0 ? 1 : Double(delivered - splitStart) / Double(size)
     }
 
     func close() {
@@ -83,18 +93,60 @@ final class NDJSONFileReader: SourceReader {
 
     func next(maxRows: Int) throws -> SourceChunk {
         guard !isClosed else { throw SluiceError(.sourceFailed, "split \(split) of '\(source)' is closed") }
+        let chunk: SourceChunk
+        if let ahead {
+            // Keep two chunks in hand: one on the helper's queue, the next decoded here
+            // meanwhile. Each call returns the oldest, so the order is the file's. A chunk
+            // read ahead keeps the row limit of the call that cut it: a caller that lowers
+            // `maxRows` between calls gets up to two chunks at the old limit first (none
+            // does: `SplitDriver` passes one value per job).
+            while queued.count < 2 && !queuedEnd {
+                let next = try step(maxRows: maxRows, ahead: ahead)
+                if next.cut == nil, case .end = next.chunk { queuedEnd = true }
+                queued.append(next)
+            }
+            guard !queued.isEmpty else { return .end }
+            let first = queued.removeFirst()
+            chunk = try first.cut.map { try finish($0, ahead.wait()) } ?? first.chunk
+        } else {
+            chunk = try step(maxRows: maxRows, ahead: nil).chunk
+        }
+        // Progress and lag count what was handed out, not what was read ahead.
+        if case .data(let batch, _) = chunk, let position = batch.position {
+            delivered = position.offset
+            readProgress?.set(split, bytes: delivered - splitStart)
+        }
+        return chunk
+    }
+
+    /// One chunk in file order: decoded here (`chunk`), or handed to `ahead` (`cut`: its
+    /// result comes from `ahead.wait()`).
+    private struct Step {
+        var chunk: SourceChunk
+        var cut: Cut?
+    }
+
+    /// Where a chunk's lines were in the file, and what comes with it, for `finish`.
+    private struct Cut {
+        var consumedAfter: Int64
+        var pending: [Rejection]
+    }
+
+    /// The next chunk: lines scanned and cut off the buffer, and decoded here, or started
+    /// on `ahead` when it is idle.
+    private func step(maxRows: Int, ahead: DecodeAhead?) throws -> Step {
         let limit = max(1, min(maxRows, batchRows))
         while true {
             let found = NewlineScan.lines(in: UnsafeRawBufferPointer(start: buffer + lo, count: hi - lo), limit: limit)
-            if found.lines == limit { return try decode(byteCount: found.byteCount, lines: found.lines) }
+            if found.lines == limit { return try decode(byteCount: found.byteCount, lines: found.lines, ahead: ahead) }
             if readOffset >= splitEnd {
-                if found.lines > 0 { return try decode(byteCount: found.byteCount, lines: found.lines) }
-                if hi > lo { return try decode(byteCount: hi - lo, lines: 1) }  // a last line without '\n'
-                if !pending.isEmpty { return try emptyChunk() }
-                return .end
+                if found.lines > 0 { return try decode(byteCount: found.byteCount, lines: found.lines, ahead: ahead) }
+                if hi > lo { return try decode(byteCount: hi - lo, lines: 1, ahead: ahead) }  // a last line without '\n'
+                if !pending.isEmpty { return Step(chunk: try emptyChunk()) }
+                return Step(chunk: .end)
             }
             if found.lines > 0 && lo == 0 && hi == capacity {
-                return try decode(byteCount: found.byteCount, lines: found.lines)
+                return try decode(byteCount: found.byteCount, lines: found.lines, ahead: ahead)
             }
             compact()
             if hi == capacity {
@@ -112,20 +164,30 @@ final class NDJSONFileReader: SourceReader {
 
     // MARK: - Decoding
 
-    private func decode(byteCount: Int, lines count: Int) throws -> SourceChunk {
-        var (batch, rejections) = decoder.decodeLines(
-            UnsafeRawBufferPointer(start: buffer + lo, count: byteCount), firstLine: lines + 1, source: source,
-            split: split, baseOffset: consumed)
+    /// Decodes `buffer[lo...]`'s next `count` lines here, or starts them on an idle `ahead`.
+    private func decode(byteCount: Int, lines count: Int, ahead: DecodeAhead?) throws -> Step {
+        let bytes = UnsafeRawBufferPointer(start: buffer + lo, count: byteCount)
+        let firstLine = lines + 1
+        let baseOffset = consumed
         lo += byteCount
         consumed += Int64(byteCount)
         lines += Int64(count)
-        if !pending.isEmpty {
-            rejections = pending + rejections
-            pending = []
+        let cut = Cut(consumedAfter: consumed, pending: pending)
+        pending = []
+        if let ahead, !ahead.isBusy {
+            ahead.start(bytes, firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
+            return Step(chunk: .end, cut: cut)  // `.end` is a placeholder: `cut` is what counts
         }
+        let decoded = decoder.decodeLines(bytes, firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
+        return Step(chunk: try finish(cut, decoded))
+    }
+
+    /// The chunk of a decoded cut: its position, and rejections numbered in the file.
+    private func finish(_ cut: Cut, _ decoded: (Batch, [Rejection])) throws -> SourceChunk {
+        var (batch, rejections) = decoded
+        if !cut.pending.isEmpty { rejections = cut.pending + rejections }
         try numberLines(&rejections)
-        batch.position = SourcePosition(source: source, split: split, offset: consumed)
-        readProgress?.set(split, bytes: consumed - splitStart)
+        batch.position = SourcePosition(source: source, split: split, offset: cut.consumedAfter)
         return .data(batch, rejections: rejections)
     }
 
@@ -135,7 +197,6 @@ final class NDJSONFileReader: SourceReader {
         try numberLines(&rejections)
         var batch = Batch.empty(decoder.schema)
         batch.position = SourcePosition(source: source, split: split, offset: consumed)
-        readProgress?.set(split, bytes: consumed - splitStart)
         return .data(batch, rejections: rejections)
     }
 

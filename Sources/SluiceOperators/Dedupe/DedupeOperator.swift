@@ -152,6 +152,13 @@ public final class DedupeOperator: StreamOperator {
     public func advanceWatermark(to newWatermark: EventTime, into out: inout OperatorOutput) {
         guard newWatermark > watermark else { return }
         watermark = newWatermark
+        if newWatermark == .endOfTime {
+            // Every id is forgotten: drop the table whole rather than purge it slot by
+            // slot (a pass over all of memory at the end of every bounded input).
+            memory = DedupeMemory()
+            memory.setFirstLiveBucket(firstLiveBucket(at: newWatermark))
+            return
+        }
         memory.forget(before: firstLiveBucket(at: newWatermark))
     }
 

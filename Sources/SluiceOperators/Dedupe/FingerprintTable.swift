@@ -66,6 +66,21 @@ struct FingerprintTable: ~Copyable {
                 if line == lines { line = 0 }
             }
         }
+
+        /// The first empty slot from `hash`'s home line: where a resize puts an entry
+        /// (no key is in a segment twice, so nothing needs comparing).
+        @inline(__always)
+        func emptySlot(_ hash: UInt64) -> Int {
+            var line = home(hash)
+            while true {
+                let p = words + line &* FingerprintTable.wordsPerLine
+                for k in 0..<FingerprintTable.slotsPerLine where p[2 &* k &+ 1] & FingerprintTable.tagMask == 0 {
+                    return line &* FingerprintTable.slotsPerLine &+ k
+                }
+                line &+= 1
+                if line == lines { line = 0 }
+            }
+        }
     }
 
     private var segments: UnsafeMutablePointer<Segment>
@@ -177,7 +192,7 @@ struct FingerprintTable: ~Copyable {
             let tagged = old.words[2 * slot + 1]
             let tag = tagged & Self.tagMask
             guard tag != 0, !dead[Int(tag)] else { continue }
-            let to = fresh.find(Self.hash(w0), w0, tagged & ~Self.tagMask).slot
+            let to = fresh.emptySlot(Self.hash(w0))
             fresh.words[2 * to] = w0
             fresh.words[2 * to + 1] = tagged
             fresh.count += 1
