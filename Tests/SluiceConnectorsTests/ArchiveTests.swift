@@ -129,6 +129,66 @@ import Testing
         try again.close()
     }
 
+    /// A commit syncs data and index together, so a crash during one can leave a frame's
+    /// index line on disk while the frame's bytes are not: the file ends inside the frame
+    /// ("short"), or it has its length but holds zeros ("zeros": an extent never written).
+    /// Readers then get an error, never text; the next open checks the last epoch against
+    /// its checksums and cuts it off whole, even its intact frames.
+    @Test func anIndexedFrameWhoseDataDidNotReachTheDiskIsCutOffWithItsWholeEpoch() throws {
+        for tear in ["short", "zeros"] {
+            let dir = try TemporaryDirectory()
+            let input = try Self.wireBatches(count: 6_000)
+            var committed: [UInt8] = []
+            do {
+                let sink = ArchiveSink(name: "archive", directory: dir.path, frameBytes: 16 << 10)
+                try sink.open(schema: DAA.schema, mode: .append)
+                for part in input[0..<4] {
+                    try sink.write(part.batch)
+                    committed += part.bytes
+                }
+                try sink.commit(epoch: Epoch(1))
+                for part in input[4...] { try sink.write(part.batch) }
+                try sink.commit(epoch: Epoch(2))
+                // The crash: no close, the index lines of epoch 2 are on disk.
+            }
+            let before = try #require(try ArchiveLayout.segments(in: dir.path).first)
+            let epoch1 = before.frames.filter { $0.epoch == 1 }
+            let epoch2 = before.frames.filter { $0.epoch == 2 }
+            try #require(epoch1.count >= 1 && epoch2.count >= 3, "epoch 2 spans several frames")
+            #expect(before.frames.count == epoch1.count + epoch2.count && !before.sealed)
+            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: before.dataPath))
+            if tear == "short" {
+                // The file ends halfway into epoch 2's last frame.
+                let last = epoch2[epoch2.count - 1]
+                try handle.truncate(atOffset: UInt64(last.offset + last.length / 2))
+            } else {
+                // A middle frame of epoch 2 reads as zeros; the frames around it are intact.
+                let middle = epoch2[epoch2.count / 2]
+                try handle.seek(toOffset: UInt64(middle.offset))
+                try handle.write(contentsOf: Data(repeating: 0, count: Int(middle.length)))
+            }
+            try handle.close()
+            #expect(throws: SluiceError.self, "\(tear): an error before the repair, never text") {
+                _ = try Self.readBack(dir.path)
+            }
+
+            let reopened = ArchiveSink(name: "archive", directory: dir.path)
+            try reopened.open(schema: DAA.schema, mode: .append)
+            let action = try #require(reopened.repairs.first?.action, "\(tear): repaired")
+            #expect(reopened.repairs.count == 1)
+            #expect(action.contains("dropped the last epoch's \(epoch2.count) indexed frames") && action.contains("sealed"), "\(action)")
+            let after = try #require(try ArchiveLayout.segments(in: dir.path).first)
+            #expect(after.frames == epoch1 && after.sealed)
+            #expect(ArchiveRepair.fileSize(after.dataPath) == after.committedEnd)
+            #expect(try Self.readBack(dir.path) == [committed], "\(tear): exactly epoch 1")
+            try reopened.close()
+            let again = ArchiveSink(name: "archive", directory: dir.path)
+            try again.open(schema: DAA.schema, mode: .append)
+            #expect(again.repairs.isEmpty)
+            try again.close()
+        }
+    }
+
     @Test func aDamagedCommittedFrameIsAnErrorNotText() throws {
         let dir = try TemporaryDirectory()
         let sink = ArchiveSink(name: "archive", directory: dir.path)

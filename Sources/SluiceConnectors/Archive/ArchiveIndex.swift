@@ -112,17 +112,28 @@ public enum ArchiveLayout {
     /// part (a crash mid-append) ends the index there.
     /// - Returns: the segment, and the byte length of the valid prefix of the index file.
     static func readIndex(_ directory: String, _ number: Int) throws -> (ArchiveSegment, validBytes: Int) {
+        let read = try readIndexLines(directory, number)
+        return (read.segment, read.validBytes)
+    }
+
+    /// `readIndex`, with where each frame's line starts in the index file (repair cuts
+    /// the index back to a frame's line).
+    static func readIndexLines(_ directory: String, _ number: Int) throws
+        -> (segment: ArchiveSegment, validBytes: Int, frameLineStarts: [Int])
+    {
         let path = indexPath(directory, number)
         let bytes = FileManager.default.contents(atPath: path).map(Array.init) ?? []
         var segment = ArchiveSegment(
             number: number, dataPath: dataPath(directory, number), indexPath: path, frames: [], sealed: false)
         let decoder = JSONDecoder()
         var start = 0
+        var frameLineStarts: [Int] = []
         while start < bytes.count, !segment.sealed, let newline = bytes[start...].firstIndex(of: 0x0A) {
             guard let line = try? decoder.decode(ArchiveIndexLine.self, from: Data(bytes[start..<newline])) else { break }
             if let frame = line.frame {
                 guard frame.offset == segment.committedEnd, frame.length > 0 else { break }
                 segment.frames.append(frame)
+                frameLineStarts.append(start)
             } else if line.sealed == true {
                 segment.sealed = true
             } else {
@@ -130,7 +141,7 @@ public enum ArchiveLayout {
             }
             start = newline + 1
         }
-        return (segment, start)
+        return (segment, start, frameLineStarts)
     }
 
     /// The segments of an archive as a reader sees them: only what the indexes record as

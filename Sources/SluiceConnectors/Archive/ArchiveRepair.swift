@@ -15,23 +15,36 @@ public struct ArchiveRepairReport: Sendable, Equatable, CustomStringConvertible 
 
 /// Makes every segment of a directory one a reader can open, after a crash.
 ///
-/// The sink writes a frame's bytes, `fsync`s them, and only then appends (and `fsync`s)
-/// its index line, so the index is the truth: bytes after the last indexed frame are a
-/// torn write of an epoch that never committed (its rows are read again from the source
-/// after the restart), an index line cut short is a torn append. Repair truncates both
-/// files to what the index records, removes segments with nothing committed, and seals
-/// the segment the crash left open, so the sink starts a fresh one.
+/// The sink writes an epoch's frames, then their index lines, then syncs data and index
+/// together (`ArchiveSegmentWriter`), and a commit returns only once both are durable.
+/// So every epoch but the last one an unsealed segment's index records is whole on disk;
+/// the last one's index lines may have reached the disk while some of its frame bytes
+/// did not (the crash came during its commit). Repair checks those frames against their
+/// index checksums and drops the whole epoch when one fails (a reader never sees part of
+/// an epoch; its commit never returned, so its rows are read again from the source).
+/// Beyond that the index is the truth: bytes after the last indexed frame are a torn
+/// write of an epoch that never committed, an index line cut short is a torn append.
+/// Repair truncates both files to what the index records, removes segments with nothing
+/// committed, and seals the segment the crash left open, so the sink starts a fresh one.
+/// A sealed segment was sealed after its last commit returned: nothing in it is checked.
 enum ArchiveRepair {
     static func repair(directory: String) throws -> [ArchiveRepairReport] {
         var reports: [ArchiveRepairReport] = []
         for number in try ArchiveLayout.segmentNumbers(in: directory) {
             var actions: [String] = []
-            let (segment, validIndexBytes) = try ArchiveLayout.readIndex(directory, number)
+            var (segment, validIndexBytes, lineStarts) = try ArchiveLayout.readIndexLines(directory, number)
             let indexSize = fileSize(segment.indexPath)
             if indexSize > Int64(validIndexBytes) {
-                try truncate(segment.indexPath, to: Int64(validIndexBytes))
                 actions.append("dropped \(indexSize - Int64(validIndexBytes)) torn index bytes")
             }
+            if !segment.sealed, let torn = tornLastEpoch(segment) {
+                let dropped = segment.frames.count - torn
+                segment.frames.removeSubrange(torn...)
+                validIndexBytes = lineStarts[torn]
+                actions.append(
+                    "dropped the last epoch's \(dropped) indexed frame\(dropped == 1 ? "" : "s") whose data did not reach the disk")
+            }
+            if indexSize > Int64(validIndexBytes) { try truncate(segment.indexPath, to: Int64(validIndexBytes)) }
             let dataSize = fileSize(segment.dataPath)
             if segment.frames.isEmpty {
                 try POSIX.removeIfPresent(segment.dataPath)
@@ -41,7 +54,8 @@ enum ArchiveRepair {
                 continue
             }
             if dataSize < segment.committedEnd {
-                // Cannot happen when the disk kept what fsync promised; say so loudly.
+                // The last epoch was checked above, so an earlier one is short: a disk that
+                // lost what fsync promised. Say so loudly.
                 throw SluiceError(
                     .io,
                     "archive segment \(segment.dataPath) is shorter (\(dataSize) bytes) than its index records (\(segment.committedEnd))")
@@ -58,6 +72,26 @@ enum ArchiveRepair {
             if !actions.isEmpty { reports.append(ArchiveRepairReport(segment: number, action: actions.joined(separator: "; "))) }
         }
         return reports
+    }
+
+    /// The first frame of the segment's last epoch when some frame of that epoch is
+    /// missing or fails its checksum (or does not decompress) on disk; nil when it is whole.
+    private static func tornLastEpoch(_ segment: ArchiveSegment) -> Int? {
+        guard let last = segment.frames.last else { return nil }
+        var first = segment.frames.count - 1
+        while first > 0, segment.frames[first - 1].epoch == last.epoch { first -= 1 }
+        // Frames of a checksum kind this build does not know are left alone (not ours to cut).
+        let known = segment.frames[first...].allSatisfy { ArchiveChecksum.hash(UnsafeRawBufferPointer(start: nil, count: 0), kind: $0.checksumKind) != nil }
+        guard known else { return nil }
+        guard let reader = try? ArchiveSegmentReader(segment: segment) else { return first }
+        defer { reader.close() }
+        let largest = segment.frames[first...].map { Int($0.bytes) }.max() ?? 0
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(largest, 1), alignment: 16)
+        defer { buffer.deallocate() }
+        for index in first..<segment.frames.count {
+            guard (try? reader.read(frame: index, into: buffer)) != nil else { return first }
+        }
+        return nil
     }
 
     static func fileSize(_ path: String) -> Int64 {

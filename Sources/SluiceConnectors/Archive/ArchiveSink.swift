@@ -17,12 +17,13 @@ import SluiceLZ4
 /// checksum, epoch) and a last `{"sealed":true}` line once the segment is finished.
 ///
 /// Durability: rows collect in memory and are compressed into a frame every
-/// `frameBytes` of text and at each commit; `commit(epoch:)` `fsync`s the data, then
-/// appends and `fsync`s the index lines of its frames, so a row is durable exactly when
-/// its epoch commits and a reader (which reads indexed frames only) never sees part of
-/// an epoch. On open the sink repairs what a crash left (`ArchiveRepair`: torn tails cut
-/// back to the index, the open segment sealed) and reports it in `repairs` and on
-/// standard error. A segment rolls at a commit once it holds `maxBytes` of compressed
+/// `frameBytes` of text and at each commit; each frame starts syncing as soon as it is
+/// written, and `commit(epoch:)` appends the index lines of its frames and returns once
+/// data and index are both durable (`ArchiveSegmentWriter`), so a row is durable exactly
+/// when its epoch commits and a reader (which reads indexed frames only) never sees part
+/// of an epoch. On open the sink repairs what a crash left (`ArchiveRepair`: a last epoch
+/// whose indexed frames did not all reach the disk dropped whole, torn tails cut back to
+/// the index, the open segment sealed) and reports it in `repairs` and on standard error. A segment rolls at a commit once it holds `maxBytes` of compressed
 /// data or is `rollEveryMillis` old (processing time).
 ///
 /// Delivery: at least once, like the other append sinks: the rows of an epoch that was
