@@ -135,7 +135,10 @@ final class AMQPSplitReader: SourceReader {
         let started = ContinuousClock.now
         do {
             // Wait a little for the first delivery, then take what has already arrived.
-            var wait = waitFirst ? Duration.milliseconds(50) : .zero
+            // Not with a full window: nothing can arrive before this thread acknowledges,
+            // which it does only between reads.
+            let windowFull = pendingOffsets.count - pendingHead >= options.prefetch
+            var wait = waitFirst && !windowFull ? Duration.milliseconds(50) : .zero
             // Batched bodies hold many events each: bound a read by bytes too (about
             // `maxRows` DAA events), so a batch stays the size the runtime asked for.
             var bytes = deliveries.reduce(0) { $0 + $1.body.count }

@@ -135,7 +135,9 @@ final class SplitDriver: @unchecked Sendable {
                     sendControl(.idle(true))
                     alignment?.report(split: split, watermark: nil)
                 }
-                usleep(idleSleepMicros)
+                // A reader waiting for an acknowledgement gets it only from this loop:
+                // look again soon, without backing off, so it is sent once its epoch is in.
+                usleep(reader.awaitsAcknowledgement ? 200 : idleSleepMicros)
                 idleSleepMicros = min(idleSleepMicros * 2, 20_000)
             case .end:
                 alignment?.report(split: split, watermark: nil)
