@@ -18,9 +18,9 @@ public struct AMQPSourceOptions: Sendable {
     /// Unacknowledged deliveries the broker sends at most, per queue.
     ///
     /// - Important: Deliveries are acknowledged only once their epoch is committed. When
-    ///   half the window is unacknowledged the reader asks for an epoch at once (not at the
+    ///   a quarter of the window is unacknowledged the reader asks for an epoch at once (not at the
     ///   next clock tick), so a source stalls (returns `.idle`) only while a commit takes
-    ///   longer than reading the other half: keep `prefetch / 2 ≥ messages per second ×
+    ///   longer than reading the other three quarters: keep `prefetch × 3/4 ≥ messages per second ×
     ///   commit time` with room to spare.
     public var prefetch: Int
     public var format: BodyFormat

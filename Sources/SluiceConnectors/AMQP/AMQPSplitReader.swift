@@ -190,11 +190,14 @@ final class AMQPSplitReader: SourceReader {
         return .data(decoded.batch, rejections: decoded.rejections)
     }
 
-    /// Half the prefetch window is unacknowledged: the broker sends at most `prefetch`,
-    /// so an epoch begun now acknowledges before the window runs dry (at one event per
-    /// message a 1 s clock let a 10,000 window carry only 10,000 messages a second).
+    /// A quarter of the prefetch window is unacknowledged: the broker sends at most
+    /// `prefetch`, so an epoch begun now acknowledges before the window runs dry (at one
+    /// event per message a 1 s clock let a 10,000 window carry only 10,000 messages a
+    /// second). A quarter rather than half: the acknowledgement also waits for the read
+    /// in progress, and at half the window still ran dry (71–87 % of the raw consumer
+    /// against 82–83 %, quiet, `AMQP 1 event(s)/message`).
     var awaitsAcknowledgement: Bool {
-        options.prefetch > 0 && (pendingOffsets.count - pendingHead) * 2 >= options.prefetch
+        options.prefetch > 0 && (pendingOffsets.count - pendingHead) * 4 >= options.prefetch
     }
 
     func acknowledge(upTo position: SourcePosition) throws {

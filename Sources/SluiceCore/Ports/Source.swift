@@ -39,7 +39,7 @@ public protocol SourceReader: AnyObject {
     /// Fraction of a bounded input read so far (0...1), when known (progress bars).
     var progress: Double? { get }
     /// True when the reader can read little more until an acknowledgement arrives (a
-    /// broker's prefetch window half full of unacknowledged deliveries). The runtime then
+    /// broker's prefetch window filling with unacknowledged deliveries). The runtime then
     /// begins an epoch at once instead of waiting for its clock, since only a committed
     /// epoch acknowledges; otherwise the input would stall until the next tick.
     var awaitsAcknowledgement: Bool { get }

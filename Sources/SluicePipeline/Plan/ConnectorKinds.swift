@@ -88,7 +88,7 @@ extension ConnectorKind {
                 "The routing key of published messages; {column} is replaced by each row's value of that column."),
             ConnectorParameter(
                 "prefetch", .integer(1...65535), example: "10000", roles: .source,
-                "Unacknowledged deliveries per queue (default 10000). Deliveries are acknowledged when their epoch commits; when half of them are unacknowledged the source begins an epoch at once, so reading pauses only while a commit takes longer than reading the other half."),
+                "Unacknowledged deliveries per queue (default 10000). Deliveries are acknowledged when their epoch commits; when a quarter of them are unacknowledged the source begins an epoch at once, so reading pauses only while a commit takes longer than reading the other three quarters."),
             ConnectorParameter(
                 "format", .text, example: "ndjson", roles: .source,
                 "json: one event per message; ndjson: many, one per line; auto (default): ndjson when the content type is application/x-ndjson."),
