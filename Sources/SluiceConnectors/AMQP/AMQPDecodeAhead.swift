@@ -1,4 +1,3 @@
-import Dispatch
 import SluiceAMQP
 import SluiceCore
 
@@ -10,37 +9,22 @@ import SluiceCore
 /// thread was the pipeline's limit while the partitions had CPU to spare. The reader hands
 /// a large read here and decodes the next one itself; reads are still returned in order.
 ///
-/// - Important: `start`/`wait` are called by the reader's thread only, alternately; the
-///   semaphore orders the queue's writes before the reader's reads, which is why the class
-///   may be `@unchecked Sendable`.
+/// - Important: `start`/`wait` are called by the reader's thread only, alternately (see
+///   `DecodeJob`): the decoder is used by the queue only between them, which is why the
+///   class may be `@unchecked Sendable`.
 final class AMQPDecodeAhead: @unchecked Sendable {
     private var decoder: AMQPMessageDecoder
-    private var result: (Batch, [Rejection])?
-    private let queue = DispatchQueue(label: "sluice.amqp.decode-ahead")
-    private let done = DispatchSemaphore(value: 0)
-    /// A job was started and not yet waited for.
-    private(set) var isBusy = false
+    private let job = DecodeJob(label: "sluice.amqp.decode-ahead")
 
     init(decoder: AMQPMessageDecoder) { self.decoder = decoder }
 
-    deinit { if isBusy { done.wait() } }
+    deinit { if job.isBusy { _ = job.wait() } }
 
     /// Starts decoding `deliveries` (positions `offsets`) on the queue.
     func start(_ deliveries: [AMQPDelivery], offsets: [Int64], source: String, split: Int) {
-        precondition(!isBusy, "one decode-ahead job at a time")
-        isBusy = true
-        queue.async {
-            self.result = self.decoder.decode(deliveries, offsets: offsets, source: source, split: split)
-            self.done.signal()
-        }
+        job.start { self.decoder.decode(deliveries, offsets: offsets, source: source, split: split) }
     }
 
     /// The started job's batch and rejections, once decoded.
-    func wait() -> (Batch, [Rejection]) {
-        precondition(isBusy, "no decode-ahead job started")
-        done.wait()
-        isBusy = false
-        defer { result = nil }
-        return result!
-    }
+    func wait() -> (Batch, [Rejection]) { job.wait() }
 }

@@ -1,4 +1,3 @@
-import Dispatch
 import SluiceCore
 import SluiceFormats
 
@@ -13,18 +12,16 @@ import SluiceFormats
 /// One job at a time: `start` copies the chunk's bytes (the reader's buffer moves on),
 /// `wait` returns its result.
 ///
-/// - Important: `start`/`wait` are called by the reader's thread only, alternately; the
-///   semaphore orders the queue's writes before the reader's reads, which is why the
-///   class may be `@unchecked Sendable`.
+/// - Important: `start`/`wait` are called by the reader's thread only, alternately (see
+///   `DecodeJob`): the decoder and buffer are used by the queue only between them, which
+///   is why the class may be `@unchecked Sendable`.
 final class DecodeAhead: @unchecked Sendable {
     private var decoder: JSONBatchDecoder
     private var buffer: UnsafeMutableRawPointer
     private var capacity: Int
-    private var result: (Batch, [Rejection])?
-    private let queue = DispatchQueue(label: "sluice.file.decode-ahead")
-    private let done = DispatchSemaphore(value: 0)
+    private let job = DecodeJob(label: "sluice.file.decode-ahead")
     /// A job was started and not yet waited for.
-    private(set) var isBusy = false
+    var isBusy: Bool { job.isBusy }
 
     init(decoder: JSONBatchDecoder) {
         self.decoder = decoder
@@ -33,13 +30,12 @@ final class DecodeAhead: @unchecked Sendable {
     }
 
     deinit {
-        if isBusy { done.wait() }
+        if job.isBusy { _ = job.wait() }
         buffer.deallocate()
     }
 
     /// Starts decoding a copy of `bytes` (whole lines) on the queue.
     func start(_ bytes: UnsafeRawBufferPointer, firstLine: Int64, source: String, split: Int, baseOffset: Int64) {
-        precondition(!isBusy, "one decode-ahead job at a time")
         if bytes.count > capacity {
             buffer.deallocate()
             capacity = bytes.count
@@ -47,21 +43,13 @@ final class DecodeAhead: @unchecked Sendable {
         }
         if let base = bytes.baseAddress, bytes.count > 0 { buffer.copyMemory(from: base, byteCount: bytes.count) }
         let count = bytes.count
-        isBusy = true
-        queue.async {
-            self.result = self.decoder.decodeLines(
+        job.start {
+            self.decoder.decodeLines(
                 UnsafeRawBufferPointer(start: self.buffer, count: count), firstLine: firstLine, source: source,
                 split: split, baseOffset: baseOffset)
-            self.done.signal()
         }
     }
 
     /// The started job's batch and rejections, once decoded.
-    func wait() -> (Batch, [Rejection]) {
-        precondition(isBusy, "no decode-ahead job started")
-        done.wait()
-        isBusy = false
-        defer { result = nil }
-        return result!
-    }
+    func wait() -> (Batch, [Rejection]) { job.wait() }
 }

@@ -1,0 +1,40 @@
+import Dispatch
+import SluiceCore
+
+/// One decode at a time on a serial queue of its own, collected by the thread that started
+/// it: how a split's reader decodes one chunk on a second thread while it decodes the next
+/// (`DecodeAhead` for files, `AMQPDecodeAhead` for queues).
+///
+/// - Important: `start`/`wait` are called by one thread only, alternately; the semaphore
+///   orders the queue's write of the result before that thread's read, which is why the
+///   class may be `@unchecked Sendable`.
+final class DecodeJob: @unchecked Sendable {
+    private var result: (Batch, [Rejection])?
+    private let queue: DispatchQueue
+    private let done = DispatchSemaphore(value: 0)
+    /// A job was started and not yet waited for.
+    private(set) var isBusy = false
+
+    init(label: String) { queue = DispatchQueue(label: label) }
+
+    deinit { if isBusy { done.wait() } }
+
+    /// Runs `decode` on the queue. What it touches must not be used by the caller until `wait`.
+    func start(_ decode: @escaping @Sendable () -> (Batch, [Rejection])) {
+        precondition(!isBusy, "one decode job at a time")
+        isBusy = true
+        queue.async {
+            self.result = decode()
+            self.done.signal()
+        }
+    }
+
+    /// The started job's batch and rejections, once decoded.
+    func wait() -> (Batch, [Rejection]) {
+        precondition(isBusy, "no decode job started")
+        done.wait()
+        isBusy = false
+        defer { result = nil }
+        return result!
+    }
+}
