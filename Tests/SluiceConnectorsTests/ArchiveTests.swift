@@ -82,22 +82,30 @@ import Testing
         }
     }
 
+    /// Archives the first four parts as epoch 1 and the rest as epoch 2, committed or not,
+    /// then drops the sink without closing it (a crash); the bytes of epoch 1.
+    static func archiveTwoEpochs(
+        _ input: [(bytes: [UInt8], batch: Batch)], in dir: TemporaryDirectory, committingTheSecond: Bool
+    ) throws -> [UInt8] {
+        var committed: [UInt8] = []
+        let sink = ArchiveSink(name: "archive", directory: dir.path, frameBytes: 16 << 10)
+        try sink.open(schema: DAA.schema, mode: .append)
+        for part in input[0..<4] {
+            try sink.write(part.batch)
+            committed += part.bytes
+        }
+        try sink.commit(epoch: Epoch(1))
+        for part in input[4...] { try sink.write(part.batch) }
+        if committingTheSecond { try sink.commit(epoch: Epoch(2)) }
+        return committed
+    }
+
     @Test func aTornSegmentIsRepairedOnOpenAndNeverReadAsGarbage() throws {
         let dir = try TemporaryDirectory()
         let input = try Self.wireBatches(count: 6_000)
-        var committed: [UInt8] = []
-        do {
-            let sink = ArchiveSink(name: "archive", directory: dir.path, frameBytes: 16 << 10)
-            try sink.open(schema: DAA.schema, mode: .append)
-            for part in input[0..<4] {
-                try sink.write(part.batch)
-                committed += part.bytes
-            }
-            try sink.commit(epoch: Epoch(1))
-            // Epoch 2 is written (frames reach the file) but never commits: the crash.
-            for part in input[4...] { try sink.write(part.batch) }
-            // The process dies here: no commit, no close (the object is just dropped).
-        }
+        // Epoch 2 is written (frames reach the file) but never commits: the crash. The
+        // process dies there: no commit, no close (the sink is just dropped).
+        let committed = try Self.archiveTwoEpochs(input, in: dir, committingTheSecond: false)
         let segment = try #require(try ArchiveLayout.segments(in: dir.path).first)
         let dataSize = ArchiveRepair.fileSize(segment.dataPath)
         #expect(dataSize > segment.committedEnd, "the uncommitted epoch's frames are in the file")
@@ -138,19 +146,8 @@ import Testing
         for tear in ["short", "zeros"] {
             let dir = try TemporaryDirectory()
             let input = try Self.wireBatches(count: 6_000)
-            var committed: [UInt8] = []
-            do {
-                let sink = ArchiveSink(name: "archive", directory: dir.path, frameBytes: 16 << 10)
-                try sink.open(schema: DAA.schema, mode: .append)
-                for part in input[0..<4] {
-                    try sink.write(part.batch)
-                    committed += part.bytes
-                }
-                try sink.commit(epoch: Epoch(1))
-                for part in input[4...] { try sink.write(part.batch) }
-                try sink.commit(epoch: Epoch(2))
-                // The crash: no close, the index lines of epoch 2 are on disk.
-            }
+            // The crash after epoch 2's commit: no close, its index lines are on disk.
+            let committed = try Self.archiveTwoEpochs(input, in: dir, committingTheSecond: true)
             let before = try #require(try ArchiveLayout.segments(in: dir.path).first)
             let epoch1 = before.frames.filter { $0.epoch == 1 }
             let epoch2 = before.frames.filter { $0.epoch == 2 }
