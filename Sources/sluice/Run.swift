@@ -187,6 +187,7 @@ struct Run: ParsableCommand {
                 StatusLine.redraw(status.text(combined, label: label))
             } + (queueJobs?.wait() ?? [])
         }
+        reloader.finish(reloads)
         deadline.withLock { $0?.cancel() }
         ops?.stop()
         if Terminal.stderrIsTerminal { StatusLine.clear() }

@@ -72,6 +72,14 @@ final class PipelineReloader: Sendable {
     }
 
     /// Starts the SIGHUP handler and the file poll; keep the returned sources referenced.
+    /// Stops reloading and waits for a pass in progress: when the run ends because that
+    /// pass stopped its last pipeline (a deleted file), its report must still be written
+    /// before the process exits (it was lost when the queue jobs stopped fast).
+    func finish(_ sources: [any DispatchSourceProtocol]) {
+        for source in sources { source.cancel() }
+        queue.sync {}
+    }
+
     func start(pollEvery interval: DispatchTimeInterval = .seconds(1)) -> [any DispatchSourceProtocol] {
         signal(SIGHUP, SIG_IGN)
         let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
