@@ -308,6 +308,58 @@ import Testing
         #expect(rows == segment.frames[..<3].reduce(0) { $0 + $1.rows })
     }
 
+    /// A split decodes every other chunk on a second thread: the rows, their order, the
+    /// positions and a resume inside a frame are the same as with one decoding thread.
+    @Test func theSecondDecoderHandsOutWhatOneDecoderDoes() throws {
+        let dir = try TemporaryDirectory()
+        let input = try Self.wireBatches(count: 4_000)
+        let sink = ArchiveSink(name: "archive", directory: dir.path, frameBytes: 32 << 10)
+        try sink.open(schema: DAA.schema, mode: .append)
+        for part in input { try sink.write(part.batch) }
+        try sink.commit(epoch: Epoch(1))
+        try sink.close()
+        let ts = DAA.schema.index(of: "ts")!
+        let times = input.flatMap { part in (0..<part.batch.count).map { part.batch.columns[ts].ints[$0] } }
+        let (earliest, latest) = (times.min()!, times.max()!)
+        func drain(_ source: ArchiveSource, ahead: Bool, after position: SourcePosition?, maxRows: Int) throws
+            -> (times: [Int64], positions: [Int64])
+        {
+            let decoder = JSONBatchDecoder(schema: DAA.schema, required: DAA.requiredFields)
+            let reader = try ArchiveSplitReader(source: source, split: 0, decoder: decoder, resumingAfter: position, decodeAhead: ahead)
+            defer { reader.close() }
+            var times: [Int64] = []
+            var positions: [Int64] = []
+            while case .data(let batch, let rejections) = try reader.next(maxRows: maxRows) {
+                #expect(rejections.isEmpty)
+                times += (0..<batch.count).map { batch.columns[ts].ints[$0] }
+                positions.append(batch.position?.offset ?? -1)
+            }
+            return (times, positions)
+        }
+        let quarter = (latest - earliest) / 4
+        for (from, to) in [(nil, nil), (earliest + quarter, latest - quarter)] as [(Int64?, Int64?)] {
+            let source = try ArchiveSource(
+                name: "a", directory: dir.path, schema: DAA.schema, required: DAA.requiredFields, from: from, to: to)
+            #expect(source.segments.count == 1)
+            #expect(source.segments[0].frames.count > 4)
+            for maxRows in [7, 100, 1_000] {
+                let one = try drain(source, ahead: false, after: nil, maxRows: maxRows)
+                let two = try drain(source, ahead: true, after: nil, maxRows: maxRows)
+                #expect(!one.times.isEmpty)
+                #expect(two.times == one.times, "maxRows \(maxRows), from \(String(describing: from))")
+                #expect(two.positions == one.positions, "maxRows \(maxRows), from \(String(describing: from))")
+                // Resume after a chunk in the middle: the rest, the same either way.
+                let middle = SourcePosition(source: "a", split: 0, offset: one.positions[one.positions.count / 2])
+                let restOne = try drain(source, ahead: false, after: middle, maxRows: maxRows)
+                let restTwo = try drain(source, ahead: true, after: middle, maxRows: maxRows)
+                #expect(!restOne.positions.isEmpty)
+                #expect(restTwo.times == restOne.times)
+                #expect(restTwo.positions == restOne.positions)
+                #expect(restOne.positions.last == one.positions.last)
+            }
+        }
+    }
+
     @Test func oneSinkPerDirectory() throws {
         let dir = try TemporaryDirectory()
         let first = ArchiveSink(name: "a", directory: dir.path)
@@ -362,8 +414,8 @@ import Testing
         for segment in segments where !wanted.contains(segment.number) { try FileManager.default.removeItem(atPath: segment.dataPath) }
 
         let source = try ArchiveSource(
-            name: "events", directory: dir.path, schema: DAA.schema, required: DAA.requiredFields, from: from, to: to)
-        #expect(source.splitCount == 2)
+            name: "events", directory: dir.path, schema: DAA.schema, required: DAA.requiredFields, from: from, to: to, splits: 8)
+        #expect(source.splitCount == 2, "at most one split per segment read")
         var ids: [String] = []
         for split in 0..<source.splitCount {
             for batch in try GeneratorRead.batches(source, split: split, maxRows: 700) {
@@ -395,6 +447,47 @@ import Testing
             let before = GeneratorRead.strings(Array(first[..<cut]), "id")
             #expect(before + GeneratorRead.strings(rest, "id") == whole, "resumed after batch \(cut)")
         }
+    }
+
+    /// Each split reads a run of consecutive segments: the splits, one after another, give
+    /// the archive's rows in write order; a split resumes across its segments' boundaries,
+    /// and refuses a position in a segment it does not read.
+    @Test func splitsReadRunsOfConsecutiveSegments() throws {
+        let dir = try TemporaryDirectory()
+        let sink = ArchiveSink(name: "a", directory: dir.path, maxBytes: 1, frameBytes: 16 << 10)
+        try sink.open(schema: DAA.schema, mode: .append)
+        for (epoch, part) in try Self.wireBatches(count: 3_000).enumerated() {
+            try sink.write(part.batch)
+            try sink.commit(epoch: Epoch(UInt64(epoch + 1)))  // a segment per commit: maxBytes 1
+        }
+        try sink.close()
+        let segments = try ArchiveLayout.segments(in: dir.path)
+        #expect(segments.count == 6)
+        let all = try ArchiveSource(name: "events", directory: dir.path, schema: DAA.schema, required: DAA.requiredFields, splits: 1)
+        let whole = GeneratorRead.strings(try GeneratorRead.batches(all, maxRows: 250), "id")
+        #expect(whole.count == 3_000)
+        for splits in [1, 2, 4, 6, 9] {
+            let source = try ArchiveSource(
+                name: "events", directory: dir.path, schema: DAA.schema, required: DAA.requiredFields, splits: splits)
+            #expect(source.splitCount == min(splits, 6))
+            #expect(source.splitSegments.flatMap { $0 } == segments, "runs of consecutive segments, each once")
+            #expect(source.splitSegments.allSatisfy { !$0.isEmpty })
+            var ids: [String?] = []
+            for split in 0..<source.splitCount { ids += GeneratorRead.strings(try GeneratorRead.batches(source, split: split, maxRows: 250), "id") }
+            #expect(ids == whole, "\(splits) splits")
+        }
+        // Two splits of three segments: resume split 0 after each of its batches.
+        let two = try ArchiveSource(name: "events", directory: dir.path, schema: DAA.schema, required: DAA.requiredFields, splits: 2)
+        #expect(two.splitSegments.map { $0.map(\.number) } == [[1, 2, 3], [4, 5, 6]])
+        let first = try GeneratorRead.batches(two, split: 0, maxRows: 300)
+        let firstIDs = GeneratorRead.strings(first, "id")
+        for cut in 1..<first.count {
+            let rest = try GeneratorRead.batches(two, split: 0, after: first[cut - 1].position, maxRows: 300)
+            #expect(GeneratorRead.strings(Array(first[..<cut]), "id") + GeneratorRead.strings(rest, "id") == firstIDs, "after batch \(cut)")
+        }
+        // A position in segment 4 is split 1's: split 0 refuses it rather than guess.
+        let elsewhere = try #require(try GeneratorRead.batches(two, split: 1, maxRows: 300).first?.position)
+        #expect(throws: SluiceError.self) { try two.openSplit(0, resumingAfter: SourcePosition(source: "events", split: 0, offset: elsewhere.offset)) }
     }
 
     /// `retention`: sealed segments whose newest event is older than the cut-off go, on

@@ -64,11 +64,13 @@ public enum W1Engine {
         return flow
     }
 
-    /// W1 over an archive of the W1-file lines (`W1ArchiveInput`): one split per segment.
-    public static func archiveDataflow(directory: String, sink: CountingSink) throws -> Dataflow {
+    /// W1 over an archive of the W1-file lines (`W1ArchiveInput`): `splits` runs of
+    /// consecutive segments, like a file's `splits` ranges.
+    public static func archiveDataflow(directory: String, splits: Int, sink: CountingSink) throws -> Dataflow {
         let schema = DAA.metricSampleSchema
         let flow = Dataflow(name: "w1-archive")
-        let source = try ArchiveSource(name: "w1-archive", directory: directory, schema: schema, required: Set(schema.names))
+        let source = try ArchiveSource(
+            name: "w1-archive", directory: directory, schema: schema, required: Set(schema.names), splits: splits)
         let events = flow.source(
             source, eventTime: EventTimeSpec(field: "ts", maxOutOfOrdernessMillis: 2000), partitionKey: DAA.partitionKey)
         let windows = addWindows(flow, events, schema: schema)

@@ -9,7 +9,8 @@ import SluiceRuntime
 /// archived from (issue 18): both in every iteration, in alternating order, each checked
 /// (Σ count == N, the same window rows and values). `archive_kev_s` / `file_kev_s` is
 /// `ratio_pct` (goal ≥ 100); `disk_pct` is segment bytes / file bytes (goal ≤ 25).
-/// The file reads as `workers` splits, the archive as one split per segment.
+/// Each reads as `workers` splits: byte ranges of the file, runs of consecutive segments of
+/// the archive.
 ///
 /// Two kinds: warm (both inputs in the page cache, as after the first run: the archive's
 /// LZ4 work is pure cost) and `cold` (before each timed run both inputs' pages are
@@ -57,7 +58,7 @@ private func register(events: Int, workers: Int, cold: Bool, metrics: [Benchmark
                 options.epochIntervalMillis = 1000
                 let flow =
                     overArchive
-                    ? try W1Engine.archiveDataflow(directory: directory, sink: sink)
+                    ? try W1Engine.archiveDataflow(directory: directory, splits: workers, sink: sink)
                     : try W1Engine.fileDataflow(path: path, splits: workers, sink: sink)
                 let start = ContinuousClock.now
                 let summary = try Job(flow, options: options).run()

@@ -1,22 +1,25 @@
 import SluiceCore
 import SluiceFormats
 
-/// Reads one segment of an `ArchiveSource`: frame by frame, each decompressed straight
+/// Reads one split of an `ArchiveSource` (a run of consecutive segments, in order): frame
+/// by frame, each decompressed straight
 /// into a buffer the reader owns, one frame ahead on another thread
-/// (`ArchiveFramePrefetch`), lines decoded `maxRows` at a time from there, rows outside
-/// the range dropped.
+/// (`ArchiveFramePrefetch`), lines decoded `maxRows` at a time from there, every other
+/// chunk on a second thread (`DecodeAhead`, as a file split does: decoding JSON, not LZ4,
+/// is most of the work, so one decoding thread left the archive slower than the file),
+/// rows outside the range dropped.
 final class ArchiveSplitReader: SourceReader {
     private let name: String
     private let split: Int
-    private let reader: ArchiveSegmentReader
+    private let segments: [ArchiveSegment]
     private let prefetch: ArchiveFramePrefetch
     private var decoder: JSONBatchDecoder
     private let from: Int64?
     private let to: Int64?
     private let timeColumn: Int?
     private let batchRows: Int
-    /// The frames to read (indices into the segment's frames), and where we are.
-    private let frames: [Int]
+    /// The frames to read, in order, and where we are.
+    private let frames: [ArchiveFrameRef]
     private var cursor = 0
     /// The current frame's lines (in a prefetch buffer): `content[0..<contentCount]`,
     /// decoded up to `contentOffset`.
@@ -25,12 +28,23 @@ final class ArchiveSplitReader: SourceReader {
     private var contentOffset = 0
     private var linesInFrame: Int64 = 0
     private var skipLines: Int64 = 0
+    /// The second decoder (nil: this thread decodes every chunk), and the chunks cut
+    /// ahead for it, in segment order, up to and including the end.
+    private let ahead: DecodeAhead?
+    private var queued: [Step] = []
+    private var queuedEnd = false
+    /// Why cutting the chunk after the queued ones failed, thrown once they are handed out.
+    private var failure: (any Error)?
 
-    init(source: ArchiveSource, split: Int, decoder: JSONBatchDecoder, resumingAfter position: SourcePosition?) throws {
+    init(
+        source: ArchiveSource, split: Int, decoder: JSONBatchDecoder, resumingAfter position: SourcePosition?,
+        decodeAhead: Bool = true
+    ) throws {
+        ahead = decodeAhead ? DecodeAhead(decoder: decoder) : nil
         name = source.name
         self.split = split
-        let segment = source.segments[split]
-        reader = try ArchiveSegmentReader(segment: segment)
+        let segments = source.splitSegments[split]
+        self.segments = segments
         self.decoder = decoder
         from = source.from
         to = source.to
@@ -39,27 +53,74 @@ final class ArchiveSplitReader: SourceReader {
             [.timestamp, .int64].contains(source.schema[$0].type) ? $0 : nil
         }
         let (low, high) = (source.from, source.to)
-        frames = segment.frames.indices.filter { segment.frames[$0].overlaps(from: low, to: high) }
+        frames = segments.indices.flatMap { s in
+            segments[s].frames.indices.filter { segments[s].frames[$0].overlaps(from: low, to: high) }
+                .map { ArchiveFrameRef(segment: s, frame: $0) }
+        }
         prefetch = ArchiveFramePrefetch(
-            reader: reader, largestFrameBytes: frames.map { Int(segment.frames[$0].bytes) }.max() ?? 0)
+            segments: segments,
+            largestFrameBytes: frames.map { Int(segments[$0.segment].frames[$0.frame].bytes) }.max() ?? 0)
         if let position {
-            let frame = Int(position.offset >> 32)
-            skipLines = position.offset & 0xFFFF_FFFF
-            cursor = frames.firstIndex { $0 >= frame } ?? frames.count
-            if cursor < frames.count && frames[cursor] != frame { skipLines = 0 }
+            let (number, frame, lines) = ArchivePosition.parts(position.offset)
+            guard let segment = segments.firstIndex(where: { $0.number == number }) else {
+                throw SluiceError(
+                    .invalidArgument,
+                    "source '\(name)' split \(split) cannot resume at \(position): it reads segments \(segments.map(\.number)), not \(number) (the archive or the split count changed since the checkpoint)")
+            }
+            let resumed = ArchiveFrameRef(segment: segment, frame: frame)
+            skipLines = lines
+            cursor = frames.firstIndex { $0 >= resumed } ?? frames.count
+            if cursor < frames.count && frames[cursor] != resumed { skipLines = 0 }
         }
     }
 
     var progress: Double? { frames.isEmpty ? 1 : Double(cursor) / Double(frames.count) }
 
-    func close() {
-        prefetch.finishPending()
-        reader.close()
-    }
+    func close() { prefetch.close() }
 
     func next(maxRows: Int) throws -> SourceChunk {
+        guard let ahead else {
+            guard case .decoded(let chunk) = try step(maxRows: maxRows, ahead: nil) else { preconditionFailure("no second decoder") }
+            return chunk
+        }
+        // Two chunks in hand: one on the second decoder, the next decoded here meanwhile.
+        // Each call returns the oldest, so rows come in segment order.
+        // A frame that fails to load fails the call after the chunks cut before it.
+        while queued.count < 2 && !queuedEnd && failure == nil {
+            do {
+                let next = try step(maxRows: maxRows, ahead: ahead)
+                if case .decoded(.end) = next { queuedEnd = true }
+                queued.append(next)
+            } catch {
+                failure = error
+            }
+        }
+        guard !queued.isEmpty else {
+            if let failure {
+                self.failure = nil
+                throw failure
+            }
+            return .end
+        }
+        switch queued.removeFirst() {
+        case .decoded(let chunk): return chunk
+        case .started(let position):
+            let (batch, rejections) = ahead.wait()
+            return finish(batch, rejections, at: position)
+        }
+    }
+
+    /// One chunk in segment order: decoded here, or started on `ahead` (its rows come from
+    /// `ahead.wait()`, and go `at` this position).
+    private enum Step {
+        case decoded(SourceChunk)
+        case started(at: SourcePosition)
+    }
+
+    /// The next `maxRows` lines (at most): decoded here, or started on an idle `ahead`.
+    private func step(maxRows: Int, ahead: DecodeAhead?) throws -> Step {
         while contentOffset >= contentCount {
-            guard cursor < frames.count else { return .end }
+            guard cursor < frames.count else { return .decoded(.end) }
             try load(frame: frames[cursor])
             if contentOffset >= contentCount { cursor += 1 }  // resumed after its last line
         }
@@ -67,19 +128,33 @@ final class ArchiveSplitReader: SourceReader {
         let (byteCount, lines) = NewlineScan.lines(in: unread, limit: limit)
         let take = lines > 0 ? byteCount : contentCount - contentOffset  // a last line without '\n'
         let count = lines > 0 ? lines : 1
-        // A nonzero base offset: archived lines never start with a byte order mark to skip.
-        var (batch, rejections) = decoder.decodeLines(
-            UnsafeRawBufferPointer(rebasing: content[contentOffset..<(contentOffset + take)]), firstLine: linesInFrame + 1,
-            source: name, split: split, baseOffset: 1)
+        let bytes = UnsafeRawBufferPointer(rebasing: content[contentOffset..<(contentOffset + take)])
+        let firstLine = linesInFrame + 1
         contentOffset += take
         linesInFrame += Int64(count)
-        if let timeColumn, from != nil || to != nil { batch = inRange(batch, timeColumn) }
-        batch.position = SourcePosition(source: name, split: split, offset: Int64(frames[cursor]) << 32 | linesInFrame)
+        let frame = frames[cursor]
+        let position = SourcePosition(
+            source: name, split: split,
+            offset: ArchivePosition.offset(segment: segments[frame.segment].number, frame: frame.frame, lines: linesInFrame))
         if contentOffset >= contentCount { cursor += 1 }  // the next call loads the next frame
+        // A nonzero base offset: archived lines never start with a byte order mark to skip.
+        if let ahead, !ahead.isBusy {
+            // `start` copies the bytes: the frame's buffer is reused by a later `load`.
+            ahead.start(bytes, firstLine: firstLine, source: name, split: split, baseOffset: 1)
+            return .started(at: position)
+        }
+        let (batch, rejections) = decoder.decodeLines(bytes, firstLine: firstLine, source: name, split: split, baseOffset: 1)
+        return .decoded(finish(batch, rejections, at: position))
+    }
+
+    private func finish(_ decoded: Batch, _ rejections: [Rejection], at position: SourcePosition) -> SourceChunk {
+        var batch = decoded
+        if let timeColumn, from != nil || to != nil { batch = inRange(batch, timeColumn) }
+        batch.position = position
         return .data(batch, rejections: rejections)
     }
 
-    private func load(frame: Int) throws {
+    private func load(frame: ArchiveFrameRef) throws {
         contentCount = 0
         contentOffset = 0
         linesInFrame = 0

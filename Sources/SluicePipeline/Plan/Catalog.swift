@@ -93,7 +93,7 @@ public struct Catalog: Sendable {
                 try ArchiveSource(
                     name: spec.name, directory: uri.path, schema: spec.schema, required: Self.requiredFields(of: spec),
                     from: from, to: to, timeField: uri.parameter("time_field") ?? spec.eventTime?.field ?? "ts",
-                    keepsRecords: keepingRecords)
+                    keepsRecords: keepingRecords, splits: int(uri, "splits"))
             }
         case "amqp", "amqps":
             return try wrap(uri) { try Self.amqpSource(spec, pipeline: nil, keepingRecords: keepingRecords) }

@@ -170,7 +170,7 @@ extension ConnectorKind {
     public static let archive = ConnectorKind(
         scheme: "archive",
         summary:
-            "The LZ4 event archive: as a sink, every event as received (one NDJSON line) in LZ4-framed segments with an index each, durable per epoch; as a source, the rows of a time range, one split per segment, reading only segments whose index overlaps it.",
+            "The LZ4 event archive: as a sink, every event as received (one NDJSON line) in LZ4-framed segments with an index each, durable per epoch; as a source, the rows of a time range, each split reading a run of consecutive segments, reading only segments whose index overlaps it.",
         roles: [.source, .sink], path: .required("a directory"),
         parameters: [
             ConnectorParameter(
@@ -182,6 +182,9 @@ extension ConnectorKind {
             ConnectorParameter(
                 "time_field", .text, example: "ts", roles: [.source, .sink],
                 "The event-time field the index ranges and the range filter use (default: the pipeline's event_time field, else ts)."),
+            ConnectorParameter(
+                "splits", .integer(1...1024), example: "2", roles: .source,
+                "Read this many runs of consecutive segments in parallel (default: the number of cores, at most one per segment). More splits hold more windows open at once: each runs in its own stretch of event time."),
             ConnectorParameter(
                 "max_bytes", .size, example: "64MB", roles: .sink,
                 "Start a new segment at the commit that takes the current one past this much compressed data (default 64MB)."),
