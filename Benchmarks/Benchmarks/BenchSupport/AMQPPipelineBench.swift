@@ -36,7 +36,7 @@ public enum AMQPPipelineBench {
         let start = ContinuousClock.now
         for job in jobs {
             Thread {
-                while job.status.eventsRead < perQueue { usleep(200) }
+                while job.eventsRead < perQueue { usleep(1_000) }  // one atomic load, not `status`
                 job.stop()
             }.start()
             done.enter()
