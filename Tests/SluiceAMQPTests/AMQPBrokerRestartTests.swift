@@ -34,16 +34,20 @@ import Testing
             #expect(try connection.waitForConfirms(timeout: .seconds(60)).isEmpty)
         }
 
-        // A small prefetch and frequent epochs: reading is paced by commits, so the
-        // restart lands mid-run.
+        // Deliveries must still be unacknowledged when the broker stops, or there is
+        // nothing to redeliver. No epochs on the clock, and a window (60,000) whose quarter
+        // (15,000) the 40,000 events cross only twice: the last 10,000 read stay
+        // unacknowledged until the run ends, whenever the restart lands. (With prefetch
+        // 1,000 and 200 ms epochs, acknowledgements came so soon that a restart now and
+        // then found none outstanding.)
         let memory = MemoryConnectors()
-        let uri = broker.uri("queue=\(queue)&prefetch=1000&end_when_idle=3s&reconnect_max=1s")
+        let uri = broker.uri("queue=\(queue)&prefetch=60000&end_when_idle=3s&reconnect_max=1s")
         let spec = try AMQPPipelineRuns.load("agent-metrics", environment: AMQPPipelineRuns.memoryEnvironment(events: uri))
         let planned = try PipelinePlanner(catalog: Catalog(memory: memory)).plan(spec)
         let source = try #require(planned.dataflow.sources.first as? AMQPSource)
         var options = RunOptions(workers: 2, partitions: 2)
         options.deadLetter = planned.deadLetter
-        options.epochIntervalMillis = 200
+        options.epochIntervalMillis = 600_000
         let job = try Job(planned.dataflow, options: options)
 
         let observed = Observations()
