@@ -58,6 +58,15 @@ import Testing
         let actual = Self.keyed(try Self.view(batched, "agent_metrics_10s"), key: key)
         #expect(expected.count > 500)
         #expect(actual == expected)
+
+        // `splits=` sets how many runs of segments are read at once; the view is the same.
+        for splits in [1, 3] {
+            let spec = try PipelineRunSupport.load("agent-metrics", events: "archive:\(dir.path)/archive?splits=\(splits)")
+            let source = try #require(try PipelinePlanner(catalog: Catalog()).plan(spec).dataflow.sources.first as? ArchiveSource)
+            #expect(source.splitCount == splits)
+            let (_, memory) = try PipelineRunSupport.run(spec)
+            #expect(Self.keyed(try Self.view(memory, "agent_metrics_10s"), key: key) == expected, "splits=\(splits)")
+        }
     }
 
     /// The range covers the middle of the events: only the segments whose index overlaps
