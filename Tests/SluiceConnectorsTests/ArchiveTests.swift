@@ -34,6 +34,15 @@ import Testing
         }
     }
 
+    /// Archives `input` into `directory` as one committed epoch, in frames of `frameBytes`.
+    static func archiveInOneEpoch(_ input: [(bytes: [UInt8], batch: Batch)], into directory: String, frameBytes: Int) throws {
+        let sink = ArchiveSink(name: "archive", directory: directory, frameBytes: frameBytes)
+        try sink.open(schema: DAA.schema, mode: .append)
+        for part in input { try sink.write(part.batch) }
+        try sink.commit(epoch: Epoch(1))
+        try sink.close()
+    }
+
     static func readBack(_ directory: String) throws -> [[UInt8]] {
         try ArchiveLayout.segments(in: directory).map { try ArchiveSegmentReader(segment: $0).readAll() }
     }
@@ -206,11 +215,7 @@ import Testing
     @Test func framesCarryTheIndexChecksumInsteadOfAContentChecksum() throws {
         let dir = try TemporaryDirectory()
         let input = try Self.wireBatches(count: 3_000)
-        let sink = ArchiveSink(name: "archive", directory: dir.path, frameBytes: 64 << 10)
-        try sink.open(schema: DAA.schema, mode: .append)
-        for part in input { try sink.write(part.batch) }
-        try sink.commit(epoch: Epoch(1))
-        try sink.close()
+        try Self.archiveInOneEpoch(input, into: dir.path, frameBytes: 64 << 10)
         let segment = try #require(try ArchiveLayout.segments(in: dir.path).first)
         #expect(segment.frames.count > 2)
         #expect(segment.frames.allSatisfy { $0.checksumKind == "lanes64" })
@@ -282,11 +287,7 @@ import Testing
     @Test func aDamagedFrameReadAheadIsAnErrorWhenReached() throws {
         let dir = try TemporaryDirectory()
         let input = try Self.wireBatches(count: 4_000)
-        let sink = ArchiveSink(name: "archive", directory: dir.path, frameBytes: 32 << 10)
-        try sink.open(schema: DAA.schema, mode: .append)
-        for part in input { try sink.write(part.batch) }
-        try sink.commit(epoch: Epoch(1))
-        try sink.close()
+        try Self.archiveInOneEpoch(input, into: dir.path, frameBytes: 32 << 10)
         let segment = try #require(try ArchiveLayout.segments(in: dir.path).first)
         #expect(segment.frames.count > 4)
         let damaged = segment.frames[3]
@@ -313,11 +314,7 @@ import Testing
     @Test func theSecondDecoderHandsOutWhatOneDecoderDoes() throws {
         let dir = try TemporaryDirectory()
         let input = try Self.wireBatches(count: 4_000)
-        let sink = ArchiveSink(name: "archive", directory: dir.path, frameBytes: 32 << 10)
-        try sink.open(schema: DAA.schema, mode: .append)
-        for part in input { try sink.write(part.batch) }
-        try sink.commit(epoch: Epoch(1))
-        try sink.close()
+        try Self.archiveInOneEpoch(input, into: dir.path, frameBytes: 32 << 10)
         let ts = DAA.schema.index(of: "ts")!
         let times = input.flatMap { part in (0..<part.batch.count).map { part.batch.columns[ts].ints[$0] } }
         let (earliest, latest) = (times.min()!, times.max()!)
