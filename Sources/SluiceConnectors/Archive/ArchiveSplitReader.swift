@@ -29,12 +29,9 @@ final class ArchiveSplitReader: SourceReader {
     private var linesInFrame: Int64 = 0
     private var skipLines: Int64 = 0
     /// The second decoder (nil: this thread decodes every chunk), and the chunks cut
-    /// ahead for it, in segment order, up to and including the end.
+    /// ahead for it, in segment order.
     private let ahead: DecodeAhead?
-    private var queued: [Step] = []
-    private var queuedEnd = false
-    /// Why cutting the chunk after the queued ones failed, thrown once they are handed out.
-    private var failure: (any Error)?
+    private var queue = DecodeAheadQueue<SourcePosition>()
 
     init(
         source: ArchiveSource, split: Int, decoder: JSONBatchDecoder, resumingAfter position: SourcePosition?,
@@ -83,39 +80,12 @@ final class ArchiveSplitReader: SourceReader {
             guard case .decoded(let chunk) = try step(maxRows: maxRows, ahead: nil) else { preconditionFailure("no second decoder") }
             return chunk
         }
-        // Two chunks in hand: one on the second decoder, the next decoded here meanwhile.
-        // Each call returns the oldest, so rows come in segment order.
-        // A frame that fails to load fails the call after the chunks cut before it.
-        while queued.count < 2 && !queuedEnd && failure == nil {
-            do {
-                let next = try step(maxRows: maxRows, ahead: ahead)
-                if case .decoded(.end) = next { queuedEnd = true }
-                queued.append(next)
-            } catch {
-                failure = error
-            }
-        }
-        guard !queued.isEmpty else {
-            if let failure {
-                self.failure = nil
-                throw failure
-            }
-            return .end
-        }
-        switch queued.removeFirst() {
-        case .decoded(let chunk): return chunk
-        case .started(let position):
-            let (batch, rejections) = ahead.wait()
-            return finish(batch, rejections, at: position)
-        }
+        return try queue.next(
+            ahead: ahead, cut: { try step(maxRows: maxRows, ahead: ahead) },
+            finish: { position, decoded in finish(decoded.0, decoded.1, at: position) })
     }
 
-    /// One chunk in segment order: decoded here, or started on `ahead` (its rows come from
-    /// `ahead.wait()`, and go `at` this position).
-    private enum Step {
-        case decoded(SourceChunk)
-        case started(at: SourcePosition)
-    }
+    private typealias Step = DecodeAheadQueue<SourcePosition>.Step
 
     /// The next `maxRows` lines (at most): decoded here, or started on an idle `ahead`.
     private func step(maxRows: Int, ahead: DecodeAhead?) throws -> Step {
@@ -141,7 +111,7 @@ final class ArchiveSplitReader: SourceReader {
         if let ahead, !ahead.isBusy {
             // `start` copies the bytes: the frame's buffer is reused by a later `load`.
             ahead.start(bytes, firstLine: firstLine, source: name, split: split, baseOffset: 1)
-            return .started(at: position)
+            return .started(position)
         }
         let (batch, rejections) = decoder.decodeLines(bytes, firstLine: firstLine, source: name, split: split, baseOffset: 1)
         return .decoded(finish(batch, rejections, at: position))

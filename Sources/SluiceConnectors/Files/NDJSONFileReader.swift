@@ -46,8 +46,7 @@ final class NDJSONFileReader: SourceReader {
     /// The second decoder (nil: this thread decodes every chunk), and the chunks read
     /// ahead for it, in file order, up to and including the end.
     private let ahead: DecodeAhead?
-    private var queued: [Step] = []
-    private var queuedEnd = false
+    private var queue = DecodeAheadQueue<Cut>()
     /// The source's per-split consumed bytes, for its consumer lag (nil: nobody asks).
     private let readProgress: FileReadProgress?
 
@@ -95,21 +94,11 @@ final class NDJSONFileReader: SourceReader {
         guard !isClosed else { throw SluiceError(.sourceFailed, "split \(split) of '\(source)' is closed") }
         let chunk: SourceChunk
         if let ahead {
-            // Keep two chunks in hand: one on the helper's queue, the next decoded here
-            // meanwhile. Each call returns the oldest, so the order is the file's. A chunk
-            // read ahead keeps the row limit of the call that cut it: a caller that lowers
-            // `maxRows` between calls gets up to two chunks at the old limit first (none
-            // does: `SplitDriver` passes one value per job).
-            while queued.count < 2 && !queuedEnd {
-                let next = try step(maxRows: maxRows, ahead: ahead)
-                if next.cut == nil, case .end = next.chunk { queuedEnd = true }
-                queued.append(next)
-            }
-            guard !queued.isEmpty else { return .end }
-            let first = queued.removeFirst()
-            chunk = try first.cut.map { try finish($0, ahead.wait()) } ?? first.chunk
+            chunk = try queue.next(
+                ahead: ahead, cut: { try step(maxRows: maxRows, ahead: ahead) }, finish: { try finish($0, $1) })
         } else {
-            chunk = try step(maxRows: maxRows, ahead: nil).chunk
+            guard case .decoded(let decoded) = try step(maxRows: maxRows, ahead: nil) else { preconditionFailure("no second decoder") }
+            chunk = decoded
         }
         // Progress and lag count what was handed out, not what was read ahead.
         if case .data(let batch, _) = chunk, let position = batch.position {
@@ -119,12 +108,7 @@ final class NDJSONFileReader: SourceReader {
         return chunk
     }
 
-    /// One chunk in file order: decoded here (`chunk`), or handed to `ahead` (`cut`: its
-    /// result comes from `ahead.wait()`).
-    private struct Step {
-        var chunk: SourceChunk
-        var cut: Cut?
-    }
+    private typealias Step = DecodeAheadQueue<Cut>.Step
 
     /// Where a chunk's lines were in the file, and what comes with it, for `finish`.
     private struct Cut {
@@ -142,8 +126,8 @@ final class NDJSONFileReader: SourceReader {
             if readOffset >= splitEnd {
                 if found.lines > 0 { return try decode(byteCount: found.byteCount, lines: found.lines, ahead: ahead) }
                 if hi > lo { return try decode(byteCount: hi - lo, lines: 1, ahead: ahead) }  // a last line without '\n'
-                if !pending.isEmpty { return Step(chunk: try emptyChunk()) }
-                return Step(chunk: .end)
+                if !pending.isEmpty { return .decoded(try emptyChunk()) }
+                return .decoded(.end)
             }
             if found.lines > 0 && lo == 0 && hi == capacity {
                 return try decode(byteCount: found.byteCount, lines: found.lines, ahead: ahead)
@@ -176,10 +160,10 @@ final class NDJSONFileReader: SourceReader {
         pending = []
         if let ahead, !ahead.isBusy {
             ahead.start(bytes, firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
-            return Step(chunk: .end, cut: cut)  // `.end` is a placeholder: `cut` is what counts
+            return .started(cut)
         }
         let decoded = decoder.decodeLines(bytes, firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
-        return Step(chunk: try finish(cut, decoded))
+        return .decoded(try finish(cut, decoded))
     }
 
     /// The chunk of a decoded cut: its position, and rejections numbered in the file.

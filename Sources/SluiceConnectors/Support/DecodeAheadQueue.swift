@@ -1,0 +1,50 @@
+import SluiceCore
+
+/// The two chunks a split's reader keeps in hand when it decodes with a second thread
+/// (`DecodeAhead`): one started there, the next decoded by the reader meanwhile. Each
+/// call hands out the oldest, so chunks come in input order whichever thread decoded
+/// them. Used by file splits and archive splits.
+///
+/// A chunk read ahead keeps the row limit of the call that cut it: a caller that lowers
+/// `maxRows` between calls gets up to two chunks at the old limit first (none does:
+/// `SplitDriver` passes one value per job). When cutting a chunk fails, the chunks cut
+/// before it are handed out first, then the call after them throws.
+struct DecodeAheadQueue<Cut> {
+    /// A chunk in input order: decoded by the reader, or started on `DecodeAhead` (its
+    /// rows come from `wait()`; `Cut` is what the reader needs to finish them).
+    enum Step {
+        case decoded(SourceChunk)
+        case started(Cut)
+    }
+
+    private var queued: [Step] = []
+    private var queuedEnd = false
+    private var failure: (any Error)?
+
+    /// The oldest chunk, after cutting up to two ahead with `cut`; a started one is
+    /// waited for on `ahead` and completed by `finish`.
+    mutating func next(
+        ahead: DecodeAhead, cut: () throws -> Step, finish: (Cut, (Batch, [Rejection])) throws -> SourceChunk
+    ) throws -> SourceChunk {
+        while queued.count < 2 && !queuedEnd && failure == nil {
+            do {
+                let step = try cut()
+                if case .decoded(.end) = step { queuedEnd = true }
+                queued.append(step)
+            } catch {
+                failure = error
+            }
+        }
+        guard !queued.isEmpty else {
+            if let failure {
+                self.failure = nil
+                throw failure
+            }
+            return .end
+        }
+        switch queued.removeFirst() {
+        case .decoded(let chunk): return chunk
+        case .started(let cut): return try finish(cut, ahead.wait())
+        }
+    }
+}
