@@ -35,27 +35,33 @@ import Testing
         }
 
         // Deliveries must still be unacknowledged when the broker stops, or there is
-        // nothing to redeliver. No epochs on the clock, and a window (60,000) whose quarter
-        // (15,000) the 40,000 events cross only twice: the last 10,000 read stay
-        // unacknowledged until the run ends, whenever the restart lands. (With prefetch
-        // 1,000 and 200 ms epochs, acknowledgements came so soon that a restart now and
-        // then found none outstanding.)
+        // nothing to redeliver: timing cannot promise that (acknowledgements follow
+        // within milliseconds of a quarter of the window filling, and the restart's
+        // `rabbitmqctl` takes seconds), so checkpoints wait at a closed gate until the
+        // broker is down. Nothing is acknowledged before: the window (1,000) fills,
+        // reading stops, and all of it is outstanding when the broker stops. (The gate
+        // opens then: with commits stalled the source would not read, and so not notice
+        // the lost connection.)
         let memory = MemoryConnectors()
-        let uri = broker.uri("queue=\(queue)&prefetch=60000&end_when_idle=3s&reconnect_max=1s")
+        let uri = broker.uri("queue=\(queue)&prefetch=1000&end_when_idle=3s&reconnect_max=1s")
         let spec = try AMQPPipelineRuns.load("agent-metrics", environment: AMQPPipelineRuns.memoryEnvironment(events: uri))
         let planned = try PipelinePlanner(catalog: Catalog(memory: memory)).plan(spec)
         let source = try #require(planned.dataflow.sources.first as? AMQPSource)
         var options = RunOptions(workers: 2, partitions: 2)
         options.deadLetter = planned.deadLetter
-        options.epochIntervalMillis = 600_000
+        options.epochIntervalMillis = 200
+        let gate = GatedCheckpointStore()
+        options.checkpointStore = gate
         let job = try Job(planned.dataflow, options: options)
 
         let observed = Observations()
         let restarter = Thread {
-            while job.status.eventsRead < 5_000 { Thread.sleep(forTimeInterval: 0.01) }
+            defer { gate.isOpen.store(true, ordering: .relaxed) }
+            while job.eventsRead < 1_000 { Thread.sleep(forTimeInterval: 0.01) }
             observed.readAtRestart.store(job.status.eventsRead, ordering: .relaxed)
             do {
                 try broker.run("rabbit", "rabbitmqctl", "stop_app")
+                gate.isOpen.store(true, ordering: .relaxed)
                 let deadline = Date().addingTimeInterval(10)
                 while Date() < deadline && !source.status.isReconnecting { Thread.sleep(forTimeInterval: 0.01) }
                 if source.status.isReconnecting { observed.sawReconnecting.store(true, ordering: .relaxed) }
@@ -88,6 +94,15 @@ import Testing
         defer { connection.close() }
         #expect(try connection.queueCounts(queue).messages == 0)
     }
+}
+
+/// Checkpoints (and so acknowledgements) wait while the gate is closed.
+final class GatedCheckpointStore: CheckpointStore {
+    let isOpen = Atomic(false)
+    func save(_ checkpoint: Checkpoint, pipeline: String) throws {
+        while !isOpen.load(ordering: .relaxed) { usleep(1_000) }
+    }
+    func latest(pipeline: String) throws -> Checkpoint? { nil }
 }
 
 /// What the restarting thread saw.
