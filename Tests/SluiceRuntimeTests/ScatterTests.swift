@@ -25,4 +25,37 @@ import Testing
         #expect(lists.reduce(0) { $0 + $1.count } == batch.count)
         #expect(lists.filter { !$0.isEmpty }.count > 1)
     }
+
+    /// Hashes kept between batches are the hashes computed afresh, whatever the next
+    /// batch's dictionary is: the very same one, one that grew from it (a decoder's
+    /// settled table taking a new string), another of the same size, a shorter one,
+    /// two decoders' dictionaries in turn, more dictionaries than are kept.
+    @Test func keptDictionaryHashesEqualFreshOnes() {
+        let schema = Schema([Field("agent_id", .string, nullable: true), Field("metric", .string)])
+        func batch(_ dictionary: [String], rows: Int, seed: UInt64) -> Batch {
+            var rng = SplitMix64(seed: seed)
+            var agents = Column(codes: [], dictionary: dictionary, validity: [])
+            agents.codes = (0..<rows).map { _ in UInt32(rng.next() % UInt64(dictionary.count)) }
+            agents.validity = (0..<rows).map { _ in rng.next() % 7 != 0 }
+            let metrics = Column(codes: (0..<rows).map { UInt32($0 % 2) }, dictionary: ["cpu", "latency_ms"])
+            return Batch(schema: schema, columns: [agents, metrics], count: rows)
+        }
+        let settled = (0..<500).map { "agent-\($0)" }
+        var grown = settled
+        grown.append(contentsOf: ["agent-new-1", "agent-new-2"])
+        let sameSize = (0..<500).map { "other-\($0)" }
+        let others = (0..<6).map { k in (0..<50).map { "k\(k)-\($0)" } }
+        let dictionaries =
+            [settled, settled, grown, grown, sameSize, grown, Array(settled.prefix(7)), settled, sameSize, settled, sameSize]
+            + others + others.reversed() + [grown]
+        var cache = DictionaryHashes()
+        for (i, dictionary) in dictionaries.enumerated() {
+            let b = batch(dictionary, rows: 1_000, seed: UInt64(i))
+            let kept = Scatter.rowHashes(of: b, keys: ["agent_id", "metric"], cache: &cache)
+            #expect(kept == Scatter.rowHashes(of: b, keys: ["agent_id", "metric"]), "batch \(i)")
+            #expect(
+                Scatter.rowsByPartition(of: b, keys: ["agent_id"], count: 3, cache: &cache)
+                    == Scatter.rowsByPartition(of: b, keys: ["agent_id"], count: 3), "batch \(i)")
+        }
+    }
 }

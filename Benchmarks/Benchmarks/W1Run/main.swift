@@ -1,5 +1,6 @@
 import BenchSupport
 import Foundation
+import SluiceRuntime
 
 // usage: W1Run [agents] [events] [workers] [raw|engine|both]
 //        SLUICE_SPLITS, SLUICE_PARTITIONS, SLUICE_BATCH_ROWS (default: W1Engine.inputSplits) — the engine's set-up
@@ -10,6 +11,9 @@ import Foundation
 //        W1Run file PATH [workers]   — the same over another W1-format file
 //        W1Run file [PATH] workers engine — the engine only (no raw loop, no comparison), for
 //                                      timing the engine as a process (w1file-duckdb.py)
+//        W1Run archive [workers]     — the engine only over the W1-file's archive (written into
+//                                      Benchmarks/.data/ on first use), then over the file, for
+//                                      profiling one against the other: rate and CPU seconds
 //        W1Run decode [PATH]         — JSON lines → columns in one thread, MB/s: the first 100 MB
 //                                      of the W1-file, and 200,000 generated DAA events
 //        W1Run state [agents]        — bytes per live key of W1's window state
@@ -25,6 +29,32 @@ if arguments.count > 1, arguments[1] == "state" {
 }
 if arguments.count > 1, arguments[1] == "decode" {
     try DecodeRate.report(w1Path: arguments.count > 2 ? arguments[2] : try W1FileInput.ensure())
+    exit(0)
+}
+if arguments.count > 1, arguments[1] == "archive" {
+    let workers = arguments.count > 2 ? Int(arguments[2]) ?? 1 : 1
+    let only = arguments.count > 3 ? arguments[3] : "both"
+    let path = try W1FileInput.ensure()
+    let directory = try W1ArchiveInput.ensure(events: W1FileInput.standardEvents)
+    for overArchive in [true, false] where only == "both" || (only == "archive") == overArchive {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let cpuStart = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        let sink = CountingSink()
+        var options = RunOptions(workers: workers, partitions: workers)
+        options.epochIntervalMillis = 1000
+        let flow =
+            overArchive
+            ? try W1Engine.archiveDataflow(directory: directory, splits: workers, sink: sink)
+            : try W1Engine.fileDataflow(path: path, splits: workers, sink: sink)
+        let start = ContinuousClock.now
+        let summary = try Job(flow, options: options).run()
+        let d = ContinuousClock.now - start
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6 - cpuStart
+        let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        print(String(format: "%@: %.2f M ev/s (%.3f s, cpu %.3f s)", overArchive ? "archive" : "file   ", Double(summary.eventsIn) / s / 1e6, s, cpu))
+    }
     exit(0)
 }
 if arguments.count > 1, arguments[1] == "file" {

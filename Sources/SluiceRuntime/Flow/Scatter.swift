@@ -2,17 +2,25 @@ import SluiceCore
 
 /// Splits a batch into one batch per partition by a stable hash of key columns.
 ///
-/// String keys are hashed once per dictionary entry, not per row. The hash of a key is
+/// String keys are hashed once per dictionary entry, not per row, and with a
+/// `DictionaryHashes` once per entry across the batches that share a dictionary. The hash of a key is
 /// the same wherever it is computed, so a join's two inputs (different column names,
 /// same values) meet in the same partition.
 enum Scatter {
     /// The stable hash of every row's key.
     static func rowHashes(of batch: Batch, keys: [String]) -> [UInt64] {
+        var fresh = DictionaryHashes()
+        return rowHashes(of: batch, keys: keys, cache: &fresh)
+    }
+
+    static func rowHashes(of batch: Batch, keys: [String], cache: inout DictionaryHashes) -> [UInt64] {
         var hashes = [UInt64](repeating: 0x51_7cc1_b727_220a, count: batch.count)
         hashes.withUnsafeMutableBufferPointer { h in
             for (k, name) in keys.enumerated() {
                 guard let index = batch.schema.index(of: name) else { continue }
-                fold(batch.columns[index], into: h, first: k == 0)
+                let column = batch.columns[index]
+                let dictionaryHashes = column.type == .string ? cache.of(column.dictionary, column: name) : []
+                fold(column, dictionaryHashes, into: h, first: k == 0)
             }
         }
         return hashes
@@ -20,7 +28,12 @@ enum Scatter {
 
     /// The owning partition of every row.
     static func partitions(of batch: Batch, keys: [String], count: Int) -> [Int32] {
-        let hashes = rowHashes(of: batch, keys: keys)
+        var fresh = DictionaryHashes()
+        return partitions(of: batch, keys: keys, count: count, cache: &fresh)
+    }
+
+    static func partitions(of batch: Batch, keys: [String], count: Int, cache: inout DictionaryHashes) -> [Int32] {
+        let hashes = rowHashes(of: batch, keys: keys, cache: &cache)
         return [Int32](unsafeUninitializedCapacity: hashes.count) { owners, initialized in
             for r in 0..<hashes.count { owners[r] = Int32(StableHash.partition(of: hashes[r], count: count)) }
             initialized = hashes.count
@@ -30,8 +43,13 @@ enum Scatter {
     /// Each partition's rows of the batch, ascending (empty where no row goes): what a
     /// source hands each partition along with the shared batch, instead of a copy.
     static func rowsByPartition(of batch: Batch, keys: [String], count: Int) -> [[Int32]] {
-        if count == 2 { return rowsOfTwoPartitions(rowHashes(of: batch, keys: keys)) }
-        let owners = partitions(of: batch, keys: keys, count: count)
+        var fresh = DictionaryHashes()
+        return rowsByPartition(of: batch, keys: keys, count: count, cache: &fresh)
+    }
+
+    static func rowsByPartition(of batch: Batch, keys: [String], count: Int, cache: inout DictionaryHashes) -> [[Int32]] {
+        if count == 2 { return rowsOfTwoPartitions(rowHashes(of: batch, keys: keys, cache: &cache)) }
+        let owners = partitions(of: batch, keys: keys, count: count, cache: &cache)
         var counts = [Int](repeating: 0, count: count)
         for owner in owners { counts[Int(owner)] &+= 1 }
         return owners.withUnsafeBufferPointer { owners in
@@ -76,18 +94,20 @@ enum Scatter {
     }
 
     /// One batch per partition (empty where no row goes).
-    static func split(_ batch: Batch, keys: [String], count: Int) -> [Batch] {
+    static func split(_ batch: Batch, keys: [String], count: Int, cache: inout DictionaryHashes) -> [Batch] {
         if count == 1 { return [batch] }
-        let owners = partitions(of: batch, keys: keys, count: count)
+        let owners = partitions(of: batch, keys: keys, count: count, cache: &cache)
         return owners.withUnsafeBufferPointer { batch.partitioned(owners: $0, count: count) }
     }
 
-    /// Folds one key column's value hashes into the running row hashes. Null hashes as 0
+    /// Folds one key column's value hashes into the running row hashes (a string
+    /// column's from `dictionaryHashes`, its entries' hashes). Null hashes as 0
     /// whatever its slot holds, so equal keys meet.
-    private static func fold(_ column: Column, into h: UnsafeMutableBufferPointer<UInt64>, first: Bool) {
+    private static func fold(
+        _ column: Column, _ dictionaryHashes: [UInt64], into h: UnsafeMutableBufferPointer<UInt64>, first: Bool
+    ) {
         switch column.type {
         case .string:
-            let dictionaryHashes = column.dictionary.map { StableHash.hash($0) }
             dictionaryHashes.withUnsafeBufferPointer { d in
                 column.codes.withUnsafeBufferPointer { codes in
                     // A null row's code may not index the dictionary.

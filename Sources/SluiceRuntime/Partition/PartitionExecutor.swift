@@ -38,6 +38,8 @@ final class PartitionExecutor: @unchecked Sendable {
     private unowned let job: JobRuntime
     private var vertices: [VertexInstance] = []
     private var events: [AlignedEvent] = []
+    /// Used only on the executor's queue, by its exchanges.
+    private var dictionaryHashes = DictionaryHashes()
     private var deadLetterProgress = DeadLetterProgress(vertexCount: 0)
     /// Counters and watermark for readers on other threads, refreshed after a drain at
     /// most every `publishInterval` (summing operator counters per batch would be waste).
@@ -218,7 +220,7 @@ final class PartitionExecutor: @unchecked Sendable {
                         .batch(emission.batch, rows: emission.rows))
                 case .exchange(let target, let input, let keys):
                     let batch = whole()
-                    let parts = Scatter.split(batch, keys: keys, count: job.partitionCount)
+                    let parts = Scatter.split(batch, keys: keys, count: job.partitionCount, cache: &dictionaryHashes)
                     let channel = job.plan.vertices[target].channelOffsets[input] + index
                     for (q, part) in parts.enumerated() where !part.isEmpty {
                         job.partitions[q].send(.deliver(vertex: target, channel: channel, payload: .batch(part, rows: nil), credit: false))

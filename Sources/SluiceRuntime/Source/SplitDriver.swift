@@ -22,6 +22,7 @@ final class SplitDriver: @unchecked Sendable {
     /// True when `open` restored the watermark: `run` announces it before the first batch.
     private var restoredWatermark = false
     private var sequence = 0
+    private var dictionaryHashes = DictionaryHashes()
     /// Rows per read: enough that each partition gets about `batchRows` after a keyed exchange.
     private let chunkRows: Int
     let finished = DispatchSemaphore(value: 0)
@@ -188,7 +189,7 @@ final class SplitDriver: @unchecked Sendable {
             if partitions == 1 {
                 shares[0] = (nil, batch.count)
             } else if let keys = group.keys {
-                for (q, rows) in Scatter.rowsByPartition(of: batch, keys: keys, count: partitions).enumerated() {
+                for (q, rows) in Scatter.rowsByPartition(of: batch, keys: keys, count: partitions, cache: &dictionaryHashes).enumerated() {
                     shares[q] = (rows.count == batch.count ? nil : rows, rows.count)
                 }
             } else {

@@ -1,0 +1,59 @@
+import SluiceCore
+
+/// The stable hashes of string dictionaries' entries, kept between batches by whoever
+/// scatters them (one per split driver or partition executor; not thread-safe).
+///
+/// A decoder whose string column has settled hands out the same dictionary batch after
+/// batch (`StringTable`: the table's whole string list, 10,000 agent ids for W1), so
+/// hashing every entry per batch cost more than hashing every row: 12 % of W1-file's CPU
+/// with two workers. Here a dictionary that is a kept one (same buffer and count) reuses
+/// its hashes, and one that extends a kept one (the table grew: the same strings first)
+/// hashes only its new entries. A few are kept per column: a split decoding on two
+/// threads alternates between two decoders' dictionaries.
+struct DictionaryHashes {
+    static let keptPerColumn = 4
+
+    private struct Kept {
+        /// Kept alive, so its buffer cannot be reused by another array while kept.
+        var dictionary: [String]
+        var hashes: [UInt64]
+    }
+
+    /// Per key column name, most recently used first.
+    private var kept: [String: [Kept]] = [:]
+
+    /// The stable hash of each entry of `dictionary`, the dictionary of column `name`.
+    mutating func of(_ dictionary: [String], column name: String) -> [UInt64] {
+        var entries = kept.removeValue(forKey: name) ?? []
+        defer { kept[name] = entries }
+        if let i = entries.firstIndex(where: { Self.isSameBuffer($0.dictionary, dictionary) }) {
+            entries.swapAt(0, i)
+            return entries[0].hashes
+        }
+        if let i = entries.firstIndex(where: { Self.extends(dictionary, $0.dictionary) }) {
+            var grown = entries.remove(at: i)
+            grown.hashes.reserveCapacity(dictionary.count)
+            for s in dictionary[grown.hashes.count...] { grown.hashes.append(StableHash.hash(s)) }
+            grown.dictionary = dictionary
+            entries.insert(grown, at: 0)
+            return grown.hashes
+        }
+        let fresh = Kept(dictionary: dictionary, hashes: dictionary.map { StableHash.hash($0) })
+        if entries.count == Self.keptPerColumn { entries.removeLast() }
+        entries.insert(fresh, at: 0)
+        return fresh.hashes
+    }
+
+    private static func isSameBuffer(_ a: [String], _ b: [String]) -> Bool {
+        a.count == b.count && a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
+    }
+
+    /// True when `longer` starts with every entry of `shorter` (a non-empty one). Cheap
+    /// for a grown table: its strings are the same values (`==` sees identical storage
+    /// first), and a different dictionary usually differs at its first entry.
+    private static func extends(_ longer: [String], _ shorter: [String]) -> Bool {
+        guard !shorter.isEmpty, longer.count >= shorter.count else { return false }
+        for i in shorter.indices where longer[i] != shorter[i] { return false }
+        return true
+    }
+}
