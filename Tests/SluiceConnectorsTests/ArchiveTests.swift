@@ -309,16 +309,16 @@ import Testing
         #expect(rows == segment.frames[..<3].reduce(0) { $0 + $1.rows })
     }
 
-    /// A split decodes every other chunk on a second thread: the rows, their order, the
+    /// A split decodes chunks on other threads (one or several): the rows, their order, the
     /// positions and a resume inside a frame are the same as with one decoding thread.
-    @Test func theSecondDecoderHandsOutWhatOneDecoderDoes() throws {
+    @Test func decodersAheadHandOutWhatOneDecoderDoes() throws {
         let dir = try TemporaryDirectory()
         let input = try Self.wireBatches(count: 4_000)
         try Self.archiveInOneEpoch(input, into: dir.path, frameBytes: 32 << 10)
         let ts = DAA.schema.index(of: "ts")!
         let times = input.flatMap { part in (0..<part.batch.count).map { part.batch.columns[ts].ints[$0] } }
         let (earliest, latest) = (times.min()!, times.max()!)
-        func drain(_ source: ArchiveSource, ahead: Bool, after position: SourcePosition?, maxRows: Int) throws
+        func drain(_ source: ArchiveSource, ahead: Int, after position: SourcePosition?, maxRows: Int) throws
             -> (times: [Int64], positions: [Int64])
         {
             let decoder = JSONBatchDecoder(schema: DAA.schema, required: DAA.requiredFields)
@@ -340,19 +340,22 @@ import Testing
             #expect(source.segments.count == 1)
             #expect(source.segments[0].frames.count > 4)
             for maxRows in [7, 100, 1_000] {
-                let one = try drain(source, ahead: false, after: nil, maxRows: maxRows)
-                let two = try drain(source, ahead: true, after: nil, maxRows: maxRows)
+                let one = try drain(source, ahead: 0, after: nil, maxRows: maxRows)
                 #expect(!one.times.isEmpty)
-                #expect(two.times == one.times, "maxRows \(maxRows), from \(String(describing: from))")
-                #expect(two.positions == one.positions, "maxRows \(maxRows), from \(String(describing: from))")
-                // Resume after a chunk in the middle: the rest, the same either way.
                 let middle = SourcePosition(source: "a", split: 0, offset: one.positions[one.positions.count / 2])
-                let restOne = try drain(source, ahead: false, after: middle, maxRows: maxRows)
-                let restTwo = try drain(source, ahead: true, after: middle, maxRows: maxRows)
+                let restOne = try drain(source, ahead: 0, after: middle, maxRows: maxRows)
                 #expect(!restOne.positions.isEmpty)
-                #expect(restTwo.times == restOne.times)
-                #expect(restTwo.positions == restOne.positions)
                 #expect(restOne.positions.last == one.positions.last)
+                for ahead in [1, 3] {
+                    let label = "maxRows \(maxRows), from \(String(describing: from)), \(ahead) ahead"
+                    let many = try drain(source, ahead: ahead, after: nil, maxRows: maxRows)
+                    #expect(many.times == one.times, "\(label)")
+                    #expect(many.positions == one.positions, "\(label)")
+                    // Resume after a chunk in the middle: the rest, the same either way.
+                    let restMany = try drain(source, ahead: ahead, after: middle, maxRows: maxRows)
+                    #expect(restMany.times == restOne.times, "\(label)")
+                    #expect(restMany.positions == restOne.positions, "\(label)")
+                }
             }
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import SluiceFormats
 import SluiceConnectors
 public import SluiceCore
@@ -56,7 +57,7 @@ public enum W1Engine {
         let schema = DAA.metricSampleSchema
         let flow = Dataflow(name: "w1-file")
         let source = try NDJSONFileSource(
-            name: "w1-file", path: path, schema: schema, required: Set(schema.names), splits: splits)
+            name: "w1-file", path: path, schema: schema, required: Set(schema.names), splits: splits, batchRows: ProcessInfo.processInfo.environment["SLUICE_BATCH_ROWS"].flatMap { Int($0) } ?? 4096)
         let events = flow.source(
             source, eventTime: EventTimeSpec(field: "ts", maxOutOfOrdernessMillis: 2000), partitionKey: DAA.partitionKey)
         let windows = addWindows(flow, events, schema: schema)
@@ -70,7 +71,7 @@ public enum W1Engine {
         let schema = DAA.metricSampleSchema
         let flow = Dataflow(name: "w1-archive")
         let source = try ArchiveSource(
-            name: "w1-archive", directory: directory, schema: schema, required: Set(schema.names), splits: splits)
+            name: "w1-archive", directory: directory, schema: schema, required: Set(schema.names), batchRows: ProcessInfo.processInfo.environment["SLUICE_BATCH_ROWS"].flatMap { Int($0) } ?? 4096, splits: splits)
         let events = flow.source(
             source, eventTime: EventTimeSpec(field: "ts", maxOutOfOrdernessMillis: 2000), partitionKey: DAA.partitionKey)
         let windows = addWindows(flow, events, schema: schema)

@@ -90,7 +90,9 @@ public struct ArchiveSource: Source {
         guard splitSegments.indices.contains(index) else {
             throw SluiceError(.invalidArgument, "source '\(name)' has no split \(index) (it has \(splitCount))")
         }
-        return try ArchiveSplitReader(source: self, split: index, decoder: decoder, resumingAfter: position)
+        return try ArchiveSplitReader(
+            source: self, split: index, decoder: decoder, resumingAfter: position,
+            decodeAhead: DecodeAhead.perSplit(splits: splitCount))
     }
 }
 

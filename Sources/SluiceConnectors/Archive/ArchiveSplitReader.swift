@@ -30,14 +30,14 @@ final class ArchiveSplitReader: SourceReader {
     private var skipLines: Int64 = 0
     /// The second decoder (nil: this thread decodes every chunk), and the chunks cut
     /// ahead for it, in segment order.
-    private let ahead: DecodeAhead?
+    private let aheads: [DecodeAhead]
     private var queue = DecodeAheadQueue<SourcePosition>()
 
     init(
         source: ArchiveSource, split: Int, decoder: JSONBatchDecoder, resumingAfter position: SourcePosition?,
-        decodeAhead: Bool = true
+        decodeAhead: Int
     ) throws {
-        ahead = decodeAhead ? DecodeAhead(decoder: decoder) : nil
+        aheads = (0..<decodeAhead).map { _ in DecodeAhead(decoder: decoder) }
         name = source.name
         self.split = split
         let segments = source.splitSegments[split]
@@ -76,12 +76,12 @@ final class ArchiveSplitReader: SourceReader {
     func close() { prefetch.close() }
 
     func next(maxRows: Int) throws -> SourceChunk {
-        guard let ahead else {
+        guard !aheads.isEmpty else {
             guard case .decoded(let chunk) = try step(maxRows: maxRows, ahead: nil) else { preconditionFailure("no second decoder") }
             return chunk
         }
         return try queue.next(
-            ahead: ahead, cut: { try step(maxRows: maxRows, ahead: ahead) },
+            aheads: aheads, cut: { try step(maxRows: maxRows, ahead: $0) },
             finish: { position, decoded in finish(decoded.0, decoded.1, at: position) })
     }
 
@@ -108,10 +108,10 @@ final class ArchiveSplitReader: SourceReader {
             offset: ArchivePosition.offset(segment: segments[frame.segment].number, frame: frame.frame, lines: linesInFrame))
         if contentOffset >= contentCount { cursor += 1 }  // the next call loads the next frame
         // A nonzero base offset: archived lines never start with a byte order mark to skip.
-        if let ahead, !ahead.isBusy {
+        if let ahead {
             // `start` copies the bytes: the frame's buffer is reused by a later `load`.
             ahead.start(bytes, firstLine: firstLine, source: name, split: split, baseOffset: 1)
-            return .started(position)
+            return .started(position, on: ahead)
         }
         let (batch, rejections) = decoder.decodeLines(bytes, firstLine: firstLine, source: name, split: split, baseOffset: 1)
         return .decoded(finish(batch, rejections, at: position))

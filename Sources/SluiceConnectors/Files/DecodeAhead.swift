@@ -1,13 +1,17 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
 import SluiceCore
 import SluiceFormats
 
-/// A second decoder on its own queue, so one file split is decoded by two threads.
+/// A second decoder on its own queue, so one file split is decoded by several threads
+/// (`perSplit` of these and the reader).
 ///
 /// Why: a file split is read by one thread, and decoding JSON is most of a batch job's
 /// CPU (48 % of W2 agent-metrics with 2 workers): that one thread was the bottleneck and
-/// the partitions waited for it. `NDJSONFileReader` hands every other chunk here and
-/// decodes the ones between itself; chunks are still returned in file order, so the
-/// output does not depend on which thread decoded what.
+/// the partitions waited for it. `NDJSONFileReader` hands chunks to idle ones here and
+/// decodes a chunk itself when none is idle (`DecodeAheadQueue`); chunks are still
+/// returned in file order, so the output does not depend on which thread decoded what.
 ///
 /// One job at a time: `start` copies the chunk's bytes (the reader's buffer moves on),
 /// `wait` returns its result.
@@ -16,6 +20,14 @@ import SluiceFormats
 ///   `DecodeJob`): the decoder and buffer are used by the queue only between them, which
 ///   is why the class may be `@unchecked Sendable`.
 final class DecodeAhead: @unchecked Sendable {
+    /// How many a split of a source read as `splits` splits gets: the cores the other
+    /// splits leave it (at least one). One split on two cores decodes on three threads
+    /// (the reader and two of these): with one second decoder, both cores were busy
+    /// only ~80 % of the time (W1 over the archive 91 % of the file's rate, 95 % with two;
+    /// `W1Run archive 1`), the reader waiting on the one started chunk it must hand out first.
+    static func perSplit(splits: Int) -> Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) / max(1, splits))
+    }
     private var decoder: JSONBatchDecoder
     private var buffer: UnsafeMutableRawPointer
     private var capacity: Int

@@ -45,16 +45,16 @@ final class NDJSONFileReader: SourceReader {
     private var isClosed = false
     /// The second decoder (nil: this thread decodes every chunk), and the chunks read
     /// ahead for it, in file order, up to and including the end.
-    private let ahead: DecodeAhead?
+    private let aheads: [DecodeAhead]
     private var queue = DecodeAheadQueue<Cut>()
     /// The source's per-split consumed bytes, for its consumer lag (nil: nobody asks).
     private let readProgress: FileReadProgress?
 
     init(
         file: ReadableFile, source: String, split: Int, range: Range<Int64>, from: Int64, decoder: JSONBatchDecoder,
-        batchRows: Int, bufferBytes: Int, readProgress: FileReadProgress? = nil, decodeAhead: Bool = false
+        batchRows: Int, bufferBytes: Int, readProgress: FileReadProgress? = nil, decodeAhead: Int = 0
     ) {
-        ahead = decodeAhead ? DecodeAhead(decoder: decoder) : nil
+        aheads = (0..<decodeAhead).map { _ in DecodeAhead(decoder: decoder) }
         self.readProgress = readProgress
         readProgress?.set(split, bytes: from - range.lowerBound)
         self.file = file
@@ -93,9 +93,9 @@ final class NDJSONFileReader: SourceReader {
     func next(maxRows: Int) throws -> SourceChunk {
         guard !isClosed else { throw SluiceError(.sourceFailed, "split \(split) of '\(source)' is closed") }
         let chunk: SourceChunk
-        if let ahead {
+        if !aheads.isEmpty {
             chunk = try queue.next(
-                ahead: ahead, cut: { try step(maxRows: maxRows, ahead: ahead) }, finish: { try finish($0, $1) })
+                aheads: aheads, cut: { try step(maxRows: maxRows, ahead: $0) }, finish: { try finish($0, $1) })
         } else {
             guard case .decoded(let decoded) = try step(maxRows: maxRows, ahead: nil) else { preconditionFailure("no second decoder") }
             chunk = decoded
@@ -158,9 +158,9 @@ final class NDJSONFileReader: SourceReader {
         lines += Int64(count)
         let cut = Cut(consumedAfter: consumed, pending: pending)
         pending = []
-        if let ahead, !ahead.isBusy {
+        if let ahead {
             ahead.start(bytes, firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
-            return .started(cut)
+            return .started(cut, on: ahead)
         }
         let decoded = decoder.decodeLines(bytes, firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
         return .decoded(try finish(cut, decoded))

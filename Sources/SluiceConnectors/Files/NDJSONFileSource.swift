@@ -30,20 +30,22 @@ public struct NDJSONFileSource: Source {
     let progress: FileReadProgress
     private let decoder: JSONBatchDecoder
     /// Whether each split's reader decodes with a second thread (`DecodeAhead`).
-    let decodeAhead: Bool
+    /// Decoders per split beside its reader (nil: `DecodeAhead.perSplit`).
+    let decodeAhead: Int?
 
     /// - Parameters:
     ///   - splits: how many parallel splits to cut the file into (at least 1).
     ///   - batchRows: rows per chunk (at least 1).
     ///   - readBufferBytes: the size of each reader's read buffer; it grows when a line
     ///     within `options.maxRecordBytes` does not fit.
-    ///   - decodeAhead: decode each split with two threads, every other chunk on a second
-    ///     one (`DecodeAhead`); chunks still come in file order, with the same rows.
+    ///   - decodeAhead: how many threads beside its reader decode each split (nil:
+    ///     `DecodeAhead.perSplit`, 0: the reader alone); chunks still come in file order,
+    ///     with the same rows.
     /// - Throws: `SluiceError` (`.io`) naming the path when the file cannot be opened or
     ///   is a directory; `.invalidArgument` for a non-positive `splits` or `batchRows`.
     public init(
         name: String, path: String, schema: Schema, required: Set<String>, options: DecoderOptions = .init(),
-        splits: Int = 1, batchRows: Int = 4096, readBufferBytes: Int = 4 << 20, decodeAhead: Bool = true
+        splits: Int = 1, batchRows: Int = 4096, readBufferBytes: Int = 4 << 20, decodeAhead: Int? = nil
     ) throws {
         self.decodeAhead = decodeAhead
         guard splits >= 1 else { throw SluiceErrorFactory.invalid("source '\(name)': splits must be at least 1") }
@@ -89,6 +91,6 @@ public struct NDJSONFileSource: Source {
         return try NDJSONFileReader(
             file: ReadableFile(path: path), source: name, split: index, range: range, from: from, decoder: decoder,
             batchRows: batchRows, bufferBytes: readBufferBytes, readProgress: progress,
-            decodeAhead: decodeAhead)
+            decodeAhead: decodeAhead ?? DecodeAhead.perSplit(splits: splitCount))
     }
 }

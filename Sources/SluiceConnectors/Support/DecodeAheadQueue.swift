@@ -1,12 +1,12 @@
 import SluiceCore
 
-/// The two chunks a split's reader keeps in hand when it decodes with a second thread
-/// (`DecodeAhead`): one started there, the next decoded by the reader meanwhile. Each
-/// call hands out the oldest, so chunks come in input order whichever thread decoded
-/// them. Used by file splits and archive splits.
+/// The chunks a split's reader keeps in hand when it decodes with other threads
+/// (`DecodeAhead`s): one started on each idle one, then one decoded by the reader
+/// meanwhile. Each call hands out the oldest, so chunks come in input order whichever
+/// thread decoded them. Used by file splits and archive splits.
 ///
 /// A chunk read ahead keeps the row limit of the call that cut it: a caller that lowers
-/// `maxRows` between calls gets up to two chunks at the old limit first (none does:
+/// `maxRows` between calls gets the chunks in hand at the old limit first (none does:
 /// `SplitDriver` passes one value per job). When cutting a chunk fails, the chunks cut
 /// before it are handed out first, then the call after them throws.
 struct DecodeAheadQueue<Cut> {
@@ -14,21 +14,22 @@ struct DecodeAheadQueue<Cut> {
     /// rows come from `wait()`; `Cut` is what the reader needs to finish them).
     enum Step {
         case decoded(SourceChunk)
-        case started(Cut)
+        case started(Cut, on: DecodeAhead)
     }
 
     private var queued: [Step] = []
     private var queuedEnd = false
     private var failure: (any Error)?
 
-    /// The oldest chunk, after cutting up to two ahead with `cut`; a started one is
-    /// waited for on `ahead` and completed by `finish`.
+    /// The oldest chunk, after cutting up to one per decoder ahead with `cut` (given an
+    /// idle decoder to start the chunk on, or nil: decode it here); a started one is
+    /// waited for on its decoder and completed by `finish`.
     mutating func next(
-        ahead: DecodeAhead, cut: () throws -> Step, finish: (Cut, (Batch, [Rejection])) throws -> SourceChunk
+        aheads: [DecodeAhead], cut: (DecodeAhead?) throws -> Step, finish: (Cut, (Batch, [Rejection])) throws -> SourceChunk
     ) throws -> SourceChunk {
-        while queued.count < 2 && !queuedEnd && failure == nil {
+        while queued.count < aheads.count + 1 && !queuedEnd && failure == nil {
             do {
-                let step = try cut()
+                let step = try cut(aheads.first { !$0.isBusy })
                 if case .decoded(.end) = step { queuedEnd = true }
                 queued.append(step)
             } catch {
@@ -44,7 +45,7 @@ struct DecodeAheadQueue<Cut> {
         }
         switch queued.removeFirst() {
         case .decoded(let chunk): return chunk
-        case .started(let cut): return try finish(cut, ahead.wait())
+        case .started(let cut, let ahead): return try finish(cut, ahead.wait())
         }
     }
 }
