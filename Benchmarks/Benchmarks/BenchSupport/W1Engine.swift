@@ -1,4 +1,3 @@
-import Foundation
 import SluiceFormats
 import SluiceConnectors
 public import SluiceCore
@@ -57,7 +56,7 @@ public enum W1Engine {
         let schema = DAA.metricSampleSchema
         let flow = Dataflow(name: "w1-file")
         let source = try NDJSONFileSource(
-            name: "w1-file", path: path, schema: schema, required: Set(schema.names), splits: splits, batchRows: ProcessInfo.processInfo.environment["SLUICE_BATCH_ROWS"].flatMap { Int($0) } ?? 4096)
+            name: "w1-file", path: path, schema: schema, required: Set(schema.names), splits: splits)
         let events = flow.source(
             source, eventTime: EventTimeSpec(field: "ts", maxOutOfOrdernessMillis: 2000), partitionKey: DAA.partitionKey)
         let windows = addWindows(flow, events, schema: schema)
@@ -71,7 +70,7 @@ public enum W1Engine {
         let schema = DAA.metricSampleSchema
         let flow = Dataflow(name: "w1-archive")
         let source = try ArchiveSource(
-            name: "w1-archive", directory: directory, schema: schema, required: Set(schema.names), batchRows: ProcessInfo.processInfo.environment["SLUICE_BATCH_ROWS"].flatMap { Int($0) } ?? 4096, splits: splits)
+            name: "w1-archive", directory: directory, schema: schema, required: Set(schema.names), splits: splits)
         let events = flow.source(
             source, eventTime: EventTimeSpec(field: "ts", maxOutOfOrdernessMillis: 2000), partitionKey: DAA.partitionKey)
         let windows = addWindows(flow, events, schema: schema)

@@ -43,7 +43,6 @@ if arguments.count > 1, arguments[1] == "archive" {
         let sink = CountingSink()
         var options = RunOptions(workers: workers, partitions: workers)
         options.epochIntervalMillis = 1000
-        if let rows = ProcessInfo.processInfo.environment["SLUICE_BATCH_ROWS"].flatMap({ Int($0) }) { options.batchRows = rows }
         let flow =
             overArchive
             ? try W1Engine.archiveDataflow(directory: directory, splits: workers, sink: sink)
