@@ -9,6 +9,7 @@ import Foundation
 func registerAMQPBenchmarks() {
     guard let configuration = AMQPBench.configuration else { return }
     let messages = ProcessInfo.processInfo.environment["SLUICE_BENCH_AMQP_MESSAGES"].flatMap { Int($0) } ?? 100_000
+    let iterations = ProcessInfo.processInfo.environment["SLUICE_BENCH_AMQP_ITERATIONS"].flatMap { Int($0) } ?? 4
     let metrics: [BenchmarkMetric] = [
         .wallClock,
         .custom("sluice_kev_s", polarity: .prefersLarger, useScalingFactor: false),
@@ -17,7 +18,7 @@ func registerAMQPBenchmarks() {
     ]
     for perMessage in [1, 100, 1000] {
         let count = perMessage == 1 ? messages : max(1, messages * 10 / perMessage)
-        Benchmark("AMQP \(perMessage) event(s)/message", configuration: .init(metrics: metrics, warmupIterations: 0, maxIterations: 4)) {
+        Benchmark("AMQP \(perMessage) event(s)/message", configuration: .init(metrics: metrics, warmupIterations: 0, maxDuration: .seconds(600), maxIterations: iterations)) {
             benchmark in
             let queue = "bench-amqp-\(perMessage)"
             // Deliveries are acknowledged when their epoch commits (about a second), so
