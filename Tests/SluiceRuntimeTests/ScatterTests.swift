@@ -29,7 +29,8 @@ import Testing
     /// Hashes kept between batches are the hashes computed afresh, whatever the next
     /// batch's dictionary is: the very same one, one that grew from it (a decoder's
     /// settled table taking a new string), another of the same size, a shorter one,
-    /// two decoders' dictionaries in turn, more dictionaries than are kept.
+    /// two decoders' dictionaries in turn, more dictionaries than are kept, and one that
+    /// "extends" another only up to Unicode equivalence.
     @Test func keptDictionaryHashesEqualFreshOnes() {
         let schema = Schema([Field("agent_id", .string, nullable: true), Field("metric", .string)])
         func batch(_ dictionary: [String], rows: Int, seed: UInt64) -> Batch {
@@ -44,10 +45,13 @@ import Testing
         var grown = settled
         grown.append(contentsOf: ["agent-new-1", "agent-new-2"])
         let sameSize = (0..<500).map { "other-\($0)" }
+        // The same text in NFC and NFD: equal as Swift strings, different bytes and hashes.
+        let composed = ["caf\u{E9}", "b"]
+        let decomposed = ["cafe\u{301}", "b", "c"]
         let others = (0..<6).map { k in (0..<50).map { "k\(k)-\($0)" } }
         let dictionaries =
             [settled, settled, grown, grown, sameSize, grown, Array(settled.prefix(7)), settled, sameSize, settled, sameSize]
-            + others + others.reversed() + [grown]
+            + others + others.reversed() + [grown, composed, decomposed]
         var cache = DictionaryHashes()
         for (i, dictionary) in dictionaries.enumerated() {
             let b = batch(dictionary, rows: 1_000, seed: UInt64(i))

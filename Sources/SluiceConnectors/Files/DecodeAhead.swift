@@ -1,5 +1,7 @@
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 import SluiceCore
 import SluiceFormats
@@ -21,13 +23,19 @@ import SluiceFormats
 ///   is why the class may be `@unchecked Sendable`.
 final class DecodeAhead: @unchecked Sendable {
     /// How many a split of a source read as `splits` splits gets: the cores the other
-    /// splits leave it (at least one). One split on two cores decodes on three threads
-    /// (the reader and two of these): with one second decoder, both cores were busy
-    /// only ~80 % of the time (W1 over the archive 91 % of the file's rate, 95 % with two;
-    /// `W1Run archive 1`), the reader waiting on the one started chunk it must hand out first.
+    /// splits leave it, at least one and at most `maxPerSplit`. One split on two cores
+    /// decodes on three threads (the reader and two of these): with one second decoder,
+    /// both cores were busy only ~80 % of the time (W1 over the archive 91 % of the
+    /// file's rate, 95 % with two; `W1Run archive 1`), the reader waiting on the one
+    /// started chunk it must hand out first.
     static func perSplit(splits: Int) -> Int {
-        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) / max(1, splits))
+        min(maxPerSplit, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) / max(1, splits)))
     }
+
+    /// Each decoder hands out its own settled dictionaries, and the caches downstream keep
+    /// 16 per column (`KeyWordEncoder`, `DictionaryHashes`): four splits of four decoders
+    /// still hit them, and more threads per split would mostly add memory.
+    static let maxPerSplit = 3
     private var decoder: JSONBatchDecoder
     private var buffer: UnsafeMutableRawPointer
     private var capacity: Int
@@ -48,6 +56,8 @@ final class DecodeAhead: @unchecked Sendable {
 
     /// Starts decoding a copy of `bytes` (whole lines) on the queue.
     func start(_ bytes: UnsafeRawBufferPointer, firstLine: Int64, source: String, split: Int, baseOffset: Int64) {
+        // Before the buffer is touched: a busy job is still reading it.
+        precondition(!job.isBusy, "one decode at a time")
         if bytes.count > capacity {
             buffer.deallocate()
             capacity = bytes.count

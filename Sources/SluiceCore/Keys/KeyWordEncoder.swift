@@ -15,7 +15,8 @@
 ///   the same, unmodified strings.
 public struct KeyWordEncoder: Sendable {
     public let encoder: KeyEncoder
-    static let cachedPerColumn = 4
+    /// Enough for four splits decoding on four threads each (`DecodeAhead.maxPerSplit`).
+    static let cachedPerColumn = 16
     /// Per string key column: recent dictionaries, most recent first.
     private var cachedDictionaries: [[[String]]]
     /// Per string key column, parallel to `cachedDictionaries`: dictionary entry →

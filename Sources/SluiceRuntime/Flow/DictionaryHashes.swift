@@ -8,10 +8,12 @@ import SluiceCore
 /// hashing every entry per batch cost more than hashing every row: 12 % of W1-file's CPU
 /// with two workers. Here a dictionary that is a kept one (same buffer and count) reuses
 /// its hashes, and one that extends a kept one (the table grew: the same strings first)
-/// hashes only its new entries. A few are kept per column: a split decoding on two
-/// threads alternates between two decoders' dictionaries.
+/// hashes only its new entries. Several are kept per column: a split decoding on several
+/// threads alternates between its decoders' dictionaries.
 struct DictionaryHashes {
-    static let keptPerColumn = 4
+    /// As many as `KeyWordEncoder` keeps (a split's decoders, and the splits an executor's
+    /// exchange hears from).
+    static let keptPerColumn = 16
 
     private struct Kept {
         /// Kept alive, so its buffer cannot be reused by another array while kept.
@@ -48,12 +50,13 @@ struct DictionaryHashes {
         a.count == b.count && a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
     }
 
-    /// True when `longer` starts with every entry of `shorter` (a non-empty one). Cheap
-    /// for a grown table: its strings are the same values (`==` sees identical storage
-    /// first), and a different dictionary usually differs at its first entry.
+    /// True when `longer` starts with every entry of `shorter` (a non-empty one), byte for
+    /// byte: `String ==` would also match canonically equivalent strings (NFC and NFD
+    /// "é"), whose bytes, and so hashes, differ. Cheap: a grown table's strings are short
+    /// agent ids and names, and a different dictionary usually differs at its first entry.
     private static func extends(_ longer: [String], _ shorter: [String]) -> Bool {
         guard !shorter.isEmpty, longer.count >= shorter.count else { return false }
-        for i in shorter.indices where longer[i] != shorter[i] { return false }
+        for i in shorter.indices where !longer[i].utf8.elementsEqual(shorter[i].utf8) { return false }
         return true
     }
 }
