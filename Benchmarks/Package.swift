@@ -28,7 +28,7 @@ let package = Package(
         // One W1 run outside the benchmark harness, for profilers (perf, valgrind).
         .executableTarget(
             name: "W1Run",
-            dependencies: ["BenchSupport", .product(name: "Sluice", package: sluicePackage)],
+            dependencies: ["BenchSupport"],
             path: "Benchmarks/W1Run"
         ),
         // Publish → row latency through RabbitMQ at a steady rate (issue #16).

@@ -5,6 +5,12 @@ import Testing
 @testable import SluiceRuntime
 
 @Suite struct ScatterTests {
+    /// `body` with an empty cache: every dictionary hashed afresh.
+    private func fresh<T>(_ body: (inout DictionaryHashes) -> T) -> T {
+        var cache = DictionaryHashes()
+        return body(&cache)
+    }
+
     /// The row lists a source hands to partitions hold exactly the rows each partition owns,
     /// ascending, for the two-partition fast path and the general one.
     @Test(arguments: [2, 3, 16])
@@ -16,8 +22,8 @@ import Testing
             return ["agent_id": agent, "n": .int(Int64(i))]
         }
         let batch = EventFactory.batch(rows, schema: schema)
-        let owners = Scatter.partitions(of: batch, keys: ["agent_id"], count: partitions)
-        let lists = Scatter.rowsByPartition(of: batch, keys: ["agent_id"], count: partitions)
+        let owners = fresh { Scatter.partitions(of: batch, keys: ["agent_id"], count: partitions, cache: &$0) }
+        let lists = fresh { Scatter.rowsByPartition(of: batch, keys: ["agent_id"], count: partitions, cache: &$0) }
         #expect(lists.count == partitions)
         for p in 0..<partitions {
             #expect(lists[p] == owners.indices.filter { owners[$0] == Int32(p) }.map { Int32($0) })
@@ -56,10 +62,10 @@ import Testing
         for (i, dictionary) in dictionaries.enumerated() {
             let b = batch(dictionary, rows: 1_000, seed: UInt64(i))
             let kept = Scatter.rowHashes(of: b, keys: ["agent_id", "metric"], cache: &cache)
-            #expect(kept == Scatter.rowHashes(of: b, keys: ["agent_id", "metric"]), "batch \(i)")
+            #expect(kept == fresh { Scatter.rowHashes(of: b, keys: ["agent_id", "metric"], cache: &$0) }, "batch \(i)")
             #expect(
                 Scatter.rowsByPartition(of: b, keys: ["agent_id"], count: 3, cache: &cache)
-                    == Scatter.rowsByPartition(of: b, keys: ["agent_id"], count: 3), "batch \(i)")
+                    == fresh { Scatter.rowsByPartition(of: b, keys: ["agent_id"], count: 3, cache: &$0) }, "batch \(i)")
         }
     }
 }

@@ -64,6 +64,24 @@ public enum W1Engine {
         return flow
     }
 
+    /// W1 over the archive `directory` or over the file `path` it was archived from, as the
+    /// archive benchmark compares them: `workers` workers, partitions and splits, an epoch
+    /// a second. The flow is built when called (a cold run evicts the pages first).
+    public static func runArchiveOrFile(overArchive: Bool, directory: String, path: String, workers: Int) throws
+        -> (summary: RunSummary, sink: CountingSink, time: Duration)
+    {
+        let sink = CountingSink()
+        var options = RunOptions(workers: workers, partitions: workers)
+        options.epochIntervalMillis = 1000
+        let flow =
+            overArchive
+            ? try archiveDataflow(directory: directory, splits: workers, sink: sink)
+            : try fileDataflow(path: path, splits: workers, sink: sink)
+        let start = ContinuousClock.now
+        let summary = try Job(flow, options: options).run()
+        return (summary, sink, ContinuousClock.now - start)
+    }
+
     /// W1 over an archive of the W1-file lines (`W1ArchiveInput`): `splits` runs of
     /// consecutive segments, like a file's `splits` ranges.
     public static func archiveDataflow(directory: String, splits: Int, sink: CountingSink) throws -> Dataflow {

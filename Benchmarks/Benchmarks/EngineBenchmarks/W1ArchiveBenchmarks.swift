@@ -53,16 +53,8 @@ private func register(events: Int, workers: Int, cold: Bool, metrics: [Benchmark
                     let resident = try W1ArchiveInput.evictFromPageCache(file: path, directory: directory)
                     benchmark.measurement(.custom("cold_resident_MB"), Int(resident >> 20))
                 }
-                let sink = CountingSink()
-                var options = RunOptions(workers: workers, partitions: workers)
-                options.epochIntervalMillis = 1000
-                let flow =
-                    overArchive
-                    ? try W1Engine.archiveDataflow(directory: directory, splits: workers, sink: sink)
-                    : try W1Engine.fileDataflow(path: path, splits: workers, sink: sink)
-                let start = ContinuousClock.now
-                let summary = try Job(flow, options: options).run()
-                let time = ContinuousClock.now - start
+                let (summary, sink, time) = try W1Engine.runArchiveOrFile(
+                    overArchive: overArchive, directory: directory, path: path, workers: workers)
                 precondition(summary.rejected == 0, "rejected \(summary.rejected)")
                 if overArchive { archiveTime = time } else { fileTime = time }
                 results[overArchive ? 1 : 0] = Checksums(sink)

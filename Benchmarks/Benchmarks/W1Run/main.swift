@@ -1,6 +1,5 @@
 import BenchSupport
 import Foundation
-import SluiceRuntime
 
 // usage: W1Run [agents] [events] [workers] [raw|engine|both]
 //        SLUICE_SPLITS, SLUICE_PARTITIONS, SLUICE_BATCH_ROWS (default: W1Engine.inputSplits) — the engine's set-up
@@ -40,16 +39,8 @@ if arguments.count > 1, arguments[1] == "archive" {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let cpuStart = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-        let sink = CountingSink()
-        var options = RunOptions(workers: workers, partitions: workers)
-        options.epochIntervalMillis = 1000
-        let flow =
-            overArchive
-            ? try W1Engine.archiveDataflow(directory: directory, splits: workers, sink: sink)
-            : try W1Engine.fileDataflow(path: path, splits: workers, sink: sink)
-        let start = ContinuousClock.now
-        let summary = try Job(flow, options: options).run()
-        let d = ContinuousClock.now - start
+        let (summary, _, d) = try W1Engine.runArchiveOrFile(
+            overArchive: overArchive, directory: directory, path: path, workers: workers)
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6 - cpuStart
         let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18

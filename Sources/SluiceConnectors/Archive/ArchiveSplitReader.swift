@@ -4,9 +4,9 @@ import SluiceFormats
 /// Reads one split of an `ArchiveSource` (a run of consecutive segments, in order): frame
 /// by frame, each decompressed straight
 /// into a buffer the reader owns, one frame ahead on another thread
-/// (`ArchiveFramePrefetch`), lines decoded `maxRows` at a time from there, every other
-/// chunk on a second thread (`DecodeAhead`, as a file split does: decoding JSON, not LZ4,
-/// is most of the work, so one decoding thread left the archive slower than the file),
+/// (`ArchiveFramePrefetch`), lines decoded `maxRows` at a time from there, most chunks
+/// on helper threads (`DecodeAhead`, as a file split does: decoding JSON, not LZ4, is
+/// most of the work, so one decoding thread left the archive slower than the file),
 /// rows outside the range dropped.
 final class ArchiveSplitReader: SourceReader {
     private let name: String
@@ -28,8 +28,8 @@ final class ArchiveSplitReader: SourceReader {
     private var contentOffset = 0
     private var linesInFrame: Int64 = 0
     private var skipLines: Int64 = 0
-    /// The second decoder (nil: this thread decodes every chunk), and the chunks cut
-    /// ahead for it, in segment order.
+    /// The helper decoders (none: this thread decodes every chunk), and the chunks cut
+    /// ahead for them, in segment order.
     private let aheads: [DecodeAhead]
     private var queue = DecodeAheadQueue<SourcePosition>()
 
@@ -77,7 +77,7 @@ final class ArchiveSplitReader: SourceReader {
 
     func next(maxRows: Int) throws -> SourceChunk {
         guard !aheads.isEmpty else {
-            guard case .decoded(let chunk) = try step(maxRows: maxRows, ahead: nil) else { preconditionFailure("no second decoder") }
+            guard case .decoded(let chunk) = try step(maxRows: maxRows, ahead: nil) else { preconditionFailure("no helper decoder") }
             return chunk
         }
         return try queue.next(

@@ -6,8 +6,8 @@
 import SluiceCore
 import SluiceFormats
 
-/// A second decoder on its own queue, so one file split is decoded by several threads
-/// (`perSplit` of these and the reader).
+/// A helper decoder on its own queue, so one file or archive split is decoded by several
+/// threads (`perSplit` of these and the reader).
 ///
 /// Why: a file split is read by one thread, and decoding JSON is most of a batch job's
 /// CPU (48 % of W2 agent-metrics with 2 workers): that one thread was the bottleneck and

@@ -43,8 +43,8 @@ final class NDJSONFileReader: SourceReader {
     /// Rejections of oversized lines skipped while reading, not yet handed out.
     private var pending: [Rejection] = []
     private var isClosed = false
-    /// The second decoder (nil: this thread decodes every chunk), and the chunks read
-    /// ahead for it, in file order, up to and including the end.
+    /// The helper decoders (none: this thread decodes every chunk), and the chunks read
+    /// ahead for them, in file order, up to and including the end.
     private let aheads: [DecodeAhead]
     private var queue = DecodeAheadQueue<Cut>()
     /// The source's per-split consumed bytes, for its consumer lag (nil: nobody asks).
@@ -97,7 +97,7 @@ final class NDJSONFileReader: SourceReader {
             chunk = try queue.next(
                 aheads: aheads, cut: { try step(maxRows: maxRows, ahead: $0) }, finish: { try finish($0, $1) })
         } else {
-            guard case .decoded(let decoded) = try step(maxRows: maxRows, ahead: nil) else { preconditionFailure("no second decoder") }
+            guard case .decoded(let decoded) = try step(maxRows: maxRows, ahead: nil) else { preconditionFailure("no helper decoder") }
             chunk = decoded
         }
         // Progress and lag count what was handed out, not what was read ahead.

@@ -29,8 +29,7 @@ public struct NDJSONFileSource: Source {
     /// Bytes each split has consumed, for `consumerLag`.
     let progress: FileReadProgress
     private let decoder: JSONBatchDecoder
-    /// Whether each split's reader decodes with a second thread (`DecodeAhead`).
-    /// Decoders per split beside its reader (nil: `DecodeAhead.perSplit`).
+    /// Decoders per split beside its reader (`DecodeAhead`; nil: `DecodeAhead.perSplit`).
     let decodeAhead: Int?
 
     /// - Parameters:

@@ -2,8 +2,8 @@ import Dispatch
 import SluiceCore
 
 /// One decode at a time on a serial queue of its own, collected by the thread that started
-/// it: how a split's reader decodes one chunk on a second thread while it decodes the next
-/// (`DecodeAhead` for files, `AMQPDecodeAhead` for queues).
+/// it: how a split's reader has chunks decoded on other threads while it decodes another
+/// (`DecodeAhead` for files and archives, `AMQPDecodeAhead` for queues).
 ///
 /// - Important: `start`/`wait` are called by one thread only, alternately; the semaphore
 ///   orders the queue's write of the result before that thread's read, which is why the

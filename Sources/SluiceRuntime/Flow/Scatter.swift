@@ -7,12 +7,7 @@ import SluiceCore
 /// the same wherever it is computed, so a join's two inputs (different column names,
 /// same values) meet in the same partition.
 enum Scatter {
-    /// The stable hash of every row's key.
-    static func rowHashes(of batch: Batch, keys: [String]) -> [UInt64] {
-        var fresh = DictionaryHashes()
-        return rowHashes(of: batch, keys: keys, cache: &fresh)
-    }
-
+    /// The stable hash of every row's key (`cache`: the caller's kept dictionary hashes).
     static func rowHashes(of batch: Batch, keys: [String], cache: inout DictionaryHashes) -> [UInt64] {
         var hashes = [UInt64](repeating: 0x51_7cc1_b727_220a, count: batch.count)
         hashes.withUnsafeMutableBufferPointer { h in
@@ -27,11 +22,6 @@ enum Scatter {
     }
 
     /// The owning partition of every row.
-    static func partitions(of batch: Batch, keys: [String], count: Int) -> [Int32] {
-        var fresh = DictionaryHashes()
-        return partitions(of: batch, keys: keys, count: count, cache: &fresh)
-    }
-
     static func partitions(of batch: Batch, keys: [String], count: Int, cache: inout DictionaryHashes) -> [Int32] {
         let hashes = rowHashes(of: batch, keys: keys, cache: &cache)
         return [Int32](unsafeUninitializedCapacity: hashes.count) { owners, initialized in
@@ -42,11 +32,6 @@ enum Scatter {
 
     /// Each partition's rows of the batch, ascending (empty where no row goes): what a
     /// source hands each partition along with the shared batch, instead of a copy.
-    static func rowsByPartition(of batch: Batch, keys: [String], count: Int) -> [[Int32]] {
-        var fresh = DictionaryHashes()
-        return rowsByPartition(of: batch, keys: keys, count: count, cache: &fresh)
-    }
-
     static func rowsByPartition(of batch: Batch, keys: [String], count: Int, cache: inout DictionaryHashes) -> [[Int32]] {
         if count == 2 { return rowsOfTwoPartitions(rowHashes(of: batch, keys: keys, cache: &cache)) }
         let owners = partitions(of: batch, keys: keys, count: count, cache: &cache)
