@@ -118,7 +118,9 @@ import Testing
     /// --shutdown-timeout sluice exits 3 and says what it left.
     @Test func aStopPastTheShutdownTimeoutExitsThreeAndSaysWhatWasLeft() throws {
         try TemporaryDirectory.with { dir in
-            let run = try daemon(["--shutdown-timeout", "2s"], in: dir)
+            // 6 s: the endpoints below are asked while it drains, and under a loaded test
+            // run three requests took over 2 s (the process had exited, /healthz refused).
+            let run = try daemon(["--shutdown-timeout", "6s"], in: dir)
             let port = try run.port()
             _ = try awaitMetric(port, "sluice_epochs_committed_total", labels: "pipeline=\"agent-metrics\"", above: 0)
             // Another writer holds the write lock: sluice's commits wait (busy timeout 60 s).
@@ -140,7 +142,7 @@ import Testing
             let status = run.waitForExit(seconds: 20)
             let took = Date().timeIntervalSince(sent)
             #expect(status == 3, "\(run.stderr)")
-            #expect(took >= 2 && took < 10, "exited \(took) s after SIGTERM")
+            #expect(took >= 6 && took < 14, "exited \(took) s after SIGTERM")
             #expect(run.stderr.contains("shutdown deadline passed"), "\(run.stderr)")
             #expect(run.stderr.contains("left: agent-metrics: "), "\(run.stderr)")
             #expect(run.stderr.contains("will be read again"), "\(run.stderr)")
