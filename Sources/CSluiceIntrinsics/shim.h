@@ -10,4 +10,9 @@ static inline void sluice_prefetch_for_write(const void *address) {
     __builtin_prefetch(address, 1, 3);
 }
 
+/* Starts loading the cache line of `address` for a coming read, without waiting for it. */
+static inline void sluice_prefetch_for_read(const void *address) {
+    __builtin_prefetch(address, 0, 3);
+}
+
 #endif

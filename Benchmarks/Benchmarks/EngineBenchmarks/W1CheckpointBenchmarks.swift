@@ -38,10 +38,10 @@ func registerW1CheckpointBenchmarks() {
         for _ in benchmark.scaledIterations {
             var off = Duration.zero
             var on = Duration.zero
-            var store = MemoryCheckpointStore()
+            var store = CountingCheckpointStore()
             for run in 0..<2 {
                 let checkpointing = (run + iteration) % 2 == 1
-                let runStore = MemoryCheckpointStore()
+                let runStore = CountingCheckpointStore()
                 let start = ContinuousClock.now
                 let (_, sink) = try W1Engine.run(splits, workers: 1) { options in
                     options.epochIntervalMillis = nil

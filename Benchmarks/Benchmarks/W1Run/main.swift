@@ -16,6 +16,9 @@ import Foundation
 //        W1Run decode [PATH]         — JSON lines → columns in one thread, MB/s: the first 100 MB
 //                                      of the W1-file, and 200,000 generated DAA events
 //        W1Run state [agents]        — bytes per live key of W1's window state
+//        W1Run checkpoints [events] [on|off|both] — W1 K=100,000, one worker, a checkpoint per
+//                                      10 s of event time into an in-memory store (the
+//                                      `W1 checkpoints` benchmark's run), for profiling
 let arguments = CommandLine.arguments
 if arguments.count > 1, arguments[1] == "state" {
     let agents = arguments.count > 2 ? Int(arguments[2])! : 100_000
@@ -24,6 +27,27 @@ if arguments.count > 1, arguments[1] == "state" {
         format: "state: %d keys, %.1f B/key (operator account), %.1f B/key (resident growth), snapshot %.1f B/key",
         m.keys, Double(m.stateBytes) / Double(m.keys), Double(m.residentBytes) / Double(m.keys),
         Double(m.snapshotBytes) / Double(m.keys)))
+    exit(0)
+}
+if arguments.count > 1, arguments[1] == "checkpoints" {
+    let events = arguments.count > 2 ? Int(arguments[2])! : 5_000_000
+    let only = arguments.count > 3 ? arguments[3] : "both"
+    let data = W1Data(agents: 100_000, events: events)
+    let splits = W1Engine.inputSplits(data, splits: 1, partitions: 1)
+    let every = W1Engine.batchesPerSplit(eventMillis: 10_000, splits: 1, partitions: 1)
+    for checkpointing in [false, true] where only == "both" || (only == "on") == checkpointing {
+        let store = CountingCheckpointStore()
+        let start = ContinuousClock.now
+        _ = try W1Engine.run(splits, workers: 1) { options in
+            options.epochIntervalMillis = nil
+            options.epochEveryBatches = every
+            if checkpointing { options.checkpointStore = store }
+        }
+        let d = ContinuousClock.now - start
+        let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        print(String(format: "checkpoints %@: %.2f M ev/s (%.3f s), %d saved, %d kB each",
+            checkpointing ? "on " : "off", Double(events) / s / 1e6, s, store.saved, store.saved > 0 ? store.bytes / store.saved / 1000 : 0))
+    }
     exit(0)
 }
 if arguments.count > 1, arguments[1] == "decode" {

@@ -6,3 +6,9 @@ public import CSluiceIntrinsics
 public func prefetchForWrite(_ address: UnsafeRawPointer) {
     sluice_prefetch_for_write(address)
 }
+
+/// Starts loading the cache line at `address` for a coming read, without waiting.
+@inlinable
+public func prefetchForRead(_ address: UnsafeRawPointer) {
+    sluice_prefetch_for_read(address)
+}

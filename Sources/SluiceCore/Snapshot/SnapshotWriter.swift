@@ -12,6 +12,14 @@ public struct SnapshotWriter: Sendable {
 
     public init() {}
 
+    /// A writer into `buffer`'s memory when nobody else holds it (a snapshot whose
+    /// checkpoint has been saved and dropped), into fresh memory otherwise. Takes the
+    /// buffer (leaves `buffer` empty) so that no second reference forces a copy.
+    public init(reusing buffer: inout [UInt8]) {
+        swap(&storage, &buffer)
+        storage.removeAll(keepingCapacity: true)
+    }
+
     /// Reserves room for `capacity` bytes in all: a writer that knows its size grows its
     /// buffer once instead of doubling through ever larger copies (a large state's
     /// transient allocations are what kept glibc's heap from shrinking).
@@ -94,6 +102,20 @@ public struct SnapshotWriter: Sendable {
     @inlinable public mutating func writeColumn(_ values: UnsafeBufferPointer<Double>) {
         // A Double's memory is its bit pattern, which is what `write(Double)` writes.
         values.withMemoryRebound(to: UInt64.self) { writeColumn($0) }
+    }
+
+    /// `words[offset]`, `words[offset + stride]`, … (`count` of them), as as many
+    /// `write(_: UInt64)` calls would write them (a column of a row-major key table).
+    public mutating func writeColumn(_ words: UnsafeBufferPointer<UInt64>, stride: Int, offset: Int, count: Int) {
+        guard count > 0 else { return }
+        precondition(offset + (count - 1) * stride < words.count, "words out of range")
+        let base = storage.count
+        storage.append(contentsOf: repeatElement(0, count: count * 8))
+        storage.withUnsafeMutableBytes { out in
+            for i in 0..<count {
+                out.storeBytes(of: words[offset + i * stride].littleEndian, toByteOffset: base + i * 8, as: UInt64.self)
+            }
+        }
     }
 
     /// `column[slot]` for each slot, as `write(_:)` per slot would write them: a

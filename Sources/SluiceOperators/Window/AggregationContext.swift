@@ -16,6 +16,9 @@ struct AggregationContext {
     let partialEvery: Int64?
 
     var interner = StringInterner()
+    /// The interned strings' snapshot forms, kept between snapshots (a fresh context, as
+    /// after a restore, gets fresh forms along with its fresh interner).
+    let encodedStrings = EncodedStrings()
     private var keyWordEncoder: KeyWordEncoder
     /// Scratch: the encoded keys of the current batch, `encoder.width` words per row.
     var keyWords: [UInt64] = []

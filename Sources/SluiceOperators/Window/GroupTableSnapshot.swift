@@ -39,9 +39,20 @@ enum GroupTableSnapshot {
         let width = keys.width
         let words = keys.keys
         let nullable = context.encoder.nullable
-        let strings = context.interner.strings
+        let strings = context.encodedStrings
+        if context.encoder.types.contains(.string) { strings.extend(context.interner.strings) }
         writer.write(UInt64(keys.count))
         for (k, type) in context.encoder.types.enumerated() {
+            if !nullable {
+                words.withUnsafeBufferPointer { words in
+                    if type == .string {
+                        writer.write(codes: words, stride: width, offset: k, count: keys.count, of: strings)
+                    } else {
+                        writer.writeColumn(words, stride: width, offset: k, count: keys.count)
+                    }
+                }
+                continue
+            }
             for slot in 0..<keys.count {
                 let word = words[slot * width + k]
                 if nullable {
@@ -50,7 +61,7 @@ enum GroupTableSnapshot {
                     if isNull { continue }
                 }
                 if type == .string {
-                    writer.write(strings[Int(word)])
+                    writer.write(code: Int(word), of: strings)
                 } else {
                     writer.write(word)
                 }

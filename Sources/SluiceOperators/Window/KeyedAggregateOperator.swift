@@ -133,10 +133,11 @@ public final class KeyedAggregateOperator: StreamOperator {
     public var counters: OperatorCounters { engine.context.counters }
 
     /// Approximate bytes of live state: key tables, aggregate states and sketches,
-    /// bookkeeping, and the interned strings.
+    /// bookkeeping, and the interned strings (with their kept snapshot forms).
     public var stateBytes: Int {
         let strings = engine.context.interner.strings.reduce(0) { $0 + $1.utf8.count + 16 } * 2
-        return engine.stateBytes + strings + engine.context.keyWords.capacity * 8
+        return engine.stateBytes + strings + engine.context.encodedStrings.memoryBytes
+            + engine.context.keyWords.capacity * 8
     }
 
     /// The watermark the operator last saw.
