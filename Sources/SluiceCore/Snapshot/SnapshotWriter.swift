@@ -16,9 +16,15 @@ public struct SnapshotWriter: Sendable {
     /// checkpoint has been saved and dropped), into fresh memory otherwise. Takes the
     /// buffer (leaves `buffer` empty) so that no second reference forces a copy.
     public init(reusing buffer: inout [UInt8]) {
+        previousCount = buffer.count
         swap(&storage, &buffer)
         storage.removeAll(keepingCapacity: true)
     }
+
+    /// The size of the snapshot whose buffer this writer reuses (0 for a fresh writer): a
+    /// better guess at this snapshot's size than a state's memory, which counts hash slots
+    /// and spare capacity that a snapshot does not write.
+    public private(set) var previousCount = 0
 
     /// Reserves room for `capacity` bytes in all: a writer that knows its size grows its
     /// buffer once instead of doubling through ever larger copies (a large state's

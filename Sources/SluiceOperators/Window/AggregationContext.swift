@@ -19,6 +19,8 @@ struct AggregationContext {
     /// The interned strings' snapshot forms, kept between snapshots (a fresh context, as
     /// after a restore, gets fresh forms along with its fresh interner).
     let encodedStrings = EncodedStrings()
+    /// Slot numbers in order, for writing and emitting whole tables.
+    let slotsInOrder = SlotsInOrder()
     private var keyWordEncoder: KeyWordEncoder
     /// Scratch: the encoded keys of the current batch, `encoder.width` words per row.
     var keyWords: [UInt64] = []

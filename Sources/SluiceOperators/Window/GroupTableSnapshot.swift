@@ -10,7 +10,7 @@ enum GroupTableSnapshot {
     static func write(_ table: GroupTable, into writer: inout SnapshotWriter, context: AggregationContext) {
         writeKeys(table.keys, into: &writer, context: context)
         writer.write(table.dirty.words)
-        let slots = table.allSlots
+        let slots = context.slotsInOrder.first(table.keys.count)
         for accumulator in table.accumulators {
             accumulator.write(slots: slots, into: &writer, strings: context.interner.strings)
         }

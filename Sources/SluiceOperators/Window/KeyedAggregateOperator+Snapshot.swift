@@ -19,8 +19,10 @@ extension KeyedAggregateOperator {
     /// with their aggregate states (sketches included), keys as values. Equal histories
     /// give equal bytes.
     public func snapshot(into writer: inout SnapshotWriter) {
-        // About the state's size at once, instead of doubling through it (see SnapshotWriter).
-        writer.reserveCapacity(writer.bytes.count + engine.stateBytes + 256)
+        // About the state's size at once, instead of doubling through it (see SnapshotWriter);
+        // a reused buffer usually has room already, and reserving more would replace it.
+        let expected = writer.previousCount > 0 ? writer.previousCount + writer.previousCount / 8 : engine.stateBytes
+        writer.reserveCapacity(writer.bytes.count + expected + 256)
         writer.beginSection(Self.snapshotTag, version: Self.snapshotVersion)
         writer.write(configurationSignature)
         let context = engine.context

@@ -137,7 +137,7 @@ public final class KeyedAggregateOperator: StreamOperator {
     public var stateBytes: Int {
         let strings = engine.context.interner.strings.reduce(0) { $0 + $1.utf8.count + 16 } * 2
         return engine.stateBytes + strings + engine.context.encodedStrings.memoryBytes
-            + engine.context.keyWords.capacity * 8
+            + engine.context.slotsInOrder.memoryBytes + engine.context.keyWords.capacity * 8
     }
 
     /// The watermark the operator last saw.

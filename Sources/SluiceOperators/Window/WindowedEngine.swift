@@ -148,7 +148,7 @@ struct WindowedEngine: AggregationEngine {
         context.watermark = watermark
         var emitter = RowEmitter(context: context)
         for t in windowOrder() where !windows[t].fired && windows[t].end <= watermark {
-            emitter.append(table: windows[t], slots: windows[t].allSlots, isFinal: true, context: context)
+            emitter.append(table: windows[t], slots: context.slotsInOrder.first(windows[t].keys.count), isFinal: true, context: context)
             // A complete window predicts the size of the next: size new tables for it.
             capacityHint = max(16, windows[t].keys.count)
             windows[t].fired = true

@@ -175,8 +175,7 @@ final class PartitionExecutor: @unchecked Sendable {
                 var writer = SnapshotWriter(reusing: &vertices[v].lastSnapshot)
                 op.snapshot(into: &writer)
                 let bytes = writer.bytes
-                // A state that shrank a lot lets its large buffer go with the checkpoint.
-                if bytes.count >= bytes.capacity / 4 { vertices[v].lastSnapshot = bytes }
+                vertices[v].keepSnapshotBuffer(bytes)
                 job.report(snapshot: bytes, vertex: v, partition: index, epoch: epoch)
             }
             broadcast(.barrier(epoch), from: v)
@@ -198,7 +197,7 @@ final class PartitionExecutor: @unchecked Sendable {
     /// All inputs of vertex `v` closed: from now on it counts as snapshotted for every
     /// epoch, with this final state.
     private func reportFinished(_ v: Int) {
-        var writer = SnapshotWriter()
+        var writer = SnapshotWriter(reusing: &vertices[v].lastSnapshot)
         if job.snapshotsEnabled { vertices[v].op.snapshot(into: &writer) }
         job.reportFinished(vertex: v, partition: index, snapshot: writer.bytes)
     }
@@ -328,6 +327,20 @@ struct VertexInstance {
     /// large state costs a page fault per 4 KiB, about half of W1's snapshot time. The
     /// price is that much memory held between checkpoints.
     var lastSnapshot: [UInt8] = []
+    /// The most bytes written into `lastSnapshot`'s memory (what it keeps resident).
+    private var lastSnapshotPeak = 0
+
+    /// Keeps a snapshot's buffer for the next one, unless the state shrank to under a
+    /// quarter of what the buffer once held: then it goes with its checkpoint.
+    mutating func keepSnapshotBuffer(_ bytes: [UInt8]) {
+        lastSnapshotPeak = max(lastSnapshotPeak, bytes.count)
+        if bytes.count >= lastSnapshotPeak / 4 {
+            lastSnapshot = bytes
+        } else {
+            lastSnapshot = []
+            lastSnapshotPeak = 0
+        }
+    }
 
     init(plan: VertexPlan, op: any StreamOperator) {
         self.plan = plan
