@@ -1,4 +1,5 @@
 import BenchSupport
+import SluiceConnectors
 import Foundation
 
 // usage: W1Run [agents] [events] [workers] [raw|engine|both]
@@ -16,9 +17,10 @@ import Foundation
 //        W1Run decode [PATH]         — JSON lines → columns in one thread, MB/s: the first 100 MB
 //                                      of the W1-file, and 200,000 generated DAA events
 //        W1Run state [agents]        — bytes per live key of W1's window state
-//        W1Run checkpoints [events] [on|off|both] — W1 K=100,000, one worker, a checkpoint per
-//                                      10 s of event time into an in-memory store (the
-//                                      `W1 checkpoints` benchmark's run), for profiling
+//        W1Run checkpoints [events] [on|off|both] [sqlite] — W1 K=100,000, one worker, a
+//                                      checkpoint per 10 s of event time into a counting store
+//                                      (the `W1 checkpoints` benchmark's run), or into a SQLite
+//                                      file as `sluice run` saves them, for profiling
 let arguments = CommandLine.arguments
 if arguments.count > 1, arguments[1] == "state" {
     let agents = arguments.count > 2 ? Int(arguments[2])! : 100_000
@@ -32,16 +34,26 @@ if arguments.count > 1, arguments[1] == "state" {
 if arguments.count > 1, arguments[1] == "checkpoints" {
     let events = arguments.count > 2 ? Int(arguments[2])! : 5_000_000
     let only = arguments.count > 3 ? arguments[3] : "both"
+    // `sqlite`: checkpoints saved in a SQLite file under /tmp, as `sluice run` saves them.
+    let inSQLite = arguments.count > 4 && arguments[4] == "sqlite"
     let data = W1Data(agents: 100_000, events: events)
     let splits = W1Engine.inputSplits(data, splits: 1, partitions: 1)
     let every = W1Engine.batchesPerSplit(eventMillis: 10_000, splits: 1, partitions: 1)
     for checkpointing in [false, true] where only == "both" || (only == "on") == checkpointing {
         let store = CountingCheckpointStore()
+        let database = "/tmp/w1run-checkpoints-\(getpid()).db"
+        defer { for suffix in ["", "-wal", "-shm"] { unlink(database + suffix) } }
         let start = ContinuousClock.now
         _ = try W1Engine.run(splits, workers: 1) { options in
             options.epochIntervalMillis = nil
             options.epochEveryBatches = every
-            if checkpointing { options.checkpointStore = store }
+            if checkpointing {
+                options.checkpointStore = store
+                if inSQLite { options.checkpointStore = SQLiteCommitGroup(path: database) }
+            }
+            options.onCheckpointSaved = { report in
+                if inSQLite { print(String(format: "  saved epoch %d in %.1f ms", report.epoch, report.durationSeconds * 1000)) }
+            }
         }
         let d = ContinuousClock.now - start
         let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18

@@ -119,6 +119,9 @@ public final class Job: @unchecked Sendable {
         for partition in runtime.partitions { partition.queue.sync {} }
         for sink in runtime.sinks { sink.settle() }
         runtime.deadLetter.settle()
+        // Saves run on their own queue: none may land after this run returns (a restart
+        // reads the store next).
+        runtime.completionQueue.sync {}
         var summary = RunSummary()
         let elapsed = ContinuousClock.now - started
         summary.elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

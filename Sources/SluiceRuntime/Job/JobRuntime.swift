@@ -31,9 +31,12 @@ final class JobRuntime: @unchecked Sendable {
     let rejected = Atomic<Int64>(0)
     private let failure = Mutex<SluiceError?>(nil)
     private let book: Mutex<EpochBook>
-    /// Who completes epochs: one thread at a time (`running`); a caller that finds one
-    /// running leaves a note (`again`) so it looks once more before it stops.
-    private let completion = Mutex((running: false, again: false))
+    /// Where epochs are completed (checkpoints saved, positions released): one queue, so
+    /// saves are in epoch order and never hold up an executor or a sink. `Job.run` drains
+    /// it before returning, so no save of a finished (or crashed) run can land after it.
+    let completionQueue = DispatchQueue(label: "sluice.job.completion")
+    /// A completion is queued and has not started looking yet: reporters need not queue another.
+    private let completionQueued = Atomic<Bool>(false)
     private let doneGroup = DispatchGroup()
     private let doneFlag = Atomic<Bool>(false)
     /// The last checkpoint saved (once per epoch, for status and metrics).
@@ -263,34 +266,19 @@ final class JobRuntime: @unchecked Sendable {
     }
 
     /// Completes, in order, every pending epoch that has become complete, then the run
-    /// once every sink has finished.
+    /// once every sink has finished, on `completionQueue`.
     ///
-    /// Any thread may call it; one at a time completes (the others leave a note to look
-    /// again), so checkpoints are saved strictly in epoch order and the final checkpoint
-    /// comes last, without holding a lock across a save. (Completing on a queue of its own,
-    /// off the executors, was tried: the crash tests then saw a checkpoint saved after a
-    /// later one, about one run in fourteen; see the session 7 note.)
+    /// Any thread may call it after recording what it reports. At most one completion waits
+    /// in the queue: a caller that finds one queued leaves it to that one, which clears the
+    /// mark before it reads the book, so it sees everything recorded before the mark was
+    /// found set. (Session 7 tried such a queue without draining it in `Job.run`: a crashed
+    /// run's queued save then landed after its restart had read the store.)
     private func completeReadyEpochs() {
-        let first = completion.withLock { state -> Bool in
-            if state.running {
-                state.again = true
-                return false
-            }
-            state.running = true
-            return true
-        }
-        guard first else { return }
-        while true {
+        guard completionQueued.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged
+        else { return }
+        completionQueue.async { [self] in
+            completionQueued.store(false, ordering: .sequentiallyConsistent)
             completePendingEpochs()
-            let more = completion.withLock { state -> Bool in
-                if state.again {
-                    state.again = false
-                    return true
-                }
-                state.running = false
-                return false
-            }
-            guard more else { return }
         }
     }
 
