@@ -17,10 +17,11 @@ import Foundation
 //        W1Run decode [PATH]         — JSON lines → columns in one thread, MB/s: the first 100 MB
 //                                      of the W1-file, and 200,000 generated DAA events
 //        W1Run state [agents]        — bytes per live key of W1's window state
-//        W1Run checkpoints [events] [on|off|both] [sqlite] — W1 K=100,000, one worker, a
-//                                      checkpoint per 10 s of event time into a counting store
-//                                      (the `W1 checkpoints` benchmark's run), or into a SQLite
-//                                      file as `sluice run` saves them, for profiling
+//        W1Run checkpoints [events] [on|off|both] [sqlite|sqlite-clock] — W1 K=100,000, one
+//                                      worker, a checkpoint per 10 s of event time into a
+//                                      counting store (the `W1 checkpoints` benchmark's run), or
+//                                      into a SQLite file as `sluice run` saves them (with
+//                                      `sqlite-clock`, once a second of processing time)
 let arguments = CommandLine.arguments
 if arguments.count > 1, arguments[1] == "state" {
     let agents = arguments.count > 2 ? Int(arguments[2])! : 100_000
@@ -35,7 +36,9 @@ if arguments.count > 1, arguments[1] == "checkpoints" {
     let events = arguments.count > 2 ? Int(arguments[2])! : 5_000_000
     let only = arguments.count > 3 ? arguments[3] : "both"
     // `sqlite`: checkpoints saved in a SQLite file under /tmp, as `sluice run` saves them.
-    let inSQLite = arguments.count > 4 && arguments[4] == "sqlite"
+    let inSQLite = arguments.count > 4 && arguments[4].hasPrefix("sqlite")
+    // `sqlite-clock`: epochs on the default 1 s processing-time clock, as `sluice run` has them.
+    let onClock = arguments.count > 4 && arguments[4] == "sqlite-clock"
     let data = W1Data(agents: 100_000, events: events)
     let splits = W1Engine.inputSplits(data, splits: 1, partitions: 1)
     let every = W1Engine.batchesPerSplit(eventMillis: 10_000, splits: 1, partitions: 1)
@@ -45,8 +48,8 @@ if arguments.count > 1, arguments[1] == "checkpoints" {
         defer { for suffix in ["", "-wal", "-shm"] { unlink(database + suffix) } }
         let start = ContinuousClock.now
         _ = try W1Engine.run(splits, workers: 1) { options in
-            options.epochIntervalMillis = nil
-            options.epochEveryBatches = every
+            options.epochIntervalMillis = onClock ? 1000 : nil
+            options.epochEveryBatches = onClock ? nil : every
             if checkpointing {
                 options.checkpointStore = store
                 if inSQLite { options.checkpointStore = SQLiteCommitGroup(path: database) }
