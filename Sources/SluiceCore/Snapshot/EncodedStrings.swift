@@ -24,15 +24,15 @@ public final class EncodedStrings {
     public var memoryBytes: Int { forms.capacity + (ends.capacity + scratch.capacity) * 8 }
 
     /// Encodes the strings after the ones already encoded. `strings` must begin with the
-    /// strings encoded so far (an interner's table only grows); a shorter table (a new
-    /// interner, after a restore) starts the forms over.
+    /// strings encoded so far: an interner's table only grows, and each `AggregationContext`
+    /// (one interner) has its own forms. A shorter table starts the forms over, as a
+    /// safeguard only.
     public func extend(_ strings: [String]) {
         if strings.count < ends.count {
             forms.removeAll(keepingCapacity: true)
             ends.removeAll(keepingCapacity: true)
         }
         guard strings.count > ends.count else { return }
-        ends.reserveCapacity(strings.count)
         if !forms.isEmpty { forms.removeLast(Self.slack) }
         for i in ends.count..<strings.count {
             var string = strings[i]

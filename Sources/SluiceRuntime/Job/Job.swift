@@ -121,7 +121,7 @@ public final class Job: @unchecked Sendable {
         runtime.deadLetter.settle()
         // Saves run on their own queue: none may land after this run returns (a restart
         // reads the store next).
-        runtime.completionQueue.sync {}
+        runtime.closeCompletion()
         var summary = RunSummary()
         let elapsed = ContinuousClock.now - started
         summary.elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

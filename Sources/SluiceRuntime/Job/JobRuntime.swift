@@ -37,6 +37,8 @@ final class JobRuntime: @unchecked Sendable {
     let completionQueue = DispatchQueue(label: "sluice.job.completion")
     /// A completion is queued and has not started looking yet: reporters need not queue another.
     private let completionQueued = Atomic<Bool>(false)
+    /// Set by `closeCompletion`: passes queued after it do nothing.
+    private let completionClosed = Atomic<Bool>(false)
     private let doneGroup = DispatchGroup()
     private let doneFlag = Atomic<Bool>(false)
     /// The last checkpoint saved (once per epoch, for status and metrics).
@@ -278,8 +280,16 @@ final class JobRuntime: @unchecked Sendable {
         else { return }
         completionQueue.async { [self] in
             completionQueued.store(false, ordering: .sequentiallyConsistent)
+            guard !completionClosed.load(ordering: .sequentiallyConsistent) else { return }
             completePendingEpochs()
         }
+    }
+
+    /// Waits for the completion under way, then completes nothing more: `Job.run` calls it
+    /// once the executors and sinks are drained, so no save lands after the run returns,
+    /// even from a barrier still crossing an exchange when a failed run was drained.
+    func closeCompletion() {
+        completionQueue.sync { completionClosed.store(true, ordering: .sequentiallyConsistent) }
     }
 
     private func completePendingEpochs() {
@@ -307,7 +317,9 @@ final class JobRuntime: @unchecked Sendable {
     /// Epoch N is durable in every sink (and every state snapshot is in): save the
     /// checkpoint, then release the source positions for acknowledgement.
     private func completeEpoch(_ epoch: Epoch) {
-        guard !isAborted else { return }
+        // After a crash or a failure nothing more is saved: the run is ending, and `Job.run`
+        // closes the queue once it has drained the executors and sinks.
+        guard !isAborted && !hasFailed else { return }
         let (positions, checkpoint) = book.withLock { book -> ([Int: SourcePosition], Checkpoint?) in
             var positions = book.positions.removeValue(forKey: epoch.value) ?? [:]
             let maxTimes = book.maxTimes.removeValue(forKey: epoch.value) ?? [:]

@@ -34,9 +34,11 @@ public struct RunOptions: Sendable {
     public var checkpointStore: (any CheckpointStore)? = nil
     /// Resume from this checkpoint (its partition count must match).
     public var restoreFrom: Checkpoint? = nil
-    /// Called on the coordinator after each epoch is durable everywhere.
+    /// Called after each epoch is durable everywhere, on the job's completion queue: it must
+    /// not block (every later epoch waits for it).
     public var onEpochComplete: (@Sendable (Epoch) -> Void)? = nil
-    /// Called after each checkpoint is saved, with its duration and size (metrics).
+    /// Called after each checkpoint is saved, with its duration and size (metrics), on the
+    /// completion queue too.
     public var onCheckpointSaved: (@Sendable (CheckpointReport) -> Void)? = nil
 
     public init(workers: Int? = nil, partitions: Int? = nil) {
