@@ -488,6 +488,19 @@ import Testing
         // A position in segment 4 is split 1's: split 0 refuses it rather than guess.
         let elsewhere = try #require(try GeneratorRead.batches(two, split: 1, maxRows: 300).first?.position)
         #expect(throws: SluiceError.self) { try two.openSplit(0, resumingAfter: SourcePosition(source: "events", split: 0, offset: elsewhere.offset)) }
+        // A position written before positions named segments (`frame << 32 | lines`) reads
+        // as segment f >> 8 (segments are numbered from 1, so f < 256 names none), frame
+        // 256 × f mod 65,536, which no segment here has: frame 257 reads as segment 1's
+        // frame 256, refused, where it used to resume at the next segment silently.
+        #expect(segments[0].number == 1 && segments[0].frames.count < 256)
+        #expect(ArchivePosition.parts(Int64(257) << 32 | 5) == (segment: 1, frame: 256, lines: 5))
+        #expect(throws: SluiceError.self) {
+            try two.openSplit(0, resumingAfter: SourcePosition(source: "events", split: 0, offset: Int64(257) << 32 | 5))
+        }
+        // More lines than the frame holds: refused too.
+        let (number, frame, _) = ArchivePosition.parts(first[0].position!.offset)
+        let tooFar = ArchivePosition.offset(segment: number, frame: frame, lines: Int64(segments[0].frames[frame].rows) + 1)
+        #expect(throws: SluiceError.self) { try two.openSplit(0, resumingAfter: SourcePosition(source: "events", split: 0, offset: tooFar)) }
     }
 
     /// `retention`: sealed segments whose newest event is older than the cut-off go, on

@@ -64,6 +64,17 @@ final class ArchiveSplitReader: SourceReader {
                     .invalidArgument,
                     "source '\(name)' split \(split) cannot resume at \(position): it reads segments \(segments.map(\.number)), not \(number) (the archive or the split count changed since the checkpoint)")
             }
+            // A position this archive cannot hold (a frame the segment lacks, more lines than
+            // its frame): refused, not skipped past. Positions written before segment numbers
+            // were in them (`frame << 32 | lines`) read as such a frame here.
+            let segmentFrames = segments[segment].frames
+            guard frame < segmentFrames.count, lines <= Int64(segmentFrames[frame].rows) else {
+                throw SluiceError(
+                    .invalidArgument,
+                    "source '\(name)' split \(split) cannot resume at \(position): segment \(number) has \(segmentFrames.count) frames"
+                        + (frame < segmentFrames.count ? ", and frame \(frame) \(segmentFrames[frame].rows) rows, not \(lines)" : ", not frame \(frame)")
+                        + " (a position from before archive positions named segments, or another archive)")
+            }
             let resumed = ArchiveFrameRef(segment: segment, frame: frame)
             skipLines = lines
             cursor = frames.firstIndex { $0 >= resumed } ?? frames.count
