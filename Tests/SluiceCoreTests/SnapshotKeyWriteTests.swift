@@ -1,23 +1,13 @@
 import SluiceCore
+import SluiceTestSupport
 import Testing
 
 /// The key-table writes (strided words, kept string forms) are faster paths to exactly the
 /// bytes the per-value writes give, so snapshots before and after them are interchangeable;
 /// and a writer reusing a buffer never changes bytes a checkpoint still holds.
 @Suite struct SnapshotKeyWriteTests {
-    private struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Short, empty, multi-byte and longer-than-32-byte strings (the word copy's limit).
-    private static func strings(_ count: Int, rng: inout Rng) -> [String] {
+    private static func strings(_ count: Int, rng: inout SplitMix64) -> [String] {
         (0..<count).map { i in
             switch rng.next() % 5 {
             case 0: ""
@@ -31,7 +21,7 @@ import Testing
 
     @Test(arguments: [UInt64(1), 2, 3, 4])
     func keptStringFormsWriteWhatPerStringWritesDo(seed: UInt64) {
-        var rng = Rng(state: seed)
+        var rng = SplitMix64(seed: seed)
         var table = Self.strings(200, rng: &rng)
         let forms = EncodedStrings()
         forms.extend(table)
@@ -71,7 +61,7 @@ import Testing
 
     @Test(arguments: [UInt64(5), 6, 7])
     func stridedWordsWriteWhatPerWordWritesDo(seed: UInt64) {
-        var rng = Rng(state: seed)
+        var rng = SplitMix64(seed: seed)
         let width = 1 + Int(rng.next() % 4)
         let count = Int(rng.next() % 2_000)
         let words = (0..<(count * width)).map { _ in rng.next() }

@@ -6,7 +6,8 @@
 /// Version 2: section "checkpoint" · epoch · partitions · positions (source, split,
 /// offset) · split watermarks (source, split, max event time) · states by vertex name
 /// (per partition, the operator's snapshot bytes) · a 64-bit checksum of everything before
-/// it, eight bytes at a time in four lanes (`wordChecksum`). Version 1, still read, has the
+/// it (`LaneChecksum`, eight bytes at a time in four lanes, as archive frames are
+/// checked). Version 1, still read, has the
 /// same layout with FNV-1a 64 as its checksum: a byte at a time, it took ~45 ms of a 33 MB
 /// checkpoint's save.
 public enum CheckpointCodec {
@@ -94,51 +95,8 @@ public enum CheckpointCodec {
         return hash
     }
 
-    /// Version 2's checksum: little-endian words into four lanes (word i into lane i mod 4),
-    /// each step `lane = rotl((lane ^ word) × odd, 31)`, which changes the lane for any
-    /// change of the word; then the tail bytes and the length, mixed. Four independent
-    /// lanes keep the multiplier busy instead of waiting on one chain.
+    /// Version 2's checksum: `LaneChecksum`, eight bytes at a time in four lanes.
     static func wordChecksum(_ bytes: [UInt8]) -> UInt64 {
-        bytes.withUnsafeBytes { raw in
-            let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
-            var lanes: (UInt64, UInt64, UInt64, UInt64) = (
-                0x243F_6A88_85A3_08D3, 0x1319_8A2E_0370_7344, 0xA409_3822_299F_31D0, 0x082E_FA98_EC4E_6C89
-            )
-            @inline(__always) func step(_ lane: UInt64, _ word: UInt64) -> UInt64 {
-                let product = (lane ^ word) &* multiplier
-                return (product << 31) | (product >> 33)
-            }
-            @inline(__always) func word(_ at: Int) -> UInt64 {
-                UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))
-            }
-            var offset = 0
-            while offset + 32 <= raw.count {
-                lanes.0 = step(lanes.0, word(offset))
-                lanes.1 = step(lanes.1, word(offset + 8))
-                lanes.2 = step(lanes.2, word(offset + 16))
-                lanes.3 = step(lanes.3, word(offset + 24))
-                offset += 32
-            }
-            var tail: UInt64 = 0
-            var lane = 0
-            while offset + 8 <= raw.count {
-                switch lane {
-                case 0: lanes.0 = step(lanes.0, word(offset))
-                case 1: lanes.1 = step(lanes.1, word(offset))
-                default: lanes.2 = step(lanes.2, word(offset))
-                }
-                lane += 1
-                offset += 8
-            }
-            while offset < raw.count {
-                tail = tail << 8 | UInt64(raw[offset])
-                offset += 1
-            }
-            lanes.3 = step(lanes.3, tail)
-            var hash = StableHash.mix(lanes.0 ^ UInt64(raw.count))
-            hash = StableHash.mix(hash ^ lanes.1)
-            hash = StableHash.mix(hash ^ lanes.2)
-            return StableHash.mix(hash ^ lanes.3)
-        }
+        bytes.withUnsafeBytes { LaneChecksum.hash($0) }
     }
 }

@@ -28,9 +28,6 @@ struct GroupTable {
         self.fired = fired
     }
 
-    /// Every slot, in slot order.
-    var allSlots: [Int32] { (0..<Int32(keys.count)).map { $0 } }
-
     var memoryBytes: Int {
         keys.memoryBytes + dirty.memoryBytes + accumulators.reduce(0) { $0 + $1.memoryBytes }
             + (pendingRows.capacity + pendingSlots.capacity) * 4
