@@ -1,6 +1,6 @@
 import SluiceConnectors
 import SluiceCore
-import SluiceFormats
+@testable import SluiceFormats
 import Testing
 
 /// Once a string column settles, its codes are stable across batches and the batches
@@ -44,6 +44,55 @@ import Testing
             #expect(decoded.columns[0].dictionary.count == 1000)
             #expect(decoded.value(row: 999, column: "id") == .string("e-\(batch)-999"))
         }
+    }
+
+    /// A unique-per-event column stops being hashed: each value read becomes the next
+    /// dictionary entry (a value repeated within the batch is repeated there too), on the
+    /// fast path and the general parser's alike. When the column starts repeating, it is
+    /// measured again and settles like any other.
+    @Test func churningColumnsPassThroughAndSettleWhenTheyRepeat() {
+        let schema = Schema([Field("id", .string), Field("agent_id", .string)])
+        var decoder = JSONBatchDecoder(schema: schema, required: [])
+        func batch(_ ids: [String]) -> [UInt8] {
+            // Every 7th id is escaped, which the general parser decodes.
+            Array(
+                ids.enumerated().map { i, id in
+                    let text = i % 7 == 3 ? id.split(separator: "-").joined(separator: "\\u002d") : id
+                    return "{\"id\":\"\(text)\",\"agent_id\":\"agent-\(i % 5)\"}"
+                }.joined(separator: "\n").utf8)
+        }
+        func check(_ decoded: Batch, _ ids: [String]) {
+            #expect(decoded.count == ids.count)
+            for row in 0..<decoded.count {
+                #expect(decoded.value(row: row, column: "id") == .string(ids[row]))
+                #expect(decoded.value(row: row, column: "agent_id") == .string("agent-\(row % 5)"))
+            }
+        }
+        var passedThrough = 0
+        for n in 0..<6 {
+            // Unique ids, one of them twice: a hashed dictionary holds it once.
+            var ids = (0..<2000).map { "e-\(n)-\($0)" }
+            ids[1999] = ids[10]
+            let (decoded, rejections) = decodeLines(batch(ids), with: &decoder)
+            #expect(rejections.isEmpty)
+            check(decoded, ids)
+            if decoded.columns[0].dictionary.count == ids.count { passedThrough += 1 }
+            // The agent column, five values, is hashed throughout.
+            #expect(Set(decoded.columns[1].dictionary).count == decoded.columns[1].dictionary.count)
+        }
+        #expect(passedThrough >= 2)
+        // Now the column repeats ten values: after the pass-through batches it is hashed again.
+        let repeating = (0..<2000).map { "r-\($0 % 10)" }
+        var last: Batch?
+        for _ in 0..<(StringTable.passThroughBatches + 4) {
+            let (decoded, _) = decodeLines(batch(repeating), with: &decoder)
+            check(decoded, repeating)
+            last = decoded
+        }
+        #expect(last.map { $0.columns[0].dictionary.count } == 10)
+        let (settled, _) = decodeLines(batch(repeating), with: &decoder)
+        check(settled, repeating)
+        #expect(baseAddress(settled.columns[0].dictionary) == baseAddress(last!.columns[0].dictionary))
     }
 
     /// Batches of several splits (one decoder each, more than the encoder caches) arrive

@@ -109,12 +109,18 @@ struct FastPath {
                                 break keys
                             }
                             let table = tableOfSlot[slot]
-                            let found = tables[table].slot(span.start, span.count, readable: end - span.start)
-                            if slot == typeSlot && !tables[table].isAllowed(slot: found) {
-                                failed = true
-                                break keys
+                            let code: UInt32
+                            if slot == typeSlot {
+                                let found = tables[table].slot(span.start, span.count, readable: end - span.start)
+                                guard tables[table].isAllowed(slot: found) else {
+                                    failed = true
+                                    break keys
+                                }
+                                code = tables[table].code(ofSlot: found)
+                            } else {
+                                code = tables[table].code(span.start, span.count, readable: end - span.start)
                             }
-                            columns[slot].set(row: row, UInt64(tables[table].code(ofSlot: found)))
+                            columns[slot].set(row: row, UInt64(code))
                             p = span.next
                         case .double, .int64, .timestamp:
                             let column = columns + slot

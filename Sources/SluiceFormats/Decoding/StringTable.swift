@@ -17,10 +17,17 @@
 /// `batchStamp`.
 ///
 /// Memory stays bounded: the table is cleared between batches once it holds more than
-/// `maxEntries` strings or `maxArenaBytes` of text, and it starts over small when it
-/// is churning — over twice a batch's lookups while three quarters of the last
-/// batch's lookups were new strings (a unique-per-event column such as `id`), where keeping old
-/// strings would only cost cache misses.
+/// `maxEntries` strings or `maxArenaBytes` of text.
+///
+/// A churning column — over twice a batch's lookups in the table while three quarters
+/// of the last batch's lookups were new strings: a unique-per-event column such as `id` —
+/// passes its strings through for the next `passThroughBatches` batches: each value
+/// read becomes the next dictionary entry, with no hashing or probing. The table's
+/// slots would only be cache misses there (a third of the DAA decode's time was that
+/// one probe) plus a clear of the table every few batches. Such a dictionary has one
+/// entry per value read, so it repeats a string that recurs within the batch, which
+/// every consumer allows (codes index the dictionary; equal strings are compared as
+/// strings). Afterwards the table starts over empty and measures the column again.
 ///
 /// - Important: Owns raw allocations: its owner (`DecoderState`) calls `deallocate()`.
 struct StringTable {
@@ -30,6 +37,9 @@ struct StringTable {
     /// consumers that touch every entry per batch (`Scatter`'s hashes, expression
     /// kernels) then cost at most a few steps per row.
     static let stableRowsFactor = 4
+    /// Batches a churning column passes through before it is measured again: at most
+    /// one batch in 16 pays for the measurement (three batches to see the churn again).
+    static let passThroughBatches = 48
 
     /// One distinct string. Short strings: `low`/`high` are its `ShortBytes` words.
     /// Long strings: `low` is the arena offset and `high` the full hash.
@@ -59,6 +69,8 @@ struct StringTable {
     private(set) var dictionary: [String] = []
     /// This batch's codes are entry numbers and its dictionary is `strings`.
     private(set) var isStable = false
+    /// Batches left passing strings through (see the type's notes); 0 when hashing.
+    private(set) var passThroughLeft = 0
 
     init(allowedValues: Set<String>? = nil) {
         self.allowedValues = allowedValues
@@ -77,21 +89,23 @@ struct StringTable {
     mutating func beginBatch() {
         let inserted = count - countAtBatchStart
         let churning = count > 2 * max(lookups, 1024) && inserted * 4 > lookups * 3
-        if churning || count > StringTable.maxEntries || arena.count > StringTable.maxArenaBytes {
-            slots.deallocate()
-            // Room for a batch like the last one without growing.
-            var size = 1024
-            while size * 3 < min(lookups, StringTable.maxEntries) * 4 { size <<= 1 }
-            mask = size - 1
-            slots = .allocate(capacity: mask + 1)
-            slots.initialize(repeating: .empty, count: mask + 1)
-            count = 0
-            arena.removeAll()
-            allowed.removeAll()
-            strings.removeAll(keepingCapacity: true)
+        let countBefore = count
+        if passThroughLeft > 0 {
+            passThroughLeft -= 1
+            // Measuring again: sized for a batch like the last one.
+            if passThroughLeft == 0 { clear(sizedFor: lookups) }
+        } else if churning {
+            passThroughLeft = StringTable.passThroughBatches
+            clear(sizedFor: 0)
+        } else if count > StringTable.maxEntries || arena.count > StringTable.maxArenaBytes {
+            clear(sizedFor: lookups)
         }
+        // Stable only when the table kept its strings and settled (not just cleared).
         isStable =
-            lookups > 0 && inserted &* 16 <= lookups && count <= StringTable.stableRowsFactor &* lookups
+            passThroughLeft == 0 && count == countBefore && lookups > 0 && inserted &* 16 <= lookups
+            && count <= StringTable.stableRowsFactor &* lookups
+        dictionary = []
+        if passThroughLeft > 0 { dictionary.reserveCapacity(lookups) }
         lookups = 0
         countAtBatchStart = count
         if batchStamp == UInt32.max {
@@ -99,7 +113,20 @@ struct StringTable {
             batchStamp = 0
         }
         batchStamp &+= 1
-        dictionary = []
+    }
+
+    /// Empties the table, with room for `lookups` strings without growing.
+    private mutating func clear(sizedFor lookups: Int) {
+        slots.deallocate()
+        var size = 1024
+        while size * 3 < min(lookups, StringTable.maxEntries) * 4 { size <<= 1 }
+        mask = size - 1
+        slots = .allocate(capacity: mask + 1)
+        slots.initialize(repeating: .empty, count: mask + 1)
+        count = 0
+        arena.removeAll()
+        allowed.removeAll()
+        strings.removeAll(keepingCapacity: true)
     }
 
     /// Hands this batch's dictionary over and leaves an empty one.
@@ -197,10 +224,16 @@ struct StringTable {
         return code
     }
 
-    /// The dictionary code of the `n` bytes at `p` in this batch.
+    /// The dictionary code of the `n` bytes at `p` (valid UTF-8) in this batch.
     @inline(__always)
     mutating func code(_ p: UnsafePointer<UInt8>, _ n: Int, readable: Int) -> UInt32 {
-        code(ofSlot: slot(p, n, readable: readable))
+        if passThroughLeft > 0 {
+            lookups &+= 1
+            let code = UInt32(truncatingIfNeeded: dictionary.count)
+            dictionary.append(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self))
+            return code
+        }
+        return code(ofSlot: slot(p, n, readable: readable))
     }
 
     func string(ofSlot i: Int) -> String { strings[Int(slots[i].entry)] }
