@@ -196,6 +196,47 @@ import Testing
 
     // MARK: DistinctSet
 
+    @Test func recycledPercentileSlotsStartEmpty() {
+        // An expired window's table is reused: its sketches are cleared for the next
+        // window's groups (keeping their heap bins' memory), and must then hold only the new
+        // values, whether they had spilled or not, and whatever slot count comes next.
+        let accumulator = QuantileAccumulator()
+        var rng = SplitMix64(seed: 5)
+        for (round, groups) in [120, 50, 90, 140].enumerated() {
+            accumulator.appendSlots(groups)
+            var values = [[Double]](repeating: [], count: groups)
+            var rows: [Int32] = []
+            var slots: [Int32] = []
+            var column: [Double] = []
+            for i in 0..<groups * 12 {
+                let group = Int(rng.next() % UInt64(groups))
+                // Few distinct buckets in some groups (inline), many in others (spilled).
+                let value = group % 3 == 0 ? Double(rng.next() % 4) : Double(rng.next() % 100_000) / 7
+                values[group].append(value)
+                column.append(value)
+                rows.append(Int32(i))
+                slots.append(Int32(group))
+            }
+            accumulator.add(
+                AccumulatorInput(
+                    rows: rows, slots: slots, argument: PreparedArgument(column: Column(doubles: column), hasNulls: false),
+                    times: [], strings: []))
+            if round == 2 {
+                accumulator.reset(3)
+                values[3] = []
+            }
+            #expect(accumulator.slotCount == groups)
+            for group in 0..<groups {
+                var reference = QuantileSketch()
+                for value in values[group] { reference.add(value) }
+                #expect(accumulator.sketches[group] == reference, "round \(round), group \(group)")
+                #expect(accumulator.quantiles(0.95, of: [Int32(group)]) == [reference.quantile(0.95)])
+            }
+            accumulator.removeAllSlots()
+            #expect(accumulator.slotCount == 0)
+        }
+    }
+
     @Test func distinctSetCountsExactly() {
         var rng = SplitMix64(seed: 21)
         var set = DistinctSet()

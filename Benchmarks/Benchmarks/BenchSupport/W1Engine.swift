@@ -10,12 +10,16 @@ public enum W1Engine {
     /// The W1 window: 10 s tumbling.
     public static let tumbling = WindowSpec.tumbling(sizeMillis: 10_000)
 
-    public static func dataflow(_ splits: [[Batch]], sink: CountingSink, window: WindowSpec = tumbling) -> Dataflow {
+    /// With `percentile`, the aggregate also computes `percentile(value, 0.95)` (the p95 of
+    /// agent-metrics), for its cost beside the same job without it.
+    public static func dataflow(
+        _ splits: [[Batch]], sink: CountingSink, window: WindowSpec = tumbling, percentile: Bool = false
+    ) -> Dataflow {
         let flow = Dataflow(name: "w1")
         let events = flow.source(
             InMemorySource(name: "w1", schema: W1Data.schema, splits: splits),
             eventTime: EventTimeSpec(field: "ts", maxOutOfOrdernessMillis: 2000), partitionKey: DAA.partitionKey)
-        let windows = addWindows(flow, events, schema: W1Data.schema, window: window)
+        let windows = addWindows(flow, events, schema: W1Data.schema, window: window, percentile: percentile)
         flow.sink("count", from: windows[0], to: sink, mode: .append)
         return flow
     }
@@ -33,13 +37,14 @@ public enum W1Engine {
     /// (no checkpoints) unless `configure` changes the options.
     public static func run(
         _ splits: [[Batch]], workers: Int, partitions: Int? = nil, window: WindowSpec = tumbling,
-        configure: (inout RunOptions) -> Void = { _ in }
+        percentile: Bool = false, configure: (inout RunOptions) -> Void = { _ in }
     ) throws -> (RunSummary, CountingSink) {
         let sink = CountingSink()
         var options = RunOptions(workers: workers, partitions: partitions ?? workers)
         options.epochIntervalMillis = 1000
         configure(&options)
-        let summary = try Job(dataflow(splits, sink: sink, window: window), options: options).run()
+        let summary = try Job(dataflow(splits, sink: sink, window: window, percentile: percentile), options: options)
+            .run()
         return (summary, sink)
     }
 
@@ -123,17 +128,18 @@ public enum W1Engine {
     }
 
     /// The W1 aggregation: (agent_id, metric), 10 s tumbling windows (or `window`), count/sum/min/max/avg.
-    static func addWindows(_ flow: Dataflow, _ events: StreamRef, schema: Schema, window: WindowSpec = tumbling)
-        -> [StreamRef]
-    {
+    static func addWindows(
+        _ flow: Dataflow, _ events: StreamRef, schema: Schema, window: WindowSpec = tumbling, percentile: Bool = false
+    ) -> [StreamRef] {
         let value = ColumnRef("value", in: schema)
+        let p95 = percentile ? [AggregateSpec("p95", .percentile, value, parameter: 0.95)] : []
         return flow.add("window", inputs: [(events, .hash(["agent_id", "metric"]))], passThrough: .only(["agent_id", "metric"])) { _ in
             KeyedAggregateOperator(
                 inputSchema: schema, keys: ["agent_id", "metric"], timeField: "ts", window: window,
                 aggregates: [
                     AggregateSpec("n", .count), AggregateSpec("sum", .sum, value), AggregateSpec("min", .min, value),
                     AggregateSpec("max", .max, value), AggregateSpec("avg", .avg, value),
-                ])
+                ] + p95)
         }
     }
 }

@@ -22,7 +22,37 @@ import Foundation
 //                                      counting store (the `W1 checkpoints` benchmark's run), or
 //                                      into a SQLite file as `sluice run` saves them (with
 //                                      `sqlite-clock`, once a second of processing time)
+//        W1Run p95 [agents] [events] [rounds] [workers] — W1 without and with percentile(value,
+//                                      0.95), alternating in one process: each run's rate and the
+//                                      median ratio (the cost of agent-metrics' p95 in the engine)
 let arguments = CommandLine.arguments
+if arguments.count > 1, arguments[1] == "p95" {
+    let agents = arguments.count > 2 ? Int(arguments[2])! : 10_000
+    let events = arguments.count > 3 ? Int(arguments[3])! : 5_000_000
+    let rounds = arguments.count > 4 ? Int(arguments[4])! : 7
+    let workers = arguments.count > 5 ? Int(arguments[5])! : 1
+    let data = W1Data(agents: agents, events: events)
+    let splits = W1Engine.inputSplits(data, splits: workers, partitions: workers)
+    var ratios: [Double] = []
+    for round in 0..<rounds {
+        var seconds = [false: 0.0, true: 0.0]
+        // Which goes first alternates, so a drifting machine speed favours neither.
+        for percentile in round % 2 == 0 ? [false, true] : [true, false] {
+            let start = ContinuousClock.now
+            let sink = try W1Engine.run(splits, workers: workers, percentile: percentile).1
+            let elapsed = ContinuousClock.now - start
+            precondition(sink.countSum == Int64(events), "sum(count) \(sink.countSum) != \(events)")
+            seconds[percentile] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        }
+        let ratio = seconds[true]! / seconds[false]!
+        ratios.append(ratio)
+        print(String(
+            format: "round %d: without %.2f M ev/s, with p95 %.2f M ev/s, time with / without %.3f", round + 1,
+            Double(events) / seconds[false]! / 1e6, Double(events) / seconds[true]! / 1e6, ratio))
+    }
+    print(String(format: "median time with p95 / without: %.3f", ratios.sorted()[ratios.count / 2]))
+    exit(0)
+}
 if arguments.count > 1, arguments[1] == "state" {
     let agents = arguments.count > 2 ? Int(arguments[2])! : 100_000
     let m = W1State.measure(agents: agents)

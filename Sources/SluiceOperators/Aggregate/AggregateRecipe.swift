@@ -92,8 +92,7 @@ enum AggregateRecipe: Sendable {
             column.append(ints: slots.map { sketches[Int($0)].estimate })
 
         case .percentile(let a, let fraction):
-            let sketches = (accumulators[a] as! QuantileAccumulator).sketches
-            let quantiles = slots.map { sketches[Int($0)].quantile(fraction) }
+            let quantiles = (accumulators[a] as! QuantileAccumulator).quantiles(fraction, of: slots)
             let valid = quantiles.map { $0 != nil }
             column.append(doubles: quantiles.map { $0 ?? 0 }, valid: valid.contains(false) ? valid : nil)
         }

@@ -16,10 +16,14 @@ import SluiceCore
 /// quantiles; merging adds bin counts, so it is exact, associative and commutative.
 ///
 /// Storage: a group of a short window usually sees a handful of distinct buckets, so up to
-/// `inlineCapacity` bins live in the sketch itself — adding a value then touches only the
-/// sketch's own slot in the accumulator's array (no allocation, no second cache miss).
-/// Beyond that, all bins move to a heap array of 16-byte bins; about 50·ln(max/min) bins
-/// for values spanning [min, max].
+/// `inlineCapacity` bins live in the sketch itself, in arrival order: adding a value
+/// compares its ordinal with all eight lanes without a branch and touches only the
+/// sketch's own 64 bytes in the accumulator's array (no allocation, no search whose exit
+/// the branch predictor cannot guess, no shifting; a group of a 10 s window sees ~10
+/// values). Beyond that, all bins move to a
+/// heap array of 16-byte bins in ascending order, with room for `spilledCapacity`; about
+/// 50·ln(max/min) bins for values spanning [min, max]. The count of values is the sum of
+/// the bins' counts, not stored, which keeps the sketch in one 64-byte stride.
 struct QuantileSketch: Sendable, Equatable {
     static let relativeAccuracy = 0.01
     static let gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy)
@@ -39,36 +43,48 @@ struct QuantileSketch: Sendable, Equatable {
     static let infinityIndex: Int32 = 60_000
     /// Bins kept inside the sketch before it moves them to `spilled`.
     static let inlineCapacity = 8
+    /// The room a sketch's heap bins start with: one allocation for most spilled groups.
+    static let spilledCapacity = 16
+    /// An unused inline lane: no value has this ordinal.
+    private static let noOrdinal = Int32.min
 
-    /// The number of values added.
-    private(set) var count: Int64 = 0
-    /// While not spilled: bins 0..<inlineUsed, ascending ordinal.
-    private var inlineUsed: Int16 = 0
-    private var inlineOrdinals = InlineArray<8, Int32>(repeating: 0)
+    /// While not spilled: bins in lanes 0..<inlineUsed, in arrival order; other lanes
+    /// hold `noOrdinal`.
+    private var inlineOrdinals = InlineArray<8, Int32>(repeating: QuantileSketch.noOrdinal)
     private var inlineCounts = InlineArray<8, UInt16>(repeating: 0)
     /// Every bin once there are more than fit inline (or a count outgrew 16 bits);
     /// empty, and unallocated, until then.
     private var spilled: [Bin] = []
+    private var inlineUsed: Int16 = 0
 
     init() {}
+
+    /// The number of values added.
+    var count: Int64 {
+        if !spilled.isEmpty { return spilled.reduce(0) { $0 + $1.count } }
+        var total: Int64 = 0
+        for lane in 0..<QuantileSketch.inlineCapacity { total &+= Int64(inlineCounts[lane]) }
+        return total
+    }
 
     /// Non-empty buckets in ascending ordinal (= value) order.
     var bins: [Bin] {
         if !spilled.isEmpty { return spilled }
-        return (0..<Int(inlineUsed)).map { Bin(ordinal: inlineOrdinals[$0], count: Int64(inlineCounts[$0])) }
+        return sortedInlineBins()
     }
 
     /// Heap bytes beyond the sketch's own (inline) storage.
     var memoryBytes: Int { spilled.capacity * MemoryLayout<Bin>.stride }
 
-    static func == (a: QuantileSketch, b: QuantileSketch) -> Bool { a.count == b.count && a.bins == b.bins }
+    static func == (a: QuantileSketch, b: QuantileSketch) -> Bool { a.bins == b.bins }
 
     mutating func add(_ x: Double) {
         guard !x.isNaN else { return }
         let ordinal = QuantileSketch.ordinal(of: x)
-        count += 1
-        if spilled.isEmpty && addInline(ordinal) { return }
-        if spilled.isEmpty { spilled = bins }
+        if spilled.isEmpty {
+            if addInline(ordinal) { return }
+            spillInlineBins()
+        }
         let i = lowerBound(ordinal)
         if i < spilled.count && spilled[i].ordinal == ordinal {
             spilled[i].count += 1
@@ -93,32 +109,70 @@ struct QuantileSketch: Sendable, Equatable {
     }
 
     /// Counts `ordinal` in the inline bins; false when it does not fit there.
+    @inline(__always)
     private mutating func addInline(_ ordinal: Int32) -> Bool {
-        let used = Int(inlineUsed)
-        var i = 0
-        while i < used && inlineOrdinals[i] < ordinal { i += 1 }
-        if i < used && inlineOrdinals[i] == ordinal {
-            guard inlineCounts[i] < UInt16.max else { return false }
-            inlineCounts[i] += 1
+        // Unused lanes hold `noOrdinal`, so at most one lane matches: its number + 1, or 0.
+        var match = 0
+        for lane in 0..<QuantileSketch.inlineCapacity { match |= inlineOrdinals[lane] == ordinal ? lane &+ 1 : 0 }
+        if match != 0 {
+            let lane = match &- 1
+            guard inlineCounts[lane] < UInt16.max else { return false }
+            inlineCounts[lane] &+= 1
             return true
         }
+        let used = Int(inlineUsed)
         guard used < QuantileSketch.inlineCapacity else { return false }
-        var k = used
-        while k > i {
-            inlineOrdinals[k] = inlineOrdinals[k - 1]
-            inlineCounts[k] = inlineCounts[k - 1]
-            k -= 1
-        }
-        inlineOrdinals[i] = ordinal
-        inlineCounts[i] = 1
-        inlineUsed += 1
+        inlineOrdinals[used] = ordinal
+        inlineCounts[used] = 1
+        inlineUsed &+= 1
         return true
+    }
+
+    /// The inline bins in ascending ordinal order.
+    private func sortedInlineBins() -> [Bin] {
+        var bins: [Bin] = []
+        bins.reserveCapacity(Int(inlineUsed))
+        appendSortedInlineBins(to: &bins)
+        return bins
+    }
+
+    /// Moves the inline bins to `spilled` (empty here, maybe with a buffer kept by
+    /// `clear`), with room for at least `spilledCapacity` bins.
+    private mutating func spillInlineBins() {
+        var bins: [Bin] = []
+        swap(&bins, &spilled)
+        if bins.capacity < QuantileSketch.spilledCapacity { bins.reserveCapacity(QuantileSketch.spilledCapacity) }
+        appendSortedInlineBins(to: &bins)
+        spilled = bins
+    }
+
+    /// Back to the empty state, keeping the heap bins' buffer for a later spill: a
+    /// recycled slot then spills without allocating (`QuantileAccumulator`).
+    mutating func clear() {
+        inlineOrdinals = InlineArray(repeating: QuantileSketch.noOrdinal)
+        inlineCounts = InlineArray(repeating: 0)
+        inlineUsed = 0
+        spilled.removeAll(keepingCapacity: true)
+    }
+
+    private func appendSortedInlineBins(to bins: inout [Bin]) {
+        let start = bins.count
+        for lane in 0..<Int(inlineUsed) {
+            let bin = Bin(ordinal: inlineOrdinals[lane], count: Int64(inlineCounts[lane]))
+            var i = bins.count
+            bins.append(bin)
+            while i > start && bins[i - 1].ordinal > bin.ordinal {
+                bins[i] = bins[i - 1]
+                i -= 1
+            }
+            bins[i] = bin
+        }
     }
 
     /// Adds everything `other` saw.
     mutating func merge(_ other: QuantileSketch) {
-        guard other.count > 0 else { return }
-        guard count > 0 else {
+        guard !other.isEmpty else { return }
+        guard !isEmpty else {
             self = other
             return
         }
@@ -141,27 +195,55 @@ struct QuantileSketch: Sendable, Equatable {
                 b += 1
             }
         }
-        self = QuantileSketch(ascending: merged, count: count + other.count)
+        self = QuantileSketch(ascending: merged)
     }
+
+    /// True when nothing was added.
+    var isEmpty: Bool { spilled.isEmpty && inlineUsed == 0 }
 
     /// The estimate of the element of rank ⌊q·(n−1)⌋, or nil when nothing was added.
     func quantile(_ q: Double) -> Double? {
-        guard count > 0 else { return nil }
+        guard !isEmpty else { return nil }
         let fraction = Swift.min(Swift.max(q, 0), 1)
-        let rank = Int64((fraction * Double(count - 1)).rounded(.down))
-        var seen: Int64 = 0
-        if spilled.isEmpty {
-            for i in 0..<Int(inlineUsed) {
-                seen += Int64(inlineCounts[i])
-                if seen > rank { return QuantileSketch.value(of: inlineOrdinals[i]) }
+        if !spilled.isEmpty { return QuantileSketch.quantile(fraction, ofAscending: spilled) }
+        // Inline bins sorted on the stack: a result per group must not allocate.
+        var ordinals = inlineOrdinals
+        var counts = inlineCounts
+        let used = Int(inlineUsed)
+        for lane in 1..<Swift.max(used, 1) {
+            let (ordinal, count) = (ordinals[lane], counts[lane])
+            var i = lane
+            while i > 0 && ordinals[i - 1] > ordinal {
+                ordinals[i] = ordinals[i - 1]
+                counts[i] = counts[i - 1]
+                i -= 1
             }
-            return QuantileSketch.value(of: inlineOrdinals[Int(inlineUsed) - 1])
+            ordinals[i] = ordinal
+            counts[i] = count
         }
-        for bin in spilled {
+        var total: Int64 = 0
+        for lane in 0..<used { total &+= Int64(counts[lane]) }
+        let rank = Int64((fraction * Double(total - 1)).rounded(.down))
+        var seen: Int64 = 0
+        for lane in 0..<used {
+            seen &+= Int64(counts[lane])
+            if seen > rank { return QuantileSketch.value(of: ordinals[lane]) }
+        }
+        return QuantileSketch.value(of: ordinals[used - 1])
+    }
+
+    /// `sketch.quantile(q)` without copying the sketch out of its array.
+    static func quantile(_ q: Double, of sketch: inout QuantileSketch) -> Double? { sketch.quantile(q) }
+
+    private static func quantile(_ fraction: Double, ofAscending bins: [Bin]) -> Double {
+        let total = bins.reduce(0) { $0 + $1.count }
+        let rank = Int64((fraction * Double(total - 1)).rounded(.down))
+        var seen: Int64 = 0
+        for bin in bins {
             seen += bin.count
             if seen > rank { return QuantileSketch.value(of: bin.ordinal) }
         }
-        return QuantileSketch.value(of: spilled[spilled.count - 1].ordinal)
+        return QuantileSketch.value(of: bins[bins.count - 1].ordinal)
     }
 
     /// Rebuilds a sketch from its snapshot bins; nil when they are not strictly ascending
@@ -169,12 +251,11 @@ struct QuantileSketch: Sendable, Equatable {
     init?(bins: [Bin]) {
         guard bins.allSatisfy({ $0.count > 0 }), zip(bins, bins.dropFirst()).allSatisfy({ $0.ordinal < $1.ordinal })
         else { return nil }
-        self.init(ascending: bins, count: bins.reduce(0) { $0 + $1.count })
+        self.init(ascending: bins)
     }
 
-    /// Bins known to be ascending with positive counts summing to `count`: inline when they fit.
-    private init(ascending bins: [Bin], count: Int64) {
-        self.count = count
+    /// Bins known to be ascending with positive counts: inline when they fit.
+    private init(ascending bins: [Bin]) {
         if bins.count <= QuantileSketch.inlineCapacity && bins.allSatisfy({ $0.count <= Int64(UInt16.max) }) {
             for (i, bin) in bins.enumerated() {
                 inlineOrdinals[i] = bin.ordinal
