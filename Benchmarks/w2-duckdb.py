@@ -37,19 +37,22 @@ DATA = HERE / ".data"
 INPUT = DATA / "w2-daa-5m-seed42.ndjson"
 INPUT_SHA256 = "0e054d5a44ca4807f996dbc733bae6017d0130fc2cc01297c47905767fb80759"
 
-# job → (shipped pipeline, drop its dedupe line)
+# job → (shipped pipeline, drop its dedupe line, drop its percentile line)
 JOBS = {
-    "agent-metrics": ("agent-metrics", False),
-    "agent-metrics-no-dedupe": ("agent-metrics", True),
-    "pattern-effectiveness": ("pattern-effectiveness", False),
-    "agent-state": ("agent-state", False),
-    "workflow-runs": ("workflow-runs", False),
+    "agent-metrics": ("agent-metrics", False, False),
+    "agent-metrics-no-dedupe": ("agent-metrics", True, False),
+    # The cost of p95 (issue #14): agent-metrics-no-dedupe beside the same without p95.
+    "agent-metrics-no-p95": ("agent-metrics", True, True),
+    "pattern-effectiveness": ("pattern-effectiveness", False, False),
+    "agent-state": ("agent-state", False, False),
+    "workflow-runs": ("workflow-runs", False, False),
 }
 
 # job → (the view's key columns, the column whose sum is checked as a count, the summed column)
 VIEWS = {
     "agent-metrics": (["agent_id", "metric", "window_start"], "samples", "total"),
     "agent-metrics-no-dedupe": (["agent_id", "metric", "window_start"], "samples", "total"),
+    "agent-metrics-no-p95": (["agent_id", "metric", "window_start"], "samples", "total"),
     "pattern-effectiveness": (["agent_id", "pattern", "window_start", "agents"], "applications", "successes"),
     "agent-state": (["agent_id"], "adaptations", "updated_at"),
     "workflow-runs": (["workflow_id"], "steps", "run_ms"),
@@ -78,13 +81,15 @@ def derive_pipeline(job: str, folder: Path) -> Path:
     would also write each open window's partial rows every flush_every of *processing*
     time, an output that depends on the machine's speed).
     """
-    name, drop_dedupe = JOBS[job]
+    name, drop_dedupe, drop_percentile = JOBS[job]
     lines = []
     for line in (ROOT / "pipelines" / f"{name}.yaml").read_text().splitlines():
         stripped = line.strip()
         if stripped.startswith(("view:", "key:", "flush_every:")):
             continue
         if drop_dedupe and (stripped.startswith("dedupe:") or "dedupe:" in stripped and stripped.startswith("unique:")):
+            continue
+        if drop_percentile and "percentile(" in stripped:
             continue
         lines.append(line)
         if "${DAA_VIEWS" in line and stripped.startswith("uri:"):
@@ -237,6 +242,13 @@ def main() -> None:
             cpu_with, cpu_without = (med(j, engine, "cpu") for j in ("agent-metrics", "agent-metrics-no-dedupe"))
             print(f"- {engine}: agent-metrics with de-duplication at {without / with_:.0%} of the rate without it by wall, "
                   f"{cpu_without / cpu_with:.0%} by CPU seconds")
+    if "agent-metrics-no-dedupe" in jobs and "agent-metrics-no-p95" in jobs:
+        print()
+        for engine in ["sluice", "baseline", "duckdb"] if args.baseline else ["sluice", "duckdb"]:
+            with_, without = (med(j, engine, "wall") for j in ("agent-metrics-no-dedupe", "agent-metrics-no-p95"))
+            cpu_with, cpu_without = (med(j, engine, "cpu") for j in ("agent-metrics-no-dedupe", "agent-metrics-no-p95"))
+            print(f"- {engine}: p95 adds {with_ / without - 1:+.0%} to agent-metrics-no-dedupe's wall time, "
+                  f"{cpu_with / cpu_without - 1:+.0%} to its CPU seconds")
     print()
     for line in checks:
         print(f"- {line}")

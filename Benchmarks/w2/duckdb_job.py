@@ -87,6 +87,7 @@ COPY (SELECT * FROM runs WHERE outcome != 'completed' OR run_ms > 60000) TO '{ou
 JOBS = {
     "agent-metrics": AGENT_METRICS.replace("{events}", UNIQUE),
     "agent-metrics-no-dedupe": AGENT_METRICS.replace("{events}", EVENTS),
+    "agent-metrics-no-p95": AGENT_METRICS.replace("{events}", EVENTS).replace(", approx_quantile(value, 0.95) AS p95", ""),
     "pattern-effectiveness": PATTERN_EFFECTIVENESS.replace("{events}", UNIQUE),
     "agent-state": AGENT_STATE.replace("{events}", UNIQUE),
     "workflow-runs": WORKFLOW_RUNS.replace("{events}", UNIQUE),
