@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """W2 (the DAA pipelines as batch jobs) with Sluice and DuckDB, alternately, on one file.
 
-    ./w2-duckdb.py [--rounds 3] [--jobs agent-metrics,agent-metrics-no-dedupe] [--sluice PATH] [--baseline PATH]
+    ./w2-duckdb.py [--rounds 3] [--jobs agent-metrics,agent-metrics-no-dedupe,agent-metrics-no-p95,...] [--sluice PATH] [--baseline PATH]
 
 Generates the W2 input on first use (`sluice generate --count 5000000 --seed 42`, checked
 against the sha256 of ../docs or shared workloads.md) into .data/, installs DuckDB 2.0.0

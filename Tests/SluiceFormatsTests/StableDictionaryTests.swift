@@ -95,7 +95,24 @@ import Testing
         #expect(baseAddress(settled.columns[0].dictionary) == baseAddress(last!.columns[0].dictionary))
     }
 
-    /// Batches of several splits (one decoder each, more than the encoder caches) arrive
+    /// The event-type column is checked against its allowed values in its table, so it is
+    /// never passed through, and its table stays within its size limit however many
+    /// distinct bad types arrive (each such record is rejected).
+    @Test func theEventTypeTableNeverPassesThrough() {
+        let options = DecoderOptions(allowedTypes: ["metric"])
+        for schema in [Schema([Field("id", .string)]), Schema([Field("id", .string), Field("type", .string)])] {
+            var decoder = JSONBatchDecoder(schema: schema, required: [], options: options)
+            let table = decoder.plan.tableOfSlot[decoder.plan.typeSlot]
+            for batch in 0..<6 {
+                let lines = (0..<3000).map { "{\"id\":\"e-\(batch)-\($0)\",\"type\":\"bad-\(batch)-\($0)\"}" }
+                let (decoded, rejections) = decodeLines(Array(lines.joined(separator: "\n").utf8), with: &decoder)
+                #expect(decoded.count == 0 && rejections.count == 3000)
+                #expect(decoder.state.tables[table].passThroughLeft == 0, "batch \(batch)")
+            }
+        }
+    }
+
+    /// Batches of several splits    /// Batches of several splits (one decoder each, more than the encoder caches) arrive
     /// interleaved; every row's key must be the interned code of its own string.
     @Test func keyEncodingOfInterleavedSplitsIsExact() {
         let schema = DAA.metricSampleSchema

@@ -237,6 +237,32 @@ import Testing
         }
     }
 
+    @Test func aClearedSketchKeepsAtMostASmallBuffer() {
+        // A slot that once held a wide group must not keep that group's bins for ever.
+        var wide = QuantileSketch()
+        for i in 1...500 { wide.add(Double(i) * 10) }
+        #expect(wide.memoryBytes > QuantileSketch.spilledCapacity * MemoryLayout<QuantileSketch.Bin>.stride)
+        wide.clear()
+        #expect(wide.memoryBytes == 0 && wide.isEmpty && wide.count == 0)
+        var narrow = QuantileSketch()
+        for i in 1...12 { narrow.add(Double(i) * 10) }
+        let kept = narrow.memoryBytes
+        narrow.clear()
+        #expect(narrow.memoryBytes == kept && narrow.bins.isEmpty && narrow.quantile(0.5) == nil)
+        narrow.add(7)
+        #expect(narrow.bins == [QuantileSketch.Bin(ordinal: QuantileSketch.ordinal(of: 7), count: 1)])
+    }
+
+    @Test func snapshotBinsWithImpossibleOrdinalsAreRefused() {
+        for ordinal in [Int32.min, Int32.max, QuantileSketch.bias + 40_000, QuantileSketch.bias - 40_000, 5] {
+            #expect(QuantileSketch(bins: [QuantileSketch.Bin(ordinal: ordinal, count: 1)]) == nil, "\(ordinal)")
+        }
+        for value in [Double.leastNormalMagnitude, -.greatestFiniteMagnitude, .infinity, -.infinity, 0, 1] {
+            let ordinal = QuantileSketch.ordinal(of: value)
+            #expect(QuantileSketch(bins: [QuantileSketch.Bin(ordinal: ordinal, count: 1)]) != nil, "\(value)")
+        }
+    }
+
     @Test func distinctSetCountsExactly() {
         var rng = SplitMix64(seed: 21)
         var set = DistinctSet()

@@ -37,9 +37,11 @@ public import SluiceCore
 /// (bounded, see `StringTable`) so recurring values are not allocated per batch. Once a
 /// column settles (few new strings per batch), its codes are stable across batches and
 /// the batches share one dictionary array, which downstream translations reuse; until
-/// then, and for unique-per-event columns, each batch has its own compact dictionary. A
-/// batch dictionary may hold strings that no row of the batch uses (a rejected record's,
-/// or other batches' under stable codes).
+/// then each batch has its own compact dictionary. A unique-per-event column (`id`) is
+/// not hashed once it shows itself: each value read is the next entry of its batch's
+/// dictionary, so a value repeated within the batch has two. A batch dictionary may hold
+/// strings that no row of the batch uses (a rejected record's, or other batches' under
+/// stable codes).
 ///
 /// - Important: A decoder is a value; copies decode independently (each takes private
 ///   scratch memory on first use), so one decoder per thread is the rule.

@@ -8,7 +8,7 @@
 /// and a code is the entry number. While nothing new appears that list is the very same
 /// array buffer batch after batch, so downstream translations keyed on the buffer
 /// (`KeyWordEncoder`) are reused instead of re-interning every batch. Otherwise (warming
-/// up, or a unique-per-event column) each batch gets its own compact dictionary.
+/// up) each batch gets its own compact dictionary.
 ///
 /// Open addressing over 32-byte slots that hold everything a lookup needs — the
 /// string's bytes (up to 16 inline, longer ones in an arena), its entry number, and its
@@ -17,7 +17,7 @@
 /// `batchStamp`.
 ///
 /// Memory stays bounded: the table is cleared between batches once it holds more than
-/// `maxEntries` strings or `maxArenaBytes` of text.
+/// `maxEntries` strings or `maxArenaBytes` of text, in every mode.
 ///
 /// A churning column — over twice a batch's lookups in the table while three quarters
 /// of the last batch's lookups were new strings: a unique-per-event column such as `id` —
@@ -27,7 +27,9 @@
 /// one probe) plus a clear of the table every few batches. Such a dictionary has one
 /// entry per value read, so it repeats a string that recurs within the batch, which
 /// every consumer allows (codes index the dictionary; equal strings are compared as
-/// strings). Afterwards the table starts over empty and measures the column again.
+/// strings). Afterwards the table starts over empty and measures the column again. The
+/// event-type column (a table with allowed values) never passes through: its check
+/// looks each value up in the table (`slot`, `isAllowed`).
 ///
 /// - Important: Owns raw allocations: its owner (`DecoderState`) calls `deallocate()`.
 struct StringTable {
@@ -88,21 +90,27 @@ struct StringTable {
     /// Starts a batch with an empty dictionary.
     mutating func beginBatch() {
         let inserted = count - countAtBatchStart
-        let churning = count > 2 * max(lookups, 1024) && inserted * 4 > lookups * 3
-        let countBefore = count
+        let churning = count > 2 * max(lookups, 1024) && inserted * 4 > lookups * 3 && allowedValues == nil
+        var cleared = false
         if passThroughLeft > 0 {
             passThroughLeft -= 1
             // Measuring again: sized for a batch like the last one.
-            if passThroughLeft == 0 { clear(sizedFor: lookups) }
+            if passThroughLeft == 0 {
+                clear(sizedFor: lookups)
+                cleared = true
+            }
         } else if churning {
             passThroughLeft = StringTable.passThroughBatches
             clear(sizedFor: 0)
-        } else if count > StringTable.maxEntries || arena.count > StringTable.maxArenaBytes {
-            clear(sizedFor: lookups)
+            cleared = true
         }
-        // Stable only when the table kept its strings and settled (not just cleared).
+        if count > StringTable.maxEntries || arena.count > StringTable.maxArenaBytes {
+            clear(sizedFor: lookups)
+            cleared = true
+        }
+        // Stable only when the table kept its strings and settled.
         isStable =
-            passThroughLeft == 0 && count == countBefore && lookups > 0 && inserted &* 16 <= lookups
+            !cleared && passThroughLeft == 0 && lookups > 0 && inserted &* 16 <= lookups
             && count <= StringTable.stableRowsFactor &* lookups
         dictionary = []
         if passThroughLeft > 0 { dictionary.reserveCapacity(lookups) }

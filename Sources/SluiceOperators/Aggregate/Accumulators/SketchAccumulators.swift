@@ -95,9 +95,10 @@ final class HyperLogLogAccumulator: Accumulator {
 ///
 /// Slots `0..<slotCount` are the groups'. `removeAllSlots` (an expired window's table is
 /// reused) keeps the sketches after that as they are, and `appendSlots` clears them for
-/// new groups, keeping their heap bins' buffers: the groups of the next window spill
-/// into memory already allocated instead of a malloc and a free per spilled group
-/// (a tenth of W1's time with p95). The buffers held are those of the largest window.
+/// new groups, keeping heap bins' buffers of up to `QuantileSketch.spilledCapacity` bins:
+/// the groups of the next window spill into memory already allocated instead of a malloc
+/// and a free per spilled group. What is held is bounded by the largest window's slot
+/// count times that capacity.
 final class QuantileAccumulator: Accumulator {
     private(set) var sketches: [QuantileSketch] = []
     private(set) var slotCount = 0

@@ -53,7 +53,7 @@ struct QuantileSketch: Sendable, Equatable {
     private var inlineOrdinals = InlineArray<8, Int32>(repeating: QuantileSketch.noOrdinal)
     private var inlineCounts = InlineArray<8, UInt16>(repeating: 0)
     /// Every bin once there are more than fit inline (or a count outgrew 16 bits);
-    /// empty, and unallocated, until then.
+    /// empty until then (unallocated, or a small buffer kept by `clear`).
     private var spilled: [Bin] = []
     private var inlineUsed: Int16 = 0
 
@@ -95,7 +95,8 @@ struct QuantileSketch: Sendable, Equatable {
 
     /// Starts loading the first lines of a spilled sketch's bins: `add` reads their count
     /// and searches them, a second cache miss after the sketch's own that prefetching the
-    /// sketch alone does not cover. (An unspilled sketch's empty array is shared and cached.)
+    /// sketch alone does not cover. (An unspilled sketch's array is empty: the shared empty
+    /// array, or a small buffer kept by `clear`; prefetching it costs a wasted load.)
     @inline(__always)
     mutating func prefetchSpilledBins() {
         spilled.withUnsafeBufferPointer { bins in
@@ -146,13 +147,19 @@ struct QuantileSketch: Sendable, Equatable {
         spilled = bins
     }
 
-    /// Back to the empty state, keeping the heap bins' buffer for a later spill: a
-    /// recycled slot then spills without allocating (`QuantileAccumulator`).
+    /// Back to the empty state, keeping a heap bins' buffer of up to `spilledCapacity`
+    /// bins for a later spill: a recycled slot then spills without allocating
+    /// (`QuantileAccumulator`). A larger buffer is released, so what a slot keeps is
+    /// bounded whatever groups it held before.
     mutating func clear() {
         inlineOrdinals = InlineArray(repeating: QuantileSketch.noOrdinal)
         inlineCounts = InlineArray(repeating: 0)
         inlineUsed = 0
-        spilled.removeAll(keepingCapacity: true)
+        if spilled.capacity > QuantileSketch.spilledCapacity {
+            spilled = []
+        } else {
+            spilled.removeAll(keepingCapacity: true)
+        }
     }
 
     private func appendSortedInlineBins(to bins: inout [Bin]) {
@@ -249,7 +256,8 @@ struct QuantileSketch: Sendable, Equatable {
     /// Rebuilds a sketch from its snapshot bins; nil when they are not strictly ascending
     /// with positive counts.
     init?(bins: [Bin]) {
-        guard bins.allSatisfy({ $0.count > 0 }), zip(bins, bins.dropFirst()).allSatisfy({ $0.ordinal < $1.ordinal })
+        guard bins.allSatisfy({ $0.count > 0 && QuantileSketch.isValid($0.ordinal) }),
+            zip(bins, bins.dropFirst()).allSatisfy({ $0.ordinal < $1.ordinal })
         else { return nil }
         self.init(ascending: bins)
     }
@@ -265,6 +273,15 @@ struct QuantileSketch: Sendable, Equatable {
         } else {
             spilled = bins
         }
+    }
+
+    /// Whether `ordinal` is one `ordinal(of:)` can give (bucket indices of finite doubles
+    /// lie within ±35,500): a damaged snapshot must not reach `value(of:)` with another.
+    static func isValid(_ ordinal: Int32) -> Bool {
+        let magnitude = Int64(ordinal.magnitude)
+        return ordinal == 0
+            || (magnitude >= Int64(bias) - 36_000 && magnitude <= Int64(bias) + 36_000)
+            || magnitude == Int64(bias) + Int64(infinityIndex)
     }
 
     static func ordinal(of x: Double) -> Int32 {
