@@ -28,7 +28,16 @@ import Testing
         // Small reads, so an abort at an early epoch comes long before the queue is read.
         if epochEveryBatches != nil { options.batchRows = 200 }
         let holder = JobHolder()
-        if let abortAtEpoch { options.onEpochComplete = { if $0.value >= abortAtEpoch { holder.abort() } } }
+        if let abortAtEpoch {
+            // The crash comes after the first acknowledgement: epochs complete on their own
+            // queue, and several can complete while the split's loop sleeps (backpressure),
+            // so an abort at a fixed epoch could precede every acknowledgement of the run.
+            let status = (planned.dataflow.sources.first as? AMQPSource)?.status
+            options.onEpochComplete = { epoch in
+                let acknowledged = status?.snapshot.contains { $0.acknowledged > 0 } ?? true
+                if epoch.value >= abortAtEpoch && acknowledged { holder.abort() }
+            }
+        }
         let job = try Job(planned.dataflow, options: options)
         holder.set(job)
         return (try job.run(), group)
