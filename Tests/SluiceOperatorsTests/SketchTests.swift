@@ -237,6 +237,35 @@ import Testing
         }
     }
 
+    @Test func inlineBinsKeepZerosApartAndSpillWhenOrdinalsAreFarApart() {
+        // Zeros do not take a lane; twelve other buckets fit inline; a bucket whose ordinal
+        // is more than 32,767 from the first one's (here 1e-300 beside 1e300) moves every
+        // bin to the heap. The bins are the ordinals' exact counts throughout.
+        let cases: [[Double]] = [
+            [0, 0, 5, 0, 7, -3],
+            (1...12).map { Double($0) * 10 } + [0, 0],
+            (1...13).map { Double($0) * 10 },
+            [1e-300, 1e300, 0],
+            [1e300, 2, 1e-300, 1e-300],
+            [-1, 1, 0, -1],
+        ]
+        for values in cases {
+            var reference: [Int32: Int64] = [:]
+            for v in values { reference[QuantileSketch.ordinal(of: v), default: 0] += 1 }
+            let expected = reference.keys.sorted().map { QuantileSketch.Bin(ordinal: $0, count: reference[$0]!) }
+            var sketch = QuantileSketch()
+            for v in values { sketch.add(v) }
+            #expect(sketch.bins == expected, "\(values)")
+            #expect(sketch.count == Int64(values.count))
+            #expect(QuantileSketch(bins: expected) == sketch)
+            let sorted = values.sorted()
+            for q in [0.0, 0.5, 1.0] {
+                let exact = sorted[Int((q * Double(values.count - 1)).rounded(.down))]
+                #expect(abs(sketch.quantile(q)! - exact) <= 0.0101 * abs(exact), "\(values) q=\(q)")
+            }
+        }
+    }
+
     @Test func aClearedSketchKeepsAtMostASmallBuffer() {
         // A slot that once held a wide group must not keep that group's bins for ever.
         var wide = QuantileSketch()

@@ -17,10 +17,13 @@ import SluiceCore
 ///
 /// Storage: a group of a short window usually sees a handful of distinct buckets, so up to
 /// `inlineCapacity` bins live in the sketch itself, in arrival order: adding a value
-/// compares its ordinal with all eight lanes without a branch and touches only the
+/// compares its ordinal with all twelve lanes without a branch and touches only the
 /// sketch's own 64 bytes in the accumulator's array (no allocation, no search whose exit
 /// the branch predictor cannot guess, no shifting; a group of a 10 s window sees ~10
-/// values). Beyond that, all bins move to a
+/// values). Lanes hold 16-bit offsets from the group's first ordinal (a group's values
+/// rarely span more than a factor of 10^280), and zeros are counted apart (metrics such
+/// as error counts mix 0 with positive values, 100,000 ordinals apart), so twelve bins fit
+/// where eight 32-bit ones did. Beyond that, all bins move to a
 /// heap array of 16-byte bins in ascending order, with room for `spilledCapacity`; about
 /// 50·ln(max/min) bins for values spanning [min, max]. The count of values is the sum of
 /// the bins' counts, not stored, which keeps the sketch in one 64-byte stride.
@@ -41,28 +44,32 @@ struct QuantileSketch: Sendable, Equatable {
     static let bias: Int32 = 100_000
     /// The bucket index standing for infinity.
     static let infinityIndex: Int32 = 60_000
-    /// Bins kept inside the sketch before it moves them to `spilled`.
-    static let inlineCapacity = 8
+    /// Non-zero bins kept inside the sketch before it moves them to `spilled`.
+    static let inlineCapacity = 12
     /// The room a sketch's heap bins start with: one allocation for most spilled groups.
-    static let spilledCapacity = 16
-    /// An unused inline lane: no value has this ordinal.
-    private static let noOrdinal = Int32.min
+    static let spilledCapacity = 24
+    /// An unused inline lane: no ordinal has this offset.
+    private static let noOffset = Int16.min
 
-    /// While not spilled: bins in lanes 0..<inlineUsed, in arrival order; other lanes
-    /// hold `noOrdinal`.
-    private var inlineOrdinals = InlineArray<8, Int32>(repeating: QuantileSketch.noOrdinal)
-    private var inlineCounts = InlineArray<8, UInt16>(repeating: 0)
-    /// Every bin once there are more than fit inline (or a count outgrew 16 bits);
-    /// empty until then (unallocated, or a small buffer kept by `clear`).
+    /// While not spilled: the non-zero bins in lanes 0..<inlineUsed, in arrival order, as
+    /// ordinal − `base`; other lanes hold `noOffset`.
+    private var inlineOffsets = InlineArray<12, Int16>(repeating: QuantileSketch.noOffset)
+    private var inlineCounts = InlineArray<12, UInt16>(repeating: 0)
+    /// Every bin once there are more than fit inline (or a count outgrew 16 bits, or an
+    /// ordinal its offset); empty until then (unallocated, or a small buffer kept by `clear`).
     private var spilled: [Bin] = []
-    private var inlineUsed: Int16 = 0
+    /// The ordinal of lane 0's bin, which the other lanes are offsets from.
+    private var base: Int32 = 0
+    /// While not spilled: the values equal to zero (ordinal 0).
+    private var zeroCount: UInt16 = 0
+    private var inlineUsed: UInt8 = 0
 
     init() {}
 
     /// The number of values added.
     var count: Int64 {
         if !spilled.isEmpty { return spilled.reduce(0) { $0 + $1.count } }
-        var total: Int64 = 0
+        var total = Int64(zeroCount)
         for lane in 0..<QuantileSketch.inlineCapacity { total &+= Int64(inlineCounts[lane]) }
         return total
     }
@@ -112,9 +119,19 @@ struct QuantileSketch: Sendable, Equatable {
     /// Counts `ordinal` in the inline bins; false when it does not fit there.
     @inline(__always)
     private mutating func addInline(_ ordinal: Int32) -> Bool {
-        // Unused lanes hold `noOrdinal`, so at most one lane matches: its number + 1, or 0.
+        if ordinal == 0 {
+            guard zeroCount < UInt16.max else { return false }
+            zeroCount &+= 1
+            return true
+        }
+        if inlineUsed == 0 { base = ordinal }
+        // Ordinals lie within ±160,000, so the difference cannot overflow.
+        let delta = ordinal &- base
+        guard delta > Int32(Int16.min), delta <= Int32(Int16.max) else { return false }
+        let offset = Int16(truncatingIfNeeded: delta)
+        // Unused lanes hold `noOffset`, so at most one lane matches: its number + 1, or 0.
         var match = 0
-        for lane in 0..<QuantileSketch.inlineCapacity { match |= inlineOrdinals[lane] == ordinal ? lane &+ 1 : 0 }
+        for lane in 0..<QuantileSketch.inlineCapacity { match |= inlineOffsets[lane] == offset ? lane &+ 1 : 0 }
         if match != 0 {
             let lane = match &- 1
             guard inlineCounts[lane] < UInt16.max else { return false }
@@ -123,16 +140,38 @@ struct QuantileSketch: Sendable, Equatable {
         }
         let used = Int(inlineUsed)
         guard used < QuantileSketch.inlineCapacity else { return false }
-        inlineOrdinals[used] = ordinal
+        inlineOffsets[used] = offset
         inlineCounts[used] = 1
         inlineUsed &+= 1
         return true
     }
 
+    /// The inline bins (zeros included) in ascending ordinal order, on the stack: a
+    /// result per group must not allocate.
+    private func sortedInline() -> (ordinals: InlineArray<13, Int32>, counts: InlineArray<13, UInt16>, count: Int) {
+        var ordinals = InlineArray<13, Int32>(repeating: 0)
+        var counts = InlineArray<13, UInt16>(repeating: 0)
+        var n = 0
+        func insert(_ ordinal: Int32, _ count: UInt16) {
+            var i = n
+            while i > 0 && ordinals[i - 1] > ordinal {
+                ordinals[i] = ordinals[i - 1]
+                counts[i] = counts[i - 1]
+                i -= 1
+            }
+            ordinals[i] = ordinal
+            counts[i] = count
+            n += 1
+        }
+        for lane in 0..<Int(inlineUsed) { insert(base &+ Int32(inlineOffsets[lane]), inlineCounts[lane]) }
+        if zeroCount > 0 { insert(0, zeroCount) }
+        return (ordinals, counts, n)
+    }
+
     /// The inline bins in ascending ordinal order.
     private func sortedInlineBins() -> [Bin] {
         var bins: [Bin] = []
-        bins.reserveCapacity(Int(inlineUsed))
+        bins.reserveCapacity(Int(inlineUsed) + 1)
         appendSortedInlineBins(to: &bins)
         return bins
     }
@@ -152,9 +191,11 @@ struct QuantileSketch: Sendable, Equatable {
     /// (`QuantileAccumulator`). A larger buffer is released, so what a slot keeps is
     /// bounded whatever groups it held before.
     mutating func clear() {
-        inlineOrdinals = InlineArray(repeating: QuantileSketch.noOrdinal)
+        inlineOffsets = InlineArray(repeating: QuantileSketch.noOffset)
         inlineCounts = InlineArray(repeating: 0)
         inlineUsed = 0
+        zeroCount = 0
+        base = 0
         if spilled.capacity > QuantileSketch.spilledCapacity {
             spilled = []
         } else {
@@ -163,17 +204,8 @@ struct QuantileSketch: Sendable, Equatable {
     }
 
     private func appendSortedInlineBins(to bins: inout [Bin]) {
-        let start = bins.count
-        for lane in 0..<Int(inlineUsed) {
-            let bin = Bin(ordinal: inlineOrdinals[lane], count: Int64(inlineCounts[lane]))
-            var i = bins.count
-            bins.append(bin)
-            while i > start && bins[i - 1].ordinal > bin.ordinal {
-                bins[i] = bins[i - 1]
-                i -= 1
-            }
-            bins[i] = bin
-        }
+        let sorted = sortedInline()
+        for i in 0..<sorted.count { bins.append(Bin(ordinal: sorted.ordinals[i], count: Int64(sorted.counts[i]))) }
     }
 
     /// Adds everything `other` saw.
@@ -206,37 +238,23 @@ struct QuantileSketch: Sendable, Equatable {
     }
 
     /// True when nothing was added.
-    var isEmpty: Bool { spilled.isEmpty && inlineUsed == 0 }
+    var isEmpty: Bool { spilled.isEmpty && inlineUsed == 0 && zeroCount == 0 }
 
     /// The estimate of the element of rank ⌊q·(n−1)⌋, or nil when nothing was added.
     func quantile(_ q: Double) -> Double? {
         guard !isEmpty else { return nil }
         let fraction = Swift.min(Swift.max(q, 0), 1)
         if !spilled.isEmpty { return QuantileSketch.quantile(fraction, ofAscending: spilled) }
-        // Inline bins sorted on the stack: a result per group must not allocate.
-        var ordinals = inlineOrdinals
-        var counts = inlineCounts
-        let used = Int(inlineUsed)
-        for lane in 1..<Swift.max(used, 1) {
-            let (ordinal, count) = (ordinals[lane], counts[lane])
-            var i = lane
-            while i > 0 && ordinals[i - 1] > ordinal {
-                ordinals[i] = ordinals[i - 1]
-                counts[i] = counts[i - 1]
-                i -= 1
-            }
-            ordinals[i] = ordinal
-            counts[i] = count
-        }
+        let sorted = sortedInline()
         var total: Int64 = 0
-        for lane in 0..<used { total &+= Int64(counts[lane]) }
+        for i in 0..<sorted.count { total &+= Int64(sorted.counts[i]) }
         let rank = Int64((fraction * Double(total - 1)).rounded(.down))
         var seen: Int64 = 0
-        for lane in 0..<used {
-            seen &+= Int64(counts[lane])
-            if seen > rank { return QuantileSketch.value(of: ordinals[lane]) }
+        for i in 0..<sorted.count {
+            seen &+= Int64(sorted.counts[i])
+            if seen > rank { return QuantileSketch.value(of: sorted.ordinals[i]) }
         }
-        return QuantileSketch.value(of: ordinals[used - 1])
+        return QuantileSketch.value(of: sorted.ordinals[sorted.count - 1])
     }
 
     /// `sketch.quantile(q)` without copying the sketch out of its array.
@@ -264,15 +282,22 @@ struct QuantileSketch: Sendable, Equatable {
 
     /// Bins known to be ascending with positive counts: inline when they fit.
     private init(ascending bins: [Bin]) {
-        if bins.count <= QuantileSketch.inlineCapacity && bins.allSatisfy({ $0.count <= Int64(UInt16.max) }) {
-            for (i, bin) in bins.enumerated() {
-                inlineOrdinals[i] = bin.ordinal
-                inlineCounts[i] = UInt16(bin.count)
-            }
-            inlineUsed = Int16(bins.count)
-        } else {
+        let lanes = bins.filter { $0.ordinal != 0 }
+        let first = lanes.first?.ordinal ?? 0
+        let fits =
+            lanes.count <= QuantileSketch.inlineCapacity && bins.allSatisfy({ $0.count <= Int64(UInt16.max) })
+            && lanes.allSatisfy({ $0.ordinal &- first > Int32(Int16.min) && $0.ordinal &- first <= Int32(Int16.max) })
+        guard fits else {
             spilled = bins
+            return
         }
+        base = first
+        for (lane, bin) in lanes.enumerated() {
+            inlineOffsets[lane] = Int16(bin.ordinal &- first)
+            inlineCounts[lane] = UInt16(bin.count)
+        }
+        inlineUsed = UInt8(lanes.count)
+        zeroCount = UInt16(bins.first(where: { $0.ordinal == 0 })?.count ?? 0)
     }
 
     /// Whether `ordinal` is one `ordinal(of:)` can give (bucket indices of finite doubles
