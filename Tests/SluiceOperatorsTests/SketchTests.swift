@@ -238,9 +238,9 @@ import Testing
     }
 
     @Test func inlineBinsKeepZerosApartAndSpillWhenOrdinalsAreFarApart() {
-        // Zeros do not take a lane; twelve other buckets fit inline; a bucket whose ordinal
-        // is more than 32,767 from the first one's (here 1e-300 beside 1e300) moves every
-        // bin to the heap. The bins are the ordinals' exact counts throughout.
+        // Zeros do not take a lane; twelve other buckets of either sign fit inline; a bucket
+        // index more than 16,383 from the first one's (1e-300 beside 1e300) moves every bin
+        // to the heap. The bins are the ordinals' exact counts throughout.
         let cases: [[Double]] = [
             [0, 0, 5, 0, 7, -3],
             (1...12).map { Double($0) * 10 } + [0, 0],
@@ -266,6 +266,59 @@ import Testing
         }
     }
 
+    @Test func inlineLanesHoldBothSignsWithinTheirOffsetRange() {
+        let bias = QuantileSketch.bias
+        func value(_ ordinal: Int32) -> Double { QuantileSketch.value(of: ordinal) }
+        // Both signs and zero, twelve lanes: inline (no heap bytes), exact bins.
+        var mixed = QuantileSketch()
+        let signed: [Double] = [-1, 1, -2, 2, 0, -300, 300, 0, 1e-3, -1e-3, 5e6, -5e6, 42, 0]
+        for v in signed { mixed.add(v) }
+        #expect(mixed.memoryBytes == 0 && mixed.count == Int64(signed.count))
+        var reference: [Int32: Int64] = [:]
+        for v in signed { reference[QuantileSketch.ordinal(of: v), default: 0] += 1 }
+        #expect(mixed.bins == reference.keys.sorted().map { QuantileSketch.Bin(ordinal: $0, count: reference[$0]!) })
+        // Offsets of exactly ±16,383 bucket indices stay inline; one more spills.
+        for (other, inline) in [(bias + 1_000 + 16_383, true), (bias + 1_000 - 16_383, true), (-(bias + 1_000 + 16_383), true),
+            (bias + 1_000 + 16_384, false), (-(bias + 1_000 - 16_384), false)] as [(Int32, Bool)]
+        {
+            #expect(QuantileSketch.ordinal(of: value(other)) == other)
+            var sketch = QuantileSketch()
+            sketch.add(value(bias + 1_000))
+            sketch.add(value(other))
+            #expect((sketch.memoryBytes == 0) == inline, "\(other)")
+            #expect(sketch.bins.map(\.ordinal) == [bias + 1_000, other].sorted())
+            #expect(QuantileSketch(bins: sketch.bins) == sketch)
+        }
+        // More zeros than a 16-bit count: the heap takes over, counts exact.
+        var zeros = QuantileSketch()
+        zeros.add(7)
+        for _ in 0..<70_000 { zeros.add(0) }
+        #expect(zeros.bins == [QuantileSketch.Bin(ordinal: 0, count: 70_000), QuantileSketch.Bin(ordinal: QuantileSketch.ordinal(of: 7), count: 1)])
+        #expect(zeros.memoryBytes > 0)
+        // Snapshots of only zeros, and of nothing; merges of inline sketches holding zeros.
+        let onlyZeros = QuantileSketch(bins: [QuantileSketch.Bin(ordinal: 0, count: 3)])!
+        #expect(onlyZeros.count == 3 && onlyZeros.quantile(0.5) == 0 && onlyZeros.memoryBytes == 0)
+        var grown = onlyZeros
+        grown.add(-9)
+        #expect(grown.bins.map(\.ordinal) == [QuantileSketch.ordinal(of: -9), 0])
+        #expect(QuantileSketch(bins: [])!.isEmpty)
+        var a = QuantileSketch()
+        var b = QuantileSketch()
+        for v in [0.0, 3, -3] { a.add(v) }
+        for v in [0.0, 0, 3, 8] { b.add(v) }
+        a.merge(b)
+        var all = QuantileSketch()
+        for v in [0.0, 3, -3, 0, 0, 3, 8] { all.add(v) }
+        #expect(a == all && a.count == 7)
+        // A cleared sketch starts over from a new first bucket.
+        var reused = QuantileSketch()
+        reused.add(1e-200)
+        reused.clear()
+        for v in [1e200, 2e200, -1e200] { reused.add(v) }
+        #expect(reused.memoryBytes == 0)
+        #expect(reused.bins.map(\.ordinal) == [1e200, 2e200, -1e200].map(QuantileSketch.ordinal(of:)).sorted())
+    }
+
     @Test func aClearedSketchKeepsAtMostASmallBuffer() {
         // A slot that once held a wide group must not keep that group's bins for ever.
         var wide = QuantileSketch()
@@ -274,7 +327,7 @@ import Testing
         wide.clear()
         #expect(wide.memoryBytes == 0 && wide.isEmpty && wide.count == 0)
         var narrow = QuantileSketch()
-        for i in 1...12 { narrow.add(Double(i) * 10) }
+        for i in 1...14 { narrow.add(Double(i) * 10) }
         let kept = narrow.memoryBytes
         narrow.clear()
         #expect(narrow.memoryBytes == kept && narrow.bins.isEmpty && narrow.quantile(0.5) == nil)

@@ -20,10 +20,11 @@ import SluiceCore
 /// compares its ordinal with all twelve lanes without a branch and touches only the
 /// sketch's own 64 bytes in the accumulator's array (no allocation, no search whose exit
 /// the branch predictor cannot guess, no shifting; a group of a 10 s window sees ~10
-/// values). Lanes hold 16-bit offsets from the group's first ordinal (a group's values
-/// rarely span more than a factor of 10^280), and zeros are counted apart (metrics such
-/// as error counts mix 0 with positive values, 100,000 ordinals apart), so twelve bins fit
-/// where eight 32-bit ones did. Beyond that, all bins move to a
+/// values). A lane holds a 16-bit key: the bucket index's offset from the group's first
+/// one (within ±16,383: magnitudes within a factor of 10^142 of each other) and the sign,
+/// so values of both signs share the lanes; zeros are counted apart (metrics such as
+/// error counts mix 0 with positive values). So twelve bins fit where eight 32-bit
+/// ordinals did. Beyond that, all bins move to a
 /// heap array of 16-byte bins in ascending order, with room for `spilledCapacity`; about
 /// 50·ln(max/min) bins for values spanning [min, max]. The count of values is the sum of
 /// the bins' counts, not stored, which keeps the sketch in one 64-byte stride.
@@ -52,13 +53,13 @@ struct QuantileSketch: Sendable, Equatable {
     private static let noOffset = Int16.min
 
     /// While not spilled: the non-zero bins in lanes 0..<inlineUsed, in arrival order, as
-    /// ordinal − `base`; other lanes hold `noOffset`.
+    /// keys (`inlineKey`); other lanes hold `noOffset`.
     private var inlineOffsets = InlineArray<12, Int16>(repeating: QuantileSketch.noOffset)
     private var inlineCounts = InlineArray<12, UInt16>(repeating: 0)
     /// Every bin once there are more than fit inline (or a count outgrew 16 bits, or an
     /// ordinal its offset); empty until then (unallocated, or a small buffer kept by `clear`).
     private var spilled: [Bin] = []
-    /// The ordinal of lane 0's bin, which the other lanes are offsets from.
+    /// The bucket index (|ordinal| − `bias`) of lane 0's bin, which lanes are offsets from.
     private var base: Int32 = 0
     /// While not spilled: the values equal to zero (ordinal 0).
     private var zeroCount: UInt16 = 0
@@ -124,11 +125,8 @@ struct QuantileSketch: Sendable, Equatable {
             zeroCount &+= 1
             return true
         }
-        if inlineUsed == 0 { base = ordinal }
-        // Ordinals lie within ±160,000, so the difference cannot overflow.
-        let delta = ordinal &- base
-        guard delta > Int32(Int16.min), delta <= Int32(Int16.max) else { return false }
-        let offset = Int16(truncatingIfNeeded: delta)
+        if inlineUsed == 0 { base = QuantileSketch.index(of: ordinal) }
+        guard let offset = QuantileSketch.inlineKey(ordinal, base: base) else { return false }
         // Unused lanes hold `noOffset`, so at most one lane matches: its number + 1, or 0.
         var match = 0
         for lane in 0..<QuantileSketch.inlineCapacity { match |= inlineOffsets[lane] == offset ? lane &+ 1 : 0 }
@@ -163,7 +161,9 @@ struct QuantileSketch: Sendable, Equatable {
             counts[i] = count
             n += 1
         }
-        for lane in 0..<Int(inlineUsed) { insert(base &+ Int32(inlineOffsets[lane]), inlineCounts[lane]) }
+        for lane in 0..<Int(inlineUsed) {
+            insert(QuantileSketch.ordinal(ofKey: inlineOffsets[lane], base: base), inlineCounts[lane])
+        }
         if zeroCount > 0 { insert(0, zeroCount) }
         return (ordinals, counts, n)
     }
@@ -283,21 +283,43 @@ struct QuantileSketch: Sendable, Equatable {
     /// Bins known to be ascending with positive counts: inline when they fit.
     private init(ascending bins: [Bin]) {
         let lanes = bins.filter { $0.ordinal != 0 }
-        let first = lanes.first?.ordinal ?? 0
+        let first = lanes.first.map { QuantileSketch.index(of: $0.ordinal) } ?? 0
         let fits =
             lanes.count <= QuantileSketch.inlineCapacity && bins.allSatisfy({ $0.count <= Int64(UInt16.max) })
-            && lanes.allSatisfy({ $0.ordinal &- first > Int32(Int16.min) && $0.ordinal &- first <= Int32(Int16.max) })
+            && lanes.allSatisfy({ QuantileSketch.inlineKey($0.ordinal, base: first) != nil })
         guard fits else {
             spilled = bins
             return
         }
         base = first
         for (lane, bin) in lanes.enumerated() {
-            inlineOffsets[lane] = Int16(bin.ordinal &- first)
+            inlineOffsets[lane] = QuantileSketch.inlineKey(bin.ordinal, base: first)!
             inlineCounts[lane] = UInt16(bin.count)
         }
         inlineUsed = UInt8(lanes.count)
         zeroCount = UInt16(bins.first(where: { $0.ordinal == 0 })?.count ?? 0)
+    }
+
+    /// The bucket index of a non-zero ordinal.
+    @inline(__always)
+    private static func index(of ordinal: Int32) -> Int32 { Int32(truncatingIfNeeded: ordinal.magnitude) &- bias }
+
+    /// A non-zero ordinal's lane key: (index − `base`) · 2 + (1 when negative), or nil when
+    /// the offset passes ±16,383. Keys lie in −32,766…32,767, never `noOffset`.
+    @inline(__always)
+    private static func inlineKey(_ ordinal: Int32, base: Int32) -> Int16? {
+        // Indices lie within −36,000…60,000, so the difference cannot overflow.
+        let offset = index(of: ordinal) &- base
+        guard offset >= -16_383, offset <= 16_383 else { return nil }
+        return Int16(truncatingIfNeeded: offset &* 2 &+ (ordinal < 0 ? 1 : 0))
+    }
+
+    /// The ordinal a lane key stands for.
+    @inline(__always)
+    private static func ordinal(ofKey key: Int16, base: Int32) -> Int32 {
+        let negative = key & 1 != 0
+        let magnitude = bias &+ base &+ (Int32(key) &- (negative ? 1 : 0)) / 2
+        return negative ? -magnitude : magnitude
     }
 
     /// Whether `ordinal` is one `ordinal(of:)` can give (bucket indices of finite doubles
