@@ -235,20 +235,24 @@ def main() -> None:
             a = {k: med(job, "sluice", k) for k in ("wall", "cpu", "rss")}
             print(f"| {job} | {b['wall']:.2f} s | {a['wall']:.2f} s | {b['cpu']:.1f} s | {a['cpu']:.1f} s | {b['rss']:.0f} MB | "
                   f"{a['rss']:.0f} MB | **{b['wall'] / a['wall']:.2f}×** |")
-    if "agent-metrics" in jobs and "agent-metrics-no-dedupe" in jobs:
+    engines = ["sluice", "baseline", "duckdb"] if args.baseline else ["sluice", "duckdb"]
+
+    def compare(with_job: str, without_job: str, describe) -> None:
+        """One line per engine from the median wall and CPU seconds of a job with and without a step."""
+        if with_job not in jobs or without_job not in jobs:
+            return
         print()
-        for engine in ["sluice", "baseline", "duckdb"] if args.baseline else ["sluice", "duckdb"]:
-            with_, without = (med(j, engine, "wall") for j in ("agent-metrics", "agent-metrics-no-dedupe"))
-            cpu_with, cpu_without = (med(j, engine, "cpu") for j in ("agent-metrics", "agent-metrics-no-dedupe"))
-            print(f"- {engine}: agent-metrics with de-duplication at {without / with_:.0%} of the rate without it by wall, "
-                  f"{cpu_without / cpu_with:.0%} by CPU seconds")
-    if "agent-metrics-no-dedupe" in jobs and "agent-metrics-no-p95" in jobs:
-        print()
-        for engine in ["sluice", "baseline", "duckdb"] if args.baseline else ["sluice", "duckdb"]:
-            with_, without = (med(j, engine, "wall") for j in ("agent-metrics-no-dedupe", "agent-metrics-no-p95"))
-            cpu_with, cpu_without = (med(j, engine, "cpu") for j in ("agent-metrics-no-dedupe", "agent-metrics-no-p95"))
-            print(f"- {engine}: p95 adds {with_ / without - 1:+.0%} to agent-metrics-no-dedupe's wall time, "
-                  f"{cpu_with / cpu_without - 1:+.0%} to its CPU seconds")
+        for engine in engines:
+            wall = (med(with_job, engine, "wall"), med(without_job, engine, "wall"))
+            cpu = (med(with_job, engine, "cpu"), med(without_job, engine, "cpu"))
+            print(f"- {engine}: {describe(wall, cpu)}")
+
+    compare("agent-metrics", "agent-metrics-no-dedupe",
+            lambda wall, cpu: f"agent-metrics with de-duplication at {wall[1] / wall[0]:.0%} of the rate without it "
+                              f"by wall, {cpu[1] / cpu[0]:.0%} by CPU seconds")
+    compare("agent-metrics-no-dedupe", "agent-metrics-no-p95",
+            lambda wall, cpu: f"p95 adds {wall[0] / wall[1] - 1:+.0%} to agent-metrics-no-dedupe's wall time, "
+                              f"{cpu[0] / cpu[1] - 1:+.0%} to its CPU seconds")
     print()
     for line in checks:
         print(f"- {line}")
