@@ -1,3 +1,5 @@
+public import SluiceCore
+
 /// Limits and content checks `JSONBatchDecoder` applies to every record.
 public struct DecoderOptions: Sendable {
     /// Records longer than this (in bytes, without the line terminator) are rejected:
@@ -16,6 +18,11 @@ public struct DecoderOptions: Sendable {
     /// store events exactly as received (`archive:`). Off by default: it costs a copy of
     /// the input per batch.
     public var keepsRecords = false
+    /// Fields validated exactly like schema fields (type, range, duplicates; required
+    /// when not nullable) but not kept in the batches: a pipeline that reads few of a
+    /// wide schema's fields decodes only those and still rejects the records the whole
+    /// schema would. Names already in the schema are ignored.
+    public var checkedFields: [Field] = []
 
     public init(
         maxRecordBytes: Int = 1 << 20,

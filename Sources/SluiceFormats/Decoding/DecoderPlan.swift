@@ -5,6 +5,9 @@ enum SlotKind: UInt8 {
     case int64, double, bool, string, timestamp
     /// A field only checked for presence (required but not in the schema).
     case presence
+    /// A field checked like a schema field of that type but not kept
+    /// (`DecoderOptions.checkedFields`).
+    case checkedInt64, checkedDouble, checkedBool, checkedString, checkedTimestamp
 
     init(_ type: DataType) {
         switch type {
@@ -15,14 +18,39 @@ enum SlotKind: UInt8 {
         case .timestamp: self = .timestamp
         }
     }
+
+    /// The kind of a field checked but not kept.
+    init(checked type: DataType) {
+        switch type {
+        case .int64: self = .checkedInt64
+        case .double: self = .checkedDouble
+        case .bool: self = .checkedBool
+        case .string: self = .checkedString
+        case .timestamp: self = .checkedTimestamp
+        }
+    }
+
+    /// The kind whose rules a value of this slot follows (checked kinds: their type's).
+    @inline(__always)
+    var valueKind: SlotKind {
+        switch self {
+        case .checkedInt64: .int64
+        case .checkedDouble: .double
+        case .checkedBool: .bool
+        case .checkedString: .string
+        case .checkedTimestamp: .timestamp
+        default: self
+        }
+    }
 }
 
 /// What the decoder extracts, derived once from the schema, the required fields and
 /// the options.
 ///
 /// Slots `0..<columnCount` are the schema's fields in order; slots after them are
-/// hidden fields the checks need but the batch does not carry (a required field missing
-/// from the schema, or `type` when `allowedTypes` is set).
+/// hidden fields the checks need but the batch does not carry: first the
+/// `checkedFields` (`columnCount..<checkedEnd`, validated like columns, values dropped),
+/// then a required field missing from the schema, or `type` when `allowedTypes` is set.
 final class DecoderPlan: @unchecked Sendable {
     // @unchecked: immutable after init (the pointers are read-only copies of the arrays).
     let schema: Schema
@@ -35,6 +63,8 @@ final class DecoderPlan: @unchecked Sendable {
     /// The type each slot expects, for reasons (hidden presence slots say `string`).
     let types: [DataType]
     let columnCount: Int
+    /// The end of the checked slots: the fast path handles slots below it.
+    let checkedEnd: Int
     /// Required slots: `required` plus every non-nullable schema field.
     let requiredSlots: [Int]
     /// The slot checked against `allowedTypes`, or -1.
@@ -62,6 +92,17 @@ final class DecoderPlan: @unchecked Sendable {
         var kinds = schema.fields.map { SlotKind($0.type) }
         columnCount = schema.count
         func slot(named name: String) -> Int? { names.firstIndex(of: name) }
+        var types = schema.fields.map(\.type)
+        var checkedNonNullable: [String] = []
+        for field in options.checkedFields where slot(named: field.name) == nil {
+            // The event-type check reads the string table of a kept or hidden string slot.
+            if field.name == "type" && options.allowedTypes != nil { continue }
+            names.append(field.name)
+            kinds.append(SlotKind(checked: field.type))
+            types.append(field.type)
+            if !field.nullable { checkedNonNullable.append(field.name) }
+        }
+        checkedEnd = names.count
 
         var typeSlot = -1
         if options.allowedTypes != nil {
@@ -70,11 +111,13 @@ final class DecoderPlan: @unchecked Sendable {
             } else {
                 names.append("type")
                 kinds.append(.string)
+                types.append(.string)
                 typeSlot = names.count - 1
             }
         }
         var requiredNames = required
         for field in schema.fields where !field.nullable { requiredNames.insert(field.name) }
+        requiredNames.formUnion(checkedNonNullable)
         var requiredSlots: [Int] = []
         for name in requiredNames.sorted() {
             if let existing = slot(named: name) {
@@ -82,6 +125,7 @@ final class DecoderPlan: @unchecked Sendable {
             } else {
                 names.append(name)
                 kinds.append(.presence)
+                types.append(.string)
                 requiredSlots.append(names.count - 1)
             }
         }
@@ -90,8 +134,8 @@ final class DecoderPlan: @unchecked Sendable {
         self.typeSlot = typeSlot
 
         var timeSlot = -1
-        if let timeField = options.timeField, let existing = schema.index(of: timeField),
-            kinds[existing] == .int64 || kinds[existing] == .timestamp
+        if let timeField = options.timeField, let existing = slot(named: timeField), existing < checkedEnd,
+            kinds[existing].valueKind == .int64 || kinds[existing].valueKind == .timestamp
         {
             timeSlot = existing
         }
@@ -107,9 +151,7 @@ final class DecoderPlan: @unchecked Sendable {
         tableCount = tables
         self.names = names
         self.kinds = kinds
-        types = kinds.enumerated().map { slot, kind in
-            slot < schema.count ? schema[slot].type : .string
-        }
+        self.types = types
         lookup = FieldLookup(names: names)
         requiredMask =
             names.count <= 64 ? self.requiredSlots.reduce(UInt64(0)) { $0 | UInt64(1) << UInt64($1) } : nil

@@ -10,7 +10,10 @@ struct FastPath {
     let kinds: UnsafeMutablePointer<SlotKind>
     let tableOfSlot: UnsafeMutablePointer<Int>
     let lookup: FieldLookup.Probe
-    let columnCount: Int
+    /// Slots below it are columns or checked fields; the fast path handles those.
+    let checkedEnd: Int
+    /// Bit `s` set for each column slot (the slots a record writes).
+    let columnMask: UInt64
     let typeSlot: Int
     let timeSlot: Int
     let timeLow: Int64
@@ -88,7 +91,7 @@ struct FastPath {
                 } else {
                     previous = slot
                     let bit = UInt64(1) &<< UInt64(slot)
-                    guard slot < columnCount, seen & bit == 0 else {
+                    guard slot < checkedEnd, seen & bit == 0 else {
                         failed = true
                         break
                     }
@@ -130,6 +133,29 @@ struct FastPath {
                                 break keys
                             }
                             p = next
+                        case .checkedString:
+                            // Checked, not kept: no table look-up.
+                            guard c == 0x22, let span = try? s.scanString(p), !span.hasEscapes else {
+                                failed = true
+                                break keys
+                            }
+                            p = span.next
+                        case .checkedDouble, .checkedInt64, .checkedTimestamp:
+                            let kind = kinds[slot].valueKind
+                            guard let next = decodeNumber(kind, slot: slot, at: p, end: end, row: row, into: nil) else {
+                                failed = true
+                                break keys
+                            }
+                            p = next
+                        case .checkedBool:
+                            if c == 0x74 && s.matches("true", at: p) {
+                                p += 4
+                            } else if c == 0x66 && s.matches("false", at: p) {
+                                p += 5
+                            } else {
+                                failed = true
+                                break keys
+                            }
                         case .bool:
                             if c == 0x74 && s.matches("true", at: p) {
                                 columns[slot].set(row: row, 1)
@@ -176,7 +202,7 @@ struct FastPath {
         // Too long records are rejected by the general path, which names the size.
         if failed || seen & requiredMask != requiredMask || contentEnd - start > maxRecordBytes {
             // Take back what this record wrote.
-            var written = seen
+            var written = seen & columnMask
             while written != 0 {
                 columns[written.trailingZeroBitCount].truncate(to: row)
                 written &= written &- 1
@@ -187,13 +213,14 @@ struct FastPath {
     }
 
     /// A plain number (`-`, up to 16 integer digits, up to 7 fraction digits, no
-    /// exponent) written to its column, or nil for anything the exact path must handle.
+    /// exponent) written to its column (checked only with no column), or nil for anything
+    /// the exact path must handle.
     /// Digits are read eight at a time (`DigitWord`), so the number needs eight readable
     /// bytes after each digit run; a number at the very end of the input goes the slow way.
     @inline(__always)
     private func decodeNumber(
         _ kind: SlotKind, slot: Int, at p: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>, row: Int,
-        into column: UnsafeMutablePointer<ColumnBuffer>
+        into column: UnsafeMutablePointer<ColumnBuffer>?
     ) -> UnsafePointer<UInt8>? {
         let negative = p.pointee == 0x2D
         var q = negative ? p + 1 : p
@@ -232,6 +259,7 @@ struct FastPath {
         if kind == .double {
             // Clinger: an exact mantissa over an exact power of ten rounds correctly.
             guard mantissa <= 1 << 53 else { return nil }
+            guard let column else { return q }
             var number = Double(mantissa)
             if fractionDigits > 0 { number /= NumberToken.powerOfTen(fractionDigits) }
             column.pointee.set(row: row, (negative ? -number : number).bitPattern)
@@ -239,7 +267,7 @@ struct FastPath {
             guard digits <= 18 else { return nil }  // 18 digits always fit an Int64
             let integer = negative ? -Int64(mantissa) : Int64(mantissa)
             if slot == timeSlot && (integer < timeLow || integer > timeHigh) { return nil }
-            column.pointee.set(row: row, UInt64(bitPattern: integer))
+            column?.pointee.set(row: row, UInt64(bitPattern: integer))
         }
         return q
     }
@@ -253,7 +281,9 @@ extension JSONBatchDecoder {
         return FastPath(
             follow: state.follow, columns: state.columns, tables: state.tables, containerStack: state.containerStack,
             kinds: plan.kindPointer, tableOfSlot: plan.tablePointer, lookup: plan.lookup.probe,
-            columnCount: plan.columnCount, typeSlot: plan.typeSlot, timeSlot: plan.timeSlot,
+            checkedEnd: plan.checkedEnd,
+            columnMask: plan.columnCount >= 64 ? ~0 : (UInt64(1) << UInt64(plan.columnCount)) &- 1,
+            typeSlot: plan.typeSlot, timeSlot: plan.timeSlot,
             timeLow: plan.timeRange.lowerBound, timeHigh: plan.timeRange.upperBound,
             maxRecordBytes: plan.maxRecordBytes, requiredMask: requiredMask)
     }

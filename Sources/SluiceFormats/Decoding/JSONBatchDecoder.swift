@@ -9,7 +9,9 @@ public import SluiceCore
 /// typed columns of a `Batch`, rejecting bad records with a precise reason.
 ///
 /// Only the schema's fields are extracted; other keys are skipped but still validated,
-/// so every accepted record is well-formed JSON and valid UTF-8. Field values:
+/// so every accepted record is well-formed JSON and valid UTF-8. `checkedFields` of the
+/// options are checked by the same rules as the schema's and then dropped (a pipeline
+/// decodes the fields it reads and rejects exactly what the whole schema would). Field values:
 /// - `int64`: a JSON integer (`1.5` or `1e3` is a decimal number: a type error).
 /// - `double`: any JSON number, correctly rounded.
 /// - `bool`: `true` / `false`.

@@ -274,7 +274,9 @@ struct RecordParser {
         }
         value.pointee.isNull = false
         let isNumber = c == 0x2D || c &- 0x30 < 10
-        switch kinds[slot] {
+        // A checked slot follows its type's rules; `appendRow` keeps only columns.
+        let kind = kinds[slot].valueKind
+        switch kind {
         case .double:
             guard isNumber else { return try mismatch(slot: slot, at: p) }
             let token = try s.scanNumber(p)
@@ -297,7 +299,7 @@ struct RecordParser {
                     return next
                 }
                 millis = integer
-            } else if c == 0x22 && kinds[slot] == .timestamp {
+            } else if c == 0x22 && kind == .timestamp {
                 let span = try s.scanString(p)
                 next = span.next
                 stage(span, in: value)
@@ -341,7 +343,8 @@ struct RecordParser {
                 return try s.literal("false", at: p, else: .invalidFalse)
             }
             return try mismatch(slot: slot, at: p)
-        case .presence:
+        case .presence, .checkedInt64, .checkedDouble, .checkedBool, .checkedString, .checkedTimestamp:
+            // `valueKind` never returns a checked kind.
             return try s.skipValue(p, depth: 1)
         }
     }
