@@ -14,6 +14,9 @@ public struct PipelineLoader: Sendable {
     /// --input`); they are checked like URIs written in the file, and reported at the
     /// source's place.
     public var sourceOverrides: [String: String]
+    /// Decode only the fields the pipeline reads (`SourceNarrowing`); off, sources decode
+    /// every declared field. Every output is the same either way.
+    public var narrowsSources = true
 
     /// A loader reading `environment` (nil: the process environment).
     public init(
@@ -53,8 +56,14 @@ public struct PipelineLoader: Sendable {
         diagnostics.append(contentsOf: decoder.diagnostics)
         guard let document else { return PipelineLoad(path: path, text: text, spec: nil, diagnostics: diagnostics) }
         var checker = PipelineChecker(document, kinds: connectors)
-        let spec = checker.check()
+        var spec = checker.check()
         diagnostics.append(contentsOf: checker.diagnostics)
+        if narrowsSources, let whole = spec, !diagnostics.hasErrors,
+            let narrowed = SourceNarrowing.narrow(whole, document: document, kinds: connectors)
+        {
+            spec = narrowed
+        }
+        if spec != nil { SourceNarrowing.keepRecordsForEventOutputs(&spec!) }
         for name in sourceOverrides.keys.sorted() where !document.sources.contains(where: { $0.name.value == name }) {
             let names = document.sources.map(\.name.value).joined(separator: ", ")
             diagnostics.error(at: nil, "no source '\(name)' to replace (the pipeline's sources: \(names))")

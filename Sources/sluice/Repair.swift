@@ -42,7 +42,7 @@ struct Repair: ParsableCommand {
         let timeField = source.eventTime?.field ?? "ts"
 
         // The late events, and the whole windows they fall in.
-        let lateFile = try NDJSONFileSource(name: "late", path: late, schema: source.schema, required: [timeField])
+        let lateFile = try NDJSONFileSource(name: "late", path: late, schema: source.declaredSchema, required: [timeField])
         let lateRows = try Self.readAll(lateFile)
         let times = lateRows.flatMap { $0.column(named: timeField)?.ints ?? [] }
         guard let earliest = times.min(), let latest = times.max() else {
@@ -52,7 +52,7 @@ struct Repair: ParsableCommand {
         let low = Self.floor(earliest, size)
         let high = Self.floor(latest, size) + size
         let archive = try ArchiveSource(
-            name: "archive", directory: directory, schema: source.schema, required: [timeField], from: low, to: high,
+            name: "archive", directory: directory, schema: source.declaredSchema, required: [timeField], from: low, to: high,
             timeField: timeField)
         let archived = try Self.readAll(archive)
         let bytes = Self.linesByTime(archived + lateRows, timeField)

@@ -106,7 +106,7 @@ public final class ArchiveSink: Sink, @unchecked Sendable {
                 pendingPositions[key] = ArchivedPosition(source: position.source, split: position.split, offset: position.offset)
             }
         }
-        if let records = batch.records {
+        if let records = batch.records, records.isExact {
             records.appendLines(to: &pending)  // the bytes as received
         } else {
             ArchiveRecordEncoder.encode(batch, into: &pending)

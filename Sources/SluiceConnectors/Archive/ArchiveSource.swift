@@ -32,7 +32,8 @@ public struct ArchiveSource: Source {
 
     public init(
         name: String, directory: String, schema: Schema, required: Set<String>, from: Int64? = nil, to: Int64? = nil,
-        timeField: String = "ts", batchRows: Int = 4096, keepsRecords: Bool = false, splits: Int? = nil
+        timeField: String = "ts", batchRows: Int = 4096, keepsRecords: Bool = false, splits: Int? = nil,
+        checkedFields: [Field] = []
     ) throws {
         var isDirectory = false
         guard ArchiveSource.exists(directory, isDirectory: &isDirectory), isDirectory else {
@@ -51,6 +52,7 @@ public struct ArchiveSource: Source {
         splitSegments = Self.runs(of: segments, count: max(1, splits ?? cores))
         var options = DecoderOptions()
         options.keepsRecords = keepsRecords
+        options.checkedFields = checkedFields
         decoder = JSONBatchDecoder(schema: schema, required: required, options: options)
     }
 

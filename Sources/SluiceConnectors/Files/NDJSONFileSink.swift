@@ -17,6 +17,9 @@ import SluiceFormats
 /// time (the `Sink` contract), so its mutable state needs no lock.
 public final class NDJSONFileSink: Sink, @unchecked Sendable {
     public let name: String
+    /// Rows that are events (a late output) are written as received when their batch
+    /// kept the bytes (`ReceivedEvents`); other rows are always encoded.
+    public var writesReceivedEvents = false
     public let path: String
     public let append: Bool
     public let rolling: RollingPolicy
@@ -36,7 +39,11 @@ public final class NDJSONFileSink: Sink, @unchecked Sendable {
 
     public func write(_ batch: Batch) throws {
         let file = try openFile()
-        NDJSONEncoder.encode(batch, into: &file.buffer)
+        if writesReceivedEvents {
+            ReceivedEvents.appendLines(of: batch, to: &file.buffer)
+        } else {
+            NDJSONEncoder.encode(batch, into: &file.buffer)
+        }
         try file.flushIfFull()
     }
 

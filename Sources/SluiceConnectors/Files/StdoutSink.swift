@@ -13,6 +13,9 @@ import SluiceFormats
 /// time (the `Sink` contract), so its mutable state needs no lock.
 public final class StdoutSink: Sink, @unchecked Sendable {
     public let name: String
+    /// Rows that are events (a late output) are written as received when their batch
+    /// kept the bytes (`ReceivedEvents`); other rows are always encoded.
+    public var writesReceivedEvents = false
     private let output: OutputFile
 
     public convenience init(name: String) {
@@ -28,7 +31,11 @@ public final class StdoutSink: Sink, @unchecked Sendable {
     public func open(schema: Schema, mode: SinkMode) throws {}
 
     public func write(_ batch: Batch) throws {
-        NDJSONEncoder.encode(batch, into: &output.buffer)
+        if writesReceivedEvents {
+            ReceivedEvents.appendLines(of: batch, to: &output.buffer)
+        } else {
+            NDJSONEncoder.encode(batch, into: &output.buffer)
+        }
         try output.flushIfFull()
     }
 

@@ -20,7 +20,8 @@ public struct Batch: Sendable {
     /// Whether the rows retract (delete by key) earlier rows instead of adding rows.
     public var isRetraction: Bool
     /// The bytes each row was decoded from, when the source was asked to keep them
-    /// (archive sinks); nil otherwise and on every batch whose rows were changed.
+    /// (archive sinks, event outputs); nil otherwise and on batches whose rows were built
+    /// anew (aggregates, joins); not `isExact` once a map changed the rows.
     public var records: RawRecords? {
         didSet { if let records { precondition(records.count == count, "one record per row") } }
     }

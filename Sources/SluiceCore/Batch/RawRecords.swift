@@ -9,6 +9,10 @@
 /// content (`setColumn`, `project`, a map, an aggregate) builds a batch without them, so
 /// a sink that finds `records` on a batch knows each row is still the event received.
 ///
+/// A map keeps them marked not `isExact`: each row then comes from its record's event
+/// but is no longer that event, which is all late outputs and dead letters need (they
+/// write the event a row came from) and what the archive must not take for the row.
+///
 /// Laws: `spans.count == batch.count`; a record holds no line terminator.
 public struct RawRecords: Sendable {
     /// One record's bytes in `bytes`.
@@ -24,11 +28,17 @@ public struct RawRecords: Sendable {
     /// The buffer the spans point into (shared by batches cut from one source batch).
     public let bytes: [UInt8]
     public private(set) var spans: [Span]
+    /// True while each row is still the event its record holds (no map changed it).
+    public private(set) var isExact: Bool
 
-    public init(bytes: [UInt8], spans: [Span]) {
+    public init(bytes: [UInt8], spans: [Span], isExact: Bool = true) {
         self.bytes = bytes
         self.spans = spans
+        self.isExact = isExact
     }
+
+    /// These records for rows derived one to one from theirs (a map's output).
+    public var derived: RawRecords { RawRecords(bytes: bytes, spans: spans, isExact: false) }
 
     public var count: Int { spans.count }
 
@@ -39,11 +49,11 @@ public struct RawRecords: Sendable {
         spans.withUnsafeBufferPointer { spans in
             for i in indices { picked.append(spans[Int(i)]) }
         }
-        return RawRecords(bytes: bytes, spans: picked)
+        return RawRecords(bytes: bytes, spans: picked, isExact: isExact)
     }
 
     public func slice(_ range: Range<Int>) -> RawRecords {
-        RawRecords(bytes: bytes, spans: Array(spans[range]))
+        RawRecords(bytes: bytes, spans: Array(spans[range]), isExact: isExact)
     }
 
     /// These records, then `others`' (copied into one buffer unless there is one part).
@@ -59,7 +69,7 @@ public struct RawRecords: Sendable {
                 bytes.append(contentsOf: record)
             }
         }
-        return RawRecords(bytes: bytes, spans: spans)
+        return RawRecords(bytes: bytes, spans: spans, isExact: parts.allSatisfy(\.isExact))
     }
 
     /// Calls `body` with each record's bytes, in row order.

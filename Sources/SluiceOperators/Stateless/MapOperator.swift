@@ -72,10 +72,12 @@ public final class MapOperator: StreamOperator {
             if let replaced { columns[replaced] = column } else { columns.append(column) }
         }
         counters.rowsOut += Int64(batch.count)
-        out.emit(
-            Batch(
-                schema: outputSchemas[0], columns: columns, count: batch.count, position: batch.position,
-                isRetraction: batch.isRetraction))
+        var mapped = Batch(
+            schema: outputSchemas[0], columns: columns, count: batch.count, position: batch.position,
+            isRetraction: batch.isRetraction)
+        // Each row still comes from its event: late outputs and dead letters write that.
+        mapped.records = batch.records?.derived
+        out.emit(mapped)
     }
 
     /// Remembers processing time for expressions that read `now()`.

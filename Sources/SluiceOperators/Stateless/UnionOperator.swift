@@ -83,9 +83,11 @@ public final class UnionOperator: StreamOperator {
         let columns = zip(sources[input], schema.fields).map { source, field in
             source.map { batch.columns[$0] } ?? Column.nulls(field.type, count: batch.count)
         }
-        out.emit(
-            Batch(
-                schema: schema, columns: columns, count: batch.count, position: batch.position,
-                isRetraction: batch.isRetraction))
+        var aligned = Batch(
+            schema: schema, columns: columns, count: batch.count, position: batch.position,
+            isRetraction: batch.isRetraction)
+        // Each row still comes from its event: late outputs and dead letters write that.
+        aligned.records = batch.records?.derived
+        out.emit(aligned)
     }
 }

@@ -67,7 +67,11 @@ public struct ExplainGraph: Sendable {
         for source in spec.sources {
             let vertexID = id("src", source.name)
             ids[source.name] = vertexID
-            var details = [source.uri.redacted + Self.availability(source.uri), "schema " + (source.schemaName ?? "custom") + " (\(source.schema.count) fields)"]
+            var schemaLine = "schema " + (source.schemaName ?? "custom") + " (\(source.declaredSchema.count) fields)"
+            if source.narrowedFrom != nil {
+                schemaLine += "; decodes \(source.schema.fieldNames.joined(separator: ", ")), checks the rest"
+            }
+            var details = [source.uri.redacted + Self.availability(source.uri), schemaLine]
             if let time = source.eventTime {
                 var line = "event time \(time.field), out of order ≤ \(Self.format(time.maxOutOfOrderness))"
                 if time.allowedLateness > .zero { line += ", lateness \(Self.format(time.allowedLateness))" }

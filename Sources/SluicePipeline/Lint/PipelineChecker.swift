@@ -19,6 +19,8 @@ struct PipelineChecker {
     /// key_by/window nodes fused into the operators reading them.
     var fusedNodes: Set<Int> = []
     var resolution: ReferenceResolution
+    /// The fields to decode, by source name (`SourceNarrowing`); the others are checked only.
+    var narrowing: [String: Set<String>] = [:]
 
     init(_ document: PipelineDocument, kinds: [ConnectorKind]) {
         self.document = document
@@ -122,7 +124,12 @@ struct PipelineChecker {
             schema = nil
         }
         if let schemaName { schema = schemaName == "w1" ? DAA.metricSampleSchema : DAA.schema }
-        guard let schema else { return (nil, nil) }
+        guard var schema else { return (nil, nil) }
+        var narrowedFrom: Schema?
+        if let kept = narrowing[source.name.value] {
+            narrowedFrom = schema
+            schema = Schema(schema.fields.filter { kept.contains($0.name) })
+        }
 
         var stream = StreamInfo(schema: schema, producer: source.name.value, origin: StreamSpec(node: source.name.value))
         if let eventTime = source.eventTime {
@@ -152,7 +159,7 @@ struct PipelineChecker {
         let partitionKey = DAA.partitionKey.allSatisfy { schema.index(of: $0) != nil } ? DAA.partitionKey : nil
         let spec = SourceSpec(
             name: source.name.value, uri: uri, format: source.format, schema: schema, schemaName: schemaName, eventTime: settings,
-            partitionKey: partitionKey)
+            partitionKey: partitionKey, narrowedFrom: narrowedFrom)
         return (spec, stream)
     }
 

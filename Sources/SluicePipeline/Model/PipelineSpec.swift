@@ -105,6 +105,20 @@ public struct SourceSpec: Sendable {
     /// can then skip their exchange (`Dataflow.source(_:eventTime:partitionKey:)`); nil
     /// lets the runtime pick from the keys downstream.
     public var partitionKey: [String]?
+    /// The schema as declared, when `schema` is narrowed to the fields the pipeline reads
+    /// (`SourceNarrowing`); nil when the source decodes everything it declares.
+    public var narrowedFrom: Schema? = nil
+    /// Batches carry each row's bytes as received (`Batch.records`): the dead letters and
+    /// late events of a narrowed source are written from them, whole.
+    public var keepsRecords = false
+
+    /// The schema the file declares (what records must satisfy).
+    public var declaredSchema: Schema { narrowedFrom ?? schema }
+    /// Declared fields no step reads: checked in every record like `schema`'s, not kept.
+    public var checkedFields: [Field] {
+        guard let narrowedFrom else { return [] }
+        return narrowedFrom.fields.filter { schema.field(named: $0.name) == nil }
+    }
 }
 
 /// Where a sink writes, and how.

@@ -77,7 +77,8 @@ extension Catalog {
         }
         // DAA events of an unknown type are bad input from a broker (daa-events.md).
         var decoding = DecoderOptions(allowedTypes: spec.schemaName == "daa" ? DAA.eventTypes : nil)
-        decoding.keepsRecords = keepingRecords
+        decoding.keepsRecords = keepingRecords || spec.keepsRecords
+        decoding.checkedFields = spec.checkedFields
         return try AMQPSource(
             name: spec.name, schema: spec.schema, required: requiredFields(of: spec), options: options, decoderOptions: decoding)
     }

@@ -54,7 +54,8 @@ public struct Catalog: Sendable {
     public func makeSource(_ spec: SourceSpec, keepingRecords: Bool = false) throws(CatalogError) -> any Source {
         let uri = spec.uri
         var decoding = DecoderOptions()
-        decoding.keepsRecords = keepingRecords
+        decoding.keepsRecords = keepingRecords || spec.keepsRecords
+        decoding.checkedFields = spec.checkedFields
         switch uri.scheme {
         case "generator" where uri.path == "daa":
             let options = try daaOptions(uri)
@@ -93,7 +94,8 @@ public struct Catalog: Sendable {
                 try ArchiveSource(
                     name: spec.name, directory: uri.path, schema: spec.schema, required: Self.requiredFields(of: spec),
                     from: from, to: to, timeField: uri.parameter("time_field") ?? spec.eventTime?.field ?? "ts",
-                    keepsRecords: keepingRecords, splits: int(uri, "splits"))
+                    keepsRecords: keepingRecords || spec.keepsRecords, splits: int(uri, "splits"),
+                    checkedFields: spec.checkedFields)
             }
         case "amqp", "amqps":
             return try wrap(uri) { try Self.amqpSource(spec, pipeline: nil, keepingRecords: keepingRecords) }
@@ -106,7 +108,7 @@ public struct Catalog: Sendable {
     /// non-nullable fields of another schema, and the event-time field.
     static func requiredFields(of spec: SourceSpec) -> Set<String> {
         var required: Set<String> = spec.schemaName == "daa" ? DAA.requiredFields : []
-        for field in spec.schema.fields where !field.nullable { required.insert(field.name) }
+        for field in spec.declaredSchema.fields where !field.nullable { required.insert(field.name) }
         if let time = spec.eventTime?.field { required.insert(time) }
         return required
     }
@@ -154,7 +156,12 @@ public struct Catalog: Sendable {
     public func makeLateSink(_ uri: ConnectorURI, name: String) throws(CatalogError) -> any Sink {
         switch uri.scheme {
         case "memory": return memory.sink(named: uri.path)
-        default: return try makeRowSink(uri, name: name)
+        default:
+            // Late rows are events: whole, as received, even from a narrowed source.
+            let sink = try makeRowSink(uri, name: name)
+            (sink as? NDJSONFileSink)?.writesReceivedEvents = true
+            (sink as? StdoutSink)?.writesReceivedEvents = true
+            return sink
         }
     }
 

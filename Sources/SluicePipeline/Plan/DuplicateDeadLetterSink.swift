@@ -2,8 +2,9 @@ public import SluiceCore
 import SluiceFormats
 
 /// Sends the events de-duplication rejected to the dead-letter destination, each with
-/// the reason and the event itself as its raw record, so redeliveries are counted *and*
-/// kept — nothing leaves a pipeline silently.
+/// the reason and the event itself as its raw record (as received when the source kept
+/// it, `ReceivedEvents`), so redeliveries are counted *and* kept — nothing leaves a
+/// pipeline silently.
 public final class DuplicateDeadLetterSink: Sink, @unchecked Sendable {
     // Only the runtime's sink executor calls it, one thread at a time.
     public let name: String
@@ -25,9 +26,7 @@ public final class DuplicateDeadLetterSink: Sink, @unchecked Sendable {
         guard target != nil else { return }
         let ids = batch.column(named: idField)
         for row in 0..<batch.count {
-            var line: [UInt8] = []
-            NDJSONEncoder.encode(batch.slice(row..<(row + 1)), into: &line)
-            if line.last == 0x0A { line.removeLast() }
+            let line = ReceivedEvents.line(of: batch, row: row)
             let id = ids?.value(at: row).description ?? "?"
             pending.append(
                 Rejection(reason: "duplicate \(idField) \(id) already seen within the de-duplication horizon", raw: line))

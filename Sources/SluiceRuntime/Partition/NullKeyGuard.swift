@@ -37,9 +37,8 @@ struct NullKeyGuard {
     }
 
     private func reject(_ batch: Batch, row: Int, column: String) -> Rejection {
-        var raw: [UInt8] = []
-        NDJSONEncoder.encode(batch.gather([Int32(truncatingIfNeeded: row)]), into: &raw)
-        if raw.last == UInt8(ascii: "\n") { raw.removeLast() }
-        return Rejection(reason: "key column '\(column)' is null (step '\(step)')", raw: raw)
+        // The event as received when the batch kept it (a narrowed source decodes only
+        // the fields the pipeline reads), else the row as the step sees it.
+        Rejection(reason: "key column '\(column)' is null (step '\(step)')", raw: ReceivedEvents.line(of: batch, row: row))
     }
 }
