@@ -15,8 +15,9 @@ import SluiceFormats
 /// decodes a chunk itself when none is idle (`DecodeAheadQueue`); chunks are still
 /// returned in file order, so the output does not depend on which thread decoded what.
 ///
-/// One job at a time: `start` copies the chunk's bytes (the reader's buffer moves on),
-/// `wait` returns its result.
+/// One job at a time: `start` copies the chunk's bytes (the reader's buffer moves on;
+/// when the decoder keeps records, into the array the batch keeps), `wait` returns its
+/// result.
 ///
 /// - Important: `start`/`wait` are called by the reader's thread only, alternately (see
 ///   `DecodeJob`): the decoder and buffer are used by the queue only between them, which
@@ -58,6 +59,15 @@ final class DecodeAhead: @unchecked Sendable {
     func start(_ bytes: UnsafeRawBufferPointer, firstLine: Int64, source: String, split: Int, baseOffset: Int64) {
         // Before the buffer is touched: a busy job is still reading it.
         precondition(!job.isBusy, "one decode at a time")
+        if decoder.options.keepsRecords {
+            // The copy becomes the batch's records: one copy, not two.
+            let owned = [UInt8](bytes)
+            job.start {
+                self.decoder.decodeLines(
+                    owning: owned, firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
+            }
+            return
+        }
         if bytes.count > capacity {
             buffer.deallocate()
             capacity = bytes.count

@@ -87,6 +87,23 @@ public struct JSONBatchDecoder: Sendable {
     public mutating func decodeLines(
         _ bytes: UnsafeRawBufferPointer, firstLine: Int64, source: String, split: Int, baseOffset: Int64
     ) -> (Batch, [Rejection]) {
+        decodeLines(bytes, owned: nil, firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
+    }
+
+    /// `decodeLines` of an array the caller gives up: with `keepsRecords` the batch's
+    /// records share it instead of copying the lines.
+    public mutating func decodeLines(
+        owning bytes: [UInt8], firstLine: Int64, source: String, split: Int, baseOffset: Int64
+    ) -> (Batch, [Rejection]) {
+        bytes.withUnsafeBytes { buffer in
+            decodeLines(buffer, owned: bytes, firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
+        }
+    }
+
+    private mutating func decodeLines(
+        _ bytes: UnsafeRawBufferPointer, owned: [UInt8]?, firstLine: Int64, source: String, split: Int,
+        baseOffset: Int64
+    ) -> (Batch, [Rejection]) {
         beginBatch()
         var rejections: [Rejection] = []
         let keepsRecords = plan.options.keepsRecords
@@ -131,8 +148,9 @@ public struct JSONBatchDecoder: Sendable {
         }
         let position = SourcePosition(source: source, split: split, offset: baseOffset + Int64(bytes.count))
         var batch = finishBatch(position: position)
-        // The whole chunk is copied once; rows point into it (rejected lines are not theirs).
-        if keepsRecords { batch.records = RawRecords(bytes: Array(bytes), spans: spans) }
+        // The whole chunk is kept (copied once unless given); rows point into it (rejected
+        // lines are not theirs).
+        if keepsRecords { batch.records = RawRecords(bytes: owned ?? Array(bytes), spans: spans) }
         return (batch, rejections)
     }
 
