@@ -127,4 +127,68 @@ import Testing
             #expect(late.allSatisfy { received.contains($0) }, "\(name): a late event is not a line of the input")
         }
     }
+
+    static func load(_ text: String) throws -> PipelineSpec {
+        try PipelineLoader(environment: [:]).load(text: text).get()
+    }
+
+    /// A union fills the fields an input lacks with nulls: cutting `metric` and `value`
+    /// from `extra` would null them in the rows the sink writes, whose schema is the same.
+    @Test func aUnionInputKeepsTheFieldsTheUnionHasFromOthers() throws {
+        let spec = try Self.load(
+            """
+            pipeline: union-of-two
+            sources:
+              samples: { uri: "file:a.ndjson", schema: w1, event_time: { field: ts } }
+              extra: { uri: "file:b.ndjson", schema: { agent_id: string, metric: string, value: double, ts: timestamp }, event_time: { field: ts } }
+            nodes:
+              all: { union: [samples, extra] }
+            sinks:
+              out: { from: all, uri: "file:out.ndjson" }
+            dead_letter: { uri: "file:dead.ndjson" }
+            """)
+        #expect(spec.sources.allSatisfy { $0.narrowedFrom == nil })
+    }
+
+    /// A join's checkpoint holds its input rows, so their schema must not follow the
+    /// fields read downstream (a restore of an older checkpoint would refuse them).
+    @Test func joinInputsAreNotNarrowed() throws {
+        let spec = try Self.load(
+            """
+            pipeline: joined
+            sources:
+              left: { uri: "file:l.ndjson", event_time: { field: ts } }
+              right: { uri: "file:r.ndjson", event_time: { field: ts } }
+            nodes:
+              keyed: { from: left, key_by: agent_id }
+              matched:
+                join: { left: keyed, right: right, on: [agent_id], interval: { lower: 0s, upper: 1m }, prefixes: { left: "l_", right: "r_" } }
+              counted: { from: matched, key_by: [l_agent_id], window: { tumbling: 1m }, aggregate: { n: count() } }
+            sinks:
+              view: { from: counted, uri: "memory:v", key: [l_agent_id, window_start] }
+            dead_letter: { uri: "file:dead.ndjson" }
+            """)
+        #expect(spec.sources.allSatisfy { $0.narrowedFrom == nil })
+    }
+
+    /// An archive source filters rows by its time field: narrowing keeps it.
+    @Test func anArchiveKeepsTheFieldItFiltersRowsBy() throws {
+        let spec = try Self.load(
+            """
+            pipeline: archived
+            source: { uri: "archive:/tmp/none?time_field=received_at", schema: { id: string, received_at: timestamp, ts: timestamp, value: double, note: string } }
+            event_time: { field: ts, max_out_of_orderness: 1s }
+            steps:
+              - filter: "value > 1"
+              - key_by: [id]
+              - window: { tumbling: 1m }
+              - aggregate: { n: count() }
+            sink: { uri: "memory:v", key: [id, window_start] }
+            dead_letter: { uri: "file:dead.ndjson" }
+            """)
+        let source = try #require(spec.sources.first)
+        #expect(source.narrowedFrom != nil)
+        #expect(Set(source.schema.names) == ["id", "received_at", "ts", "value"])
+        #expect(source.checkedFields.map(\.name) == ["note"])
+    }
 }

@@ -16,7 +16,9 @@ import SluiceExpr
 ///   the events the rows came from, as received, instead: that needs a path of
 ///   row-to-row steps from the source (they keep `Batch.records`) and, for a late output,
 ///   a file or standard output;
-/// - likewise a keyed step with a nullable key (null keys become dead letters).
+/// - likewise a keyed step with a nullable key (null keys become dead letters);
+/// - no union input loses a field the union still has from another input (it would be
+///   filled with nulls), and no join's input changes (its checkpoint holds input rows).
 /// Otherwise the pipeline is decoded whole, as before.
 enum SourceNarrowing {
     /// Connectors whose batches come from `JSONBatchDecoder` (which checks cut fields).
@@ -31,6 +33,8 @@ enum SourceNarrowing {
             if let time = source.eventTime?.field { fields.insert(time) }
             fields.formUnion(source.partitionKey ?? [])
             fields.formUnion(Catalog.requiredFields(of: source))
+            // An archive source filters rows by this column (`from`/`to`).
+            if source.uri.scheme == "archive" { fields.insert(source.uri.parameter("time_field") ?? source.eventTime?.field ?? "ts") }
             let kept = fields.intersection(source.schema.fieldNames)
             if kept.count < source.schema.count { keep[source.name] = kept }
         }
@@ -119,6 +123,18 @@ enum SourceNarrowing {
             guard !inputsSame else { continue }
             let fromEvents = node.inputs.allSatisfy { carriesRecords($0, in: narrowed) }
             switch node.operation {
+            case .union:
+                // A union fills a field one input lacks with nulls: an input must not lose
+                // a field that the union still has from another input.
+                for (input, beforeInput) in zip(node.inputs, before.inputs) {
+                    guard let after = narrowed.schema(of: input), let was = whole.schema(of: beforeInput) else { return false }
+                    let lost = Set(was.fieldNames).subtracting(after.fieldNames)
+                    if !lost.isDisjoint(with: node.outputSchemas.first?.fieldNames ?? []) { return false }
+                }
+            case .join:
+                // A join's checkpoint holds its input rows: their schema must not depend on
+                // which fields the rest of the pipeline reads (a restore would refuse them).
+                return false
             case .dedupe:
                 // Its duplicates go to the dead letters whole.
                 guard fromEvents else { return false }
@@ -143,8 +159,9 @@ enum SourceNarrowing {
     /// the records of those events as received.
     static func carriesRecords(_ stream: StreamSpec, in spec: PipelineSpec) -> Bool {
         switch spec.producer(named: stream.node) {
-        case .source?:
-            return true
+        case .source(let source)?:
+            // Only decoded sources keep records (a generator's rows have no bytes).
+            return decodingSchemes.contains(source.uri.scheme)
         case .node(let node)?:
             switch node.operation {
             case .filter, .dedupe, .map, .select, .branch, .union:
