@@ -21,7 +21,9 @@ public struct DecoderOptions: Sendable {
     /// Fields validated exactly like schema fields (type, range, duplicates; required
     /// when not nullable) but not kept in the batches: a pipeline that reads few of a
     /// wide schema's fields decodes only those and still rejects the records the whole
-    /// schema would. Names already in the schema are ignored.
+    /// schema would. Names already in the schema are ignored. A record missing several
+    /// required fields is rejected naming the first kept one before any checked one (the
+    /// whole schema's decoder names them in schema order).
     public var checkedFields: [Field] = []
 
     public init(
