@@ -119,7 +119,7 @@ public struct JSONBatchDecoder: Sendable {
             let fast = fastPath()
             while p < end {
                 let rowsBefore = rows
-                if let fast, !keepsRecords, let recordEnd = fast.decode(start: p, end: end, lineMode: true, row: rows) {
+                if fast.isOn, !keepsRecords, let recordEnd = fast.decode(start: p, end: end, lineMode: true, row: rows) {
                     // The common case, with nothing else to do for the record.
                     rows &+= 1
                     p = recordEnd < end ? recordEnd + 1 : end
@@ -128,7 +128,7 @@ public struct JSONBatchDecoder: Sendable {
                 }
                 // Without records to keep, the fast path was just tried: go straight to the parser.
                 let (recordEnd, reason) = decodeRecord(
-                    &parser, keepsRecords ? fast : nil, start: p, end: end, lineMode: true)
+                    &parser, fast, tryingFast: keepsRecords, start: p, end: end, lineMode: true)
                 if keepsRecords && rows > rowsBefore {
                     let contentEnd = Self.droppingCarriageReturn(p, recordEnd)
                     spans.append(RawRecords.Span(start: UInt32(p - bufferStart), length: UInt32(contentEnd - p)))
@@ -176,7 +176,7 @@ public struct JSONBatchDecoder: Sendable {
                 guard let base = buffer.baseAddress, buffer.count > 0 else { return RejectionReason.emptyRecord }
                 let end = base + buffer.count
                 let start = Self.skippingBOM(base, end)
-                let reason = decodeRecord(&parser, fast, start: start, end: end, lineMode: false).reason
+                let reason = decodeRecord(&parser, fast, tryingFast: true, start: start, end: end, lineMode: false).reason
                 if keepsRecords && rows > rowsBefore {
                     Self.appendRecord(UnsafeBufferPointer(start: start, count: end - start), to: &recordBytes, spans: &spans)
                 }
@@ -210,10 +210,10 @@ public struct JSONBatchDecoder: Sendable {
     /// Decodes the record at `start`; on success its row is appended. Returns where the
     /// record ends (its newline, or `end`) and the reason when it was rejected.
     private mutating func decodeRecord(
-        _ parser: inout RecordParser, _ fast: FastPath?, start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>,
-        lineMode: Bool
+        _ parser: inout RecordParser, _ fast: FastPath, tryingFast: Bool, start: UnsafePointer<UInt8>,
+        end: UnsafePointer<UInt8>, lineMode: Bool
     ) -> (recordEnd: UnsafePointer<UInt8>, reason: String?) {
-        if let fast, let recordEnd = fast.decode(start: start, end: end, lineMode: lineMode, row: rows) {
+        if tryingFast && fast.isOn, let recordEnd = fast.decode(start: start, end: end, lineMode: lineMode, row: rows) {
             rows &+= 1
             return (recordEnd, nil)
         }
