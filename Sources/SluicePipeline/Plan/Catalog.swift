@@ -156,21 +156,27 @@ public struct Catalog: Sendable {
     public func makeLateSink(_ uri: ConnectorURI, name: String) throws(CatalogError) -> any Sink {
         switch uri.scheme {
         case "memory": return memory.sink(named: uri.path)
-        default:
-            // Late rows are events: whole, as received, even from a narrowed source.
-            let sink = try makeRowSink(uri, name: name)
-            (sink as? NDJSONFileSink)?.writesReceivedEvents = true
-            (sink as? StdoutSink)?.writesReceivedEvents = true
-            return sink
+        // Late rows are events: whole, as received, even from a narrowed source.
+        default: return try makeRowSink(uri, name: name, receivedEvents: true)
         }
     }
 
     /// Files and standard output: NDJSON lines, appended (a file keeps earlier runs' rows
     /// within its rolling policy).
-    private func makeRowSink(_ uri: ConnectorURI, name: String) throws(CatalogError) -> any Sink {
+    /// - Parameter receivedEvents: the rows are events, written as received when their
+    ///   batches kept the bytes (`ReceivedEvents`).
+    private func makeRowSink(_ uri: ConnectorURI, name: String, receivedEvents: Bool = false) throws(CatalogError)
+        -> any Sink
+    {
         switch uri.scheme {
-        case "file": return NDJSONFileSink(name: name, path: uri.path, append: true, rolling: try rolling(uri))
-        case "stdout": return StdoutSink(name: name)
+        case "file":
+            let sink = NDJSONFileSink(name: name, path: uri.path, append: true, rolling: try rolling(uri))
+            sink.writesReceivedEvents = receivedEvents
+            return sink
+        case "stdout":
+            let sink = StdoutSink(name: name)
+            sink.writesReceivedEvents = receivedEvents
+            return sink
         default: throw CatalogError.unavailable(uri)
         }
     }
