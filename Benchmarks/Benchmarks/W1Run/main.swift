@@ -22,10 +22,32 @@ import Foundation
 //                                      counting store (the `W1 checkpoints` benchmark's run), or
 //                                      into a SQLite file as `sluice run` saves them (with
 //                                      `sqlite-clock`, once a second of processing time)
+//        W1Run dedupe [events] [rounds] — de-duplication alone (DedupeRun), single-threaded:
+//                                      the engine's operator beside the raw limit, ns per event,
+//                                      bytes per remembered id
 //        W1Run p95 [agents] [events] [rounds] [workers] — W1 without and with percentile(value,
 //                                      0.95), alternating in one process: each run's rate and the
 //                                      median ratio (the cost of agent-metrics' p95 in the engine)
 let arguments = CommandLine.arguments
+if arguments.count > 1, arguments[1] == "dedupe" {
+    let events = arguments.count > 2 ? Int(arguments[2])! : 5_000_000
+    let rounds = arguments.count > 3 ? Int(arguments[3])! : 5
+    let run = DedupeRun(events: events)
+    var ratios: [Double] = []
+    for round in 0..<rounds {
+        // Which goes first alternates, so a drifting machine speed favours neither.
+        let (engine, raw) = round % 2 == 0 ? (run.engine(), run.raw()) : { let r = run.raw(); return (run.engine(), r) }()
+        precondition(engine.duplicates == run.redeliveries && raw.duplicates == run.redeliveries,
+                     "duplicates: engine \(engine.duplicates), raw \(raw.duplicates), expected \(run.redeliveries)")
+        ratios.append(engine.seconds / raw.seconds)
+        print(String(
+            format: "round %d: engine %.1f ns/event (%.1f B/id), raw limit %.1f ns/event (%.1f B/id), engine / raw %.2f",
+            round + 1, engine.seconds / Double(events) * 1e9, engine.bytesPerId, raw.seconds / Double(events) * 1e9,
+            raw.bytesPerId, engine.seconds / raw.seconds))
+    }
+    print(String(format: "median engine / raw limit: %.2f", ratios.sorted()[ratios.count / 2]))
+    exit(0)
+}
 if arguments.count > 1, arguments[1] == "p95" {
     let agents = arguments.count > 2 ? Int(arguments[2])! : 10_000
     let events = arguments.count > 3 ? Int(arguments[3])! : 5_000_000
