@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "SluiceCore", dependencies: ["CSluiceIntrinsics"], swiftSettings: strictSettings),
         .target(name: "SluiceExpr", dependencies: ["SluiceCore"], swiftSettings: strictSettings),
         .target(name: "SluiceFormats", dependencies: ["SluiceCore"], swiftSettings: strictSettings),
-        .target(name: "SluiceOperators", dependencies: ["SluiceCore", "SluiceExpr"], swiftSettings: strictSettings),
+        .target(name: "SluiceOperators", dependencies: ["CSluiceIntrinsics", "SluiceCore", "SluiceExpr"], swiftSettings: strictSettings),
         .target(
             name: "SluiceRuntime",
             dependencies: ["SluiceCore", "SluiceExpr", "SluiceOperators", "SluiceFormats"],

@@ -110,6 +110,64 @@ struct DedupeMemoryTests {
         #expect(memory.memoryBytes <= 64 * 4 * 64 + 4096, "an empty memory shrinks back to its smallest segments")
     }
 
+    /// A million ids: segments pass the size from which they are mapped, so on Linux they
+    /// grow in place (remapped, refilled from the scratch copy), and one bucket is forgotten
+    /// half-way, so growths leave its entries out.
+    @Test("segments grown in place keep every live id and drop forgotten ones")
+    func growthInPlace() {
+        var memory = DedupeMemory()
+        var state: UInt64 = 42
+        func next() -> UInt64 {
+            state &+= 0x9e37_79b9_7f4a_7c15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+            return z ^ (z >> 31)
+        }
+        let total = 1_000_000
+        var keys: [DedupeKey] = []
+        keys.reserveCapacity(total)
+        var duplicates = 0
+        for start in stride(from: 0, to: total, by: 4096) {
+            let count = min(4096, total - start)
+            var w0: [UInt64] = [], w1: [UInt64] = [], buckets: [Int64] = []
+            for i in start..<(start + count) {
+                let key = DedupeKey(w0: next(), w1: next() & ~0xFFFF)
+                keys.append(key)
+                w0.append(key.w0)
+                w1.append(key.w1)
+                buckets.append(Int64(i / 250_000))
+            }
+            // Every 64th row repeats an earlier id of a live bucket.
+            for j in stride(from: 63, to: count, by: 64) where start + j > 300_000 {
+                let earlier = keys[start + j - 1 - (start + j) % 40_000]
+                keys[start + j] = earlier
+                w0[j] = earlier.w0
+                w1[j] = earlier.w1
+            }
+            let got = memory.checkAndRemember(w0, w1, buckets: buckets, passes: [Bool](repeating: false, count: count))
+            for j in 0..<count {
+                let repeated = j % 64 == 63 && start + j > 300_000
+                #expect(got[j] == repeated, "row \(start + j)")
+                if got[j] { duplicates += 1 }
+            }
+            if start + count >= 500_000 && memory.firstLiveBucket < 1 { memory.forget(before: 1) }
+        }
+        #expect(memory.memoryBytes >= FingerprintTable.segmentCount * SegmentMemory.mappedWords * 8,
+                "segments reached the mapped size")
+        #expect(memory.liveCount == total - 250_000 - duplicates)
+        // What a snapshot would write: each live id once, none left behind by a move.
+        let entries = memory.entriesBySegment().flatMap(\.keys)
+        #expect(entries.count == memory.liveCount)
+        #expect(Set(entries).count == entries.count)
+        // Ids of the forgotten bucket pass; every other id is known.
+        let w0 = keys.map(\.w0), w1 = keys.map(\.w1)
+        let again = memory.checkAndRemember(w0, w1, buckets: [Int64](repeating: 5, count: total),
+                                            passes: [Bool](repeating: false, count: total))
+        #expect(again[..<250_000].allSatisfy { !$0 }, "forgotten ids pass")
+        #expect(again[250_000...].allSatisfy { $0 }, "live ids are known")
+    }
+
     @Test("integer ids are kept whole: ids that differ only in their low bits stay apart")
     func integerIdsExact() {
         var memory = DedupeMemory()

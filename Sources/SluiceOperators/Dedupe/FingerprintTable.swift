@@ -67,6 +67,51 @@ struct FingerprintTable: ~Copyable {
             }
         }
 
+        /// Puts the live entries of `slots` slots at `from` (another segment's slots, in
+        /// order) into this empty segment, with `dense` as room for them.
+        ///
+        /// An entry goes where `emptySlot` would put it, mostly without a search or a
+        /// branch: homes rise with the hash, and so, roughly, do positions in the old
+        /// slots, so entries come nearly in home order. Slots from `filledTo` on are empty
+        /// (until a run reaches the end), and `runStart..<filledTo` are all full, so an
+        /// entry whose home line starts at or after `runStart` takes the later of its
+        /// home's first slot and `filledTo`. Only an entry behind the run searches. The
+        /// live entries are first packed into `dense`, also without branches: which old
+        /// slots are empty is random, and a mispredicted branch per slot cost more than
+        /// the copy.
+        mutating func refill(from: UnsafePointer<UInt64>, slots: Int, dead: [Bool], dense: UnsafeMutablePointer<UInt64>) {
+            var live = 0
+            dead.withUnsafeBufferPointer { dead in
+                for slot in 0..<slots {
+                    let w0 = from[2 &* slot]
+                    let tagged = from[2 &* slot &+ 1]
+                    dense[2 &* live] = w0
+                    dense[2 &* live &+ 1] = tagged
+                    let tag = Int(truncatingIfNeeded: tagged & FingerprintTable.tagMask)
+                    live &+= tag != 0 && !dead[tag] ? 1 : 0
+                }
+            }
+            let end = slotCount
+            var runStart = 0
+            var filledTo = 0
+            for entry in 0..<live {
+                let w0 = dense[2 &* entry]
+                let hash = FingerprintTable.hash(w0)
+                let first = home(hash) &* FingerprintTable.slotsPerLine
+                var to = Swift.max(first, filledTo)
+                if _slowPath(first < runStart || to == end) {
+                    to = emptySlot(hash)
+                    if to == filledTo { filledTo &+= 1 }
+                } else {
+                    runStart = first > filledTo ? first : runStart
+                    filledTo = to &+ 1
+                }
+                words[2 &* to] = w0
+                words[2 &* to &+ 1] = dense[2 &* entry &+ 1]
+            }
+            count &+= live
+        }
+
         /// The first empty slot from `hash`'s home line: where a resize puts an entry
         /// (no key is in a segment twice, so nothing needs comparing).
         @inline(__always)
@@ -86,6 +131,10 @@ struct FingerprintTable: ~Copyable {
     private var segments: UnsafeMutablePointer<Segment>
     /// Occupied slots in all segments.
     private(set) var count = 0
+    /// A rebuilt segment's live entries, packed; as large as the largest segment rebuilt
+    /// (a 64th of the table).
+    private var scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 0)
+    private var scratchWords = 0
 
     /// A table with room for `entries` at about 60 % load.
     init(forEntries entries: Int) {
@@ -97,12 +146,13 @@ struct FingerprintTable: ~Copyable {
     deinit {
         for i in 0..<Self.segmentCount { segments[i].free() }
         segments.deallocate()
+        scratch.deallocate()
     }
 
     var slotCount: Int { (0..<Self.segmentCount).reduce(0) { $0 + segments[$1].slotCount } }
     var memoryBytes: Int {
         (0..<Self.segmentCount).reduce(0) { $0 + segments[$1].lines * Self.wordsPerLine * 8 }
-            + Self.segmentCount * MemoryLayout<Segment>.stride
+            + Self.segmentCount * MemoryLayout<Segment>.stride + scratchWords * 8
     }
 
     /// Word 1 of a fingerprint as slots keep it: without the tag bits.
@@ -165,8 +215,25 @@ struct FingerprintTable: ~Copyable {
     }
 
     /// Grows `segment` by half, leaving out the entries `dead` marks; returns how many.
-    mutating func grow(segment: Int, dead: [Bool]) -> Int {
-        resize(segment, lines: segments[segment].lines + segments[segment].lines / 2 + 1, dead: dead)
+    mutating func grow(segment i: Int, dead: [Bool]) -> Int {
+        let old = segments[i]
+        let lines = old.lines + old.lines / 2 + 1
+        let words = old.lines * Self.wordsPerLine
+        guard SegmentMemory.extendsInPlace(words: words) else { return resize(i, lines: lines, dead: dead) }
+        // The entries wait in the scratch copy while the segment's own memory is extended
+        // and cleared: the kernel adds a third of the pages instead of mapping and zeroing
+        // all of them anew and unmapping the old ones, and the old part is still cached.
+        reserveScratch(words: words)
+        scratch.update(from: old.words, count: words)
+        var grown = old
+        grown.words = SegmentMemory.extend(old.words, words: words, to: lines * Self.wordsPerLine)
+        grown.words.update(repeating: 0, count: words)
+        grown.lines = lines
+        grown.count = 0
+        grown.refill(from: scratch, slots: old.slotCount, dead: dead, dense: scratch)
+        segments[i] = grown
+        count -= old.count - grown.count
+        return old.count - grown.count
     }
 
     /// Drops every entry whose tag `dead[tag]` marks, in place, and rebuilds segments left
@@ -180,23 +247,26 @@ struct FingerprintTable: ~Copyable {
                 _ = resize(i, lines: segment.count * 10 / (Self.slotsPerLine * 6) + 1, dead: dead)
             }
         }
+        // Growth resumes from the live ids, which may be far fewer: it gets a scratch again.
+        scratch.deallocate()
+        scratch = .allocate(capacity: 0)
+        scratchWords = 0
         return dropped
+    }
+
+    private mutating func reserveScratch(words: Int) {
+        guard scratchWords < words else { return }
+        scratch.deallocate()
+        scratch = .allocate(capacity: words)
+        scratchWords = words
     }
 
     /// Rebuilds segment `i` with `lines` lines, leaving out what `dead` marks.
     private mutating func resize(_ i: Int, lines: Int, dead: [Bool]) -> Int {
         let old = segments[i]
         var fresh = Segment(lines: lines)
-        for slot in 0..<old.slotCount {
-            let w0 = old.words[2 * slot]
-            let tagged = old.words[2 * slot + 1]
-            let tag = tagged & Self.tagMask
-            guard tag != 0, !dead[Int(tag)] else { continue }
-            let to = fresh.emptySlot(Self.hash(w0))
-            fresh.words[2 * to] = w0
-            fresh.words[2 * to + 1] = tagged
-            fresh.count += 1
-        }
+        reserveScratch(words: old.lines * Self.wordsPerLine)
+        fresh.refill(from: old.words, slots: old.slotCount, dead: dead, dense: scratch)
         old.free()
         segments[i] = fresh
         count -= old.count - fresh.count
