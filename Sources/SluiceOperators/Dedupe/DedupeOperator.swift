@@ -35,6 +35,9 @@ public final class DedupeOperator: StreamOperator {
     private let horizon: Int64
     private let bucketWidth: Int64
     private var memory = DedupeMemory()
+    /// How string ids are fingerprinted: `byteWise` only in a memory restored from a
+    /// snapshot before version 4, until it has forgotten every id.
+    private var fingerprints = DedupeFingerprint.Kind.wordWise
     private var watermark: EventTime = .beginningOfTime
 
     /// Ids currently recognised as duplicates if they come again.
@@ -107,6 +110,7 @@ public final class DedupeOperator: StreamOperator {
         // a per-entry cache.
         let cached = isString && ids.dictionary.count * 2 <= count
         var hashes = cached ? [(UInt64, UInt64)?](repeating: nil, count: ids.dictionary.count) : []
+        let kind = fingerprints
         let probes = [DedupeProbe](unsafeUninitializedCapacity: count) { probe, initialized in
             for j in 0..<count {
                 let row = Int(indices[j])
@@ -121,11 +125,11 @@ public final class DedupeOperator: StreamOperator {
                         if let known = hashes[code] {
                             words = known
                         } else {
-                            words = DedupeFingerprint.of(ids.dictionary[code])
+                            words = DedupeFingerprint.of(ids.dictionary[code], kind)
                             hashes[code] = words
                         }
                     } else {
-                        words = DedupeFingerprint.of(ids.dictionary[code])
+                        words = DedupeFingerprint.of(ids.dictionary[code], kind)
                     }
                 } else {
                     words = (UInt64(bitPattern: ids.ints[row]), 0)
@@ -157,9 +161,11 @@ public final class DedupeOperator: StreamOperator {
             // slot (a pass over all of memory at the end of every bounded input).
             memory = DedupeMemory()
             memory.setFirstLiveBucket(firstLiveBucket(at: newWatermark))
+            fingerprints = .wordWise
             return
         }
         memory.forget(before: firstLiveBucket(at: newWatermark))
+        if fingerprints != .wordWise, memory.liveCount == 0 { fingerprints = .wordWise }
     }
 
     /// Buckets before this one lie entirely before `watermark − horizon`.
@@ -168,7 +174,8 @@ public final class DedupeOperator: StreamOperator {
             ? .min : JoinTimeMath.floorDiv(JoinTimeMath.subtracting(watermark, horizon), bucketWidth)
     }
 
-    /// Writes the horizon, the watermark and the remembered ids by segment: per segment
+    /// Writes the horizon, the watermark, how string ids are fingerprinted
+    /// (`DedupeFingerprint.Kind`) and the remembered ids by segment: per segment
     /// (the ids remembered in one bucket between two snapshots; buckets ascending), its
     /// bucket, its id count and its ids' two words sorted by value, 16 bytes per id. Then
     /// closes the segments, so the next snapshot repeats these bytes for every segment
@@ -179,9 +186,10 @@ public final class DedupeOperator: StreamOperator {
         let segments = memory.entriesBySegment()
         memory.seal()
         writer.reserveCapacity(writer.bytes.count + 64 + segments.count * 16 + memory.liveCount * 16)
-        writer.beginSection("dedupe", version: 3)
+        writer.beginSection("dedupe", version: 4)
         writer.write(horizon)
         writer.write(watermark)
+        writer.write(Int64(fingerprints.rawValue))
         writer.write(segments.count)
         for segment in segments {
             writer.write(segment.bucket)
@@ -193,16 +201,25 @@ public final class DedupeOperator: StreamOperator {
         }
     }
 
-    /// Restores version 3, 2 (one group per bucket, read as one segment each) or 1 (one
-    /// record per id: both fingerprint words and the bucket; the tag bits of the second word
-    /// are dropped), each group into a sealed segment of its own.
+    /// Restores version 4, 3 (no fingerprint kind: byte-wise), 2 (one group per bucket,
+    /// read as one segment each) or 1 (one record per id: both fingerprint words and the
+    /// bucket; the tag bits of the second word are dropped), each group into a sealed
+    /// segment of its own.
     public func restore(from reader: inout SnapshotReader) throws {
-        let version = try reader.expectSection("dedupe", maxVersion: 3)
+        let version = try reader.expectSection("dedupe", maxVersion: 4)
         let savedHorizon = try reader.readInt64()
         guard savedHorizon == horizon else {
             throw SluiceError(.corruptSnapshot, "de-duplication snapshot has horizon \(savedHorizon) ms, the operator \(horizon) ms")
         }
         let savedWatermark = try reader.readInt64()
+        var kind = DedupeFingerprint.Kind.byteWise
+        if version >= 4 {
+            let raw = try reader.readInt64()
+            guard let saved = UInt8(exactly: raw).flatMap(DedupeFingerprint.Kind.init(rawValue:)) else {
+                throw SluiceError(.corruptSnapshot, "de-duplication snapshot names fingerprint kind \(raw)")
+            }
+            kind = saved
+        }
         var groups: [(bucket: Int64?, entries: [(w0: UInt64, w1: UInt64, bucket: Int64)])] = []
         var total = 0
         if version >= 2 {
@@ -228,6 +245,7 @@ public final class DedupeOperator: StreamOperator {
             total = count
         }
         watermark = savedWatermark
+        fingerprints = total == 0 ? .wordWise : kind
         memory = DedupeMemory(expectedEntries: total)
         memory.setFirstLiveBucket(firstLiveBucket(at: savedWatermark))
         for group in groups {
