@@ -3,15 +3,15 @@ import SluiceCore
 /// The fingerprint under which de-duplication remembers a string id.
 ///
 /// Two independent stable 64-bit hashes of the id's UTF-8 bytes, the same in every process,
-/// so fingerprints survive snapshots and moves between workers. Two kinds exist, because
-/// stored fingerprints must be compared with fingerprints made the same way:
-/// - `wordWise` (snapshots from version 4): both words from one pass over the bytes eight
-///   at a time; the first folds each word in with a 64×64→128-bit multiply, the second
-///   with `secondary`'s multiply-rotate step. An id's last word is read overlapping the one
+/// so fingerprints survive snapshots and moves between workers. Stored fingerprints must be
+/// compared with fingerprints made the same way, so two functions exist:
+/// - `of` (snapshots from version 4): both words from one pass over the bytes eight at a
+///   time; the first folds each word in with a 64×64→128-bit multiply, the second with
+///   `secondary`'s multiply-rotate step. An id's last word is read overlapping the one
 ///   before, not gathered byte by byte.
 /// - `byteWise` (snapshots up to version 3): `StableHash` (FNV-1a, a byte at a time,
-///   finished with MurmurHash3's mixer) and `secondary`. A memory restored from such a
-///   snapshot keeps it until it has forgotten every id.
+///   finished with MurmurHash3's mixer) and `secondary`. Ids restored from such a
+///   snapshot are also looked up this way until they are forgotten (`DedupeOperator`).
 ///
 /// The memory keeps 112 of the 128 bits (the low 16 bits of the second hash hold the
 /// entry's generation tag, `FingerprintTable`). Collision bound: treating those bits as
@@ -21,21 +21,19 @@ import SluiceCore
 /// make a new id look like a duplicate. (64 bits would give about 10⁻⁴ per horizon at
 /// 60 million ids, which is why the memory pays for a second word.)
 enum DedupeFingerprint {
-    enum Kind: UInt8 {
-        case byteWise = 0
-        case wordWise = 1
+    /// Both words of the id's fingerprint.
+    @inline(__always)
+    static func of(_ string: String) -> (UInt64, UInt64) {
+        var s = string
+        return s.withUTF8 { wordWise(UnsafeRawBufferPointer($0)) }
     }
 
-    /// Both words of the id's fingerprint of `kind`.
-    @inline(__always)
-    static func of(_ string: String, _ kind: Kind) -> (UInt64, UInt64) {
+    /// Both words as snapshots before version 4 made them.
+    static func byteWise(_ string: String) -> (UInt64, UInt64) {
         var s = string
         return s.withUTF8 { utf8 in
             let bytes = UnsafeRawBufferPointer(utf8)
-            switch kind {
-            case .wordWise: return wordWise(bytes)
-            case .byteWise: return (StableHash.hash(bytes: bytes), secondary(bytes))
-            }
+            return (StableHash.hash(bytes: bytes), secondary(bytes))
         }
     }
 

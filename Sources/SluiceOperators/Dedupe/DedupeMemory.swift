@@ -42,6 +42,8 @@ struct DedupeMemory: ~Copyable {
 
     /// Ids currently remembered.
     var liveCount: Int { generations.liveEntries + overflow.count }
+    /// Table segments grown in their own, extended memory (tests).
+    var growthsInPlace: Int { table.growthsInPlace }
     /// Live ids kept outside the table because every tag was taken.
     var overflowCount: Int { overflow.count }
     /// Entries held, live or forgotten but not yet purged.
@@ -91,6 +93,14 @@ struct DedupeMemory: ~Copyable {
         }
         generations.added(tag)
         return false
+    }
+
+    /// Whether the id is remembered, without remembering it.
+    func isRemembered(_ w0: UInt64, _ w1: UInt64) -> Bool {
+        let key = FingerprintTable.key(w1)
+        let found = table.find(w0, key).tag
+        if found != 0 && generations.isLive(found) { return true }
+        return !overflow.isEmpty && overflow[DedupeKey(w0: w0, w1: key)] != nil
     }
 
     /// Every tag is taken: a purge may free some, else the id goes to `overflow`.

@@ -35,9 +35,10 @@ public final class DedupeOperator: StreamOperator {
     private let horizon: Int64
     private let bucketWidth: Int64
     private var memory = DedupeMemory()
-    /// How string ids are fingerprinted: `byteWise` only in a memory restored from a
-    /// snapshot before version 4, until it has forgotten every id.
-    private var fingerprints = DedupeFingerprint.Kind.wordWise
+    /// Ids restored from a snapshot before version 4 were fingerprinted byte-wise
+    /// (`DedupeFingerprint.byteWise`); while this bucket, their newest, is remembered, each
+    /// string id is also looked up that way. `.min`: none.
+    private var byteWiseUntil = Int64.min
     private var watermark: EventTime = .beginningOfTime
 
     /// Ids currently recognised as duplicates if they come again.
@@ -110,7 +111,7 @@ public final class DedupeOperator: StreamOperator {
         // a per-entry cache.
         let cached = isString && ids.dictionary.count * 2 <= count
         var hashes = cached ? [(UInt64, UInt64)?](repeating: nil, count: ids.dictionary.count) : []
-        let kind = fingerprints
+        let byteWise = isString && byteWiseUntil >= memory.firstLiveBucket
         let probes = [DedupeProbe](unsafeUninitializedCapacity: count) { probe, initialized in
             for j in 0..<count {
                 let row = Int(indices[j])
@@ -125,11 +126,11 @@ public final class DedupeOperator: StreamOperator {
                         if let known = hashes[code] {
                             words = known
                         } else {
-                            words = DedupeFingerprint.of(ids.dictionary[code], kind)
+                            words = DedupeFingerprint.of(ids.dictionary[code])
                             hashes[code] = words
                         }
                     } else {
-                        words = DedupeFingerprint.of(ids.dictionary[code], kind)
+                        words = DedupeFingerprint.of(ids.dictionary[code])
                     }
                 } else {
                     words = (UInt64(bitPattern: ids.ints[row]), 0)
@@ -139,7 +140,24 @@ public final class DedupeOperator: StreamOperator {
             }
             initialized = count
         }
-        let isDuplicate = memory.checkAndRemember(probes)
+        guard byteWise else { return emit(batch, indices, isDuplicate: memory.checkAndRemember(probes), into: &out) }
+        // An id known from before version 4 is a duplicate without being remembered anew.
+        var rest = probes
+        var knownByteWise = [Bool](repeating: false, count: count)
+        for j in 0..<count where !probes[j].passes {
+            let (w0, w1) = DedupeFingerprint.byteWise(ids.dictionary[Int(ids.codes[Int(indices[j])])])
+            if memory.isRemembered(w0, w1) {
+                knownByteWise[j] = true
+                rest[j].passes = true
+            }
+        }
+        let isDuplicate = memory.checkAndRemember(rest)
+        emit(batch, indices, isDuplicate: (0..<count).map { isDuplicate[$0] || knownByteWise[$0] }, into: &out)
+    }
+
+    /// Passes the first occurrences on port 0 and the duplicates on port 1.
+    private func emit(_ batch: Batch, _ indices: [Int32], isDuplicate: [Bool], into out: inout OperatorOutput) {
+        let count = indices.count
         var firsts: [Int32] = []
         var duplicates: [Int32] = []
         firsts.reserveCapacity(count)
@@ -161,11 +179,11 @@ public final class DedupeOperator: StreamOperator {
             // slot (a pass over all of memory at the end of every bounded input).
             memory = DedupeMemory()
             memory.setFirstLiveBucket(firstLiveBucket(at: newWatermark))
-            fingerprints = .wordWise
+            byteWiseUntil = .min
             return
         }
         memory.forget(before: firstLiveBucket(at: newWatermark))
-        if fingerprints != .wordWise, memory.liveCount == 0 { fingerprints = .wordWise }
+        if byteWiseUntil < memory.firstLiveBucket { byteWiseUntil = .min }
     }
 
     /// Buckets before this one lie entirely before `watermark − horizon`.
@@ -174,8 +192,8 @@ public final class DedupeOperator: StreamOperator {
             ? .min : JoinTimeMath.floorDiv(JoinTimeMath.subtracting(watermark, horizon), bucketWidth)
     }
 
-    /// Writes the horizon, the watermark, how string ids are fingerprinted
-    /// (`DedupeFingerprint.Kind`) and the remembered ids by segment: per segment
+    /// Writes the horizon, the watermark, the newest bucket of ids fingerprinted byte-wise
+    /// (`byteWiseUntil`) and the remembered ids by segment: per segment
     /// (the ids remembered in one bucket between two snapshots; buckets ascending), its
     /// bucket, its id count and its ids' two words sorted by value, 16 bytes per id. Then
     /// closes the segments, so the next snapshot repeats these bytes for every segment
@@ -189,7 +207,7 @@ public final class DedupeOperator: StreamOperator {
         writer.beginSection("dedupe", version: 4)
         writer.write(horizon)
         writer.write(watermark)
-        writer.write(Int64(fingerprints.rawValue))
+        writer.write(byteWiseUntil)
         writer.write(segments.count)
         for segment in segments {
             writer.write(segment.bucket)
@@ -201,7 +219,7 @@ public final class DedupeOperator: StreamOperator {
         }
     }
 
-    /// Restores version 4, 3 (no fingerprint kind: byte-wise), 2 (one group per bucket,
+    /// Restores version 4, 3 (all ids fingerprinted byte-wise), 2 (one group per bucket,
     /// read as one segment each) or 1 (one record per id: both fingerprint words and the
     /// bucket; the tag bits of the second word are dropped), each group into a sealed
     /// segment of its own.
@@ -212,14 +230,7 @@ public final class DedupeOperator: StreamOperator {
             throw SluiceError(.corruptSnapshot, "de-duplication snapshot has horizon \(savedHorizon) ms, the operator \(horizon) ms")
         }
         let savedWatermark = try reader.readInt64()
-        var kind = DedupeFingerprint.Kind.byteWise
-        if version >= 4 {
-            let raw = try reader.readInt64()
-            guard let saved = UInt8(exactly: raw).flatMap(DedupeFingerprint.Kind.init(rawValue:)) else {
-                throw SluiceError(.corruptSnapshot, "de-duplication snapshot names fingerprint kind \(raw)")
-            }
-            kind = saved
-        }
+        let savedByteWiseUntil = version >= 4 ? try reader.readInt64() : nil
         var groups: [(bucket: Int64?, entries: [(w0: UInt64, w1: UInt64, bucket: Int64)])] = []
         var total = 0
         if version >= 2 {
@@ -245,12 +256,16 @@ public final class DedupeOperator: StreamOperator {
             total = count
         }
         watermark = savedWatermark
-        fingerprints = total == 0 ? .wordWise : kind
         memory = DedupeMemory(expectedEntries: total)
         memory.setFirstLiveBucket(firstLiveBucket(at: savedWatermark))
         for group in groups {
             for entry in group.entries { _ = memory.checkAndRemember(entry.w0, entry.w1, bucket: entry.bucket) }
             memory.seal()
         }
+        // Before version 4 every id was fingerprinted byte-wise: all of them, up to the
+        // newest bucket, are looked up that way too until forgotten.
+        let restoredByteWise = groups.lazy.flatMap(\.entries).map(\.bucket).max() ?? .min
+        byteWiseUntil = savedByteWiseUntil ?? restoredByteWise
+        if byteWiseUntil < memory.firstLiveBucket || memory.liveCount == 0 { byteWiseUntil = .min }
     }
 }

@@ -68,16 +68,17 @@ struct FingerprintTable: ~Copyable {
         }
 
         /// Puts the live entries of `slots` slots at `from` (another segment's slots) into
-        /// this empty segment, exactly as inserting them in the order of their home lines
-        /// would, with `dense` as room for the entries and `lineStarts` for one word per line.
+        /// this empty segment as inserting them in the order of their home lines would (each
+        /// at the first free slot from its home line's first), with `dense` as room for the
+        /// entries and `lineStarts` for one word per line.
         ///
         /// A counting sort by home line, written straight into place: the live entries are
         /// packed, counted per home line, each line's entries given the run of slots from
         /// its first slot or from the end of the line before's (wrapping past the end), and
-        /// then scattered. Nothing in it branches on the data: inserting one by one (or in
-        /// the old slots' order, which is home order only roughly) searched for an empty
-        /// slot with a mispredicted branch or two per entry, and growth was a fifth of
-        /// de-duplication's time.
+        /// then scattered. No branch in it depends on an entry but the rare wrap: inserting
+        /// one by one (or in the old slots' order, which is home order only roughly)
+        /// searched for an empty slot with a mispredicted branch or two per entry, and
+        /// growth was a fifth of de-duplication's time.
         mutating func refill(
             from: UnsafePointer<UInt64>, slots: Int, dead: [Bool],
             dense: UnsafeMutablePointer<UInt64>, lineStarts: UnsafeMutablePointer<UInt64>
@@ -136,6 +137,8 @@ struct FingerprintTable: ~Copyable {
     /// larger than the largest segment rebuilt (a 64th of the table).
     private var scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 0)
     private var scratchWords = 0
+    /// Segments grown in their own, extended memory (tests).
+    private(set) var growthsInPlace = 0
 
     /// A table with room for `entries` at about 60 % load.
     init(forEntries entries: Int) {
@@ -232,6 +235,7 @@ struct FingerprintTable: ~Copyable {
         grown.lines = lines
         grown.count = 0
         grown.refill(from: scratch, slots: old.slotCount, dead: dead, dense: scratch, lineStarts: scratch + words)
+        growthsInPlace += 1
         segments[i] = grown
         count -= old.count - grown.count
         return old.count - grown.count
