@@ -38,7 +38,8 @@ let benchmarks: @Sendable () -> Void = {
     let families = [
         registerW1Benchmarks, registerW1ScalingBenchmarks, registerW1CheckpointBenchmarks, registerW1StateBenchmarks,
         registerW1SlidingBenchmarks, registerW0Benchmarks, registerDecodeBenchmarks, registerW1FileBenchmarks,
-        registerPostgresBenchmarks, registerArchiveBenchmarks, registerW1ArchiveBenchmarks, registerAMQPBenchmarks,
+        registerDedupeBenchmarks, registerPostgresBenchmarks, registerArchiveBenchmarks, registerW1ArchiveBenchmarks,
+        registerAMQPBenchmarks,
     ]
     // SLUICE_BENCH_ORDER=reverse registers the families last to first, so repeated rounds
     // can alternate which benchmarks run early and which late on a drifting machine.

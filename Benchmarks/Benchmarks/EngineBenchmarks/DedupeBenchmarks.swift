@@ -1,0 +1,41 @@
+import BenchSupport
+import Benchmark
+
+/// De-duplication alone on W2's 5,000,000 ids (`DedupeRun`): the engine's `DedupeOperator`,
+/// its table growing from empty as in a job, beside the raw limit (a hand-written loop
+/// hashing each id to 128 bits into a set sized for every id up front), in alternating
+/// order. Both must find exactly the generated redeliveries.
+///   engine_kev_s, raw_kev_s, ratio_pct — as everywhere
+///   b_per_id — the engine's bytes per remembered id at the end
+func registerDedupeBenchmarks() {
+    let events = 5_000_000
+    Benchmark(
+        "Dedupe W2 ids",
+        configuration: .init(
+            metrics: rateMetrics + [.custom("b_per_id", polarity: .prefersSmaller, useScalingFactor: false)],
+            timeUnits: .milliseconds, warmupIterations: 1, maxDuration: .seconds(60), maxIterations: 5)
+    ) { benchmark in
+        let run = DedupeRun(events: events)
+        var iteration = 0
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            let engine: DedupeRun.Result
+            let raw: DedupeRun.Result
+            if iteration % 2 == 0 {
+                engine = run.engine()
+                raw = run.raw()
+            } else {
+                raw = run.raw()
+                engine = run.engine()
+            }
+            iteration += 1
+            precondition(engine.duplicates == run.redeliveries && raw.duplicates == run.redeliveries,
+                         "duplicates: engine \(engine.duplicates), raw \(raw.duplicates), expected \(run.redeliveries)")
+            benchmark.measurement(.custom("engine_kev_s"), Int(Double(events) / engine.seconds / 1000))
+            benchmark.measurement(.custom("raw_kev_s"), Int(Double(events) / raw.seconds / 1000))
+            benchmark.measurement(.custom("ratio_pct"), Int(raw.seconds / engine.seconds * 100))
+            benchmark.measurement(.custom("b_per_id"), Int(engine.bytesPerId.rounded()))
+        }
+        benchmark.stopMeasurement()
+    }
+}
