@@ -81,6 +81,7 @@ struct DedupeFingerprintTests {
         var out = OperatorOutput()
         dedupe.process(DedupeTests.batch([("e-1", 9500, 1), ("e-3", 9500, 2), ("e-2", 9600, 3), ("e-1", 9600, 4)]), input: 0, into: &out)
         #expect(DedupeTests.ports(out).duplicates == [1, 3, 4])
+        #expect(dedupe.byteWiseLookups == 4)
 
         // Through a version 4 snapshot: old ids still known, and the new one (word-wise).
         var writer = SnapshotWriter()
@@ -95,17 +96,22 @@ struct DedupeFingerprintTests {
         // Once the restored bucket is forgotten, ids are looked up one way only.
         restored.advanceWatermark(to: 20_000, into: &next)
         #expect(try Self.byteWiseUntil(restored) == .min)
+        let lookups = restored.byteWiseLookups
         var later = OperatorOutput()
         restored.process(DedupeTests.batch([("e-5", 20_100, 8), ("e-5", 20_200, 9)]), input: 0, into: &later)
         #expect(DedupeTests.ports(later).duplicates == [9])
+        #expect(restored.byteWiseLookups == lookups, "no byte-wise look-ups once the restored ids are forgotten")
     }
 
-    @Test("a fresh operator writes no byte-wise bucket")
+    @Test("a fresh operator writes no byte-wise bucket and never looks ids up byte-wise")
     func freshOperatorIsWordWise() throws {
         let dedupe = DedupeTests.make(horizon: 1000)
         var out = OperatorOutput()
         dedupe.process(DedupeTests.batch([("a", 100, 1), ("b", 200, 2)]), input: 0, into: &out)
+        dedupe.advanceWatermark(to: 150, into: &out)
+        dedupe.process(DedupeTests.batch([("b", 300, 3), ("c", 300, 4)]), input: 0, into: &out)
         #expect(try Self.byteWiseUntil(dedupe) == .min)
+        #expect(dedupe.byteWiseLookups == 0, "a fresh operator looks ids up one way only")
     }
 
     /// `byteWiseUntil` as the operator's next snapshot records it (taking a snapshot seals

@@ -39,6 +39,8 @@ public final class DedupeOperator: StreamOperator {
     /// (`DedupeFingerprint.byteWise`); while this bucket, their newest, is remembered, each
     /// string id is also looked up that way. `.min`: none.
     private var byteWiseUntil = Int64.min
+    /// Rows also looked up byte-wise (tests: a fresh operator never does).
+    private(set) var byteWiseLookups = 0
     private var watermark: EventTime = .beginningOfTime
 
     /// Ids currently recognised as duplicates if they come again.
@@ -111,7 +113,7 @@ public final class DedupeOperator: StreamOperator {
         // a per-entry cache.
         let cached = isString && ids.dictionary.count * 2 <= count
         var hashes = cached ? [(UInt64, UInt64)?](repeating: nil, count: ids.dictionary.count) : []
-        let byteWise = isString && byteWiseUntil >= memory.firstLiveBucket
+        let byteWise = isString && byteWiseUntil != .min && byteWiseUntil >= memory.firstLiveBucket
         let probes = [DedupeProbe](unsafeUninitializedCapacity: count) { probe, initialized in
             for j in 0..<count {
                 let row = Int(indices[j])
@@ -144,6 +146,7 @@ public final class DedupeOperator: StreamOperator {
         // An id known from before version 4 is a duplicate without being remembered anew.
         var rest = probes
         var knownByteWise = [Bool](repeating: false, count: count)
+        byteWiseLookups += count
         for j in 0..<count where !probes[j].passes {
             let (w0, w1) = DedupeFingerprint.byteWise(ids.dictionary[Int(ids.codes[Int(indices[j])])])
             if memory.isRemembered(w0, w1) {
