@@ -15,8 +15,10 @@ import Testing
 /// PostgreSQL (the real server the test script starts).
 @Suite(.serialized) struct CLIKillRestartTests {
     /// Enough events that ten restarts, each killed soon after its first commit, do not
-    /// finish the input (a PostgreSQL run reads far ahead before its first commit).
-    static let events = 4_000_000
+    /// finish the input (a PostgreSQL run reads far ahead before its first commit). Each
+    /// run gets through about a commit interval's worth of events before it can be killed:
+    /// at 4,000,000 events and 200 ms commits, a faster build finished three of the ten.
+    static let events = 6_000_000
     let pipeline = "\(ShippedPipelinesTests.directory)/agent-metrics.yaml"
 
     enum Store: String, CaseIterable, Sendable { case sqlite, postgres }
@@ -111,9 +113,10 @@ import Testing
     }
 
     private func run(_ binary: String, _ views: Views, events: String) throws -> SluiceProcess {
-        // Commits every 200 ms, so even a run killed early has committed something.
+        // Commits every 50 ms, so even a run killed early has committed something, and a run
+        // gets through little of the input before its first commit.
         var process = SluiceProcess(
-            arguments: ["run", pipeline, "--workers", "2", "--commit-every", "200ms"], directory: views.directory.path,
+            arguments: ["run", pipeline, "--workers", "2", "--commit-every", "50ms"], directory: views.directory.path,
             binary: binary)
         process.environment = try ["DAA_EVENTS": "file:\(events)"].merging(views.environment) { $1 }
         return process
