@@ -117,14 +117,7 @@ struct DedupeMemoryTests {
     @Test("segments grown in place keep every live id and leave forgotten ones out")
     func growthInPlace() {
         var memory = DedupeMemory()
-        var state: UInt64 = 42
-        func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
+        var random = JoinTestRandom(seed: 42)
         let total = 1_000_000
         let forgotten = 20_000
         var keys: [DedupeKey] = []
@@ -134,7 +127,7 @@ struct DedupeMemoryTests {
             let count = min(4096, total - start)
             var w0: [UInt64] = [], w1: [UInt64] = [], buckets: [Int64] = []
             for i in start..<(start + count) {
-                let key = DedupeKey(w0: next(), w1: next() & ~0xFFFF)
+                let key = DedupeKey(w0: random.next(), w1: random.next() & ~0xFFFF)
                 keys.append(key)
                 w0.append(key.w0)
                 w1.append(key.w1)

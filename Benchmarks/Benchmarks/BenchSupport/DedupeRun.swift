@@ -142,12 +142,19 @@ struct RawFingerprintSet: ~Copyable {
             b = (b ^ word) &* 0xC4CE_B9FE_1A85_EC53
             offset += 8
         }
-        var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while offset < bytes.count {
-            tail |= UInt64(bytes[offset]) << shift
-            shift += 8
-            offset += 1
+        // The last bytes as one word read overlapping the one before (short ids: two
+        // overlapping halves), not a byte at a time.
+        let count = bytes.count
+        let tail: UInt64
+        if offset == count {
+            tail = 0
+        } else if count >= 8 {
+            tail = bytes.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+        } else if count >= 4 {
+            tail = UInt64(bytes.loadUnaligned(as: UInt32.self)) << 32
+                | UInt64(bytes.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
+        } else {
+            tail = UInt64(bytes[0]) << 16 | UInt64(bytes[count / 2]) << 8 | UInt64(bytes[count - 1])
         }
         a = (a ^ tail) &* 0xFF51_AFD7_ED55_8CCD
         b = (b ^ tail) &* 0xC4CE_B9FE_1A85_EC53
