@@ -15,14 +15,28 @@ final class PrivateBroker: Sendable {
     /// requires a client certificate.
     init(tls: Bool = false) throws {
         let pid = Int(ProcessInfo.processInfo.processIdentifier)
-        let instance = Self.instances.add(1, ordering: .relaxed).oldValue
-        // Ports from the process id and the instance (tests of one process may run at
-        // once): AMQP (+20000 for Erlang distribution) and PostgreSQL.
-        port = 31_000 + ((pid * 8 + instance * 2) % 8000)
-        directory = "/tmp/sluice-private-broker-\(pid)-\(instance)"
-        // Below the distribution ports (+20000), clear of other instances' AMQP ports.
-        tlsPort = tls ? port + 10_000 : nil
-        try run("start")
+        var attempt = 0
+        while true {
+            let instance = Self.instances.add(1, ordering: .relaxed).oldValue
+            // Ports from the process id and the instance (tests of one process may run at
+            // once): AMQP (+20000 for Erlang distribution) and PostgreSQL.
+            let port = 31_000 + ((pid * 8 + instance * 2) % 8000)
+            let directory = "/tmp/sluice-private-broker-\(pid)-\(instance)"
+            // Below the distribution ports (+20000), clear of other instances' AMQP ports.
+            let tlsPort = tls ? port + 10_000 : nil
+            do {
+                try Self.run(["start"], directory: directory, port: port, tlsPort: tlsPort)
+                (self.port, self.directory, self.tlsPort) = (port, directory, tlsPort)
+                return
+            } catch where attempt < 2 {
+                // The ports lie in the kernel's ephemeral range, so another test's client
+                // socket may hold one at the moment RabbitMQ binds it (CI saw
+                // `could_not_start_listener`): try the next instance's ports.
+                attempt += 1
+                _ = try? Self.run(["stop"], directory: directory, port: port, tlsPort: tlsPort)
+                try? FileManager.default.removeItem(atPath: directory)
+            }
+        }
     }
 
     private static let instances = Atomic(0)
@@ -47,6 +61,11 @@ final class PrivateBroker: Sendable {
 
     @discardableResult
     func run(_ arguments: String...) throws -> String {
+        try Self.run(arguments, directory: directory, port: port, tlsPort: tlsPort)
+    }
+
+    @discardableResult
+    private static func run(_ arguments: [String], directory: String, port: Int, tlsPort: Int?) throws -> String {
         var environment = ProcessInfo.processInfo.environment
         environment["SLUICE_STACK_DIR"] = directory
         environment["SLUICE_TEST_AMQP_PORT"] = String(port)
