@@ -6,8 +6,8 @@ import Testing
 
 @Suite struct ScatterTests {
     /// `body` with an empty cache: every dictionary hashed afresh.
-    private func fresh<T>(_ body: (inout DictionaryHashes) -> T) -> T {
-        var cache = DictionaryHashes()
+    private func fresh<T>(_ body: (inout DictionaryHashes<String>) -> T) -> T {
+        var cache = DictionaryHashes<String>()
         return body(&cache)
     }
 
@@ -58,7 +58,7 @@ import Testing
         let dictionaries =
             [settled, settled, grown, grown, sameSize, grown, Array(settled.prefix(7)), settled, sameSize, settled, sameSize]
             + others + others.reversed() + [grown, composed, decomposed]
-        var cache = DictionaryHashes()
+        var cache = DictionaryHashes<String>()
         for (i, dictionary) in dictionaries.enumerated() {
             let b = batch(dictionary, rows: 1_000, seed: UInt64(i))
             let kept = Scatter.rowHashes(of: b, keys: ["agent_id", "metric"], cache: &cache)

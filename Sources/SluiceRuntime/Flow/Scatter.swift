@@ -8,7 +8,7 @@ import SluiceCore
 /// same values) meet in the same partition.
 enum Scatter {
     /// The stable hash of every row's key (`cache`: the caller's kept dictionary hashes).
-    static func rowHashes(of batch: Batch, keys: [String], cache: inout DictionaryHashes) -> [UInt64] {
+    static func rowHashes(of batch: Batch, keys: [String], cache: inout DictionaryHashes<String>) -> [UInt64] {
         var hashes = [UInt64](repeating: 0x51_7cc1_b727_220a, count: batch.count)
         hashes.withUnsafeMutableBufferPointer { h in
             for (k, name) in keys.enumerated() {
@@ -22,7 +22,7 @@ enum Scatter {
     }
 
     /// The owning partition of every row.
-    static func partitions(of batch: Batch, keys: [String], count: Int, cache: inout DictionaryHashes) -> [Int32] {
+    static func partitions(of batch: Batch, keys: [String], count: Int, cache: inout DictionaryHashes<String>) -> [Int32] {
         let hashes = rowHashes(of: batch, keys: keys, cache: &cache)
         return [Int32](unsafeUninitializedCapacity: hashes.count) { owners, initialized in
             for r in 0..<hashes.count { owners[r] = Int32(StableHash.partition(of: hashes[r], count: count)) }
@@ -32,7 +32,7 @@ enum Scatter {
 
     /// Each partition's rows of the batch, ascending (empty where no row goes): what a
     /// source hands each partition along with the shared batch, instead of a copy.
-    static func rowsByPartition(of batch: Batch, keys: [String], count: Int, cache: inout DictionaryHashes) -> [[Int32]] {
+    static func rowsByPartition(of batch: Batch, keys: [String], count: Int, cache: inout DictionaryHashes<String>) -> [[Int32]] {
         if count == 2 { return rowsOfTwoPartitions(rowHashes(of: batch, keys: keys, cache: &cache)) }
         let owners = partitions(of: batch, keys: keys, count: count, cache: &cache)
         var counts = [Int](repeating: 0, count: count)
@@ -79,7 +79,7 @@ enum Scatter {
     }
 
     /// One batch per partition (empty where no row goes).
-    static func split(_ batch: Batch, keys: [String], count: Int, cache: inout DictionaryHashes) -> [Batch] {
+    static func split(_ batch: Batch, keys: [String], count: Int, cache: inout DictionaryHashes<String>) -> [Batch] {
         if count == 1 { return [batch] }
         let owners = partitions(of: batch, keys: keys, count: count, cache: &cache)
         return owners.withUnsafeBufferPointer { batch.partitioned(owners: $0, count: count) }

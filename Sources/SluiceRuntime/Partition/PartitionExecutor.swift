@@ -39,7 +39,7 @@ final class PartitionExecutor: @unchecked Sendable {
     private var vertices: [VertexInstance] = []
     private var events: [AlignedEvent] = []
     /// Used only on the executor's queue, by its exchanges.
-    private var dictionaryHashes = DictionaryHashes()
+    private var dictionaryHashes = DictionaryHashes<String>()
     private var deadLetterProgress = DeadLetterProgress(vertexCount: 0)
     /// Counters and watermark for readers on other threads, refreshed after a drain at
     /// most every `publishInterval` (summing operator counters per batch would be waste).

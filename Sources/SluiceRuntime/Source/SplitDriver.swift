@@ -22,7 +22,7 @@ final class SplitDriver: @unchecked Sendable {
     /// True when `open` restored the watermark: `run` announces it before the first batch.
     private var restoredWatermark = false
     private var sequence = 0
-    private var dictionaryHashes = DictionaryHashes()
+    private var dictionaryHashes = DictionaryHashes<String>()
     /// Rows per read: enough that each partition gets about `batchRows` after a keyed exchange.
     private let chunkRows: Int
     let finished = DispatchSemaphore(value: 0)

@@ -1,7 +1,7 @@
-import SluiceCore
-
 /// The stable hashes of string dictionaries' entries, kept between batches by whoever
-/// scatters them (one per split driver or partition executor; not thread-safe).
+/// hashes them per batch (one per split driver or partition executor that scatters, one
+/// per aggregation with `count_distinct` of a string; not thread-safe), per `Key`: a
+/// column name, an argument number.
 ///
 /// A decoder whose string column has settled hands out the same dictionary batch after
 /// batch (`StringTable`: the table's whole string list, 10,000 agent ids for W1), so
@@ -10,10 +10,10 @@ import SluiceCore
 /// its hashes, and one that extends a kept one (the table grew: the same strings first)
 /// hashes only its new entries. Several are kept per column: a split decoding on several
 /// threads alternates between its decoders' dictionaries.
-struct DictionaryHashes {
+public struct DictionaryHashes<Key: Hashable>: Sendable where Key: Sendable {
     /// As many as `KeyWordEncoder` keeps (a split's decoders, and the splits an executor's
     /// exchange hears from).
-    static let keptPerColumn = 16
+    static var keptPerColumn: Int { 16 }
 
     private struct Kept {
         /// Kept alive, so its buffer cannot be reused by another array while kept.
@@ -21,11 +21,14 @@ struct DictionaryHashes {
         var hashes: [UInt64]
     }
 
-    /// Per key column name, most recently used first.
-    private var kept: [String: [Kept]] = [:]
+    /// Per key, most recently used first.
+    private var kept: [Key: [Kept]] = [:]
 
-    /// The stable hash of each entry of `dictionary`, the dictionary of column `name`.
-    mutating func of(_ dictionary: [String], column name: String) -> [UInt64] {
+    public init() {}
+
+    /// The stable hash (`StableHash.hash`) of each entry of `dictionary`, a dictionary of
+    /// the column or argument `name`.
+    public mutating func of(_ dictionary: [String], column name: Key) -> [UInt64] {
         var entries = kept.removeValue(forKey: name) ?? []
         defer { kept[name] = entries }
         if let i = entries.firstIndex(where: { Self.isSameBuffer($0.dictionary, dictionary) }) {
