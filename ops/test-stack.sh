@@ -14,7 +14,8 @@
 #
 # Settings (environment, all optional):
 #   SLUICE_STACK_DIR         state, logs and env file     (default /tmp/sluice-test-stack)
-#   SLUICE_TEST_AMQP_PORT    RabbitMQ AMQP port           (default 5672; distribution port = +20000)
+#   SLUICE_TEST_AMQP_PORT    RabbitMQ AMQP port           (default 5672)
+#   SLUICE_TEST_AMQP_DIST_PORT  RabbitMQ's Erlang distribution port (default: the AMQP port + 20000)
 #   SLUICE_TEST_PG_PORT      PostgreSQL port              (default 55432)
 #   SLUICE_STACK_TIMEOUT     seconds to wait for each server to become ready (default 120)
 #   SLUICE_TEST_AMQP_TLS_PORT  also listen for amqps:// here (default: no TLS listener). Start
@@ -31,6 +32,7 @@ set -euo pipefail
 # private $TMPDIR (mode 700) would shut it out.
 stack_dir=${SLUICE_STACK_DIR:-/tmp/sluice-test-stack}
 amqp_port=${SLUICE_TEST_AMQP_PORT:-5672}
+dist_port=${SLUICE_TEST_AMQP_DIST_PORT:-$((amqp_port + 20000))}
 pg_port=${SLUICE_TEST_PG_PORT:-55432}
 timeout_seconds=${SLUICE_STACK_TIMEOUT:-120}
 tls_port=${SLUICE_TEST_AMQP_TLS_PORT:-}
@@ -52,7 +54,7 @@ rabbit_env() {
   env \
     HOME="$rabbit_dir/home" \
     RABBITMQ_NODENAME="sluice$amqp_port@localhost" \
-    RABBITMQ_DIST_PORT=$((amqp_port + 20000)) \
+    RABBITMQ_DIST_PORT=$dist_port \
     RABBITMQ_CONF_ENV_FILE="$rabbit_dir/rabbitmq-env.conf" \
     RABBITMQ_CONFIG_FILE="$rabbit_dir/rabbitmq.conf" \
     RABBITMQ_ADVANCED_CONFIG_FILE="$rabbit_dir/advanced.config" \
@@ -277,7 +279,7 @@ cmd_start() {
   # so every start begins from empty servers.
   cmd_stop
   port_in_use "$amqp_port" && die "port $amqp_port is taken by another process (set SLUICE_TEST_AMQP_PORT)"
-  port_in_use $((amqp_port + 20000)) && die "port $((amqp_port + 20000)) is taken (RabbitMQ distribution port)"
+  port_in_use "$dist_port" && die "port $dist_port is taken (RabbitMQ distribution port, set SLUICE_TEST_AMQP_DIST_PORT)"
   port_in_use "$pg_port" && die "port $pg_port is taken by another process (set SLUICE_TEST_PG_PORT)"
   [[ -n $tls_port ]] && port_in_use "$tls_port" && die "port $tls_port is taken (set SLUICE_TEST_AMQP_TLS_PORT)"
   rm -rf "$rabbit_dir" "$pg_dir" "$tls_dir"

@@ -19,19 +19,20 @@ final class PrivateBroker: Sendable {
         while true {
             let instance = Self.instances.add(1, ordering: .relaxed).oldValue
             // Ports from the process id and the instance (tests of one process may run at
-            // once): AMQP (+20000 for Erlang distribution) and PostgreSQL.
-            let port = 31_000 + ((pid * 8 + instance * 2) % 8000)
+            // once), all below the kernel's ephemeral range (32768 on): there a client
+            // socket of another test could hold one as RabbitMQ binds it (CI saw
+            // `could_not_start_listener` on 36590). AMQP on even ports in 11000..<15000,
+            // PostgreSQL on the odd one after, TLS 4000 above, Erlang distribution 8000 above
+            // (the shared stack's are 5672, 25672 and 55432; `PrivatePostgres` takes 27000..<31000).
+            let port = 11_000 + ((pid * 8 + instance * 2) % 4000)
             let directory = "/tmp/sluice-private-broker-\(pid)-\(instance)"
-            // Below the distribution ports (+20000), clear of other instances' AMQP ports.
-            let tlsPort = tls ? port + 10_000 : nil
+            let tlsPort = tls ? port + 4000 : nil
             do {
                 try Self.run(["start"], directory: directory, port: port, tlsPort: tlsPort)
                 (self.port, self.directory, self.tlsPort) = (port, directory, tlsPort)
                 return
             } catch where attempt < 2 {
-                // The ports lie in the kernel's ephemeral range, so another test's client
-                // socket may hold one at the moment RabbitMQ binds it (CI saw
-                // `could_not_start_listener`): try the next instance's ports.
+                // A port another program listens on: try the next instance's ports.
                 attempt += 1
                 _ = try? Self.run(["stop"], directory: directory, port: port, tlsPort: tlsPort)
                 try? FileManager.default.removeItem(atPath: directory)
@@ -71,6 +72,7 @@ final class PrivateBroker: Sendable {
         environment["SLUICE_TEST_AMQP_PORT"] = String(port)
         environment["SLUICE_TEST_PG_PORT"] = String(port + 1)
         environment["SLUICE_TEST_AMQP_TLS_PORT"] = tlsPort.map(String.init) ?? ""
+        environment["SLUICE_TEST_AMQP_DIST_PORT"] = String(port + 8000)
         // Private brokers start while the whole suite runs in parallel on 2 cores: in CI one
         // needed more than the script's default 120 s to become ready.
         environment["SLUICE_STACK_TIMEOUT"] = environment["SLUICE_STACK_TIMEOUT"] ?? "300"

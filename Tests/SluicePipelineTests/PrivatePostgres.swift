@@ -8,7 +8,9 @@ import SluiceTestSupport
 /// A PostgreSQL server of one test's own (`ops/test-stack.sh postgres-start`), for tests that
 /// stop and start their server: the shared test server must keep running for the others.
 final class PrivatePostgres {
-    let port = 56_000 + Int.random(in: 0..<2_000)
+    /// Below the kernel's ephemeral range (32768 on), where a client socket of another test
+    /// could hold it, and clear of `PrivateBroker`'s ports (11000..<23000).
+    let port = 27_000 + Int.random(in: 0..<4_000)
     let directory = "/tmp/sluice-private-pg-\(UInt32.random(in: 0 ... .max))"
     var url: String { "postgres://postgres@127.0.0.1:\(port)/postgres" }
 
