@@ -360,6 +360,40 @@ import Testing
         }
     }
 
+    /// `progress` counts what was handed out, not what helper decoders were given ahead:
+    /// with three of them it matches the reader without helpers chunk by chunk, rises
+    /// with each chunk, and reaches 1 only at the end (also when resumed mid-file).
+    @Test func progressFollowsWhatWasHandedOut() throws {
+        let dir = try TemporaryDirectory()
+        try Self.archiveInOneEpoch(try Self.wireBatches(count: 3_000), into: dir.path, frameBytes: 32 << 10)
+        let source = try ArchiveSource(name: "a", directory: dir.path, schema: DAA.schema, required: DAA.requiredFields)
+        #expect(source.segments[0].frames.count > 4)
+        func progresses(ahead: Int, after position: SourcePosition?) throws -> (values: [Double], positions: [Int64]) {
+            let decoder = JSONBatchDecoder(schema: DAA.schema, required: DAA.requiredFields)
+            let reader = try ArchiveSplitReader(source: source, split: 0, decoder: decoder, resumingAfter: position, decodeAhead: ahead)
+            defer { reader.close() }
+            var values = [reader.progress ?? -1]
+            var positions: [Int64] = []
+            while case .data(let batch, _) = try reader.next(maxRows: 100) {
+                values.append(reader.progress ?? -1)
+                positions.append(batch.position?.offset ?? -1)
+            }
+            values.append(reader.progress ?? -1)
+            return (values, positions)
+        }
+        let alone = try progresses(ahead: 0, after: nil)
+        let ahead = try progresses(ahead: 3, after: nil)
+        #expect(ahead.values == alone.values)
+        #expect(alone.values.first == 0 && alone.values.last == 1)
+        #expect(zip(alone.values, alone.values.dropFirst()).allSatisfy { $0 <= $1 })
+        #expect(alone.values.dropLast(2).allSatisfy { $0 < 1 })
+        let middle = SourcePosition(source: "a", split: 0, offset: alone.positions[alone.positions.count / 2])
+        let resumed = try progresses(ahead: 3, after: middle)
+        let atMiddle = alone.values[alone.positions.count / 2 + 1]
+        #expect(resumed.values.first == atMiddle && resumed.values.last == 1)
+        #expect(Array(resumed.values.dropFirst()) == Array(alone.values.suffix(resumed.values.count - 1)))
+    }
+
     @Test func oneSinkPerDirectory() throws {
         let dir = try TemporaryDirectory()
         let first = ArchiveSink(name: "a", directory: dir.path)

@@ -28,6 +28,9 @@ final class ArchiveSplitReader: SourceReader {
     private var contentOffset = 0
     private var linesInFrame: Int64 = 0
     private var skipLines: Int64 = 0
+    /// The share of `frames` handed out (`progress`): chunks are cut ahead of delivery,
+    /// for the helper decoders, so `cursor` runs ahead of what the caller has.
+    private var delivered = 0.0
     /// The helper decoders (none: this thread decodes every chunk), and the chunks cut
     /// ahead for them, in segment order.
     private let aheads: [DecodeAhead]
@@ -79,21 +82,46 @@ final class ArchiveSplitReader: SourceReader {
             skipLines = lines
             cursor = frames.firstIndex { $0 >= resumed } ?? frames.count
             if cursor < frames.count && frames[cursor] != resumed { skipLines = 0 }
+            delivered = share(through: position)
         }
     }
 
-    var progress: Double? { frames.isEmpty ? 1 : Double(cursor) / Double(frames.count) }
+    var progress: Double? { frames.isEmpty ? 1 : delivered }
+
+    /// The share of `frames` read up to and including `position`: whole frames before its
+    /// frame, and its frame's lines so far.
+    private func share(through position: SourcePosition) -> Double {
+        guard !frames.isEmpty else { return 1 }
+        let (number, frame, lines) = ArchivePosition.parts(position.offset)
+        guard let segment = segments.firstIndex(where: { $0.number == number }) else { return delivered }
+        let ref = ArchiveFrameRef(segment: segment, frame: frame)
+        let index = frames.firstIndex { $0 >= ref } ?? frames.count
+        var done = Double(index)
+        if index < frames.count && frames[index] == ref {
+            let rows = segments[segment].frames[frame].rows
+            done += rows > 0 ? min(1, Double(lines) / Double(rows)) : 1
+        }
+        return done / Double(frames.count)
+    }
 
     func close() { prefetch.close() }
 
     func next(maxRows: Int) throws -> SourceChunk {
-        guard !aheads.isEmpty else {
-            guard case .decoded(let chunk) = try step(maxRows: maxRows, ahead: nil) else { preconditionFailure("no helper decoder") }
-            return chunk
+        let chunk: SourceChunk
+        if aheads.isEmpty {
+            guard case .decoded(let decoded) = try step(maxRows: maxRows, ahead: nil) else { preconditionFailure("no helper decoder") }
+            chunk = decoded
+        } else {
+            chunk = try queue.next(
+                aheads: aheads, cut: { try step(maxRows: maxRows, ahead: $0) },
+                finish: { position, decoded in finish(decoded.0, decoded.1, at: position) })
         }
-        return try queue.next(
-            aheads: aheads, cut: { try step(maxRows: maxRows, ahead: $0) },
-            finish: { position, decoded in finish(decoded.0, decoded.1, at: position) })
+        switch chunk {
+        case .data(let batch, _): if let position = batch.position { delivered = share(through: position) }
+        case .end: delivered = 1
+        default: break
+        }
+        return chunk
     }
 
     private typealias Step = DecodeAheadQueue<SourcePosition>.Step
