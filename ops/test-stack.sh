@@ -240,6 +240,7 @@ write_env_file() {
 export SLUICE_TEST_AMQP_URL=amqp://guest:guest@127.0.0.1:$amqp_port/
 export SLUICE_TEST_AMQP_HOST=127.0.0.1
 export SLUICE_TEST_AMQP_PORT=$amqp_port
+export SLUICE_TEST_AMQP_DIST_PORT=$dist_port
 export SLUICE_TEST_AMQP_USER=guest
 export SLUICE_TEST_AMQP_PASSWORD=guest
 export SLUICE_TEST_PG_URL=postgres://postgres@127.0.0.1:$pg_port/postgres

@@ -42,4 +42,16 @@ import Testing
         // Equal bytes are one label whichever dictionary they came from.
         #expect(labels(op.run([.batch(batch(codes: [0, 100], dictionary: grown))])) == 12)
     }
+
+    /// "é" composed (NFC) and decomposed (NFD) are equal as Swift strings but not as bytes,
+    /// and `count_distinct` counts bytes: a dictionary starting with one must not pass for
+    /// an extension of a kept dictionary starting with the other.
+    @Test func canonicallyEqualStringsAreNotTakenForAKeptDictionary() {
+        let composed = ["\u{E9}"]
+        #expect(labels(op.run([.batch(batch(codes: [0], dictionary: composed))])) == 1)
+        let decomposed = ["e\u{301}", "x"]
+        #expect(decomposed[0] == composed[0])
+        #expect(labels(op.run([.batch(batch(codes: [0], dictionary: decomposed))])) == 2)
+        #expect(labels(op.run([.batch(batch(codes: [0, 1], dictionary: composed + ["x"]))])) == 3)
+    }
 }

@@ -28,9 +28,16 @@ final class ArchiveSplitReader: SourceReader {
     private var contentOffset = 0
     private var linesInFrame: Int64 = 0
     private var skipLines: Int64 = 0
-    /// The share of `frames` handed out (`progress`): chunks are cut ahead of delivery,
-    /// for the helper decoders, so `cursor` runs ahead of what the caller has.
+    /// The share of the split's rows handed out (`progress`): chunks are cut ahead of
+    /// delivery, for the helper decoders, so `cursor` runs ahead of what the caller has.
     private var delivered = 0.0
+    /// Rows of `frames` before each one (and all of them last), so a position's share is a
+    /// binary search away: a split over hours of archive has a frame per commit, tens of
+    /// thousands, and a scan per chunk would make reading quadratic. By rows, not frames:
+    /// a commit's frame can be tiny next to a full one.
+    private let rowsBefore: [Int]
+    /// Segment number → index in `segments`.
+    private let segmentIndex: [Int: Int]
     /// The helper decoders (none: this thread decodes every chunk), and the chunks cut
     /// ahead for them, in segment order.
     private let aheads: [DecodeAhead]
@@ -57,6 +64,11 @@ final class ArchiveSplitReader: SourceReader {
             segments[s].frames.indices.filter { segments[s].frames[$0].overlaps(from: low, to: high) }
                 .map { ArchiveFrameRef(segment: s, frame: $0) }
         }
+        var rowsBefore = [0]
+        rowsBefore.reserveCapacity(frames.count + 1)
+        for ref in frames { rowsBefore.append(rowsBefore[rowsBefore.count - 1] + segments[ref.segment].frames[ref.frame].rows) }
+        self.rowsBefore = rowsBefore
+        segmentIndex = Dictionary(segments.indices.map { (segments[$0].number, $0) }, uniquingKeysWith: { first, _ in first })
         prefetch = ArchiveFramePrefetch(
             segments: segments,
             largestFrameBytes: frames.map { Int(segments[$0.segment].frames[$0.frame].bytes) }.max() ?? 0)
@@ -88,20 +100,29 @@ final class ArchiveSplitReader: SourceReader {
 
     var progress: Double? { frames.isEmpty ? 1 : delivered }
 
-    /// The share of `frames` read up to and including `position`: whole frames before its
-    /// frame, and its frame's lines so far.
+    /// The share of the split's rows read up to and including `position`: the rows of the
+    /// frames before its frame, and its frame's lines so far.
     private func share(through position: SourcePosition) -> Double {
-        guard !frames.isEmpty else { return 1 }
+        let total = rowsBefore[rowsBefore.count - 1]
+        guard total > 0 else { return 1 }
         let (number, frame, lines) = ArchivePosition.parts(position.offset)
-        guard let segment = segments.firstIndex(where: { $0.number == number }) else { return delivered }
-        let ref = ArchiveFrameRef(segment: segment, frame: frame)
-        let index = frames.firstIndex { $0 >= ref } ?? frames.count
-        var done = Double(index)
-        if index < frames.count && frames[index] == ref {
-            let rows = segments[segment].frames[frame].rows
-            done += rows > 0 ? min(1, Double(lines) / Double(rows)) : 1
+        // Positions come from this split's own chunks, which name its own segments.
+        guard let segment = segmentIndex[number] else {
+            assertionFailure("position \(position) names a segment split \(split) does not read")
+            return delivered
         }
-        return done / Double(frames.count)
+        let ref = ArchiveFrameRef(segment: segment, frame: frame)
+        var low = 0
+        var high = frames.count
+        while low < high {
+            let mid = (low + high) / 2
+            if frames[mid] < ref { low = mid + 1 } else { high = mid }
+        }
+        var done = rowsBefore[low]
+        if low < frames.count && frames[low] == ref {
+            done += min(Int(clamping: lines), segments[segment].frames[frame].rows)
+        }
+        return Double(done) / Double(total)
     }
 
     func close() { prefetch.close() }

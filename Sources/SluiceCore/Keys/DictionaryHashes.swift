@@ -13,7 +13,7 @@
 public struct DictionaryHashes<Key: Hashable>: Sendable where Key: Sendable {
     /// As many as `KeyWordEncoder` keeps (a split's decoders, and the splits an executor's
     /// exchange hears from).
-    static var keptPerColumn: Int { 16 }
+    static var keptPerKey: Int { 16 }
 
     private struct Kept {
         /// Kept alive, so its buffer cannot be reused by another array while kept.
@@ -27,8 +27,8 @@ public struct DictionaryHashes<Key: Hashable>: Sendable where Key: Sendable {
     public init() {}
 
     /// The stable hash (`StableHash.hash`) of each entry of `dictionary`, a dictionary of
-    /// the column or argument `name`.
-    public mutating func of(_ dictionary: [String], column name: Key) -> [UInt64] {
+    /// the column or argument `name`. Up to `keptPerKey` dictionaries stay alive per key.
+    public mutating func of(_ dictionary: [String], for name: Key) -> [UInt64] {
         var entries = kept.removeValue(forKey: name) ?? []
         defer { kept[name] = entries }
         if let i = entries.firstIndex(where: { Self.isSameBuffer($0.dictionary, dictionary) }) {
@@ -44,7 +44,7 @@ public struct DictionaryHashes<Key: Hashable>: Sendable where Key: Sendable {
             return grown.hashes
         }
         let fresh = Kept(dictionary: dictionary, hashes: dictionary.map { StableHash.hash($0) })
-        if entries.count == Self.keptPerColumn { entries.removeLast() }
+        if entries.count == Self.keptPerKey { entries.removeLast() }
         entries.insert(fresh, at: 0)
         return fresh.hashes
     }

@@ -69,7 +69,9 @@ struct AggregationContext {
                 column: column, hasNulls: argument.expression.nullable && column.validity != nil)
             if column.type == .string {
                 if argument.keepsStrings { prepared.internedCodes = interner.codes(for: column.dictionary) }
-                if argument.hashesStrings { prepared.stringHashes = argumentHashes.of(column.dictionary, column: index) }
+                // `DictionaryHashes` hashes with `StableHash.hash`, which is `ValueHash.string`:
+                // the hashes distinct sets keep in snapshots.
+                if argument.hashesStrings { prepared.stringHashes = argumentHashes.of(column.dictionary, for: index) }
             }
             return prepared
         }
