@@ -18,7 +18,7 @@ import Testing
     /// The events, their file, and one queue per pipeline filled through a fanout
     /// exchange (published once, copied by the broker).
     struct Fixture: Sendable {
-        /// Kept alive with the fixture (it deletes itself when released).
+        /// Removed at exit: a static is never released.
         var directory: TemporaryDirectory
         var file: String
         var count: Int
@@ -27,6 +27,7 @@ import Testing
 
     static let fixture: Result<Fixture, any Error> = Result {
         let directory = try TemporaryDirectory(prefix: "sluice-amqp-shipped-")
+        directory.removeAtExit()
         let lines = try AMQPPipelineRuns.eventLines(count: 100_000)
         let file = directory.path("events.ndjson")
         try AMQPPipelineRuns.writeFile(lines, to: file)

@@ -1,8 +1,8 @@
 import SluiceCore
 
 /// The chunks a split's reader keeps in hand when it decodes with other threads
-/// (`DecodeAhead`s): one started on each idle one, then one decoded by the reader
-/// meanwhile. Each call hands out the oldest, so chunks come in input order whichever
+/// (`DecodeAhead`s): up to `DecodeAhead.jobsInFlight` started on each, then one decoded by
+/// the reader meanwhile when every helper is full. Each call hands out the oldest, so chunks come in input order whichever
 /// thread decoded them. Used by file splits and archive splits.
 ///
 /// A chunk read ahead keeps the row limit of the call that cut it: a caller that lowers
@@ -21,15 +21,15 @@ struct DecodeAheadQueue<Cut> {
     private var queuedEnd = false
     private var failure: (any Error)?
 
-    /// The oldest chunk, after cutting up to one per decoder ahead with `cut` (given an
-    /// idle decoder to start the chunk on, or nil: decode it here); a started one is
-    /// waited for on its decoder and completed by `finish`.
+    /// The oldest chunk, after cutting chunks ahead with `cut` (given the helper with the
+    /// fewest in flight to start the chunk on, or nil when all are full: decode it here); a
+    /// started one is waited for on its decoder and completed by `finish`.
     mutating func next(
         aheads: [DecodeAhead], cut: (DecodeAhead?) throws -> Step, finish: (Cut, (Batch, [Rejection])) throws -> SourceChunk
     ) throws -> SourceChunk {
-        while queued.count < aheads.count + 1 && !queuedEnd && failure == nil {
+        while queued.count < aheads.count * DecodeAhead.jobsInFlight + 1 && !queuedEnd && failure == nil {
             do {
-                let step = try cut(aheads.first { !$0.isBusy })
+                let step = try cut(leastBusy(aheads))
                 if case .decoded(.end) = step { queuedEnd = true }
                 queued.append(step)
             } catch {
@@ -47,5 +47,12 @@ struct DecodeAheadQueue<Cut> {
         case .decoded(let chunk): return chunk
         case .started(let cut, let ahead): return try finish(cut, ahead.wait())
         }
+    }
+
+    /// The helper with the fewest jobs in flight, nil when every one is full.
+    private func leastBusy(_ aheads: [DecodeAhead]) -> DecodeAhead? {
+        var best: DecodeAhead?
+        for ahead in aheads where !ahead.isFull && ahead.inFlight < (best?.inFlight ?? .max) { best = ahead }
+        return best
     }
 }

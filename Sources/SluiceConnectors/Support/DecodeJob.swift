@@ -17,6 +17,10 @@ final class DecodeJob: @unchecked Sendable {
 
     init(label: String) { queue = DispatchQueue(label: label) }
 
+    /// A job on `queue`, which may run others: jobs started on one serial queue run one at
+    /// a time, in the order started.
+    init(queue: DispatchQueue) { self.queue = queue }
+
     deinit { if isBusy { done.wait() } }
 
     /// Runs `decode` on the queue. What it touches must not be used by the caller until `wait`.
