@@ -50,11 +50,16 @@ die() { log "error: $*"; exit 1; }
 # The RabbitMQ server and its CLI tools must agree on every path, the node name and the
 # Erlang cookie (which lives in $HOME), so both get exactly this environment. The node name
 # follows the port so a second stack on other ports does not collide with this one.
+# The CLI tools' own distribution ports default to 35672-35682, inside the kernel's
+# ephemeral range (32768-60999), where a client socket can hold every one of them; they
+# get 31000-31099 instead, shared by all stacks (a tool takes the first free one).
 rabbit_env() {
   env \
     HOME="$rabbit_dir/home" \
     RABBITMQ_NODENAME="sluice$amqp_port@localhost" \
     RABBITMQ_DIST_PORT=$dist_port \
+    RABBITMQ_CTL_DIST_PORT_MIN=${RABBITMQ_CTL_DIST_PORT_MIN:-31000} \
+    RABBITMQ_CTL_DIST_PORT_MAX=${RABBITMQ_CTL_DIST_PORT_MAX:-31099} \
     RABBITMQ_CONF_ENV_FILE="$rabbit_dir/rabbitmq-env.conf" \
     RABBITMQ_CONFIG_FILE="$rabbit_dir/rabbitmq.conf" \
     RABBITMQ_ADVANCED_CONFIG_FILE="$rabbit_dir/advanced.config" \

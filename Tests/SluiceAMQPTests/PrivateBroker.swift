@@ -23,7 +23,8 @@ final class PrivateBroker: Sendable {
             // socket of another test could hold one as RabbitMQ binds it (CI saw
             // `could_not_start_listener` on 36590). AMQP on even ports in 11000..<15000,
             // PostgreSQL on the odd one after, TLS 4000 above, Erlang distribution 8000 above
-            // (the shared stack's are 5672, 25672 and 55432; `PrivatePostgres` takes 27000..<31000).
+            // (the shared stack's are 5672, 25672 and 55432; `PrivatePostgres` takes 27000..<31000,
+            // RabbitMQ's CLI tools 31000...31099).
             let port = 11_000 + ((pid * 8 + instance * 2) % 4000)
             let directory = "/tmp/sluice-private-broker-\(pid)-\(instance)"
             let tlsPort = tls ? port + 4000 : nil

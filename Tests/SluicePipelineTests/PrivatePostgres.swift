@@ -10,7 +10,7 @@ import SluiceTestSupport
 final class PrivatePostgres {
     /// Below the kernel's ephemeral range (32768 on), where a client socket of another test
     /// could hold it, and clear of `PrivateBroker`'s ports (11000..<23000).
-    let port = 27_000 + Int.random(in: 0..<4_000)
+    private(set) var port = PrivatePostgres.randomPort()
     let directory = "/tmp/sluice-private-pg-\(UInt32.random(in: 0 ... .max))"
     var url: String { "postgres://postgres@127.0.0.1:\(port)/postgres" }
 
@@ -18,7 +18,27 @@ final class PrivatePostgres {
         var description: String
     }
 
-    init() throws { try stack("postgres-start") }
+    /// Starts the server; a port another program holds (seen by the script, or as the
+    /// server binds it) is retried twice on other ports. Other failures are not retried.
+    init() throws {
+        var attempt = 0
+        while true {
+            do {
+                try stack("postgres-start")
+                return
+            } catch let failed as Failed
+                where attempt < 2
+                && (failed.description.contains("is taken") || failed.description.contains("Address already in use"))
+            {
+                attempt += 1
+                try? stack("postgres-down")
+                try? FileManager.default.removeItem(atPath: directory)
+                port = Self.randomPort()
+            }
+        }
+    }
+
+    private static func randomPort() -> Int { 27_000 + Int.random(in: 0..<4_000) }
 
     deinit {
         try? stack("postgres-down")
