@@ -26,12 +26,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--jobs", default="agent-metrics,pattern-effectiveness,agent-state,workflow-runs")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--outputs", type=Path, help="where the views are written (default: the system's temporary folder)")
     parser.add_argument("before", type=Path)
     parser.add_argument("after", type=Path)
     args = parser.parse_args()
     if not w2.INPUT.exists():
         raise SystemExit(f"{w2.INPUT} is missing: run ./w2-duckdb.py once to generate it")
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory(dir=args.outputs) as scratch:
         folder = Path(scratch)
         print(f"W2, {args.rounds} paired rounds, {args.workers} workers; before {args.before}, after {args.after}\n")
         print("| job | before wall | after wall | before CPU | after CPU | after / before, wall | after / before, CPU |")
