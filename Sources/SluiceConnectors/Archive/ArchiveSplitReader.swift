@@ -147,7 +147,8 @@ final class ArchiveSplitReader: SourceReader {
 
     private typealias Step = DecodeAheadQueue<SourcePosition>.Step
 
-    /// The next `maxRows` lines (at most): decoded here, or started on an idle `ahead`.
+    /// The next `maxRows` lines (at most): decoded here, or started on `ahead` (a helper
+    /// with room).
     private func step(maxRows: Int, ahead: DecodeAhead?) throws -> Step {
         while contentOffset >= contentCount {
             guard cursor < frames.count else { return .decoded(.end) }

@@ -12,9 +12,9 @@ import SluiceFormats
 ///
 /// Why: a file split is read by one thread, and decoding JSON is most of a batch job's
 /// CPU (48 % of W2 agent-metrics with 2 workers): that one thread was the bottleneck and
-/// the partitions waited for it. `NDJSONFileReader` hands chunks to idle ones here and
-/// decodes a chunk itself when none is idle (`DecodeAheadQueue`); chunks are still
-/// returned in file order, so the output does not depend on which thread decoded what.
+/// the partitions waited for it. `NDJSONFileReader` hands chunks to these and decodes a
+/// chunk itself when all are full (`DecodeAheadQueue`); chunks are still returned in file
+/// order, so the output does not depend on which thread decoded what.
 ///
 /// Up to `jobsInFlight` jobs at a time, run in the order started: `start` copies the chunk's
 /// bytes (the reader's buffer moves on; when the decoder keeps records, into the array the
@@ -23,9 +23,11 @@ import SluiceFormats
 /// another helper, came back to collect its result and start another (both cores idle
 /// 14-16 % of a W2 job; the reader slept ~47 % of its time in `DecodeJob.wait`).
 ///
-/// - Important: `start`/`wait` are called by the reader's thread only (see `DecodeJob`):
-///   the decoder and a job's buffer are used by the queue only between a job's `start` and
-///   its `wait`, which is why the class may be `@unchecked Sendable`.
+/// - Important: `start`/`wait` are called by the reader's thread only (see `DecodeJob`).
+///   The decoder is used by the queue alone once constructed (the reader reads only
+///   `keepsRecords`, copied at `init`: a job may be decoding while the next is started), and
+///   a job's buffer only between that job's `start` and `wait`, which is why the class may be
+///   `@unchecked Sendable`.
 final class DecodeAhead: @unchecked Sendable {
     /// How many a split of a source read as `splits` splits gets: the cores the other
     /// splits leave it, at least one and at most `maxPerSplit`. One split on two cores
@@ -45,6 +47,8 @@ final class DecodeAhead: @unchecked Sendable {
     /// hold more batches (`DecodeAheadQueue` cuts this many per helper ahead of the reader).
     static let jobsInFlight = 2
     private var decoder: JSONBatchDecoder
+    /// `decoder.options.keepsRecords`, for the reader's thread.
+    private let keepsRecords: Bool
     /// One per job in flight, used in turn: the job `jobsInFlight` starts earlier, which
     /// used the same slot, has been waited for.
     private let slots: [Slot]
@@ -75,6 +79,7 @@ final class DecodeAhead: @unchecked Sendable {
 
     init(decoder: JSONBatchDecoder) {
         self.decoder = decoder
+        keepsRecords = decoder.options.keepsRecords
         let queue = DispatchQueue(label: "sluice.file.decode-ahead")
         slots = (0..<Self.jobsInFlight).map { _ in Slot(queue: queue) }
     }
@@ -85,7 +90,7 @@ final class DecodeAhead: @unchecked Sendable {
         precondition(!isFull, "at most \(Self.jobsInFlight) decodes in flight")
         let slot = slots[started % Self.jobsInFlight]
         started += 1
-        if decoder.options.keepsRecords {
+        if keepsRecords {
             // The copy becomes the batch's records: one copy, not two.
             let owned = [UInt8](bytes)
             slot.job.start {

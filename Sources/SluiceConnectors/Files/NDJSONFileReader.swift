@@ -117,7 +117,7 @@ final class NDJSONFileReader: SourceReader {
     }
 
     /// The next chunk: lines scanned and cut off the buffer, and decoded here, or started
-    /// on `ahead` when it is idle.
+    /// on `ahead` (a helper with room) when given one.
     private func step(maxRows: Int, ahead: DecodeAhead?) throws -> Step {
         let limit = max(1, min(maxRows, batchRows))
         while true {
@@ -148,7 +148,7 @@ final class NDJSONFileReader: SourceReader {
 
     // MARK: - Decoding
 
-    /// Decodes `buffer[lo...]`'s next `count` lines here, or starts them on an idle `ahead`.
+    /// Decodes `buffer[lo...]`'s next `count` lines here, or starts them on `ahead`.
     private func decode(byteCount: Int, lines count: Int, ahead: DecodeAhead?) throws -> Step {
         let bytes = UnsafeRawBufferPointer(start: buffer + lo, count: byteCount)
         let firstLine = lines + 1

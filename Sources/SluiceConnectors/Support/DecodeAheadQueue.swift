@@ -2,8 +2,9 @@ import SluiceCore
 
 /// The chunks a split's reader keeps in hand when it decodes with other threads
 /// (`DecodeAhead`s): up to `DecodeAhead.jobsInFlight` started on each, then one decoded by
-/// the reader meanwhile when every helper is full. Each call hands out the oldest, so chunks come in input order whichever
-/// thread decoded them. Used by file splits and archive splits.
+/// the reader meanwhile when every helper is full. Each call hands out the oldest, so
+/// chunks come in input order whichever thread decoded them. Used by file splits and
+/// archive splits.
 ///
 /// A chunk read ahead keeps the row limit of the call that cut it: a caller that lowers
 /// `maxRows` between calls gets the chunks in hand at the old limit first (none does:

@@ -1,9 +1,10 @@
 import Dispatch
 import SluiceCore
 
-/// One decode at a time on a serial queue of its own, collected by the thread that started
-/// it: how a split's reader has chunks decoded on other threads while it decodes another
-/// (`DecodeAhead` for files and archives, `AMQPDecodeAhead` for queues).
+/// One decode on a serial queue (its own, or one shared with the other jobs of a
+/// `DecodeAhead`, which then run in the order started), collected by the thread that
+/// started it: how a split's reader has chunks decoded on other threads while it decodes
+/// another (`DecodeAhead` for files and archives, `AMQPDecodeAhead` for queues).
 ///
 /// - Important: `start`/`wait` are called by one thread only, alternately; the semaphore
 ///   orders the queue's write of the result before that thread's read, which is why the
