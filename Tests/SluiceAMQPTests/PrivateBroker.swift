@@ -32,8 +32,9 @@ final class PrivateBroker: Sendable {
                 try Self.run(["start"], directory: directory, port: port, tlsPort: tlsPort)
                 (self.port, self.directory, self.tlsPort) = (port, directory, tlsPort)
                 return
-            } catch where attempt < 2 {
-                // A port another program listens on: try the next instance's ports.
+            } catch let error as BrokerTestError where attempt < 2 && Self.isPortTaken(error.message) {
+                // A port another program listens on: try the next instance's ports. Other
+                // failures are not retried (each could take the whole start timeout again).
                 attempt += 1
                 _ = try? Self.run(["stop"], directory: directory, port: port, tlsPort: tlsPort)
                 try? FileManager.default.removeItem(atPath: directory)
@@ -42,6 +43,12 @@ final class PrivateBroker: Sendable {
     }
 
     private static let instances = Atomic(0)
+
+    /// Whether a failed start says a port was in use: the script's own check, or
+    /// RabbitMQ's or PostgreSQL's log as the script prints it.
+    private static func isPortTaken(_ message: String) -> Bool {
+        ["is taken", "could_not_start_listener", "eaddrinuse", "Address already in use"].contains { message.contains($0) }
+    }
 
     deinit {
         _ = try? run("stop")
