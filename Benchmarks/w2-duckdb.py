@@ -181,7 +181,7 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, help="another sluice binary to run in the same rounds (before/after)")
     parser.add_argument("--outputs", type=Path,
                         help="where the engines write their views (default: the system's temporary folder); "
-                             "on this VM a new file on ext4 fills at 130-240 MB/s, on tmpfs (/dev/shm) at 2 GB/s")
+                             "on this VM a new file on ext4 fills at 140-200 MB/s, on tmpfs (/dev/shm) at 2 GB/s")
     args = parser.parse_args()
     global INPUT
     if args.input:
