@@ -9,6 +9,11 @@ import Testing
             for view in ["zeta", "alpha", "Mid"] {
                 try runSink(path: path, view: view, mode: .append, epochs: [(Epoch(1), [])])
             }
+            // Checkpoints kept in the same file (the embedded default) add their tables.
+            let connection = try testConnection(path)
+            for table in [SQLiteCheckpointTable.name, SQLiteCheckpointTable.partsName] {
+                try connection.execute("CREATE TABLE \(table) (pipeline TEXT, bytes BLOB)")
+            }
             #expect(try SQLiteViews.listViews(path: path) == ["Mid", "alpha", "zeta"])
         }
     }

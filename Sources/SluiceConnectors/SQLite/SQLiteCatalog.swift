@@ -35,15 +35,15 @@ enum SQLiteCatalog {
         return columns
     }
 
-    /// Ordinary tables, by name, without SQLite's internal tables and Sluice's bookkeeping.
+    /// Ordinary tables, by name, without SQLite's internal tables and Sluice's bookkeeping
+    /// (every `_sluice_` table: epochs, and the checkpoints a store in the same file keeps).
     static func userTables(on connection: SQLiteConnection) throws -> [String] {
         let statement = try connection.prepare(
             """
             SELECT name FROM sqlite_master
-            WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> ?1
+            WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_sluice\\_%' ESCAPE '\\'
             ORDER BY name
             """)
-        try statement.bind(SQLiteEpochTable.name, at: 1)
         var names: [String] = []
         while try statement.step() { names.append(statement.text(0)) }
         return names
