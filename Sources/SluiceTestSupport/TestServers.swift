@@ -28,4 +28,11 @@ public enum TestServers {
         }
         return value
     }
+
+    /// Whether `ops/test-stack.sh`'s output for a failed start says a port was in use: its
+    /// own check ("is taken"), or RabbitMQ's or PostgreSQL's log as it prints them. Private
+    /// test servers retry on other ports then, and only then.
+    public static func saysPortTaken(_ output: String) -> Bool {
+        ["is taken", "could_not_start_listener", "eaddrinuse", "Address already in use"].contains { output.contains($0) }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceAMQP
+import SluiceTestSupport
 import Synchronization
 
 /// A RabbitMQ (and PostgreSQL, which the script starts alongside) of one test's own,
@@ -32,7 +33,7 @@ final class PrivateBroker: Sendable {
                 try Self.run(["start"], directory: directory, port: port, tlsPort: tlsPort)
                 (self.port, self.directory, self.tlsPort) = (port, directory, tlsPort)
                 return
-            } catch let error as BrokerTestError where attempt < 2 && Self.isPortTaken(error.message) {
+            } catch let error as BrokerTestError where attempt < 2 && TestServers.saysPortTaken(error.message) {
                 // A port another program listens on: try the next instance's ports. Other
                 // failures are not retried (each could take the whole start timeout again).
                 attempt += 1
@@ -44,11 +45,6 @@ final class PrivateBroker: Sendable {
 
     private static let instances = Atomic(0)
 
-    /// Whether a failed start says a port was in use: the script's own check, or
-    /// RabbitMQ's or PostgreSQL's log as the script prints it.
-    private static func isPortTaken(_ message: String) -> Bool {
-        ["is taken", "could_not_start_listener", "eaddrinuse", "Address already in use"].contains { message.contains($0) }
-    }
 
     deinit {
         _ = try? run("stop")

@@ -26,10 +26,7 @@ final class PrivatePostgres {
             do {
                 try stack("postgres-start")
                 return
-            } catch let failed as Failed
-                where attempt < 2
-                && (failed.description.contains("is taken") || failed.description.contains("Address already in use"))
-            {
+            } catch let failed as Failed where attempt < 2 && TestServers.saysPortTaken(failed.description) {
                 attempt += 1
                 try? stack("postgres-down")
                 try? FileManager.default.removeItem(atPath: directory)
