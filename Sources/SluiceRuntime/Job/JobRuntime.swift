@@ -44,34 +44,6 @@ final class JobRuntime: @unchecked Sendable {
     /// The last checkpoint saved (once per epoch, for status and metrics).
     private let checkpointInfo = Mutex<CheckpointReport?>(nil)
 
-    struct EpochBook {
-        /// Per epoch, the position each split stood at when it injected the barrier.
-        var positions: [UInt64: [Int: SourcePosition]] = [:]
-        /// Per epoch, the largest event time each split had read at its barrier.
-        var maxTimes: [UInt64: [Int: EventTime]] = [:]
-        /// Per epoch, the sinks that committed it.
-        var commits: [UInt64: Set<Int>] = [:]
-        /// Per epoch, operator instance (vertex × partitions + partition) → state bytes.
-        var snapshots: [UInt64: [Int: [UInt8]]] = [:]
-        /// Sinks whose inputs all closed: they count as committed for every later epoch.
-        var finishedSinkSet: Set<Int> = []
-        /// Operator instances whose inputs all closed, with their final state: they count
-        /// as snapshotted for every later epoch, with that state.
-        var finalStates: [Int: [UInt8]] = [:]
-        var durable: [SourcePosition?]
-        /// The largest event time of each split in the last completed epoch.
-        var durableMaxTimes: [EventTime?]
-        var endPositions: [SourcePosition?]
-        var endMaxTimes: [EventTime?]
-        var ended: [Bool]
-        var progress: [Double?]
-        var finishedSinks = 0
-        /// Set when the last sink finished: the run's final epoch, to complete last.
-        var finalEpoch: Epoch?
-        var epochsCompleted = 0
-        var lastCompleted: UInt64 = 0
-    }
-
     init(
         plan: PhysicalPlan, options: RunOptions, pipeline: String, startEpoch: UInt64,
         restoredPositions: [SourcePosition?], restoredMaxTimes: [EventTime?]
@@ -83,17 +55,15 @@ final class JobRuntime: @unchecked Sendable {
         snapshotsEnabled = options.checkpointStore != nil
         book = Mutex(
             EpochBook(
-                durable: restoredPositions, durableMaxTimes: restoredMaxTimes, endPositions: restoredPositions,
-                endMaxTimes: restoredMaxTimes,
-                ended: [Bool](repeating: false, count: plan.totalSplits),
-                progress: [Double?](repeating: nil, count: plan.totalSplits), lastCompleted: startEpoch))
+                totalSinks: plan.sinks.count + 1, instances: plan.vertices.count * plan.partitions,
+                snapshotsEnabled: options.checkpointStore != nil, restoredPositions: restoredPositions,
+                restoredMaxTimes: restoredMaxTimes, lastCompleted: startEpoch))
         maxInjected.store(startEpoch, ordering: .relaxed)
         completedEpoch.store(startEpoch, ordering: .relaxed)
         requestedEpoch.store(startEpoch, ordering: .relaxed)
         doneGroup.enter()
     }
 
-    var totalSinks: Int { sinks.count + 1 }
     var isAborted: Bool { aborted.load(ordering: .relaxed) }
     var hasFailed: Bool { failure.withLock { $0 != nil } }
     var stopRequested: Bool { stopFlag.load(ordering: .relaxed) }
@@ -257,16 +227,6 @@ final class JobRuntime: @unchecked Sendable {
         completeReadyEpochs()
     }
 
-    /// An epoch is complete when every sink committed it (or had already finished) and,
-    /// with snapshots on, every operator instance snapshotted it (or had finished).
-    private func isComplete(_ epoch: UInt64, _ book: EpochBook) -> Bool {
-        let committed = book.commits[epoch, default: []].union(book.finishedSinkSet).count
-        guard committed == totalSinks else { return false }
-        guard snapshotsEnabled else { return true }
-        let reported = Set(book.snapshots[epoch, default: [:]].keys).union(book.finalStates.keys)
-        return reported.count == plan.vertices.count * partitionCount
-    }
-
     /// Completes, in order, every pending epoch that has become complete, then the run
     /// once every sink has finished, on `completionQueue`.
     ///
@@ -293,25 +253,16 @@ final class JobRuntime: @unchecked Sendable {
     }
 
     private func completePendingEpochs() {
-        while true {
-            let next = book.withLock { book -> UInt64? in
-                let pending = Set(book.commits.keys).union(book.positions.keys).union(book.snapshots.keys)
-                guard let epoch = pending.filter({ $0 > book.lastCompleted }).min(), isComplete(epoch, book) else {
-                    return nil
-                }
-                book.lastCompleted = epoch
-                return epoch
+        while let next = book.withLock({ $0.nextCompletion() }) {
+            switch next {
+            case .epoch(let epoch):
+                completeEpoch(epoch)
+            case .final(let epoch):
+                if !isAborted && !hasFailed { finishRun(epoch) }
+                markDone()
+                return
             }
-            guard let epoch = next else { break }
-            completeEpoch(Epoch(epoch))
         }
-        let final = book.withLock { book -> Epoch? in
-            defer { book.finalEpoch = nil }
-            return book.finalEpoch
-        }
-        guard let final else { return }
-        if !isAborted && !hasFailed { finishRun(final) }
-        markDone()
     }
 
     /// Epoch N is durable in every sink (and every state snapshot is in): save the
@@ -404,7 +355,7 @@ final class JobRuntime: @unchecked Sendable {
         book.withLock { book in
             book.finishedSinkSet.insert(sink)
             book.finishedSinks += 1
-            if book.finishedSinks == totalSinks { book.finalEpoch = epoch }
+            if book.finishedSinks == book.totalSinks { book.finalEpoch = epoch }
         }
         completeReadyEpochs()
     }
@@ -412,7 +363,7 @@ final class JobRuntime: @unchecked Sendable {
     /// Every sink has finished: the final epoch holds everything up to each split's end.
     private func finishRun(_ epoch: Epoch) {
         let checkpoint = book.withLock { book -> Checkpoint? in
-            guard snapshotsEnabled, book.finalStates.count == plan.vertices.count * partitionCount else { return nil }
+            guard snapshotsEnabled, book.finalStates.count == book.instances else { return nil }
             let positions = (0..<book.durable.count).compactMap { book.endPositions[$0] ?? book.durable[$0] }
             for (split, time) in book.endMaxTimes.enumerated() where time != nil { book.durableMaxTimes[split] = time }
             return Checkpoint(
