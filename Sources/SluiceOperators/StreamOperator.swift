@@ -96,6 +96,10 @@ public protocol StreamOperator: AnyObject {
     func advanceWatermark(to watermark: EventTime, into out: inout OperatorOutput)
     /// Processing time has reached `nowMillis` (partial results of open windows).
     func tick(nowMillis: Int64, into out: inout OperatorOutput)
+    /// A bounded job has read `fraction` (0…1) of its input, told at each tick (never for
+    /// unbounded input): an operator whose state grows with its input may size it for the
+    /// rest at once instead of growing it step by step.
+    func inputRead(fraction: Double)
     /// Writes the operator's state.
     func snapshot(into writer: inout SnapshotWriter)
     /// Replaces the operator's state with a snapshot.
@@ -110,6 +114,7 @@ extension StreamOperator {
     }
     public func advanceWatermark(to watermark: EventTime, into out: inout OperatorOutput) {}
     public func tick(nowMillis: Int64, into out: inout OperatorOutput) {}
+    public func inputRead(fraction: Double) {}
     public func snapshot(into writer: inout SnapshotWriter) {}
     public func restore(from reader: inout SnapshotReader) throws {}
 }

@@ -110,6 +110,29 @@ struct DedupeMemoryTests {
         #expect(memory.memoryBytes <= 64 * 4 * 64 + 4096, "an empty memory shrinks back to its smallest segments")
     }
 
+    @Test("making room at once keeps every live id and leaves forgotten ones out")
+    func reserveKeepsLiveIds() {
+        var memory = DedupeMemory()
+        var rng = JoinTestRandom(seed: 5)
+        let keys = (0..<30_000).map { _ in
+            (UInt64.random(in: 0...UInt64.max, using: &rng), UInt64.random(in: 0...UInt64.max, using: &rng) & ~0xFFFF)
+        }
+        for (i, key) in keys.enumerated() { _ = memory.checkAndRemember(key.0, key.1, bucket: Int64(i / 10_000)) }
+        // The first 10,000 forgotten (purged or not): they must not come back.
+        memory.forget(before: 1)
+        let stored = memory.storedCount
+        memory.reserve(forEntries: 1_000_000)
+        #expect(memory.memoryBytes >= 1_000_000 * 16)
+        #expect(memory.storedCount <= stored)
+        #expect(memory.liveCount == 20_000)
+        for (i, key) in keys.enumerated() {
+            #expect(memory.isRemembered(key.0, key.1) == (i >= 10_000), "id \(i)")
+        }
+        let bytes = memory.memoryBytes
+        memory.reserve(forEntries: 500_000)
+        #expect(memory.memoryBytes == bytes, "room already there: nothing rebuilt")
+    }
+
     /// A million ids: segments pass the size from which they are mapped, so on Linux they
     /// grow in place (remapped, refilled from the scratch copy). The first 20,000 ids are
     /// in a bucket forgotten once 300,000 are in: few enough that the memory grows rather

@@ -42,6 +42,11 @@ public final class DedupeOperator: StreamOperator {
     /// Rows also looked up byte-wise (tests: a fresh operator never does).
     private(set) var byteWiseLookups = 0
     private var watermark: EventTime = .beginningOfTime
+    /// A typical event time of the first batch processed (since made or restored) and of
+    /// the last (`typicalTime`), and the rows processed between them.
+    private var firstTypicalTime: Int64?
+    private var lastTypicalTime: Int64 = 0
+    private var rowsProcessed = 0
 
     /// Ids currently recognised as duplicates if they come again.
     public var rememberedIds: Int { memory.liveCount }
@@ -142,6 +147,11 @@ public final class DedupeOperator: StreamOperator {
             }
             initialized = count
         }
+        rowsProcessed += count
+        if let time = Self.typicalTime(times, indices) {
+            if firstTypicalTime == nil { firstTypicalTime = time }
+            lastTypicalTime = time
+        }
         guard byteWise else { return emit(batch, indices, isDuplicate: memory.checkAndRemember(probes), into: &out) }
         // An id known from before version 4 is a duplicate without being remembered anew.
         var rest = probes
@@ -172,6 +182,35 @@ public final class DedupeOperator: StreamOperator {
         // Selections, not copies: the next step (usually a filter) reads them in place.
         out.emit(batch, rows: firsts)
         out.emit(batch, rows: duplicates, port: 1)
+    }
+
+    /// Sizes the memory for the ids the rest of a bounded input will bring, once a first
+    /// share is read: the rows processed so far scaled to the whole input, but no more
+    /// than fit in the horizon at the event-time density seen (an input spanning more
+    /// than the horizon forgets ids as it goes). Each growth step copies a segment; sized
+    /// at once, a job's table is copied about once instead of about twice.
+    public func inputRead(fraction: Double) {
+        guard fraction >= 0.01, fraction < 1, let first = firstTypicalTime, lastTypicalTime > first else { return }
+        let rows = Double(rowsProcessed)
+        let wholeInput = rows / fraction
+        let withinHorizon = rows * Double(horizon + bucketWidth) / Double(lastTypicalTime - first)
+        let expected = min(wholeInput, withinHorizon) * 1.05
+        guard expected < Double(Int.max / 2) else { return }
+        memory.reserve(forEntries: Int(expected))
+    }
+
+    /// The middle of five event times spread over the rows (nil when fewer than five are
+    /// valid): the batch's time, unmoved by a stray late or early event, which the
+    /// smallest and largest time would be.
+    private static func typicalTime(_ times: Column, _ indices: [Int32]) -> Int64? {
+        guard indices.count >= 5 else { return nil }
+        var sample: [Int64] = []
+        for k in 0..<5 {
+            let row = Int(indices[(2 * k + 1) * indices.count / 10])
+            if times.isValid(row) { sample.append(times.ints[row]) }
+        }
+        guard sample.count == 5 else { return nil }
+        return sample.sorted()[2]
     }
 
     public func advanceWatermark(to newWatermark: EventTime, into out: inout OperatorOutput) {

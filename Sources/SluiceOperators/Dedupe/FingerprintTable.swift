@@ -142,9 +142,29 @@ struct FingerprintTable: ~Copyable {
 
     /// A table with room for `entries` at about 60 % load.
     init(forEntries entries: Int) {
-        let lines = entries * 10 / (Self.slotsPerLine * 6 * Self.segmentCount) + 1
+        let lines = Self.linesPerSegment(forEntries: entries)
         segments = .allocate(capacity: Self.segmentCount)
         for i in 0..<Self.segmentCount { (segments + i).initialize(to: Segment(lines: lines)) }
+    }
+
+    /// Lines per segment for `entries` in all at about 60 % load.
+    private static func linesPerSegment(forEntries entries: Int) -> Int {
+        entries * 10 / (slotsPerLine * 6 * segmentCount) + 1
+    }
+
+    /// Whether `entries` in all would fill some segment past its load limit.
+    func needsRoom(forEntries entries: Int) -> Bool {
+        let lines = Self.linesPerSegment(forEntries: entries)
+        return (0..<Self.segmentCount).contains { segments[$0].lines * 4 < lines * 3 }
+    }
+
+    /// Rebuilds every segment smaller than `entries` need (at about 60 % load) at that
+    /// size, leaving out the entries `dead` marks; returns how many were left out.
+    mutating func reserve(forEntries entries: Int, dead: [Bool]) -> Int {
+        let lines = Self.linesPerSegment(forEntries: entries)
+        var dropped = 0
+        for i in 0..<Self.segmentCount where segments[i].lines < lines { dropped += resize(i, lines: lines, dead: dead) }
+        return dropped
     }
 
     deinit {

@@ -127,7 +127,9 @@ final class PartitionExecutor: @unchecked Sendable {
                 case .deliver(let vertex, let channel, let payload, _):
                     deliver(vertex: vertex, channel: channel, payload)
                 case .tick(let now):
+                    let read = job.progress
                     for v in vertices.indices {
+                        if let read { vertices[v].op.inputRead(fraction: read) }
                         var out = OperatorOutput()
                         vertices[v].op.tick(nowMillis: now, into: &out)
                         route(out, from: v)

@@ -1,0 +1,69 @@
+import SluiceCore
+import SluiceOperators
+import Testing
+
+@testable import SluiceOperators
+
+/// De-duplication sizing its memory for the rest of a bounded input (`inputRead`).
+@Suite("De-duplication sizing")
+struct DedupeSizingTests {
+    /// `batches` batches of 1,000 new ids each, `millisPerBatch` of event time apart
+    /// (rows 1 ms apart within a batch, the watermark at each batch's start after it),
+    /// every fourth batch also repeating ten ids of the batch before; returns the
+    /// duplicates found.
+    static func feed(
+        _ dedupe: DedupeOperator, batches: Range<Int>, millisPerBatch: Int64, outlier: Bool = false
+    ) -> Int {
+        var duplicates = 0
+        for b in batches {
+            var rows: [(id: String?, ts: Int64?, n: Int64)] = (0..<1000).map { r in
+                ("e-\(b)-\(r)", Int64(b) * millisPerBatch + Int64(r % 100), Int64(b * 1000 + r))
+            }
+            if b % 4 == 3 { rows += (0..<10).map { r in ("e-\(b - 1)-\(r)", Int64(b) * millisPerBatch, -1) } }
+            // A stray event from long ago: it must not stretch the time the input spans.
+            if outlier && b == batches.lowerBound { rows[500].ts = 0 }
+            var out = OperatorOutput()
+            dedupe.process(DedupeTests.batch(rows), input: 0, into: &out)
+            dedupe.advanceWatermark(to: Int64(b) * millisPerBatch, into: &out)
+            duplicates += DedupeTests.ports(out).duplicates.count
+        }
+        return duplicates
+    }
+
+    @Test("a tenth of a bounded input read: the memory takes room for all of it at once, and stays exact")
+    func sizesForTheWholeInput() {
+        let dedupe = DedupeTests.make(horizon: 600_000)
+        var duplicates = Self.feed(dedupe, batches: 0..<40, millisPerBatch: 10, outlier: true)
+        let before = dedupe.memoryBytes
+        dedupe.inputRead(fraction: 0.1)
+        // 400,000 ids expected; at most 32 bytes each, at least 16 (one slot each).
+        #expect(dedupe.memoryBytes >= 400_000 * 16, "\(before) → \(dedupe.memoryBytes) bytes")
+        #expect(dedupe.memoryBytes <= 400_000 * 32)
+        let sized = dedupe.memoryBytes
+        duplicates += Self.feed(dedupe, batches: 40..<400, millisPerBatch: 10)
+        #expect(duplicates == 100 * 10, "every repeated id found, none more")
+        #expect(dedupe.rememberedIds == 400_000)
+        #expect(dedupe.memoryBytes == sized, "no segment grew after sizing")
+    }
+
+    @Test("an input spanning more than the horizon: room for the ids within the horizon only")
+    func sizesForTheHorizonAtMost() {
+        // 1,000 ids per second of event time and a 10 s horizon (2.5 s buckets): about
+        // 12,500 live ids at most, however long the input.
+        let dedupe = DedupeTests.make(horizon: 10_000)
+        _ = Self.feed(dedupe, batches: 0..<40, millisPerBatch: 1000)
+        let before = dedupe.memoryBytes
+        dedupe.inputRead(fraction: 0.01)
+        #expect(dedupe.memoryBytes <= max(before, 15_000 * 32), "\(before) → \(dedupe.memoryBytes) bytes, not room for 4 million ids")
+        #expect(Self.feed(dedupe, batches: 40..<80, millisPerBatch: 1000) == 10 * 10)
+    }
+
+    @Test("too little read to judge, or an unbounded input: the memory grows as before")
+    func leavesTheMemoryAloneEarly() {
+        let dedupe = DedupeTests.make(horizon: 600_000)
+        _ = Self.feed(dedupe, batches: 0..<4, millisPerBatch: 10)
+        let before = dedupe.memoryBytes
+        dedupe.inputRead(fraction: 0.001)
+        #expect(dedupe.memoryBytes == before)
+    }
+}
