@@ -117,20 +117,25 @@ struct DedupeMemoryTests {
         let keys = (0..<30_000).map { _ in
             (UInt64.random(in: 0...UInt64.max, using: &rng), UInt64.random(in: 0...UInt64.max, using: &rng) & ~0xFFFF)
         }
-        for (i, key) in keys.enumerated() { _ = memory.checkAndRemember(key.0, key.1, bucket: Int64(i / 10_000)) }
-        // The first 10,000 forgotten (purged or not): they must not come back.
+        // 5,000 ids in bucket 0, 25,000 in bucket 1.
+        for (i, key) in keys.enumerated() { _ = memory.checkAndRemember(key.0, key.1, bucket: i < 5_000 ? 0 : 1) }
+        // Bucket 0 forgotten: under a quarter of the live ids, so not purged yet.
         memory.forget(before: 1)
-        let stored = memory.storedCount
+        #expect(memory.storedCount == 30_000, "forgotten ids still stored")
         memory.reserve(forEntries: 1_000_000)
         #expect(memory.memoryBytes >= 1_000_000 * 16)
-        #expect(memory.storedCount <= stored)
-        #expect(memory.liveCount == 20_000)
+        #expect(memory.storedCount == 25_000, "the rebuild left the forgotten ids out")
+        #expect(memory.liveCount == 25_000)
         for (i, key) in keys.enumerated() {
-            #expect(memory.isRemembered(key.0, key.1) == (i >= 10_000), "id \(i)")
+            #expect(memory.isRemembered(key.0, key.1) == (i >= 5_000), "id \(i)")
         }
         let bytes = memory.memoryBytes
         memory.reserve(forEntries: 500_000)
         #expect(memory.memoryBytes == bytes, "room already there: nothing rebuilt")
+        // The counts of forgotten entries stayed right: forgetting the rest empties the memory.
+        memory.forget(before: 2)
+        #expect(memory.liveCount == 0)
+        #expect(memory.storedCount == 0)
     }
 
     /// A million ids: segments pass the size from which they are mapped, so on Linux they

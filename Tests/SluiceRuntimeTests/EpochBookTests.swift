@@ -53,6 +53,29 @@ import Testing
         #expect(book.nextCompletion() == .final(Epoch(20)))
     }
 
+    /// A sink fed by fewer sources may have read the final epoch before barriers others
+    /// carried: the final checkpoint still comes after every completed epoch.
+    @Test func theFinalEpochComesAfterEveryCompletedOne() {
+        var book = Self.book()
+        book.commits[20] = [0, 1]
+        book.snapshots[20] = [0: [], 1: []]
+        #expect(book.nextCompletion() == .epoch(Epoch(20)))
+        book.finishedSinkSet = [0, 1]
+        book.finalStates = [0: [], 1: []]
+        book.finalEpoch = Epoch(20)
+        #expect(book.nextCompletion() == .final(Epoch(21)))
+    }
+
+    /// With snapshots off, nothing waits for final states.
+    @Test func withoutSnapshotsTheFinalEpochWaitsOnlyForTheSinks() {
+        var book = EpochBook(
+            totalSinks: 2, instances: 2, snapshotsEnabled: false, restoredPositions: [nil], restoredMaxTimes: [nil],
+            lastCompleted: 19)
+        book.finishedSinkSet = [0, 1]
+        book.finalEpoch = Epoch(20)
+        #expect(book.nextCompletion() == .final(Epoch(20)))
+    }
+
     /// Epochs complete in order: a newer complete epoch waits behind an older incomplete one.
     @Test func epochsCompleteOldestFirst() {
         var book = Self.book()

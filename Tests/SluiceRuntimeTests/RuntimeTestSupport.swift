@@ -12,6 +12,8 @@ struct BatchListSource: Source {
     var splitCount: Int { splits.count }
     var isBounded: Bool { true }
     let acknowledged = AckLog()
+    /// Whether readers report the share of their batches read (`SourceReader.progress`).
+    var reportsProgress = false
 
     func openSplit(_ index: Int, resumingAfter position: SourcePosition?) throws -> any SourceReader {
         Reader(source: self, split: index, next: Int(position.map { $0.offset } ?? 0))
@@ -34,6 +36,9 @@ struct BatchListSource: Source {
             return .data(batch, rejections: [])
         }
         func acknowledge(upTo position: SourcePosition) throws { source.acknowledged.append(position) }
+        var progress: Double? {
+            source.reportsProgress ? Double(next) / Double(max(source.splits[split].count, 1)) : nil
+        }
     }
 }
 

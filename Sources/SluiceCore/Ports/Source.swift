@@ -36,7 +36,9 @@ public protocol SourceReader: AnyObject {
     func next(maxRows: Int) throws -> SourceChunk
     /// Everything up to and including `position` is durable downstream.
     func acknowledge(upTo position: SourcePosition) throws
-    /// Fraction of a bounded input read so far (0...1), when known (progress bars).
+    /// Fraction of a bounded input read so far (0...1), when known: progress bars, and
+    /// operators sizing their state for the rest (`StreamOperator.inputRead`), so it should
+    /// grow roughly in proportion to the rows read.
     var progress: Double? { get }
     /// True when the reader can read little more until an acknowledgement arrives (a
     /// broker's prefetch window filling with unacknowledged deliveries). The runtime then

@@ -115,7 +115,7 @@ struct DedupeMemory: ~Copyable {
 
     /// Makes room for `entries` live ids in all, when the table would otherwise grow to
     /// hold them step by step (each step copies a segment). Segments are rebuilt at about
-    /// 60 % load: 27 bytes per id (W2's jobs ran 5–11 % faster, Benchmarks/README).
+    /// 60 % load, about 27 bytes per id once they are all in.
     mutating func reserve(forEntries entries: Int) {
         guard table.needsRoom(forEntries: entries) else { return }
         let dropped = table.reserve(forEntries: entries, dead: generations.isDead)

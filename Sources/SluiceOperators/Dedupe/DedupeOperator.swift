@@ -42,11 +42,10 @@ public final class DedupeOperator: StreamOperator {
     /// Rows also looked up byte-wise (tests: a fresh operator never does).
     private(set) var byteWiseLookups = 0
     private var watermark: EventTime = .beginningOfTime
-    /// A typical event time of the first batch processed (since made or restored) and of
-    /// the last (`typicalTime`), and the rows processed between them.
-    private var firstTypicalTime: Int64?
-    private var lastTypicalTime: Int64 = 0
-    private var rowsProcessed = 0
+    /// The earliest and latest typical event time of the batches processed since the
+    /// operator was made or restored (`typicalTime`; `Int64.max`/`.min`: none yet).
+    private var earliestTypicalTime = Int64.max
+    private var latestTypicalTime = Int64.min
 
     /// Ids currently recognised as duplicates if they come again.
     public var rememberedIds: Int { memory.liveCount }
@@ -147,10 +146,9 @@ public final class DedupeOperator: StreamOperator {
             }
             initialized = count
         }
-        rowsProcessed += count
         if let time = Self.typicalTime(times, indices) {
-            if firstTypicalTime == nil { firstTypicalTime = time }
-            lastTypicalTime = time
+            earliestTypicalTime = min(earliestTypicalTime, time)
+            latestTypicalTime = max(latestTypicalTime, time)
         }
         guard byteWise else { return emit(batch, indices, isDuplicate: memory.checkAndRemember(probes), into: &out) }
         // An id known from before version 4 is a duplicate without being remembered anew.
@@ -184,19 +182,23 @@ public final class DedupeOperator: StreamOperator {
         out.emit(batch, rows: duplicates, port: 1)
     }
 
-    /// Sizes the memory for the ids the rest of a bounded input will bring, once a first
-    /// share is read: the rows processed so far scaled to the whole input, but no more
-    /// than fit in the horizon at the event-time density seen (an input spanning more
-    /// than the horizon forgets ids as it goes). Each growth step copies a segment; sized
-    /// at once, a job's table is copied about once instead of about twice.
+    /// Sizes the memory for the ids the rest of a bounded input will bring, so the table
+    /// is built about once instead of grown step by step (each step copies a segment;
+    /// the table was copied about twice in all). The ids remembered so far are scaled to
+    /// the whole input, but capped at what the horizon holds at the event-time density
+    /// seen. Only while nothing seen can have been forgotten yet: from then on the table
+    /// follows the live ids (and a purge's shrinking is not undone at the next tick).
+    /// `fraction` is the mean over the job's splits, not this operator's exact share; the
+    /// caps bound what a skewed one costs.
     public func inputRead(fraction: Double) {
-        guard fraction >= 0.01, fraction < 1, let first = firstTypicalTime, lastTypicalTime > first else { return }
-        let rows = Double(rowsProcessed)
-        let wholeInput = rows / fraction
-        let withinHorizon = rows * Double(horizon + bucketWidth) / Double(lastTypicalTime - first)
-        let expected = min(wholeInput, withinHorizon) * 1.05
-        guard expected < Double(Int.max / 2) else { return }
-        memory.reserve(forEntries: Int(expected))
+        guard fraction >= 0.01, fraction < 1, watermark != .endOfTime, latestTypicalTime > earliestTypicalTime,
+            firstLiveBucket(at: watermark) <= JoinTimeMath.floorDiv(earliestTypicalTime, bucketWidth)
+        else { return }
+        let ids = Double(memory.liveCount)
+        let wholeInput = ids / fraction
+        let span = Double(latestTypicalTime) - Double(earliestTypicalTime)
+        let withinHorizon = ids * (Double(horizon) + Double(bucketWidth)) / span
+        memory.reserve(forEntries: Int(min(wholeInput, withinHorizon) * 1.05))
     }
 
     /// The middle of five event times spread over the rows (nil when fewer than five are
@@ -204,13 +206,20 @@ public final class DedupeOperator: StreamOperator {
     /// smallest and largest time would be.
     private static func typicalTime(_ times: Column, _ indices: [Int32]) -> Int64? {
         guard indices.count >= 5 else { return nil }
-        var sample: [Int64] = []
+        var sample = InlineArray<5, Int64>(repeating: 0)
         for k in 0..<5 {
             let row = Int(indices[(2 * k + 1) * indices.count / 10])
-            if times.isValid(row) { sample.append(times.ints[row]) }
+            guard times.isValid(row) else { return nil }
+            // Insertion sort of five: no allocation per batch.
+            var i = k
+            let time = times.ints[row]
+            while i > 0 && sample[i - 1] > time {
+                sample[i] = sample[i - 1]
+                i -= 1
+            }
+            sample[i] = time
         }
-        guard sample.count == 5 else { return nil }
-        return sample.sorted()[2]
+        return sample[2]
     }
 
     public func advanceWatermark(to newWatermark: EventTime, into out: inout OperatorOutput) {

@@ -17,7 +17,9 @@ import SluiceCore
 /// The table is cut into 64 segments by six bits of the hash, each grown on its own: a
 /// growth copies one segment (1/64 of the ids) rather than all of them, so memory rises
 /// smoothly instead of holding the old and the new table at once (2.5× at a growth), and
-/// segments growing at different moments average the 20–30 B range.
+/// segments growing at different moments average the 20–30 B range. A bounded job's
+/// de-duplication may size all segments at once for the ids it expects (`reserve`, at
+/// about 60 % load) instead of growing them step by step.
 ///
 /// - Important: Owns raw memory; noncopyable so that exactly one owner frees it.
 struct FingerprintTable: ~Copyable {
@@ -152,7 +154,9 @@ struct FingerprintTable: ~Copyable {
         entries * 10 / (slotsPerLine * 6 * segmentCount) + 1
     }
 
-    /// Whether `entries` in all would fill some segment past its load limit.
+    /// Whether `entries` in all would fill some segment past its load limit: three
+    /// quarters of the lines they need at 60 % load hold them at 80 %, where `isFull`
+    /// grows a segment.
     func needsRoom(forEntries entries: Int) -> Bool {
         let lines = Self.linesPerSegment(forEntries: entries)
         return (0..<Self.segmentCount).contains { segments[$0].lines * 4 < lines * 3 }

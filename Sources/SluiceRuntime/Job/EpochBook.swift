@@ -29,6 +29,8 @@ struct EpochBook {
     var ended: [Bool]
     var progress: [Double?]
     var finishedSinks = 0
+    /// The largest final epoch a finished sink read (`JobRuntime.finalEpoch` when it finished).
+    var latestFinishEpoch: UInt64 = 0
     /// Set when the last sink finished: the run's final epoch, to complete last.
     var finalEpoch: Epoch?
     var epochsCompleted = 0
@@ -79,7 +81,8 @@ struct EpochBook {
         }
         guard let final = finalEpoch, isComplete(final.value) else { return nil }
         finalEpoch = nil
-        lastCompleted = final.value
-        return .final(final)
+        // After every epoch completed, whatever epoch the sinks read when they finished.
+        lastCompleted = max(final.value, lastCompleted + 1)
+        return .final(Epoch(lastCompleted))
     }
 }

@@ -56,7 +56,7 @@ final class JobRuntime: @unchecked Sendable {
         book = Mutex(
             EpochBook(
                 totalSinks: plan.sinks.count + 1, instances: plan.vertices.count * plan.partitions,
-                snapshotsEnabled: options.checkpointStore != nil, restoredPositions: restoredPositions,
+                snapshotsEnabled: snapshotsEnabled, restoredPositions: restoredPositions,
                 restoredMaxTimes: restoredMaxTimes, lastCompleted: startEpoch))
         maxInjected.store(startEpoch, ordering: .relaxed)
         completedEpoch.store(startEpoch, ordering: .relaxed)
@@ -182,6 +182,8 @@ final class JobRuntime: @unchecked Sendable {
             if let position { book.endPositions[split] = position }
             if let maxEventTime { book.endMaxTimes[split] = maxEventTime }
             book.ended[split] = true
+            // A split that reported progress has read all of its input.
+            if book.progress[split] != nil { book.progress[split] = 1 }
         }
     }
 
@@ -355,7 +357,10 @@ final class JobRuntime: @unchecked Sendable {
         book.withLock { book in
             book.finishedSinkSet.insert(sink)
             book.finishedSinks += 1
-            if book.finishedSinks == book.totalSinks { book.finalEpoch = epoch }
+            // Each sink read the final epoch when it finished; one fed by fewer sources may
+            // have read it before barriers others still carried.
+            book.latestFinishEpoch = max(book.latestFinishEpoch, epoch.value)
+            if book.finishedSinks == book.totalSinks { book.finalEpoch = Epoch(book.latestFinishEpoch) }
         }
         completeReadyEpochs()
     }
@@ -363,7 +368,8 @@ final class JobRuntime: @unchecked Sendable {
     /// Every sink has finished: the final epoch holds everything up to each split's end.
     private func finishRun(_ epoch: Epoch) {
         let checkpoint = book.withLock { book -> Checkpoint? in
-            guard snapshotsEnabled, book.finalStates.count == book.instances else { return nil }
+            // Every instance's final state is in (`nextCompletion` waits for them).
+            guard snapshotsEnabled else { return nil }
             let positions = (0..<book.durable.count).compactMap { book.endPositions[$0] ?? book.durable[$0] }
             for (split, time) in book.endMaxTimes.enumerated() where time != nil { book.durableMaxTimes[split] = time }
             return Checkpoint(
