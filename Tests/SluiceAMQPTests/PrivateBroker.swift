@@ -45,7 +45,6 @@ final class PrivateBroker: Sendable {
 
     private static let instances = Atomic(0)
 
-
     deinit {
         _ = try? run("stop")
         try? FileManager.default.removeItem(atPath: directory)
