@@ -38,4 +38,24 @@ func registerDedupeBenchmarks() {
         }
         benchmark.stopMeasurement()
     }
+
+    // De-duplication's snapshots of the same ids, one per 500,000 events (an epoch), each into
+    // the buffer of the one before, beside copying the same bytes (`DedupeSnapshotRun`):
+    //   engine_kev_s, raw_kev_s — thousands of remembered ids written out per second
+    Benchmark(
+        "Dedupe W2 snapshots",
+        configuration: .init(metrics: rateMetrics, timeUnits: .milliseconds, warmupIterations: 1,
+                             maxDuration: .seconds(60), maxIterations: 5)
+    ) { benchmark in
+        let run = DedupeRun(events: events)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            let result = DedupeSnapshotRun.run(run, batchesPerEpoch: 122)
+            precondition(result.lastIds == run.ids, "remembered \(result.lastIds) ids, expected \(run.ids)")
+            benchmark.measurement(.custom("engine_kev_s"), Int(result.idsWritten / result.engineSeconds / 1000))
+            benchmark.measurement(.custom("raw_kev_s"), Int(result.idsWritten / result.rawSeconds / 1000))
+            benchmark.measurement(.custom("ratio_pct"), Int(result.rawSeconds / result.engineSeconds * 100))
+        }
+        benchmark.stopMeasurement()
+    }
 }

@@ -25,6 +25,9 @@ import Foundation
 //        W1Run dedupe [events] [rounds] — de-duplication alone (DedupeRun), single-threaded:
 //                                      the engine's operator beside the raw limit, ns per event,
 //                                      bytes per remembered id
+//        W1Run dedupe-snapshot [events] [batches per epoch] — de-duplication's snapshots alone
+//                                      (DedupeSnapshotRun): one per epoch into the buffer of the
+//                                      one before, beside copying the same bytes (the raw limit)
 //        W1Run p95 [agents] [events] [rounds] [workers] — W1 without and with percentile(value,
 //                                      0.95), alternating in one process: each run's rate and the
 //                                      median ratio (the cost of agent-metrics' p95 in the engine)
@@ -46,6 +49,18 @@ if arguments.count > 1, arguments[1] == "dedupe" {
             raw.bytesPerId, engine.seconds / raw.seconds))
     }
     print(String(format: "median engine / raw limit: %.2f", ratios.sorted()[ratios.count / 2]))
+    exit(0)
+}
+if arguments.count > 1, arguments[1] == "dedupe-snapshot" {
+    let events = arguments.count > 2 ? Int(arguments[2])! : 5_000_000
+    let batchesPerEpoch = arguments.count > 3 ? Int(arguments[3])! : 122
+    let result = DedupeSnapshotRun.run(DedupeRun(events: events), batchesPerEpoch: batchesPerEpoch)
+    let idsWritten = result.idsWritten
+    print(String(
+        format: "%d snapshots (last: %d ids, %d bytes, hash %016llx): engine %.3f s (%.1f ns per id written), raw copy %.3f s (%.1f ns), engine / raw %.1f",
+        result.snapshots, result.lastIds, result.lastBytes, result.lastHash, result.engineSeconds,
+        result.engineSeconds / idsWritten * 1e9, result.rawSeconds, result.rawSeconds / idsWritten * 1e9,
+        result.engineSeconds / result.rawSeconds))
     exit(0)
 }
 if arguments.count > 1, arguments[1] == "p95" {

@@ -31,6 +31,19 @@ public struct SnapshotWriter: Sendable {
     /// transient allocations are what kept glibc's heap from shrinking).
     public mutating func reserveCapacity(_ capacity: Int) { storage.reserveCapacity(capacity) }
 
+    /// Appends `count` zero bytes and returns the offset of the first: room that a state
+    /// fills in place (`withUnsafeMutableBytes`) when it writes its parts out of order.
+    public mutating func appendRoom(_ count: Int) -> Int {
+        let offset = storage.count
+        storage.append(contentsOf: repeatElement(0, count: count))
+        return offset
+    }
+
+    /// The bytes written so far, for filling room made by `appendRoom`.
+    public mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        try storage.withUnsafeMutableBytes(body)
+    }
+
     @inlinable public mutating func write(_ v: UInt8) { storage.append(v) }
     @inlinable public mutating func write(_ v: UInt32) {
         withUnsafeBytes(of: v.littleEndian) { storage.append(contentsOf: $0) }

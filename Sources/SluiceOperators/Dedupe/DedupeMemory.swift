@@ -1,10 +1,10 @@
+import SluiceCore
+
 /// A remembered id as de-duplication keeps it: two words, the second without the tag
 /// bits (`FingerprintTable.key`). For integer ids, word 0 is the id and word 1 is 0.
-struct DedupeKey: Hashable, Comparable {
+struct DedupeKey: Hashable {
     var w0: UInt64
     var w1: UInt64
-
-    static func < (a: DedupeKey, b: DedupeKey) -> Bool { (a.w0, a.w1) < (b.w0, b.w1) }
 }
 
 /// One row's look-up: its id's fingerprint words, its bucket, and whether it passes
@@ -148,31 +148,73 @@ struct DedupeMemory: ~Copyable {
         generations.purged()
     }
 
-    /// The live ids grouped by segment: buckets ascending, a bucket's segments in the
-    /// order they were opened (ids kept outside the table last), each group sorted. The same
-    /// ids remembered between the same `seal()`s give the same groups whatever order they
-    /// came in, and a sealed segment's group never changes until its bucket is forgotten.
-    func entriesBySegment() -> [(bucket: Int64, keys: [DedupeKey])] {
-        var groups = [[DedupeKey]](repeating: [], count: generations.bucketOfTag.count)
-        for tag in generations.liveTags { groups[Int(tag)].reserveCapacity(generations.entriesOfTag[Int(tag)]) }
-        let dead = generations.isDead
-        table.forEach { w0, key, tag in
-            if !dead[Int(tag)] { groups[Int(tag)].append(DedupeKey(w0: w0, w1: key)) }
+    /// Writes the live ids by segment, as a snapshot lists them: the number of segments,
+    /// then per segment its bucket, its id count and its ids (word 0, word 1: 16 bytes
+    /// each) in `DedupeIdOrder`. Segments come with their buckets ascending, a bucket's in
+    /// the order they were opened (ids kept outside the table last). The same ids remembered
+    /// between the same `seal()`s give the same bytes whatever order they came in, and a
+    /// sealed segment's bytes never change until its bucket is forgotten.
+    ///
+    /// Each id is written once, straight into its segment's place: one pass over the table
+    /// in nearly that order, then a sort of each segment that has little left to do.
+    func writeSegments(into writer: inout SnapshotWriter) {
+        var overflowByBucket: [Int64: [DedupeKey]] = [:]
+        for (key, bucket) in overflow { overflowByBucket[bucket, default: []].append(key) }
+        let overflowBuckets = overflowByBucket.keys.sorted()
+        // Table segments in order, each bucket's ids kept outside the table after its own.
+        var groups: [(bucket: Int64, tag: UInt16)] = []
+        groups.reserveCapacity(generations.liveTags.count + overflowBuckets.count)
+        var nextOverflow = 0
+        for (bucket, tag) in zip(generations.liveBuckets, generations.liveTags) where generations.entriesOfTag[Int(tag)] > 0 {
+            while nextOverflow < overflowBuckets.count, overflowBuckets[nextOverflow] < bucket {
+                groups.append((overflowBuckets[nextOverflow], 0))
+                nextOverflow += 1
+            }
+            groups.append((bucket, tag))
         }
-        var segments: [(bucket: Int64, keys: [DedupeKey])] = []
-        segments.reserveCapacity(generations.liveTags.count)
-        for (bucket, tag) in zip(generations.liveBuckets, generations.liveTags) where !groups[Int(tag)].isEmpty {
-            segments.append((bucket, groups[Int(tag)].sorted()))
-            groups[Int(tag)] = []
+        groups += overflowBuckets[nextOverflow...].map { ($0, 0) }
+        writer.reserveCapacity(writer.bytes.count + 8 + groups.count * 16 + liveCount * 16)
+        writer.write(groups.count)
+        // Per tag: where its next id goes and where its room ends (-1: not written).
+        var next = [Int](repeating: -1, count: generations.bucketOfTag.count)
+        var end = next
+        for group in groups {
+            let keys = group.tag == 0 ? DedupeIdOrder.sorted(overflowByBucket[group.bucket]!) : []
+            let count = group.tag == 0 ? keys.count : generations.entriesOfTag[Int(group.tag)]
+            writer.write(group.bucket)
+            writer.write(count)
+            let room = writer.appendRoom(count * 16)
+            if group.tag != 0 {
+                next[Int(group.tag)] = room
+                end[Int(group.tag)] = room + count * 16
+            }
+            writer.withUnsafeMutableBytes { bytes in
+                for (i, key) in keys.enumerated() {
+                    bytes.storeBytes(of: key.w0.littleEndian, toByteOffset: room + 16 * i, as: UInt64.self)
+                    bytes.storeBytes(of: key.w1.littleEndian, toByteOffset: room + 16 * i + 8, as: UInt64.self)
+                }
+            }
         }
-        guard !overflow.isEmpty else { return segments }
-        var byBucket: [Int64: [DedupeKey]] = [:]
-        for (key, bucket) in overflow { byBucket[bucket, default: []].append(key) }
-        for (bucket, keys) in byBucket {
-            let at = segments.firstIndex { $0.bucket > bucket } ?? segments.count
-            segments.insert((bucket, keys.sorted()), at: at)
+        writer.withUnsafeMutableBytes { bytes in
+            next.withUnsafeMutableBufferPointer { next in
+                end.withUnsafeBufferPointer { end in
+                    table.forEachNearlyInOrder { w0, key, tag in
+                        let at = next[Int(tag)]
+                        guard at >= 0 else { return }  // a forgotten bucket's
+                        precondition(at < end[Int(tag)], "more ids carry tag \(tag) than counted")
+                        bytes.storeBytes(of: w0.littleEndian, toByteOffset: at, as: UInt64.self)
+                        bytes.storeBytes(of: key.littleEndian, toByteOffset: at + 8, as: UInt64.self)
+                        next[Int(tag)] = at + 16
+                    }
+                }
+            }
+            for group in groups where group.tag != 0 {
+                let tag = Int(group.tag)
+                precondition(next[tag] == end[tag], "fewer ids carry tag \(tag) than counted")
+                let count = generations.entriesOfTag[tag]
+                DedupeIdOrder.sort(bytes.baseAddress! + (end[tag] - count * 16), count: count)
+            }
         }
-        return segments
     }
 
     /// Closes the open segments (at a snapshot): later ids go to new ones.

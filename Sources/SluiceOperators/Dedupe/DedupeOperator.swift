@@ -246,28 +246,18 @@ public final class DedupeOperator: StreamOperator {
     /// Writes the horizon, the watermark, the newest bucket of ids fingerprinted byte-wise
     /// (`byteWiseUntil`) and the remembered ids by segment: per segment
     /// (the ids remembered in one bucket between two snapshots; buckets ascending), its
-    /// bucket, its id count and its ids' two words sorted by value, 16 bytes per id. Then
+    /// bucket, its id count and its ids' two words (`DedupeIdOrder`), 16 bytes per id. Then
     /// closes the segments, so the next snapshot repeats these bytes for every segment
     /// still live and only appends the new ones (and drops forgotten ones from the
     /// front): a checkpoint store that keeps content-defined parts (`CheckpointManifest`)
     /// writes only the change. Equal histories (ids and snapshot points) give equal bytes.
     public func snapshot(into writer: inout SnapshotWriter) {
-        let segments = memory.entriesBySegment()
-        memory.seal()
-        writer.reserveCapacity(writer.bytes.count + 64 + segments.count * 16 + memory.liveCount * 16)
         writer.beginSection("dedupe", version: 4)
         writer.write(horizon)
         writer.write(watermark)
         writer.write(byteWiseUntil)
-        writer.write(segments.count)
-        for segment in segments {
-            writer.write(segment.bucket)
-            writer.write(segment.keys.count)
-            for key in segment.keys {
-                writer.write(key.w0)
-                writer.write(key.w1)
-            }
-        }
+        memory.writeSegments(into: &writer)
+        memory.seal()
     }
 
     /// Restores version 4, 3 (all ids fingerprinted byte-wise), 2 (one group per bucket,
