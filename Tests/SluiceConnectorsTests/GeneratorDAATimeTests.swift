@@ -50,19 +50,22 @@ import Testing
         #expect(!(try DAAGeneratorSource(options: DAAGeneratorOptions()).isBounded))
     }
 
-    /// Reads a split to its end; returns the rows' event times, the `.idle` count and the
-    /// wall-clock time taken.
-    private func drainPaced(_ options: DAAGeneratorOptions) throws -> (ts: [Int64], idles: Int, elapsed: Duration) {
+    /// Reads a split to its end; returns the rows' event times, the `.idle` count, the
+    /// wall-clock time taken and each batch's rows.
+    private func drainPaced(_ options: DAAGeneratorOptions) throws -> (ts: [Int64], idles: Int, elapsed: Duration, rows: [Int]) {
         let reader = try DAAGeneratorSource(options: options).openSplit(0, resumingAfter: nil)
         let clock = ContinuousClock()
         let start = clock.now
         var idles = 0
         var ts: [Int64] = []
+        var rows: [Int] = []
         while true {
             switch try reader.next(maxRows: 4096) {
-            case .data(let batch, _): ts += batch.column(named: "ts")!.ints
+            case .data(let batch, _):
+                ts += batch.column(named: "ts")!.ints
+                rows.append(batch.count)
             case .idle: idles += 1
-            case .end: return (ts, idles, clock.now - start)
+            case .end: return (ts, idles, clock.now - start, rows)
             }
         }
     }
@@ -71,7 +74,7 @@ import Testing
     func aPacedGeneratorFollowsTheWallClock() throws {
         let options = DAAGeneratorOptions(
             agents: 20, eventsPerSecond: 4000, limit: .count(400), disorderMillis: 0, lateFraction: 0, duplicateFraction: 0)
-        let (ts, _, elapsed) = try drainPaced(options)
+        let (ts, _, elapsed, _) = try drainPaced(options)
         #expect(ts.count == 400)
         // 400 events at 4,000/s take 100 ms of wall-clock time and of event time.
         #expect(elapsed >= .milliseconds(90) && elapsed < .seconds(5), "\(elapsed)")
@@ -81,10 +84,22 @@ import Testing
     @Test(.timeLimit(.minutes(5)))
     func aSlowPacedGeneratorReportsIdleWhileAheadOfSchedule() throws {
         let options = DAAGeneratorOptions(agents: 5, eventsPerSecond: 100, limit: .count(20), disorderMillis: 0)
-        let (ts, idles, elapsed) = try drainPaced(options)
+        let (ts, idles, elapsed, _) = try drainPaced(options)
         #expect(ts.count == 20)
         // Events fall due every 10 ms, longer than a reader waits inside one call.
         #expect(idles > 0)
         #expect(elapsed >= .milliseconds(180), "\(elapsed)")
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func aPacedGeneratorLetsEventsOutInBurstsOfTenMilliseconds() throws {
+        let options = DAAGeneratorOptions(
+            agents: 20, eventsPerSecond: 2000, limit: .count(300), disorderMillis: 0, lateFraction: 0, duplicateFraction: 0)
+        let (ts, _, elapsed, rows) = try drainPaced(options)
+        #expect(ts.count == 300)
+        // 20 events fall due every 10 ms: no batch but the last has fewer.
+        #expect(rows.dropLast().allSatisfy { $0 >= 20 }, "\(rows)")
+        #expect(rows.count <= 15, "\(rows)")
+        #expect(elapsed >= .milliseconds(140), "\(elapsed)")
     }
 }
