@@ -59,15 +59,16 @@ struct DedupeSnapshotOrderTests {
         Self.remember(ids[..<half].reversed(), in: &sized)
         sized.seal()
         Self.remember(ids[half...].reversed(), in: &sized)
-        // Other ids in bucket -1 first, forgotten and purged, then the same ids shuffled.
+        // The first round shuffled among 50,000 other ids of bucket -1, which are then
+        // forgotten: the purge moves the survivors in place (too many to shrink the table).
         var purged = DedupeMemory()
         var rng = JoinTestRandom(seed: 8)
-        Self.remember(Self.ids(seed: 9).map { ($0.key, Int64(-1)) }, in: &purged)
+        let others = Self.ids(seed: 9)[..<50_000].map { ($0.key, Int64(-1)) }
+        Self.remember((Array(ids[..<half]) + others).shuffled(using: &rng), in: &purged)
         purged.forget(before: 0)
-        Self.remember(ids[..<half].shuffled(using: &rng), in: &purged)
+        #expect(purged.storedCount == half, "the forgotten ids were purged, the others kept")
         purged.seal()
         Self.remember(ids[half...].shuffled(using: &rng), in: &purged)
-        #expect(purged.storedCount == purged.liveCount, "the forgotten ids were purged")
 
         // (Compared first: a failed comparison of the bytes themselves would print them all.)
         let expected = Self.bytes(of: grown)
@@ -88,19 +89,49 @@ struct DedupeSnapshotOrderTests {
         }
     }
 
-    @Test("ids kept outside the table come after their bucket's segments, in the same order")
+    @Test("ids kept outside the table come after their bucket's segments, before later buckets'")
     func overflowAfterItsBucket() throws {
-        var memory = DedupeMemory(maxTags: 2)
-        let ids = Self.ids(seed: 11)
-        // Two tags: buckets 0 and 1 take them, bucket 2's ids go to the overflow.
-        Self.remember(ids, in: &memory)
-        #expect(memory.overflowCount == ids.count / 3)
+        // Three tags: buckets 0 and 5 take two, bucket 0's second segment the third.
+        var memory = DedupeMemory(maxTags: 3)
+        let ids = Self.ids(seed: 11).map(\.key)
+        let first = ids[0..<1000].map { ($0, Int64(0)) } + ids[1000..<2000].map { ($0, Int64(5)) }
+        Self.remember(first, in: &memory)
+        memory.seal()
+        Self.remember(ids[2000..<3000].map { ($0, Int64(0)) }, in: &memory)
+        memory.seal()
+        // No tag is left: these go to the overflow.
+        let outside = ids[3000..<4000].map { ($0, Int64(0)) } + ids[4000..<5000].map { ($0, Int64(3)) }
+        Self.remember(outside, in: &memory)
+        #expect(memory.overflowCount == 2000)
         let segments = try Self.segments(of: memory)
-        #expect(segments.map(\.bucket) == [0, 1, 2])
-        let overflowSame = Set(segments[2].keys) == Set(ids.filter { $0.bucket == 2 }.map(\.key))
-        #expect(overflowSame)
+        #expect(segments.map(\.bucket) == [0, 0, 0, 3, 5])
+        let expected = [ids[0..<1000], ids[2000..<3000], ids[3000..<4000], ids[4000..<5000], ids[1000..<2000]]
+        let same = zip(segments, expected).allSatisfy { Set($0.keys) == Set($1) && $0.keys.count == $1.count }
+        #expect(same, "each segment holds its ids")
         let ordered = segments.allSatisfy { Self.isInOrder($0.keys) }
         #expect(ordered)
+    }
+
+    @Test("a pass over the table comes nearly in order: the sort moves each id less than once, never falls back",
+          arguments: [0, 400_000])
+    func tablePassIsNearlyInOrder(expectedEntries: Int) {
+        var table = FingerprintTable(forEntries: expectedEntries)
+        let ids = Self.ids(seed: 13).map(\.key)
+        for id in ids {
+            let (segment, slot, tag) = table.find(id.w0, id.w1)
+            if tag == 0, table.insert(segment: segment, slot: slot, id.w0, id.w1, tag: 1) {
+                _ = table.grow(segment: segment, dead: [false, false])
+            }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(ids.count * 16)
+        table.forEach { w0, key, _ in
+            withUnsafeBytes(of: w0.littleEndian) { bytes += $0 }
+            withUnsafeBytes(of: key.littleEndian) { bytes += $0 }
+        }
+        #expect(bytes.count == ids.count * 16)
+        let moves = bytes.withUnsafeMutableBytes { DedupeIdOrder.sort($0.baseAddress!, count: ids.count) }
+        #expect(moves != nil && moves! < ids.count, "\(moves.map(String.init) ?? "fell back") moves for \(ids.count) ids")
     }
 
     @Test("the sort puts ids far out of place in order too (past its budget of moves)")

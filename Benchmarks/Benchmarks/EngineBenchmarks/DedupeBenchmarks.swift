@@ -42,6 +42,7 @@ func registerDedupeBenchmarks() {
     // De-duplication's snapshots of the same ids, one per 500,000 events (an epoch), each into
     // the buffer of the one before, beside copying the same bytes (`DedupeSnapshotRun`):
     //   engine_kev_s, raw_kev_s — thousands of remembered ids written out per second
+    //   ratio_pct — the engine's rate as a percentage of the raw limit's
     Benchmark(
         "Dedupe W2 snapshots",
         configuration: .init(metrics: rateMetrics, timeUnits: .milliseconds, warmupIterations: 1,

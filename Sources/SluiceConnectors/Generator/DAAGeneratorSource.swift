@@ -14,7 +14,8 @@ public import SluiceCore
 /// - Event ids are `g<seed>-<split>-<n>`, n the event's place in its split; a redelivery
 ///   repeats an earlier event of the same split, id included.
 /// - With `eventsPerSecond` set, each split is paced by the wall clock at its share of the
-///   rate and reports `.idle` while it is ahead of schedule.
+///   rate, in bursts of 10 ms of it (`GeneratorPacer`), and reports `.idle` while less than
+///   a burst is due.
 public struct DAAGeneratorSource: Source {
     public let name: String
     public let options: DAAGeneratorOptions

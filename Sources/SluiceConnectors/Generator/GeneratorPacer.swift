@@ -18,7 +18,7 @@ struct GeneratorPacer {
     private let startOffset: Int64
     private var start: ContinuousClock.Instant?
 
-    /// The fewest events let out at once: 10 ms of the rate, at least one.
+    /// Events that must be due before any go out: 10 ms of the rate, at least one.
     let burst: Int64
 
     /// The longest a reader sleeps inside one `next` call before reporting `.idle`.

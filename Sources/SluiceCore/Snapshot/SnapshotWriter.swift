@@ -128,8 +128,7 @@ public struct SnapshotWriter: Sendable {
     public mutating func writeColumn(_ words: UnsafeBufferPointer<UInt64>, stride: Int, offset: Int, count: Int) {
         guard count > 0 else { return }
         precondition(offset + (count - 1) * stride < words.count, "words out of range")
-        let base = storage.count
-        storage.append(contentsOf: repeatElement(0, count: count * 8))
+        let base = appendRoom(count * 8)
         storage.withUnsafeMutableBytes { out in
             for i in 0..<count {
                 out.storeBytes(of: words[offset + i * stride].littleEndian, toByteOffset: base + i * 8, as: UInt64.self)

@@ -2,17 +2,19 @@
 /// `FingerprintTable.snapshotOrder` of word 0, then by word 1. It depends only on the ids
 /// (word 0's hash is a bijection, so no two ids tie), never on the table's size or history,
 /// so equal id sets give equal bytes. It is the table's own order but for a few places,
-/// so ids gathered from the table (`forEachNearlyInOrder`) sort in about one pass.
+/// so ids gathered from the table (`forEach`) sort in about one pass.
 enum DedupeIdOrder {
     /// Sorts `count` ids stored at `ids` (each 16 bytes: word 0, word 1, little-endian;
     /// any alignment) into this order, in place.
     ///
     /// An insertion sort, which costs one comparison per id that is already in place. Ids
-    /// far out of place would make it quadratic: past a budget of moves it sorts the rest
-    /// by comparisons instead.
-    static func sort(_ ids: UnsafeMutableRawPointer, count: Int) {
-        guard count > 1 else { return }
-        var budget = 8 * count + 64
+    /// far out of place would make it quadratic: past a budget of moves it sorts them all
+    /// by comparisons instead. Returns the moves made, nil when it fell back (tests).
+    @discardableResult
+    static func sort(_ ids: UnsafeMutableRawPointer, count: Int) -> Int? {
+        guard count > 1 else { return 0 }
+        let budget = 8 * count + 64
+        var moves = 0
         var last = key(ids, 0)
         for i in 1..<count {
             let current = key(ids, i)
@@ -27,14 +29,15 @@ enum DedupeIdOrder {
                 guard current < before else { break }
                 store(before, ids, j)
                 j -= 1
-                budget -= 1
             }
             store(current, ids, j)
-            if budget < 0 {
+            moves += i - j
+            if moves > budget {
                 sortByComparison(ids, count: count)
-                return
+                return nil
             }
         }
+        return moves
     }
 
     /// An id with word 0's order key.

@@ -179,26 +179,25 @@ struct DedupeMemory: ~Copyable {
         var next = [Int](repeating: -1, count: generations.bucketOfTag.count)
         var end = next
         for group in groups {
-            let keys = group.tag == 0 ? DedupeIdOrder.sorted(overflowByBucket[group.bucket]!) : []
-            let count = group.tag == 0 ? keys.count : generations.entriesOfTag[Int(group.tag)]
             writer.write(group.bucket)
-            writer.write(count)
-            let room = writer.appendRoom(count * 16)
-            if group.tag != 0 {
-                next[Int(group.tag)] = room
-                end[Int(group.tag)] = room + count * 16
-            }
-            writer.withUnsafeMutableBytes { bytes in
-                for (i, key) in keys.enumerated() {
-                    bytes.storeBytes(of: key.w0.littleEndian, toByteOffset: room + 16 * i, as: UInt64.self)
-                    bytes.storeBytes(of: key.w1.littleEndian, toByteOffset: room + 16 * i + 8, as: UInt64.self)
+            if group.tag == 0 {
+                let keys = DedupeIdOrder.sorted(overflowByBucket[group.bucket]!)
+                writer.write(keys.count)
+                for key in keys {
+                    writer.write(key.w0)
+                    writer.write(key.w1)
                 }
+            } else {
+                let count = generations.entriesOfTag[Int(group.tag)]
+                writer.write(count)
+                next[Int(group.tag)] = writer.appendRoom(count * 16)
+                end[Int(group.tag)] = next[Int(group.tag)] + count * 16
             }
         }
         writer.withUnsafeMutableBytes { bytes in
             next.withUnsafeMutableBufferPointer { next in
                 end.withUnsafeBufferPointer { end in
-                    table.forEachNearlyInOrder { w0, key, tag in
+                    table.forEach { w0, key, tag in
                         let at = next[Int(tag)]
                         guard at >= 0 else { return }  // a forgotten bucket's
                         precondition(at < end[Int(tag)], "more ids carry tag \(tag) than counted")

@@ -238,37 +238,17 @@ struct FingerprintTable: ~Copyable {
         return hash >> 6 | hash << 58
     }
 
-    /// Calls `body(w0, key, tag)` for every occupied slot, nearly in `snapshotOrder`:
-    /// segment by segment (the hash's low six bits) and slot by slot, except that entries a
-    /// probe carried past a segment's last line into its first ones come at its end. So
-    /// only entries that share or crowd a line are out of order, each by a few places.
-    func forEachNearlyInOrder(_ body: (UInt64, UInt64, UInt64) -> Void) {
+    /// Calls `body(w0, key, tag)` for every occupied slot, segment by segment (the hash's
+    /// low six bits) and line by line (its high bits): in `snapshotOrder` but for entries
+    /// that share or crowd a line, and the few a probe carried past a segment's last line
+    /// into its first ones.
+    func forEach(_ body: (UInt64, UInt64, UInt64) -> Void) {
         for i in 0..<Self.segmentCount {
             let segment = segments[i]
-            let words = segment.words
-            // Carried entries lie before the first empty slot: a look-up from their home
-            // line reaches them without crossing one. A segment is never full.
-            var firstEmpty = 0
-            while words[2 &* firstEmpty &+ 1] & Self.tagMask != 0 { firstEmpty &+= 1 }
-            var carried = false
-            for slot in 0..<firstEmpty {
-                let w0 = words[2 &* slot]
-                if slot / Self.slotsPerLine < segment.home(Self.hash(w0)) {
-                    carried = true
-                } else {
-                    let tagged = words[2 &* slot &+ 1]
-                    body(w0, tagged & ~Self.tagMask, tagged & Self.tagMask)
-                }
-            }
-            for slot in firstEmpty..<segment.slotCount {
-                let tagged = words[2 &* slot &+ 1]
+            for slot in 0..<segment.slotCount {
+                let tagged = segment.words[2 &* slot &+ 1]
                 let tag = tagged & Self.tagMask
-                if tag != 0 { body(words[2 &* slot], tagged & ~Self.tagMask, tag) }
-            }
-            guard carried else { continue }
-            for slot in 0..<firstEmpty where slot / Self.slotsPerLine < segment.home(Self.hash(words[2 &* slot])) {
-                let tagged = words[2 &* slot &+ 1]
-                body(words[2 &* slot], tagged & ~Self.tagMask, tagged & Self.tagMask)
+                if tag != 0 { body(segment.words[2 &* slot], tagged & ~Self.tagMask, tag) }
             }
         }
     }
