@@ -8,7 +8,7 @@ extension ConnectorKind {
 
     static let daaGeneratorParameters = [
         ConnectorParameter("agents", .integer(1...10_000_000), example: "100", "How many agents emit events (default 1000)."),
-        ConnectorParameter("rate", .number(0.001...1e9), example: "2000", "Events per second, paced by the wall clock (default: as fast as possible)."),
+        ConnectorParameter("rate", .number(0.001...1e9), example: "2000", "Events per second, paced by the wall clock and let out in bursts of 10 ms of the rate (default: as fast as possible)."),
         ConnectorParameter("seed", .integer(0...Int.max), example: "7", "Seeds every random choice (default 42)."),
         ConnectorParameter("count", .integer(0...Int.max), example: "10000", "Stop after this many events."),
         ConnectorParameter("duration", .duration, example: "10m", "Stop after this span of event time."),
