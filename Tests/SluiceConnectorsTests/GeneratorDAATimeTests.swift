@@ -50,6 +50,13 @@ import Testing
         #expect(!(try DAAGeneratorSource(options: DAAGeneratorOptions()).isBounded))
     }
 
+    /// `count` events of 20 agents at `eventsPerSecond`, in order: none late, none repeated.
+    private static func orderlyPaced(eventsPerSecond: Double, count: Int) -> DAAGeneratorOptions {
+        DAAGeneratorOptions(
+            agents: 20, eventsPerSecond: eventsPerSecond, limit: .count(count), disorderMillis: 0, lateFraction: 0,
+            duplicateFraction: 0)
+    }
+
     /// Reads a split to its end; returns the rows' event times, the `.idle` count, the
     /// wall-clock time taken and each batch's rows.
     private func drainPaced(_ options: DAAGeneratorOptions) throws -> (ts: [Int64], idles: Int, elapsed: Duration, rows: [Int]) {
@@ -72,8 +79,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(5)))
     func aPacedGeneratorFollowsTheWallClock() throws {
-        let options = DAAGeneratorOptions(
-            agents: 20, eventsPerSecond: 4000, limit: .count(400), disorderMillis: 0, lateFraction: 0, duplicateFraction: 0)
+        let options = Self.orderlyPaced(eventsPerSecond: 4000, count: 400)
         let (ts, _, elapsed, _) = try drainPaced(options)
         #expect(ts.count == 400)
         // 400 events at 4,000/s take 100 ms of wall-clock time and of event time.
@@ -93,9 +99,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(5)))
     func aPacedGeneratorLetsEventsOutInBurstsOfTenMilliseconds() throws {
-        let options = DAAGeneratorOptions(
-            agents: 20, eventsPerSecond: 2000, limit: .count(300), disorderMillis: 0, lateFraction: 0, duplicateFraction: 0)
-        let (ts, _, elapsed, rows) = try drainPaced(options)
+        let (ts, _, elapsed, rows) = try drainPaced(Self.orderlyPaced(eventsPerSecond: 2000, count: 300))
         #expect(ts.count == 300)
         // 20 events fall due every 10 ms: no batch but the last has fewer.
         #expect(rows.dropLast().allSatisfy { $0 >= 20 }, "\(rows)")
