@@ -25,8 +25,8 @@ enum AggregateRecipe: Sendable {
         case .sum(let a, let c):
             let counts = (accumulators[c] as! CountAccumulator).counts
             let valid = presence(counts, of: slots)
-            if let sums = (accumulators[a] as? DoubleSumAccumulator)?.sums {
-                column.append(doubles: slots.map { sums[Int($0)] }, valid: valid)
+            if let sums = accumulators[a] as? DoubleSumAccumulator {
+                column.append(doubles: sums.results(of: slots), valid: valid)
             } else {
                 let sums = (accumulators[a] as! IntSumAccumulator).sums
                 column.append(ints: slots.map { sums[Int($0)] }, valid: valid)
@@ -35,8 +35,10 @@ enum AggregateRecipe: Sendable {
         case .average(let a, let c):
             let counts = (accumulators[c] as! CountAccumulator).counts
             let valid = presence(counts, of: slots)
-            if let sums = (accumulators[a] as? DoubleSumAccumulator)?.sums {
-                column.append(doubles: slots.map { sums[Int($0)] / Double(counts[Int($0)]) }, valid: valid)
+            if let sums = accumulators[a] as? DoubleSumAccumulator {
+                let totals = sums.results(of: slots)
+                column.append(
+                    doubles: zip(totals, slots).map { total, slot in total / Double(counts[Int(slot)]) }, valid: valid)
             } else {
                 let sums = (accumulators[a] as! IntSumAccumulator).sums
                 column.append(doubles: slots.map { Double(sums[Int($0)]) / Double(counts[Int($0)]) }, valid: valid)

@@ -64,6 +64,7 @@ struct FoldEngine: AggregationEngine {
     }
 
     mutating func readState(from reader: inout SnapshotReader, version: UInt32) throws {
-        table = try GroupTableSnapshot.read(from: &reader, start: .min, end: .max, fired: false, context: &context)
+        table = try GroupTableSnapshot.read(
+            from: &reader, start: .min, end: .max, fired: false, version: version, context: &context)
     }
 }

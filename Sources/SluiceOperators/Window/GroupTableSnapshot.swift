@@ -17,7 +17,8 @@ enum GroupTableSnapshot {
     }
 
     static func read(
-        from reader: inout SnapshotReader, start: Int64, end: Int64, fired: Bool, context: inout AggregationContext
+        from reader: inout SnapshotReader, start: Int64, end: Int64, fired: Bool, version: UInt32,
+        context: inout AggregationContext
     ) throws -> GroupTable {
         let keys = try readKeys(from: &reader, context: &context)
         var table = GroupTable(
@@ -28,7 +29,7 @@ enum GroupTableSnapshot {
         }
         table.dirty = SlotBitmap(words: dirtyWords)
         for accumulator in table.accumulators {
-            try accumulator.read(count: keys.count, from: &reader, interner: &context.interner)
+            try accumulator.read(count: keys.count, from: &reader, interner: &context.interner, version: version)
         }
         return table
     }

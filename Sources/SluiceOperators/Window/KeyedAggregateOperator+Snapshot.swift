@@ -6,7 +6,10 @@ extension KeyedAggregateOperator {
     /// 3: each session also stores the bounds of the row it last emitted, so a restored
     /// operator still retracts that row when the session moves (version 2 is read as
     /// "fired sessions, and open ones under partial results, emitted their current bounds").
-    static let snapshotVersion: UInt32 = 3
+    /// 4: sums of doubles are exact (`ExactSum`: its words, scale and flags per slot, and
+    /// a `WideSum`'s words after a wide one); up to 3 they were float sums, which are read
+    /// as exactly those values.
+    static let snapshotVersion: UInt32 = 4
 
     /// A text that differs between configurations whose state is not interchangeable.
     var configurationSignature: String {

@@ -28,7 +28,7 @@ extension PaneEngine {
                 throw SluiceError(.corruptSnapshot, "pane at \(start) does not fit this operator's panes")
             }
             let table = try GroupTableSnapshot.read(
-                from: &reader, start: start, end: WindowMath.saturatingAdd(start, slide), fired: false,
+                from: &reader, start: start, end: WindowMath.saturatingAdd(start, slide), fired: false, version: version,
                 context: &context)
             var pane = Pane(table: table)
             let batches = try reader.readUInt64s()

@@ -354,7 +354,7 @@ struct SessionEngine: AggregationEngine {
         }
         accumulators = context.plan.makeAccumulators()
         for accumulator in accumulators {
-            try accumulator.read(count: count, from: &reader, interner: &context.interner)
+            try accumulator.read(count: count, from: &reader, interner: &context.interner, version: version)
         }
     }
 }

@@ -214,7 +214,8 @@ struct WindowedEngine: AggregationEngine {
                 throw SluiceError(.corruptSnapshot, "window [\(start), \(end)) does not fit this operator's windows")
             }
             windows.append(
-                try GroupTableSnapshot.read(from: &reader, start: start, end: end, fired: fired, context: &context))
+                try GroupTableSnapshot.read(
+                    from: &reader, start: start, end: end, fired: fired, version: version, context: &context))
         }
         reindex()
     }

@@ -28,7 +28,8 @@ enum AggregateFunctions {
             AggregateFunctionSpec(kind: kind, arguments: [], doc: "The number of rows.", example: "events: count()")
         case .sum:
             AggregateFunctionSpec(
-                kind: kind, arguments: ["value"], doc: "The sum of the non-null values: int for ints, double for doubles.",
+                kind: kind, arguments: ["value"], doc:
+                    "The sum of the non-null values: int for ints (wrapping on overflow), double for doubles (summed exactly and rounded once, so it does not depend on the order rows arrive in).",
                 example: "total: sum(value)")
         case .min:
             AggregateFunctionSpec(
@@ -40,7 +41,8 @@ enum AggregateFunctions {
                 example: "last_seen: max(ts)")
         case .avg:
             AggregateFunctionSpec(
-                kind: kind, arguments: ["value"], doc: "The mean of the non-null numbers, as a double.", example: "mean: avg(value)")
+                kind: kind, arguments: ["value"], doc: "The mean of the non-null numbers, as a double: their exact sum, rounded once, divided by their count.",
+                example: "mean: avg(value)")
         case .first:
             AggregateFunctionSpec(
                 kind: kind, arguments: ["value"],

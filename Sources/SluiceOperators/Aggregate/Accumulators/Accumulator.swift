@@ -43,11 +43,18 @@ protocol Accumulator: AnyObject {
     func write(slots: [Int32], into writer: inout SnapshotWriter, strings: [String])
     /// Reads `count` states written by `write`, appending them as new slots.
     func read(count: Int, from reader: inout SnapshotReader, interner: inout StringInterner) throws
+    /// `read` of states written by the keyed-aggregate snapshot `version` (an older one
+    /// where an accumulator's form changed since).
+    func read(count: Int, from reader: inout SnapshotReader, interner: inout StringInterner, version: UInt32) throws
     /// Approximate heap bytes held.
     var memoryBytes: Int { get }
 }
 
 extension Accumulator {
+    func read(count: Int, from reader: inout SnapshotReader, interner: inout StringInterner, version: UInt32) throws {
+        try read(count: count, from: &reader, interner: &interner)
+    }
+
     /// Grows to at least `count` slots.
     func ensureSlots(_ count: Int) {
         if count > slotCount { appendSlots(count - slotCount) }

@@ -1,0 +1,139 @@
+import SluiceCore
+
+/// Sum of a double argument (and the sum behind `avg` of one), exact until read: one
+/// `ExactSum` per slot, so a group's result does not depend on the order its rows arrived
+/// in (see `ExactSum`). Whether any value was seen comes from the argument's
+/// `CountAccumulator` (the sum of no values is null).
+final class DoubleSumAccumulator: Accumulator {
+    private(set) var sums: [ExactSum] = []
+    /// The slots whose values outgrew `ExactSum`'s window (flagged there): rare.
+    private var wide: [Int: WideSum] = [:]
+
+    var slotCount: Int { sums.count }
+    var memoryBytes: Int {
+        sums.capacity * MemoryLayout<ExactSum>.stride + wide.count * (WideSum.wordCount * 8 + 48)
+    }
+
+    func appendSlots(_ n: Int) { sums.append(contentsOf: repeatElement(ExactSum(), count: n)) }
+
+    func reserveSlots(_ n: Int) { sums.reserveCapacity(n) }
+
+    func removeAllSlots() {
+        sums.removeAll(keepingCapacity: true)
+        wide.removeAll()
+    }
+
+    func reset(_ slot: Int) {
+        sums[slot] = ExactSum()
+        wide[slot] = nil
+    }
+
+    /// The sum of `slot`, rounded to the nearest double.
+    func result(_ slot: Int) -> Double {
+        let sum = sums[slot]
+        return sum.rounded(wide: sum.isWide ? wide[slot] : nil)
+    }
+
+    /// `result` of each of `slots` (read per emitted row: one access to the array).
+    func results(of slots: [Int32]) -> [Double] {
+        sums.withUnsafeBufferPointer { sums in
+            slots.map { slot in
+                let sum = sums[Int(slot)]
+                if sum.flags == 0, let result = sum.roundedByHardware { return result }
+                return sum.rounded(wide: sum.isWide ? wide[Int(slot)] : nil)
+            }
+        }
+    }
+
+    func add(_ input: AccumulatorInput) {
+        guard let column = input.argument?.column else { return }
+        var outgrown: [(slot: Int, value: Double)] = []
+        sums.withUnsafeMutableBufferPointer { sums in
+            column.doubles.withUnsafeBufferPointer { values in
+                input.rows.withUnsafeBufferPointer { rows in
+                    input.slots.withUnsafeBufferPointer { slots in
+                        for j in 0..<slots.count {
+                            // Rows hit groups in no order: load the state 16 rows ahead (a
+                            // 24-byte state may straddle two lines).
+                            if j + 16 < slots.count, let base = sums.baseAddress {
+                                let ahead = UnsafeRawPointer(base + Int(slots[j + 16]))
+                                prefetchForWrite(ahead)
+                                prefetchForWrite(ahead + MemoryLayout<ExactSum>.size - 1)
+                            }
+                            let slot = Int(slots[j])
+                            let value = values[Int(rows[j])]
+                            if !sums[slot].add(value) { outgrown.append((slot, value)) }
+                        }
+                    }
+                }
+            }
+        }
+        for (slot, value) in outgrown {
+            // Made from the compact sum before `becomeWide` clears it.
+            var sum = wide[slot] ?? WideSum(sums[slot])
+            sum.add(value)
+            sums[slot].becomeWide()
+            wide[slot] = sum
+        }
+    }
+
+    func merge(into slot: Int, from other: any Accumulator, slot otherSlot: Int, strings: [String]) {
+        let other = other as! DoubleSumAccumulator
+        let incoming = other.sums[otherSlot]
+        if sums[slot].merge(incoming) { return }
+        var sum = wide[slot] ?? WideSum(sums[slot])
+        if incoming.isWide, let theirs = other.wide[otherSlot] {
+            sum.add(theirs)
+        } else {
+            sum.add(incoming.value, scale: incoming.scale)
+        }
+        sums[slot].mergeFlags(incoming)
+        sums[slot].becomeWide()
+        wide[slot] = sum
+    }
+
+    func write(slots: [Int32], into writer: inout SnapshotWriter, strings: [String]) {
+        for slot in slots {
+            let sum = sums[Int(slot)]
+            writer.write(sum.low)
+            writer.write(UInt64(bitPattern: sum.high))
+            writer.write(UInt64(UInt32(bitPattern: sum.scale)) | UInt64(sum.flags) << 32)
+            if sum.isWide {
+                for word in wide[Int(slot)]?.words ?? WideSum().words { writer.write(word) }
+            }
+        }
+    }
+
+    func read(count: Int, from reader: inout SnapshotReader, interner: inout StringInterner) throws {
+        try read(count: count, from: &reader, interner: &interner, version: KeyedAggregateOperator.snapshotVersion)
+    }
+
+    /// Versions up to 3 stored each slot's float sum: read as exactly that value.
+    func read(count: Int, from reader: inout SnapshotReader, interner: inout StringInterner, version: UInt32) throws {
+        guard version >= 4 else {
+            for value in try reader.readDoubleColumn(count: count) {
+                var sum = ExactSum()
+                _ = sum.add(value)  // one double always fits
+                sums.append(sum)
+            }
+            return
+        }
+        for _ in 0..<count {
+            let low = try reader.readUInt64()
+            let high = Int64(bitPattern: try reader.readUInt64())
+            let packed = try reader.readUInt64()
+            guard
+                let sum = ExactSum(
+                    low: low, high: high, scale: Int32(bitPattern: UInt32(truncatingIfNeeded: packed)),
+                    flags: UInt32(truncatingIfNeeded: packed >> 32))
+            else {
+                throw SluiceError(.corruptSnapshot, "exact sum out of range at byte \(reader.offset)")
+            }
+            if sum.isWide {
+                let words = try (0..<WideSum.wordCount).map { _ in try reader.readUInt64() }
+                wide[sums.count] = WideSum(words: words)!
+            }
+            sums.append(sum)
+        }
+    }
+}
