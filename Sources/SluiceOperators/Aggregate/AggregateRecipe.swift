@@ -13,9 +13,11 @@ enum AggregateRecipe: Sendable {
     case percentile(accumulator: Int, fraction: Double)
 
     /// Appends the result of each of `slots` to `column`, one column block at a time.
+    /// `roundedSums` keeps each double sum's rounded results for these `slots` by
+    /// accumulator index: `sum(x)` and `avg(x)` share one accumulator, read once.
     func appendResults(
         of slots: [Int32], from accumulators: [any Accumulator], strings: [String],
-        into column: inout OutputColumnBuilder
+        roundedSums: inout [Int: [Double]], into column: inout OutputColumnBuilder
     ) {
         switch self {
         case .count(let a):
@@ -26,7 +28,7 @@ enum AggregateRecipe: Sendable {
             let counts = (accumulators[c] as! CountAccumulator).counts
             let valid = presence(counts, of: slots)
             if let sums = accumulators[a] as? DoubleSumAccumulator {
-                column.append(doubles: sums.results(of: slots), valid: valid)
+                column.append(doubles: Self.rounded(sums, a, slots, &roundedSums), valid: valid)
             } else {
                 let sums = (accumulators[a] as! IntSumAccumulator).sums
                 column.append(ints: slots.map { sums[Int($0)] }, valid: valid)
@@ -36,7 +38,7 @@ enum AggregateRecipe: Sendable {
             let counts = (accumulators[c] as! CountAccumulator).counts
             let valid = presence(counts, of: slots)
             if let sums = accumulators[a] as? DoubleSumAccumulator {
-                let totals = sums.results(of: slots)
+                let totals = Self.rounded(sums, a, slots, &roundedSums)
                 column.append(
                     doubles: zip(totals, slots).map { total, slot in total / Double(counts[Int(slot)]) }, valid: valid)
             } else {
@@ -98,5 +100,15 @@ enum AggregateRecipe: Sendable {
             let valid = quantiles.map { $0 != nil }
             column.append(doubles: quantiles.map { $0 ?? 0 }, valid: valid.contains(false) ? valid : nil)
         }
+    }
+
+    /// `sums.results(of: slots)`, computed once per accumulator index `a` in `cache`.
+    private static func rounded(
+        _ sums: DoubleSumAccumulator, _ a: Int, _ slots: [Int32], _ cache: inout [Int: [Double]]
+    ) -> [Double] {
+        if let done = cache[a] { return done }
+        let results = sums.results(of: slots)
+        cache[a] = results
+        return results
     }
 }

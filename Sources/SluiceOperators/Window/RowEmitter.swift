@@ -92,8 +92,10 @@ struct RowEmitter {
         _ accumulators: [any Accumulator], slots: [Int32], context: AggregationContext
     ) {
         let strings = context.interner.strings
+        var roundedSums: [Int: [Double]] = [:]
         for (i, recipe) in context.plan.recipes.enumerated() {
-            recipe.appendResults(of: slots, from: accumulators, strings: strings, into: &aggregateColumns[i])
+            recipe.appendResults(
+                of: slots, from: accumulators, strings: strings, roundedSums: &roundedSums, into: &aggregateColumns[i])
         }
     }
 

@@ -41,7 +41,8 @@ enum AggregateFunctions {
                 example: "last_seen: max(ts)")
         case .avg:
             AggregateFunctionSpec(
-                kind: kind, arguments: ["value"], doc: "The mean of the non-null numbers, as a double: their exact sum, rounded once, divided by their count.",
+                kind: kind, arguments: ["value"], doc:
+                    "The mean of the non-null numbers, as a double: their sum (for doubles exact, rounded once) divided by their count.",
                 example: "mean: avg(value)")
         case .first:
             AggregateFunctionSpec(

@@ -69,27 +69,41 @@ final class DoubleSumAccumulator: Accumulator {
             }
         }
         for (slot, value) in outgrown {
-            // Made from the compact sum before `becomeWide` clears it.
-            var sum = wide[slot] ?? WideSum(sums[slot])
-            sum.add(value)
-            sums[slot].becomeWide()
-            wide[slot] = sum
+            makeWide(slot)
+            wide[slot]!.add(value)
         }
     }
 
+    /// Moves `slot`'s finite part into a `WideSum`, unless it is there already.
+    private func makeWide(_ slot: Int) {
+        guard !sums[slot].isWide else { return }
+        // Made from the compact sum before `becomeWide` clears it.
+        wide[slot] = WideSum(sums[slot])
+        sums[slot].becomeWide()
+    }
+
     func merge(into slot: Int, from other: any Accumulator, slot otherSlot: Int, strings: [String]) {
+        merge(into: slot, from: other as! DoubleSumAccumulator, slot: otherSlot)
+    }
+
+    /// Sliding windows merge whole panes: one cast, not one per slot.
+    func merge(into slots: [Int32], from other: any Accumulator, slots otherSlots: [Int32], strings: [String]) {
         let other = other as! DoubleSumAccumulator
+        for (slot, otherSlot) in zip(slots, otherSlots) { merge(into: Int(slot), from: other, slot: Int(otherSlot)) }
+    }
+
+    private func merge(into slot: Int, from other: DoubleSumAccumulator, slot otherSlot: Int) {
         let incoming = other.sums[otherSlot]
         if sums[slot].merge(incoming) { return }
-        var sum = wide[slot] ?? WideSum(sums[slot])
-        if incoming.isWide, let theirs = other.wide[otherSlot] {
-            sum.add(theirs)
+        // Read before `makeWide`: `other` may be this accumulator, and `slot` `otherSlot`.
+        let theirs = incoming.isWide ? other.wide[otherSlot] : nil
+        makeWide(slot)
+        if let theirs {
+            wide[slot]!.add(theirs)
         } else {
-            sum.add(incoming.value, scale: incoming.scale)
+            wide[slot]!.add(incoming.value, scale: incoming.scale)
         }
         sums[slot].mergeFlags(incoming)
-        sums[slot].becomeWide()
-        wide[slot] = sum
     }
 
     func write(slots: [Int32], into writer: inout SnapshotWriter, strings: [String]) {

@@ -6,9 +6,10 @@
 /// between a run and its restore). `avg(score)` of W2's pattern-effectiveness differed in
 /// ~65 of 43,000 rows between two runs of the same binary on the same file.
 ///
-/// Σx is kept exactly as a 128-bit integer times 2^`scale` while every value's bits fit
-/// that window (values whose lowest and highest set bits lie within ~2^73 of each other,
-/// e.g. 1e-6 … 1e15 with any mantissa); past that, the accumulator keeps the slot in a
+/// Σx is kept exactly as a 128-bit integer times 2^`scale` while every value's bits and
+/// the sum fit that window: the lowest set bit of any value and the sum's highest bit
+/// within 126 bits of each other (e.g. values from 1e-6 with full 53-bit mantissas up to
+/// sums of 1e15); past that, the accumulator keeps the slot in a
 /// `WideSum`, which spans the whole double range (`isWide`, and `add` / `merge` return
 /// false). Reading rounds to nearest, ties to even (`ExactRounding`), as Python's
 /// `math.fsum` does, so the result is also the most accurate double for the sum.
@@ -31,8 +32,9 @@ struct ExactSum: Sendable, Equatable {
     /// The finite part lives in the accumulator's `WideSum` for this slot.
     static let wideFlag: UInt32 = 8
     static let knownFlags: UInt32 = 15
-    /// Bits an empty sum leaves below its first term: its window then spans 2^-24 to 2^49
-    /// times that term's lowest bit before any realignment or wide sum.
+    /// Bits an empty sum leaves below its first term, so later terms with lower bits (a
+    /// group's values usually differ by a few powers of ten) need no realignment; unused,
+    /// they are given back when a much larger term needs the room at the top.
     static let roomBelow: Int32 = 24
 
     init() {}
@@ -118,12 +120,21 @@ struct ExactSum: Sendable, Equatable {
         }
         // Align on the smaller exponent: shift the other operand left, if it fits.
         let aligned: Int128
-        let base: Int32
+        var base = scale
         var kept = sum
         if exponent >= scale {
-            guard let shifted = Self.shiftedLeft(term, by: Int(exponent - scale)) else { return false }
+            var shifted = Self.shiftedLeft(term, by: Int(exponent - scale))
+            if shifted == nil {
+                // Zeros at the bottom of the sum (the room left below a first term that no
+                // lower one used) can go: raise the scale by them and try again, so that
+                // room costs the window nothing at the top.
+                let raise = Int32(min(sum.trailingZeroBitCount, Int(exponent - scale)))
+                kept = sum >> raise
+                base = scale + raise
+                shifted = Self.shiftedLeft(term, by: Int(exponent - base))
+            }
+            guard let shifted else { return false }
             aligned = shifted
-            base = scale
         } else {
             guard let shifted = Self.shiftedLeft(sum, by: Int(scale - exponent)) else { return false }
             kept = shifted
