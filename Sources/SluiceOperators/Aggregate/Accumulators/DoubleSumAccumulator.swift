@@ -29,21 +29,16 @@ final class DoubleSumAccumulator: Accumulator {
     }
 
     /// The sum of `slot`, rounded to the nearest double.
-    func result(_ slot: Int) -> Double {
-        let sum = sums[slot]
-        return sum.rounded(wide: sum.isWide ? wide[slot] : nil)
-    }
+    func result(_ slot: Int) -> Double { rounded(sums[slot], slot: slot) }
 
     /// `result` of each of `slots` (read per emitted row: one access to the array).
     func results(of slots: [Int32]) -> [Double] {
-        sums.withUnsafeBufferPointer { sums in
-            slots.map { slot in
-                let sum = sums[Int(slot)]
-                if sum.flags == 0, let result = sum.roundedByHardware { return result }
-                return sum.rounded(wide: sum.isWide ? wide[Int(slot)] : nil)
-            }
-        }
+        sums.withUnsafeBufferPointer { sums in slots.map { rounded(sums[Int($0)], slot: Int($0)) } }
     }
+
+    /// Looks the slot's `WideSum` up only when the sum is wide (rare; a hash per row else).
+    @inline(__always)
+    private func rounded(_ sum: ExactSum, slot: Int) -> Double { sum.rounded(wide: sum.isWide ? wide[slot] : nil) }
 
     func add(_ input: AccumulatorInput) {
         guard let column = input.argument?.column else { return }

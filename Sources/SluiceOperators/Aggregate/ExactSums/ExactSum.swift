@@ -149,7 +149,9 @@ struct ExactSum: Sendable, Equatable {
     }
 
     /// The sum rounded to the nearest double (see the type's documentation); `wide` is the
-    /// slot's `WideSum` when `isWide`.
+    /// slot's `WideSum` when `isWide`. Inlined: it is read once per emitted row, and its
+    /// usual case is `roundedByHardware`.
+    @inline(__always)
     func rounded(wide: WideSum?) -> Double {
         if flags == 0, let result = roundedByHardware { return result }
         if flags & Self.nanFlag != 0 { return .nan }
