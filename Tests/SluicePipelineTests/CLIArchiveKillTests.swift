@@ -13,7 +13,9 @@ import Testing
 /// input), the next start repairs and reports the torn tail, and a final run archives
 /// the whole input again, byte for byte, after the earlier runs' segments.
 @Suite(.serialized) struct CLIArchiveKillTests {
-    static let events = 600_000
+    /// Enough that a run lasts well past its first commit plus the kill's random delay
+    /// (600,000 ran for ~0.3 s, and a run once ended before the kill came).
+    static let events = 1_500_000
 
     static func pipeline(events: String, archive: String) -> String {
         """
