@@ -54,6 +54,7 @@ struct Batch: ParsableCommand {
     }
 
     func run() throws {
+        AllocatorPolicy.applyForBoundedJob()
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             Terminal.printError(

@@ -28,6 +28,7 @@ struct Rebuild: ParsableCommand {
     var workers: Int?
 
     func run() throws {
+        AllocatorPolicy.applyForBoundedJob()
         let (original, environment) = try OfflinePipeline.load(path, job: "rebuild")
         var spec = try LoadedPipelines.load(
             [path], loader: PipelineLoader(environment: environment, sourceOverrides: [original.sources[0].name: from]))[0]

@@ -32,6 +32,7 @@ struct Replay: ParsableCommand {
     var workers: Int?
 
     func run() throws {
+        AllocatorPolicy.applyForBoundedJob()
         let load = PipelineLoader().load(contentsOf: into)
         guard let spec = load.spec else {
             Terminal.printError(load.rendered)
