@@ -57,7 +57,9 @@ let package = Package(
         .target(name: "SluiceAMQP", dependencies: ["CRabbitMQ"], swiftSettings: strictSettings),
         .target(
             name: "SluiceConnectors",
-            dependencies: ["SluiceCore", "SluiceFormats", "CSQLite", "SluicePostgres", "SluiceLZ4", "SluiceAMQP"],
+            dependencies: [
+                "CSluiceIntrinsics", "SluiceCore", "SluiceFormats", "CSQLite", "SluicePostgres", "SluiceLZ4", "SluiceAMQP",
+            ],
             swiftSettings: strictSettings
         ),
         .target(
