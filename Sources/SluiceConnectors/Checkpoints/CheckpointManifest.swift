@@ -28,15 +28,19 @@ public struct CheckpointManifest: Sendable, Equatable {
     /// Cuts a checkpoint's codec bytes into parts: the manifest and each part's bytes
     /// (ranges of `plain`, in order, repeated ids included).
     public static func split(_ checkpoint: Checkpoint) -> (manifest: CheckpointManifest, plain: [UInt8], ranges: [Range<Int>]) {
+        var memo = CheckpointPartsMemo()
+        return split(checkpoint, memo: &memo)
+    }
+
+    /// The same, reusing the parts the pipeline's last split found (`memo`, left holding
+    /// this split's): the result does not depend on the memo, only the work does.
+    public static func split(_ checkpoint: Checkpoint, memo: inout CheckpointPartsMemo)
+        -> (manifest: CheckpointManifest, plain: [UInt8], ranges: [Range<Int>])
+    {
         let plain = CheckpointCodec.encode(checkpoint)
-        var ranges: [Range<Int>] = []
-        var start = 0
-        for end in CheckpointParts.cuts(plain) {
-            ranges.append(start..<end)
-            start = end
-        }
-        let parts = ranges.map { (id: CheckpointParts.id(plain[$0]), length: $0.count) }
-        return (CheckpointManifest(length: plain.count, parts: parts), plain, ranges)
+        let parts = CheckpointParts.parts(of: plain, memo: &memo)
+        let manifest = CheckpointManifest(length: plain.count, parts: parts.map { (id: $0.id, length: $0.range.count) })
+        return (manifest, plain, parts.map(\.range))
     }
 
     /// Whether stored checkpoint bytes are a manifest (else `StoredCheckpoint` forms).

@@ -57,6 +57,8 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
     private let members = Mutex<[WeakMember]>([])
     /// Per pipeline, the ids of its stored checkpoint parts (nil: read them in the next save).
     private let partCache = Mutex<[String: Set<PartID>]>([:])
+    /// Cuts checkpoints into parts, reusing each pipeline's last parts.
+    private let splitter = CheckpointSplitter()
 
     private struct WeakMember: @unchecked Sendable {
         // A weak reference to a Sendable class; read under the members lock.
@@ -116,7 +118,7 @@ public final class PostgresCommitGroup: CommitGroup, Sendable {
 
     public func save(_ checkpoint: Checkpoint, pipeline: String) throws {
         let sinks = members.withLock { $0.compactMap(\.sink) }
-        let split = CheckpointManifest.split(checkpoint)
+        let split = splitter.split(checkpoint, pipeline: pipeline)
         let manifest = split.manifest.encoded()
         let epoch = try storedEpoch(checkpoint.epoch)
         var attempt = 1

@@ -30,6 +30,8 @@ public final class SQLiteCommitGroup: CommitGroup, @unchecked Sendable {
     private var sessions: [SQLiteViewSink.Session] = []
     /// Per pipeline, the ids of its stored parts (nil: read them from the table).
     private let partCache = Mutex<[String: Set<PartID>]>([:])
+    /// Cuts checkpoints into parts, reusing each pipeline's last parts.
+    private let splitter = CheckpointSplitter()
     private let lastSave = Mutex<SaveReport?>(nil)
 
     public init(path: String, timeSource: any TimeSource = SystemTimeSource()) {
@@ -52,7 +54,7 @@ public final class SQLiteCommitGroup: CommitGroup, @unchecked Sendable {
     }
 
     public func save(_ checkpoint: Checkpoint, pipeline: String) throws {
-        let split = CheckpointManifest.split(checkpoint)
+        let split = splitter.split(checkpoint, pipeline: pipeline)
         let members = lock.withLock { _ in sessions }
         try withConnection { connection in
             let batches = members.map { ($0, $0.prepared(upTo: checkpoint.epoch)) }

@@ -24,52 +24,55 @@ public enum CheckpointParts {
     public static func cuts(_ bytes: [UInt8]) -> [Int] {
         var ends: [Int] = []
         ends.reserveCapacity(bytes.count / (minimumSize * 2) + 1)
-        let gear = Self.gear
         bytes.withUnsafeBufferPointer { buffer in
-            gear.withUnsafeBufferPointer { table in
-                var start = 0
-                while start < buffer.count {
-                    let limit = min(buffer.count, start + maximumSize)
-                    var end = limit
-                    var position = start + minimumSize
-                    var hash: UInt64 = 0
-                    while position < limit {
-                        hash = (hash << 1) &+ table[Int(buffer[position])]
-                        position += 1
-                        if hash & cutMask == 0 {
-                            end = position
-                            break
-                        }
-                    }
-                    ends.append(end)
-                    start = end
-                }
+            var start = 0
+            while start < buffer.count {
+                start = cutEnd(buffer, from: start).end
+                ends.append(start)
             }
         }
         return ends
     }
 
+    /// Where the part starting at `start` ends; `byEndOfBytes` when the bytes ran out
+    /// before its content or the size limit ended it.
+    static func cutEnd(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> (end: Int, byEndOfBytes: Bool) {
+        gear.withUnsafeBufferPointer { table in
+            let limit = min(buffer.count, start + maximumSize)
+            var position = start + minimumSize
+            var hash: UInt64 = 0
+            while position < limit {
+                hash = (hash << 1) &+ table[Int(buffer[position])]
+                position += 1
+                if hash & cutMask == 0 { return (position, false) }
+            }
+            return (limit, limit - start < maximumSize)
+        }
+    }
+
     /// The id of a part's bytes.
     public static func id(_ bytes: ArraySlice<UInt8>) -> PartID {
-        bytes.withUnsafeBytes { raw in
-            var a: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(raw.count)
-            var b: UInt64 = 0xC2B2_AE3D_27D4_EB4F &+ UInt64(raw.count)
-            var offset = 0
-            while offset + 8 <= raw.count {
-                let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                a = mix(a ^ word, 0xFF51_AFD7_ED55_8CCD)
-                b = mix(b &+ word, 0xC4CE_B9FE_1A85_EC53)
-                offset += 8
-            }
-            var tail: UInt64 = 0
-            while offset < raw.count {
-                tail = tail << 8 | UInt64(raw[offset])
-                offset += 1
-            }
-            a = StableHash.mix(a ^ tail)
-            b = StableHash.mix(b &+ tail &+ a)
-            return PartID(high: a, low: b)
+        bytes.withUnsafeBytes { id($0) }
+    }
+
+    static func id(_ raw: UnsafeRawBufferPointer) -> PartID {
+        var a: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(raw.count)
+        var b: UInt64 = 0xC2B2_AE3D_27D4_EB4F &+ UInt64(raw.count)
+        var offset = 0
+        while offset + 8 <= raw.count {
+            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            a = mix(a ^ word, 0xFF51_AFD7_ED55_8CCD)
+            b = mix(b &+ word, 0xC4CE_B9FE_1A85_EC53)
+            offset += 8
         }
+        var tail: UInt64 = 0
+        while offset < raw.count {
+            tail = tail << 8 | UInt64(raw[offset])
+            offset += 1
+        }
+        a = StableHash.mix(a ^ tail)
+        b = StableHash.mix(b &+ tail &+ a)
+        return PartID(high: a, low: b)
     }
 
     @inline(__always)
