@@ -61,7 +61,7 @@ import Testing
         #expect(memo.reusedParts == first.count - 1)
         // Expired from the front: all but the parts overlapping the new start stay known.
         let trimmed = Array(grown.dropFirst(first[2].range.upperBound))
-        _ = CheckpointParts.parts(of: trimmed, memo: &memo)
+        #expect(CheckpointParts.parts(of: trimmed, memo: &memo) == fresh(trimmed))
         #expect(memo.reusedParts >= second.count - 4)
     }
 
@@ -70,31 +70,49 @@ import Testing
         let bytes = randomBytes(1 << 20, &random)
         var memo = CheckpointPartsMemo()
         let before = CheckpointParts.parts(of: bytes, memo: &memo)
-        // Same first 32 bytes of every part (the memo's key), one byte changed after them,
-        // in the first part: its id no longer matches, so it must be scanned again.
+        // Every part keeps its first 32 bytes (the memo's key) but one byte past the
+        // minimum size changes: no id matches, cuts may move, and every part is scanned.
         var changed = bytes
-        changed[before[0].range.lowerBound + 1000] ^= 1
+        for part in before where part.range.count > CheckpointParts.minimumSize + 100 {
+            changed[part.range.lowerBound + CheckpointParts.minimumSize + 100] ^= 1
+        }
         #expect(CheckpointParts.parts(of: changed, memo: &memo) == fresh(changed))
+        #expect(memo.reusedParts == 0)
         // A memo whose parts run past the end of shorter bytes.
         var longMemo = CheckpointPartsMemo()
         _ = CheckpointParts.parts(of: bytes, memo: &longMemo)
         let short = Array(bytes.prefix(before[0].range.count - 1))
         #expect(CheckpointParts.parts(of: short, memo: &longMemo) == fresh(short))
         #expect(longMemo.reusedParts == 0)
-        // Another pipeline's memo (foreign bytes) changes nothing but the work.
-        var foreign = CheckpointPartsMemo()
-        _ = CheckpointParts.parts(of: randomBytes(1 << 20, &random), memo: &foreign)
-        #expect(CheckpointParts.parts(of: bytes, memo: &foreign) == fresh(bytes))
-        #expect(foreign.reusedParts == 0)
+    }
+
+    @Test func partsEndedByTheSizeLimitAreReusedToo() {
+        // Constant bytes never match the cut pattern (the gear hash settles on one value
+        // whose top bits are not zero), so every part but the last is `maximumSize` long.
+        let bytes = [UInt8](repeating: 0, count: 5 * CheckpointParts.maximumSize / 2)
+        var memo = CheckpointPartsMemo()
+        let first = CheckpointParts.parts(of: bytes, memo: &memo)
+        #expect(first == fresh(bytes))
+        #expect(first.dropLast().allSatisfy { $0.range.count == CheckpointParts.maximumSize } && first.count == 3)
+        // Equal parts share a key and an id: the memo holds one, and each is reused.
+        let longer = bytes + [UInt8](repeating: 0, count: CheckpointParts.maximumSize)
+        #expect(CheckpointParts.parts(of: longer, memo: &memo) == fresh(longer))
+        #expect(memo.reusedParts == 3)
+        // The same key with another length (a part the end of the bytes cut short) is not taken.
+        let cut = Array(longer.prefix(CheckpointParts.maximumSize + CheckpointParts.minimumSize + 5))
+        #expect(CheckpointParts.parts(of: cut, memo: &memo) == fresh(cut))
     }
 
     @Test func emptyAndShortBytes() {
-        var memo = CheckpointPartsMemo()
-        #expect(CheckpointParts.parts(of: [], memo: &memo).isEmpty)
-        for count in [1, 31, 32, 100, CheckpointParts.minimumSize, CheckpointParts.minimumSize + 1] {
-            let bytes = [UInt8](repeating: 7, count: count)
-            #expect(CheckpointParts.parts(of: bytes, memo: &memo) == fresh(bytes))
-            #expect(CheckpointParts.parts(of: bytes, memo: &memo) == fresh(bytes))
+        var random = SplitMix64(seed: 17)
+        let long = randomBytes(1 << 20, &random)
+        for count in [0, 1, 31, 32, 100, CheckpointParts.minimumSize, CheckpointParts.minimumSize + 1, 40_000] {
+            // A memo primed with longer bytes that start the same.
+            var memo = CheckpointPartsMemo()
+            _ = CheckpointParts.parts(of: long, memo: &memo)
+            let bytes = Array(long.prefix(count))
+            #expect(CheckpointParts.parts(of: bytes, memo: &memo) == fresh(bytes), "\(count) bytes")
+            #expect(CheckpointParts.parts(of: bytes, memo: &memo) == fresh(bytes), "\(count) bytes, again")
         }
     }
 }

@@ -22,19 +22,21 @@
 /// for dead letters, and the decoders allocate column buffers of that order per batch. With
 /// glibc's defaults those come from `mmap` or from heap top that `free` trimmed, and every
 /// page is faulted in and zeroed again: 15–20 % of a W2 job's CPU was system time, half of
-/// it page faults. Blocks up to 32 MiB from the heap and no trimming cut W2 jobs' CPU by
-/// 3–6 % (Benchmarks/README.md, session 20); peak resident memory rose ~10 MB.
+/// it page faults. Blocks up to 32 MiB (glibc's largest mmap threshold on 64-bit) from the
+/// heap and no trimming cut W2 de-duplicating jobs' CPU by 3–5 % in 8 paired rounds
+/// (Benchmarks/README.md, session 20); peak resident memory rose 2–22 MB. Without trimming
+/// a job holds its peak heap until it exits, which for a bounded job is its peak anyway.
 enum AllocatorPolicy {
     static let mmapThresholdBytes: Int32 = 1 << 20
     static let batchMmapThresholdBytes: Int32 = 32 << 20
-    /// No trimming: a bounded job's heap top stays until it exits.
-    static let batchTrimThresholdBytes: Int32 = .max
+    /// -1 turns trimming off (mallopt(3)): a bounded job's heap top stays until it exits.
+    static let batchTrimThresholdBytes: Int32 = -1
 
     /// Fixes the mmap threshold, unless `GLIBC_TUNABLES` already sets one (the operator's
     /// explicit choice wins).
     static func applyForDaemon() {
         #if canImport(Glibc)
-            guard !tunablesSetThresholds() else { return }
+            guard !tunablesSet(["mmap_threshold"]) else { return }
             _ = mallopt(M_MMAP_THRESHOLD, mmapThresholdBytes)
         #endif
     }
@@ -43,16 +45,16 @@ enum AllocatorPolicy {
     /// unless `GLIBC_TUNABLES` sets either threshold.
     static func applyForBoundedJob() {
         #if canImport(Glibc)
-            guard !tunablesSetThresholds() else { return }
-            // The trim threshold first: setting either one stops glibc's dynamic adjustment.
+            guard !tunablesSet(["mmap_threshold", "trim_threshold"]) else { return }
             _ = mallopt(M_TRIM_THRESHOLD, batchTrimThresholdBytes)
             _ = mallopt(M_MMAP_THRESHOLD, batchMmapThresholdBytes)
         #endif
     }
 
-    private static func tunablesSetThresholds() -> Bool {
+    /// Whether `GLIBC_TUNABLES` names any of `names`.
+    private static func tunablesSet(_ names: [String]) -> Bool {
         guard let tunables = getenv("GLIBC_TUNABLES") else { return false }
         let text = String(cString: tunables)
-        return text.contains("mmap_threshold") || text.contains("trim_threshold")
+        return names.contains { text.contains($0) }
     }
 }
