@@ -171,7 +171,7 @@ final class ArchiveSplitReader: SourceReader {
         // A nonzero base offset: archived lines never start with a byte order mark to skip.
         if let ahead {
             // `start` copies the bytes: the frame's buffer is reused by a later `load`.
-            ahead.start(bytes, firstLine: firstLine, source: name, split: split, baseOffset: 1)
+            ahead.start(copying: bytes, firstLine: firstLine, source: name, split: split, baseOffset: 1)
             return .started(position, on: ahead)
         }
         let (batch, rejections) = decoder.decodeLines(bytes, firstLine: firstLine, source: name, split: split, baseOffset: 1)

@@ -84,28 +84,54 @@ final class DecodeAhead: @unchecked Sendable {
         slots = (0..<Self.jobsInFlight).map { _ in Slot(queue: queue) }
     }
 
-    /// Starts decoding a copy of `bytes` (whole lines) on the queue, after the jobs in flight.
-    func start(_ bytes: UnsafeRawBufferPointer, firstLine: Int64, source: String, split: Int, baseOffset: Int64) {
+    /// Starts decoding `block[range]` (whole lines) on the queue, after the jobs in flight:
+    /// in place when the batch keeps its records (they stay in the block, which its reader
+    /// then no longer writes there), else from a copy in the job's own buffer.
+    func start(
+        _ block: RecordBlock, range: Range<Int>, firstLine: Int64, source: String, split: Int, baseOffset: Int64
+    ) {
         // Before the buffer is touched: a busy job is still reading it.
         precondition(!isFull, "at most \(Self.jobsInFlight) decodes in flight")
         let slot = slots[started % Self.jobsInFlight]
         started += 1
         if keepsRecords {
-            // The copy becomes the batch's records: one copy, not two.
-            let owned = [UInt8](bytes)
             slot.job.start {
                 self.decoder.decodeLines(
-                    owning: owned, firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
+                    in: block, range: range, firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
             }
             return
         }
-        if bytes.count > slot.capacity {
+        startCopy(
+            UnsafeRawBufferPointer(start: block.base + range.lowerBound, count: range.count), in: slot,
+            firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
+    }
+
+    /// Starts decoding a copy of `bytes` (whole lines), for a caller that reuses its buffer at once.
+    func start(copying bytes: UnsafeRawBufferPointer, firstLine: Int64, source: String, split: Int, baseOffset: Int64) {
+        if keepsRecords {
+            // The copy becomes the batch's records: one copy, not two.
+            start(
+                RecordBlock(copying: bytes), range: 0..<bytes.count, firstLine: firstLine, source: source, split: split,
+                baseOffset: baseOffset)
+            return
+        }
+        precondition(!isFull, "at most \(Self.jobsInFlight) decodes in flight")
+        let slot = slots[started % Self.jobsInFlight]
+        started += 1
+        startCopy(bytes, in: slot, firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
+    }
+
+    /// Copies `bytes` into `slot`'s buffer and decodes them from there.
+    private func startCopy(
+        _ bytes: UnsafeRawBufferPointer, in slot: Slot, firstLine: Int64, source: String, split: Int, baseOffset: Int64
+    ) {
+        let count = bytes.count
+        if count > slot.capacity {
             slot.buffer.deallocate()
-            slot.capacity = bytes.count
+            slot.capacity = count
             slot.buffer = .allocate(byteCount: slot.capacity, alignment: 16)
         }
-        if let base = bytes.baseAddress, bytes.count > 0 { slot.buffer.copyMemory(from: base, byteCount: bytes.count) }
-        let count = bytes.count
+        if let base = bytes.baseAddress, count > 0 { slot.buffer.copyMemory(from: base, byteCount: count) }
         slot.job.start {
             self.decoder.decodeLines(
                 UnsafeRawBufferPointer(start: slot.buffer, count: count), firstLine: firstLine, source: source,

@@ -26,8 +26,16 @@ final class NDJSONFileReader: SourceReader {
     /// able to hold it.
     private let maxLineBytes: Int
 
-    private var buffer: UnsafeMutableRawPointer
-    private var capacity: Int
+    /// The read buffer. With `keepsRecords` the batches cut from it hold it as their
+    /// records' memory (`RecordBlock`), so the unread tail is moved to another block,
+    /// never over their bytes, and a block their batches are done with is filled again.
+    private var block: RecordBlock
+    private var buffer: UnsafeMutableRawPointer { block.base }
+    private var capacity: Int { block.capacity }
+    private let keepsRecords: Bool
+    /// Blocks batches may still hold (the current one too); one they all let go of is reused.
+    private var recycledBlocks: [RecordBlock] = []
+    private static let recycledBlockLimit = 3
     /// `buffer[lo..<hi]` holds unread bytes; `buffer[lo]` is at file offset `consumed`.
     private var lo = 0
     private var hi = 0
@@ -70,13 +78,12 @@ final class NDJSONFileReader: SourceReader {
         self.batchRows = batchRows
         maxRecordBytes = decoder.options.maxRecordBytes
         maxLineBytes = max(decoder.options.maxRecordBytes, 0) + 8
-        capacity = bufferBytes
-        buffer = .allocate(byteCount: capacity, alignment: 16)
+        keepsRecords = decoder.options.keepsRecords
+        block = RecordBlock(capacity: bufferBytes)
     }
 
     deinit {
         close()
-        buffer.deallocate()
     }
 
     var progress: Double? {
@@ -150,7 +157,7 @@ final class NDJSONFileReader: SourceReader {
 
     /// Decodes `buffer[lo...]`'s next `count` lines here, or starts them on `ahead`.
     private func decode(byteCount: Int, lines count: Int, ahead: DecodeAhead?) throws -> Step {
-        let bytes = UnsafeRawBufferPointer(start: buffer + lo, count: byteCount)
+        let range = lo..<(lo + byteCount)
         let firstLine = lines + 1
         let baseOffset = consumed
         lo += byteCount
@@ -159,10 +166,16 @@ final class NDJSONFileReader: SourceReader {
         let cut = Cut(consumedAfter: consumed, pending: pending)
         pending = []
         if let ahead {
-            ahead.start(bytes, firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
+            ahead.start(block, range: range, firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
             return .started(cut, on: ahead)
         }
-        let decoded = decoder.decodeLines(bytes, firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
+        let decoded =
+            keepsRecords
+            ? decoder.decodeLines(
+                in: block, range: range, firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
+            : decoder.decodeLines(
+                UnsafeRawBufferPointer(start: buffer + range.lowerBound, count: range.count), firstLine: firstLine,
+                source: source, split: split, baseOffset: baseOffset)
         return .decoded(try finish(cut, decoded))
     }
 
@@ -195,23 +208,40 @@ final class NDJSONFileReader: SourceReader {
 
     // MARK: - Buffer
 
-    /// Moves the unread bytes to the front of the buffer.
+    /// Moves the unread bytes to the front of the buffer: of a block no batch holds.
     private func compact() {
         guard lo > 0 else { return }
-        if hi > lo { (buffer + 0).copyMemory(from: buffer + lo, byteCount: hi - lo) }
+        if isKnownUniquelyReferenced(&block) {
+            if hi > lo { (buffer + 0).copyMemory(from: buffer + lo, byteCount: hi - lo) }
+        } else {
+            moveUnread(to: unheldBlock(capacity: capacity))
+        }
         hi -= lo
         lo = 0
     }
 
     private func grow() {
-        let newCapacity = min(max(capacity * 2, 64), maxLineBytes)
-        let grown = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
-        grown.copyMemory(from: buffer + lo, byteCount: hi - lo)
-        buffer.deallocate()
-        buffer = grown
-        capacity = newCapacity
+        moveUnread(to: RecordBlock(capacity: min(max(capacity * 2, 64), maxLineBytes)))
         hi -= lo
         lo = 0
+    }
+
+    /// Makes `fresh` the buffer, with the unread bytes at its front (`lo`, `hi` unchanged).
+    private func moveUnread(to fresh: RecordBlock) {
+        if hi > lo { fresh.base.copyMemory(from: buffer + lo, byteCount: hi - lo) }
+        block = fresh
+    }
+
+    /// A block of `capacity` bytes that nothing else holds: a recycled one whose batches
+    /// are gone, else a new one (recycled later while there is room for it).
+    private func unheldBlock(capacity: Int) -> RecordBlock {
+        for i in recycledBlocks.indices
+        where recycledBlocks[i].capacity == capacity && isKnownUniquelyReferenced(&recycledBlocks[i]) {
+            return recycledBlocks[i]
+        }
+        let fresh = RecordBlock(capacity: capacity)
+        if recycledBlocks.count < Self.recycledBlockLimit { recycledBlocks.append(fresh) }
+        return fresh
     }
 
     /// Reads more of the split after `hi`.
@@ -236,6 +266,8 @@ final class NDJSONFileReader: SourceReader {
         var length = Int64(hi)
         var lastByte = buffer.load(fromByteOffset: hi - 1, as: UInt8.self)
         var endsWithNewline = false
+        // The rest of the line is read over the buffer's front: not over a batch's records.
+        if !isKnownUniquelyReferenced(&block) { block = unheldBlock(capacity: capacity) }
         hi = 0
         while readOffset < splitEnd {
             try fill()

@@ -25,20 +25,44 @@ public struct RawRecords: Sendable {
         }
     }
 
-    /// The buffer the spans point into (shared by batches cut from one source batch).
-    public let bytes: [UInt8]
+    /// The memory the spans point into (shared by batches cut from one source batch, and
+    /// by the chunks a file reader cut from one read), and how much of it they may reach.
+    public let block: RecordBlock
+    public let blockCount: Int
     public private(set) var spans: [Span]
     /// True while each row is still the event its record holds (no map changed it).
     public private(set) var isExact: Bool
 
+    /// Records in a copy of `bytes`.
     public init(bytes: [UInt8], spans: [Span], isExact: Bool = true) {
-        self.bytes = bytes
+        self.init(block: bytes.withUnsafeBytes { RecordBlock(copying: $0) }, count: bytes.count, spans: spans, isExact: isExact)
+    }
+
+    /// Records in the first `count` bytes of `block`, which the caller no longer writes there.
+    public init(block: RecordBlock, count: Int, spans: [Span], isExact: Bool = true) {
+        precondition(count <= block.capacity, "records past their block")
+        self.block = block
+        blockCount = count
         self.spans = spans
         self.isExact = isExact
     }
 
+    /// The bytes the spans point into, copied (tests).
+    public var bytes: [UInt8] { withBytes { Array($0) } }
+
+    /// Calls `body` with the bytes the spans point into.
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: block.base, count: blockCount))
+    }
+
+    /// Row `row`'s record.
+    public func record(_ row: Int) -> [UInt8] {
+        let span = spans[row]
+        return withBytes { Array($0[Int(span.start)..<Int(span.start + span.length)]) }
+    }
+
     /// These records for rows derived one to one from theirs (a map's output).
-    public var derived: RawRecords { RawRecords(bytes: bytes, spans: spans, isExact: false) }
+    public var derived: RawRecords { RawRecords(block: block, count: blockCount, spans: spans, isExact: false) }
 
     public var count: Int { spans.count }
 
@@ -49,32 +73,36 @@ public struct RawRecords: Sendable {
         spans.withUnsafeBufferPointer { spans in
             for i in indices { picked.append(spans[Int(i)]) }
         }
-        return RawRecords(bytes: bytes, spans: picked, isExact: isExact)
+        return RawRecords(block: block, count: blockCount, spans: picked, isExact: isExact)
     }
 
     public func slice(_ range: Range<Int>) -> RawRecords {
-        RawRecords(bytes: bytes, spans: Array(spans[range]), isExact: isExact)
+        RawRecords(block: block, count: blockCount, spans: Array(spans[range]), isExact: isExact)
     }
 
     /// These records, then `others`' (copied into one buffer unless there is one part).
     public static func concat(_ parts: [RawRecords]) -> RawRecords {
         guard parts.count > 1 else { return parts.first ?? RawRecords(bytes: [], spans: []) }
-        var bytes: [UInt8] = []
+        let total = parts.reduce(0) { total, part in total + part.spans.reduce(0) { $0 + Int($1.length) } }
+        let block = RecordBlock(capacity: total)
+        var count = 0
         var spans: [Span] = []
-        bytes.reserveCapacity(parts.reduce(0) { total, part in total + part.spans.reduce(0) { $0 + Int($1.length) } })
         spans.reserveCapacity(parts.reduce(0) { $0 + $1.count })
         for part in parts {
             part.forEach { record in
-                spans.append(Span(start: UInt32(bytes.count), length: UInt32(record.count)))
-                bytes.append(contentsOf: record)
+                spans.append(Span(start: UInt32(count), length: UInt32(record.count)))
+                if let source = record.baseAddress, record.count > 0 {
+                    (block.base + count).copyMemory(from: source, byteCount: record.count)
+                }
+                count += record.count
             }
         }
-        return RawRecords(bytes: bytes, spans: spans, isExact: parts.allSatisfy(\.isExact))
+        return RawRecords(block: block, count: count, spans: spans, isExact: parts.allSatisfy(\.isExact))
     }
 
     /// Calls `body` with each record's bytes, in row order.
     public func forEach(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
-        try bytes.withUnsafeBytes { buffer in
+        try withBytes { buffer in
             for span in spans {
                 try body(UnsafeRawBufferPointer(rebasing: buffer[Int(span.start)..<Int(span.start + span.length)]))
             }
@@ -89,7 +117,7 @@ public struct RawRecords: Sendable {
     public func appendLines(to out: inout [UInt8]) {
         let total = spans.reduce(0) { $0 + Int($1.length) + 1 }
         out.reserveCapacity(out.count + total)
-        bytes.withUnsafeBytes { buffer in
+        withBytes { buffer in
             var runStart = -1
             var runEnd = 0
             for span in spans {

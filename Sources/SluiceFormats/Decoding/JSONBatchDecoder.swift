@@ -87,27 +87,30 @@ public struct JSONBatchDecoder: Sendable {
     public mutating func decodeLines(
         _ bytes: UnsafeRawBufferPointer, firstLine: Int64, source: String, split: Int, baseOffset: Int64
     ) -> (Batch, [Rejection]) {
-        decodeLines(bytes, owned: nil, firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
+        decodeLines(bytes, block: nil, firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
     }
 
-    /// `decodeLines` of an array the caller gives up: with `keepsRecords` the batch's
-    /// records share it instead of copying the lines.
+    /// `decodeLines` of `block[range]`, which its writer no longer writes: with
+    /// `keepsRecords` the batch's records point into the block instead of a copy of the lines.
     public mutating func decodeLines(
-        owning bytes: [UInt8], firstLine: Int64, source: String, split: Int, baseOffset: Int64
+        in block: RecordBlock, range: Range<Int>, firstLine: Int64, source: String, split: Int, baseOffset: Int64
     ) -> (Batch, [Rejection]) {
-        bytes.withUnsafeBytes { buffer in
-            decodeLines(buffer, owned: bytes, firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
-        }
+        precondition(range.lowerBound >= 0 && range.upperBound <= block.capacity, "lines outside their block")
+        let bytes = UnsafeRawBufferPointer(start: block.base + range.lowerBound, count: range.count)
+        return decodeLines(
+            bytes, block: (block, range), firstLine: firstLine, source: source, split: split, baseOffset: baseOffset)
     }
 
     private mutating func decodeLines(
-        _ bytes: UnsafeRawBufferPointer, owned: [UInt8]?, firstLine: Int64, source: String, split: Int,
-        baseOffset: Int64
+        _ bytes: UnsafeRawBufferPointer, block: (RecordBlock, Range<Int>)?, firstLine: Int64, source: String,
+        split: Int, baseOffset: Int64
     ) -> (Batch, [Rejection]) {
         beginBatch()
         var rejections: [Rejection] = []
         let keepsRecords = plan.options.keepsRecords
         var spans: [RawRecords.Span] = []
+        // Spans count from the block's start; lines given without one are copied from 0.
+        let spanBase = block?.1.lowerBound ?? 0
         if let raw = bytes.baseAddress, bytes.count > 0 {
             let bufferStart = raw.assumingMemoryBound(to: UInt8.self)
             let end = bufferStart + bytes.count
@@ -131,7 +134,8 @@ public struct JSONBatchDecoder: Sendable {
                     &parser, fast, tryingFast: keepsRecords, start: p, end: end, lineMode: true)
                 if keepsRecords && rows > rowsBefore {
                     let contentEnd = Self.droppingCarriageReturn(p, recordEnd)
-                    spans.append(RawRecords.Span(start: UInt32(p - bufferStart), length: UInt32(contentEnd - p)))
+                    spans.append(
+                        RawRecords.Span(start: UInt32(spanBase + (p - bufferStart)), length: UInt32(contentEnd - p)))
                 }
                 if let reason {
                     let contentEnd = Self.droppingCarriageReturn(p, recordEnd)
@@ -148,9 +152,12 @@ public struct JSONBatchDecoder: Sendable {
         }
         let position = SourcePosition(source: source, split: split, offset: baseOffset + Int64(bytes.count))
         var batch = finishBatch(position: position)
-        // The whole chunk is kept (copied once unless given); rows point into it (rejected
-        // lines are not theirs).
-        if keepsRecords { batch.records = RawRecords(bytes: owned ?? Array(bytes), spans: spans) }
+        // The whole chunk is kept (copied once unless in a block); rows point into it
+        // (rejected lines are not theirs).
+        if keepsRecords {
+            let (recordBlock, range) = block ?? (RecordBlock(copying: bytes), 0..<bytes.count)
+            batch.records = RawRecords(block: recordBlock, count: range.upperBound, spans: spans)
+        }
         return (batch, rejections)
     }
 
@@ -168,7 +175,9 @@ public struct JSONBatchDecoder: Sendable {
         defer { parser.finish() }
         let fast = fastPath()
         let keepsRecords = plan.options.keepsRecords
-        var recordBytes: [UInt8] = []
+        // Room for every message: kept records are at most their messages.
+        let recordBlock = keepsRecords ? RecordBlock(capacity: messages.reduce(0) { $0 + $1.count }) : nil
+        var recordBytes = 0
         var spans: [RawRecords.Span] = []
         for (index, message) in messages.enumerated() {
             let rowsBefore = rows
@@ -178,7 +187,9 @@ public struct JSONBatchDecoder: Sendable {
                 let start = Self.skippingBOM(base, end)
                 let reason = decodeRecord(&parser, fast, tryingFast: true, start: start, end: end, lineMode: false).reason
                 if keepsRecords && rows > rowsBefore {
-                    Self.appendRecord(UnsafeBufferPointer(start: start, count: end - start), to: &recordBytes, spans: &spans)
+                    Self.appendRecord(
+                        UnsafeBufferPointer(start: start, count: end - start), to: recordBlock!, at: &recordBytes,
+                        spans: &spans)
                 }
                 return reason
             }
@@ -189,7 +200,7 @@ public struct JSONBatchDecoder: Sendable {
             }
         }
         var batch = finishBatch(position: positions.last)
-        if keepsRecords { batch.records = RawRecords(bytes: recordBytes, spans: spans) }
+        if let recordBlock { batch.records = RawRecords(block: recordBlock, count: recordBytes, spans: spans) }
         return (batch, rejections)
     }
 
@@ -197,11 +208,16 @@ public struct JSONBatchDecoder: Sendable {
     /// only be JSON whitespace (a string cannot hold a raw one), so they become spaces:
     /// the record stays one line in a line-based archive and means the same JSON.
     private static func appendRecord(
-        _ message: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8], spans: inout [RawRecords.Span]
+        _ message: UnsafeBufferPointer<UInt8>, to block: RecordBlock, at count: inout Int,
+        spans: inout [RawRecords.Span]
     ) {
-        let start = bytes.count
-        bytes.append(contentsOf: message)
-        for i in start..<bytes.count where bytes[i] == 0x0A || bytes[i] == 0x0D { bytes[i] = 0x20 }
+        let start = count
+        let out = (block.base + start).assumingMemoryBound(to: UInt8.self)
+        for i in 0..<message.count {
+            let byte = message[i]
+            out[i] = byte == 0x0A || byte == 0x0D ? 0x20 : byte
+        }
+        count += message.count
         spans.append(RawRecords.Span(start: UInt32(start), length: UInt32(message.count)))
     }
 

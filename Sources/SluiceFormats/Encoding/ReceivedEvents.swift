@@ -17,8 +17,7 @@ public enum ReceivedEvents {
     /// Row `row` of `batch`, without a line terminator.
     public static func line(of batch: Batch, row: Int) -> [UInt8] {
         if let records = batch.records {
-            let span = records.spans[row]
-            return Array(records.bytes[Int(span.start)..<Int(span.start + span.length)])
+            return records.record(row)
         }
         var line: [UInt8] = []
         NDJSONEncoder.encode(batch.gather([Int32(truncatingIfNeeded: row)]), into: &line)
