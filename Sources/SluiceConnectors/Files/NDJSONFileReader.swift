@@ -33,9 +33,13 @@ final class NDJSONFileReader: SourceReader {
     private var buffer: UnsafeMutableRawPointer { block.base }
     private var capacity: Int { block.capacity }
     private let keepsRecords: Bool
-    /// Blocks batches may still hold (the current one too); one they all let go of is reused.
-    private var recycledBlocks: [RecordBlock] = []
-    private static let recycledBlockLimit = 3
+    /// Blocks the reader moved on from, which batches may still hold; one they all let go
+    /// of is filled again. Never the current block, so the current one is unheld exactly
+    /// when no batch holds it.
+    private var retiredBlocks: [RecordBlock] = []
+    private static let retiredBlockLimit = 3
+    /// Blocks filled again instead of allocated (tests).
+    private(set) var reusedBlocks = 0
     /// `buffer[lo..<hi]` holds unread bytes; `buffer[lo]` is at file offset `consumed`.
     private var lo = 0
     private var hi = 0
@@ -95,6 +99,7 @@ final class NDJSONFileReader: SourceReader {
         guard !isClosed else { return }
         isClosed = true
         file.close()
+        retiredBlocks.removeAll()
     }
 
     func next(maxRows: Int) throws -> SourceChunk {
@@ -221,27 +226,39 @@ final class NDJSONFileReader: SourceReader {
     }
 
     private func grow() {
+        // Retired blocks have the old size: a grown buffer never takes them.
+        retiredBlocks.removeAll()
         moveUnread(to: RecordBlock(capacity: min(max(capacity * 2, 64), maxLineBytes)))
         hi -= lo
         lo = 0
     }
 
-    /// Makes `fresh` the buffer, with the unread bytes at its front (`lo`, `hi` unchanged).
+    /// Makes `fresh` the buffer, with the unread bytes at its front (`lo`, `hi` unchanged),
+    /// and retires the block it replaces.
     private func moveUnread(to fresh: RecordBlock) {
         if hi > lo { fresh.base.copyMemory(from: buffer + lo, byteCount: hi - lo) }
+        switchBlock(to: fresh)
+    }
+
+    private func switchBlock(to fresh: RecordBlock) {
+        if block.capacity == fresh.capacity {
+            // The oldest goes first: a block still held after its successors is likely
+            // held for long (a batch kept downstream), and must not block the list.
+            if retiredBlocks.count == Self.retiredBlockLimit { retiredBlocks.removeFirst() }
+            retiredBlocks.append(block)
+        }
         block = fresh
     }
 
-    /// A block of `capacity` bytes that nothing else holds: a recycled one whose batches
-    /// are gone, else a new one (recycled later while there is room for it).
+    /// A block of `capacity` bytes that nothing else holds: a retired one whose batches
+    /// are gone, else a new one.
     private func unheldBlock(capacity: Int) -> RecordBlock {
-        for i in recycledBlocks.indices
-        where recycledBlocks[i].capacity == capacity && isKnownUniquelyReferenced(&recycledBlocks[i]) {
-            return recycledBlocks[i]
+        for i in retiredBlocks.indices
+        where retiredBlocks[i].capacity == capacity && isKnownUniquelyReferenced(&retiredBlocks[i]) {
+            reusedBlocks += 1
+            return retiredBlocks.remove(at: i)
         }
-        let fresh = RecordBlock(capacity: capacity)
-        if recycledBlocks.count < Self.recycledBlockLimit { recycledBlocks.append(fresh) }
-        return fresh
+        return RecordBlock(capacity: capacity)
     }
 
     /// Reads more of the split after `hi`.
@@ -267,7 +284,7 @@ final class NDJSONFileReader: SourceReader {
         var lastByte = buffer.load(fromByteOffset: hi - 1, as: UInt8.self)
         var endsWithNewline = false
         // The rest of the line is read over the buffer's front: not over a batch's records.
-        if !isKnownUniquelyReferenced(&block) { block = unheldBlock(capacity: capacity) }
+        if !isKnownUniquelyReferenced(&block) { switchBlock(to: unheldBlock(capacity: capacity)) }
         hi = 0
         while readOffset < splitEnd {
             try fill()
