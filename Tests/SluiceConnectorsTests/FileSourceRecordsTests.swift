@@ -8,6 +8,55 @@ import Testing
 /// A file source that keeps records gives every batch its lines exactly, while its read
 /// buffer is cut, moved and reused under batches that still hold earlier blocks.
 @Suite struct FileSourceRecordsTests {
+    /// What a split read with `keepsRecords` handed out: each row's record, the batches
+    /// kept to the end (every `holdEvery`-th non-empty one, with their records as received;
+    /// the others are dropped at once), the rejected lines, and how many blocks the reader
+    /// filled again.
+    private struct Read {
+        var received: [[UInt8]] = []
+        var held: [(batch: Batch, lines: [[UInt8]])] = []
+        var rejected: [Int64] = []
+        var chunks = 0
+        var reusedBlocks = 0
+    }
+
+    private func readRecords(
+        _ path: String, options: DecoderOptions, batchRows: Int, buffer: Int, decodeAhead: Int, holdEvery: Int
+    ) throws -> Read {
+        var options = options
+        options.keepsRecords = true
+        let source = try NDJSONFileSource(
+            name: "events", path: path, schema: DAA.metricSampleSchema, required: [], options: options, splits: 1,
+            batchRows: batchRows, readBufferBytes: buffer, decodeAhead: decodeAhead)
+        let reader = try source.openSplit(0, resumingAfter: nil)
+        defer { reader.close() }
+        var read = Read()
+        reading: while true {
+            switch try reader.next(maxRows: batchRows) {
+            case .data(let batch, let rejections):
+                read.rejected += rejections.compactMap(\.line)
+                guard batch.count > 0 else { continue }
+                let records = try #require(batch.records)
+                let lines = (0..<batch.count).map { records.record($0) }
+                read.received += lines
+                if read.chunks % holdEvery == 0 { read.held.append((batch, lines)) }
+                read.chunks += 1
+            case .idle: continue
+            case .end: break reading
+            }
+        }
+        read.reusedBlocks = try #require(reader as? NDJSONFileReader).reusedBlocks
+        return read
+    }
+
+    /// The kept batches' records are still the bytes they were handed out with.
+    private func expectHeldUnchanged(_ read: Read) throws {
+        for (batch, lines) in read.held {
+            let records = try #require(batch.records)
+            #expect((0..<batch.count).map { records.record($0) } == lines)
+        }
+    }
+
     @Test(arguments: [0, 1, 2])
     func recordsStayExactWhileBatchesAreHeld(decodeAhead: Int) throws {
         let dir = try FileTestDirectory()
@@ -17,42 +66,17 @@ import Testing
         let badLines = Set(bad.map(\.0))
         let good = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast().enumerated()
             .filter { !badLines.contains(Int64($0.offset + 1)) }.map { Array($0.element) }
-        var options = DecoderOptions()
-        options.keepsRecords = true
         // A 2 KiB buffer for ~90-byte lines: cut every 7 lines, compacted and refilled
-        // every few chunks, so blocks move and come back while batches hold them.
-        let source = try NDJSONFileSource(
-            name: "events", path: path, schema: DAA.metricSampleSchema, required: [], options: options, splits: 1,
-            batchRows: 7, readBufferBytes: 2048, decodeAhead: decodeAhead)
-        let reader = try source.openSplit(0, resumingAfter: nil)
-        defer { reader.close() }
-        var received: [[UInt8]] = []
-        var held: [(batch: Batch, lines: [[UInt8]])] = []
-        var chunks = 0
-        reading: while true {
-            switch try reader.next(maxRows: 7) {
-            case .data(let batch, _):
-                guard batch.count > 0 else { continue }
-                let records = try #require(batch.records)
-                let lines = (0..<batch.count).map { records.record($0) }
-                received += lines
-                // Every tenth batch is kept to the end; the others go at once, so blocks
-                // holding none of the kept ones are filled again.
-                if chunks % 10 == 0 { held.append((batch, lines)) }
-                chunks += 1
-            case .idle: continue
-            case .end: break reading
-            }
-        }
-        #expect(received == good)
-        #expect(chunks > 300)
+        // every few chunks, so blocks move and come back while batches hold them. Every
+        // tenth batch is kept to the end, so blocks holding none of those are filled again.
+        let read = try readRecords(
+            path, options: DecoderOptions(), batchRows: 7, buffer: 2048, decodeAhead: decodeAhead, holdEvery: 10)
+        #expect(read.received == good)
+        #expect(read.chunks > 300)
         // Helpers hold the block while they decode, so the reader moves on at most
         // compactions and must find freed blocks; alone, it mostly compacts in place.
-        if decodeAhead > 0 { #expect(try #require(reader as? NDJSONFileReader).reusedBlocks > 10) }
-        for (batch, lines) in held {
-            let records = try #require(batch.records)
-            #expect((0..<batch.count).map { records.record($0) } == lines)
-        }
+        if decodeAhead > 0 { #expect(read.reusedBlocks > 10) }
+        try expectHeldUnchanged(read)
     }
 
     /// A byte order mark, `\r\n` endings and an oversized line (skipped in pieces) in a
@@ -66,34 +90,11 @@ import Testing
         var bytes: [UInt8] = [0xEF, 0xBB, 0xBF]
         for line in lines { bytes += Array(line.utf8) + [0x0D, 0x0A] }
         let path = try dir.write("crlf.ndjson", bytes)
-        var options = DecoderOptions(maxRecordBytes: 300)
-        options.keepsRecords = true
-        let source = try NDJSONFileSource(
-            name: "events", path: path, schema: DAA.metricSampleSchema, required: [], options: options, splits: 1,
-            batchRows: 5, readBufferBytes: 64, decodeAhead: decodeAhead)
-        let reader = try source.openSplit(0, resumingAfter: nil)
-        defer { reader.close() }
-        var received: [[UInt8]] = []
-        var held: [(batch: Batch, lines: [[UInt8]])] = []
-        var rejected: [Int64] = []
-        reading: while true {
-            switch try reader.next(maxRows: 5) {
-            case .data(let batch, let rejections):
-                rejected += rejections.compactMap(\.line)
-                guard batch.count > 0 else { continue }
-                let records = try #require(batch.records)
-                let got = (0..<batch.count).map { records.record($0) }
-                received += got
-                if received.count % 3 == 0 { held.append((batch, got)) }
-            case .idle: continue
-            case .end: break reading
-            }
-        }
-        #expect(rejected == [58])
-        #expect(received == lines.enumerated().filter { $0.offset != 57 }.map { Array($0.element.utf8) })
-        for (batch, lines) in held {
-            let records = try #require(batch.records)
-            #expect((0..<batch.count).map { records.record($0) } == lines)
-        }
+        let read = try readRecords(
+            path, options: DecoderOptions(maxRecordBytes: 300), batchRows: 5, buffer: 64, decodeAhead: decodeAhead,
+            holdEvery: 3)
+        #expect(read.rejected == [58])
+        #expect(read.received == lines.enumerated().filter { $0.offset != 57 }.map { Array($0.element.utf8) })
+        try expectHeldUnchanged(read)
     }
 }

@@ -26,14 +26,9 @@ public struct CheckpointManifest: Sendable, Equatable {
     public var ids: Set<PartID> { Set(parts.map(\.id)) }
 
     /// Cuts a checkpoint's codec bytes into parts: the manifest and each part's bytes
-    /// (ranges of `plain`, in order, repeated ids included).
-    public static func split(_ checkpoint: Checkpoint) -> (manifest: CheckpointManifest, plain: [UInt8], ranges: [Range<Int>]) {
-        var memo = CheckpointPartsMemo()
-        return split(checkpoint, memo: &memo)
-    }
-
-    /// The same, reusing the parts the pipeline's last split found (`memo`, left holding
-    /// this split's): the result does not depend on the memo, only the work does.
+    /// (ranges of `plain`, in order, repeated ids included). Reuses the parts the
+    /// pipeline's last split found (`memo`, left holding this split's): the result does not
+    /// depend on the memo, only the work does.
     public static func split(_ checkpoint: Checkpoint, memo: inout CheckpointPartsMemo)
         -> (manifest: CheckpointManifest, plain: [UInt8], ranges: [Range<Int>])
     {
