@@ -183,6 +183,31 @@ import Testing
         }
     }
 
+    @Test func inlineQuantilesPickTheBinOfTheirRankFromEitherEnd() {
+        // The inline selection walks bins from the nearer end: every rank, from both
+        // ends and the middle, must land on the bin that the ascending bins give it.
+        var rng = SplitMix64(seed: 45)
+        let palette = [0.0, 1, -1, 2.5, 1_000, -1_000.5, -7e-3, 3e9, 42, -42, 0.5, 77_777, 1e-30]
+        for trial in 0..<600 {
+            let n = 1 + trial % 40
+            let kinds = 1 + trial % palette.count
+            var sketch = QuantileSketch()
+            for _ in 0..<n { sketch.add(palette[Int(rng.next() % UInt64(kinds))]) }
+            let bins = sketch.bins
+            #expect(sketch.memoryBytes == 0, "stays inline: at most 12 non-zero bins")
+            for step in 0...40 {
+                let q = Double(step) / 40
+                let rank = Int64((q * Double(n - 1)).rounded(.down))
+                var seen: Int64 = 0
+                let bin = bins.first { bin in
+                    seen += bin.count
+                    return seen > rank
+                }!
+                #expect(sketch.quantile(q) == QuantileSketch.value(of: bin.ordinal), "q \(q), bins \(bins)")
+            }
+        }
+    }
+
     @Test func aBinCountingPastSixteenBitsMovesTheSketchToTheHeap() {
         var sketch = QuantileSketch()
         sketch.add(-3)

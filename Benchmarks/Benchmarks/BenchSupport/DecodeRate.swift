@@ -88,6 +88,30 @@ public enum DecodeRate {
         return chunks
     }
 
+    /// `W1Run decode-w2 [PATH]`: the W2 input (its first 150 MB) decoded as the
+    /// pattern-effectiveness job's source decodes it: its seven fields kept, each record's
+    /// bytes kept (its de-duplication dead-letters them), and the other fields of the DAA
+    /// contract once unknown (skipped) and once checked, as a pipeline file's source
+    /// checks every contract field it does not read.
+    public static func reportW2(path: String) throws {
+        let lines = try w1Lines(path: path, bytes: 150 << 20)
+        let schema = Schema([
+            Field("id", .string), Field("type", .string), Field("agent_id", .string), Field("ts", .timestamp),
+            Field("pattern", .string), Field("success", .bool), Field("score", .double),
+        ])
+        var options = DecoderOptions()
+        options.allowedTypes = DAA.eventTypes
+        options.keepsRecords = true
+        for checked in [false, true] {
+            options.checkedFields = checked ? DAA.schema.fields.filter { schema.index(of: $0.name) == nil } : []
+            let rate = measure(lines, schema: schema, required: DAA.requiredFields, options: options)
+            print(String(
+                format: "decode W2, pattern-effectiveness' fields, other fields %@: %.0f MB/s wall, %.0f MB per CPU-s (%d rows, %.0f MB)",
+                checked ? "checked" : "skipped", rate.megabytesPerSecond, rate.megabytesPerCPUSecond, rate.rows,
+                Double(lines.count) / 1e6))
+        }
+    }
+
     /// `W1Run decode [PATH]`: both decode rates, one line each.
     public static func report(w1Path: String) throws {
         let w1 = try w1Lines(path: w1Path, bytes: 100 << 20)

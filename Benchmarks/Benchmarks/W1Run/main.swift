@@ -17,6 +17,9 @@ import Synchronization
 //                                      profiling one against the other: rate and CPU seconds
 //        W1Run decode [PATH]         — JSON lines → columns in one thread, MB/s: the first 100 MB
 //                                      of the W1-file, and 200,000 generated DAA events
+//        W1Run decode-w2 [PATH]      — the W2 input decoded as its pattern-effectiveness job does
+//                                      (records kept; the other contract fields skipped, then
+//                                      checked), one thread, MB/s
 //        W1Run state [agents]        — bytes per live key of W1's window state
 //        W1Run checkpoints [events] [on|off|both] [sqlite|sqlite-clock] — W1 K=100,000, one
 //                                      worker, a checkpoint per 10 s of event time into a
@@ -143,6 +146,15 @@ if arguments.count > 1, arguments[1] == "checkpoints" {
         print(String(format: "checkpoints %@: %.2f M ev/s (%.3f s), %d saved, %d kB each",
             checkpointing ? "on " : "off", Double(events) / s / 1e6, s, saved.count, saved.count > 0 ? saved.bytes / saved.count / 1000 : 0))
     }
+    exit(0)
+}
+if arguments.count > 1, arguments[1] == "decode-w2" {
+    let path = arguments.count > 2 ? arguments[2] : W2Input.defaultPath
+    guard FileManager.default.fileExists(atPath: path) else {
+        print("no W2 input at \(path): generate it with ./w2-duckdb.py (it writes Benchmarks/.data/w2-daa-5m-seed42.ndjson)")
+        exit(2)
+    }
+    try DecodeRate.reportW2(path: path)
     exit(0)
 }
 if arguments.count > 1, arguments[1] == "decode" {

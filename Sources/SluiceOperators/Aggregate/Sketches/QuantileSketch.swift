@@ -245,16 +245,66 @@ struct QuantileSketch: Sendable, Equatable {
         guard !isEmpty else { return nil }
         let fraction = Swift.min(Swift.max(q, 0), 1)
         if !spilled.isEmpty { return QuantileSketch.quantile(fraction, ofAscending: spilled) }
-        let sorted = sortedInline()
-        var total: Int64 = 0
-        for i in 0..<sorted.count { total &+= Int64(sorted.counts[i]) }
-        let rank = Int64((fraction * Double(total - 1)).rounded(.down))
-        var seen: Int64 = 0
-        for i in 0..<sorted.count {
-            seen &+= Int64(sorted.counts[i])
-            if seen > rank { return QuantileSketch.value(of: sorted.ordinals[i]) }
+        var total = Int64(zeroCount)
+        for lane in 0..<QuantileSketch.inlineCapacity { total &+= Int64(inlineCounts[lane]) }
+        return QuantileSketch.value(of: inlineOrdinal(ofRank: QuantileSketch.rank(fraction, of: total), total: total))
+    }
+
+    /// ⌊fraction · (total − 1)⌋ for a fraction in 0…1 and total ≥ 1: the product is not
+    /// negative, so the conversion's truncation is the floor (`rounded(.down)` is a libm
+    /// call on baseline x86-64).
+    @inline(__always)
+    private static func rank(_ fraction: Double, of total: Int64) -> Int64 { Int64(fraction * Double(total - 1)) }
+
+    /// The ordinal of the inline bin holding the value of 0-based rank `rank` among the
+    /// `total` values, without sorting the bins: it walks them from the nearer end, each
+    /// step one pass over the lanes for the next larger (or smaller) ordinal. A percentile
+    /// near either end (p95, p99) takes a step or two. Sorting the lanes first
+    /// (`sortedInline`) cost a dozen moves with unpredictable branches, and its nested
+    /// function over captured arrays an exclusivity check at run time, per group read.
+    private func inlineOrdinal(ofRank rank: Int64, total: Int64) -> Int32 {
+        var ordinals = InlineArray<13, Int64>(repeating: 0)
+        var counts = InlineArray<13, Int64>(repeating: 0)
+        var n = Int(inlineUsed)
+        for lane in 0..<n {
+            ordinals[lane] = Int64(QuantileSketch.ordinal(ofKey: inlineOffsets[lane], base: base))
+            counts[lane] = Int64(inlineCounts[lane])
         }
-        return QuantileSketch.value(of: sorted.ordinals[sorted.count - 1])
+        if zeroCount > 0 {
+            counts[n] = Int64(zeroCount)  // ordinal 0
+            n += 1
+        }
+        // Ordinals are distinct Int32s, so the Int64 bounds are never one of them.
+        var seen: Int64 = 0
+        if rank <= total - 1 - rank {
+            var below = Int64.min
+            while true {
+                var next = Int64.max
+                var count: Int64 = 0
+                for i in 0..<n where ordinals[i] > below && ordinals[i] < next {
+                    next = ordinals[i]
+                    count = counts[i]
+                }
+                precondition(count > 0, "inline bins hold fewer values than their counts add up to")
+                seen &+= count
+                if seen > rank { return Int32(truncatingIfNeeded: next) }
+                below = next
+            }
+        }
+        let rankFromTop = total - 1 - rank
+        var above = Int64.max
+        while true {
+            var next = Int64.min
+            var count: Int64 = 0
+            for i in 0..<n where ordinals[i] < above && ordinals[i] > next {
+                next = ordinals[i]
+                count = counts[i]
+            }
+            precondition(count > 0, "inline bins hold fewer values than their counts add up to")
+            seen &+= count
+            if seen > rankFromTop { return Int32(truncatingIfNeeded: next) }
+            above = next
+        }
     }
 
     /// `sketch.quantile(q)` without copying the sketch out of its array.
@@ -262,7 +312,7 @@ struct QuantileSketch: Sendable, Equatable {
 
     private static func quantile(_ fraction: Double, ofAscending bins: [Bin]) -> Double {
         let total = bins.reduce(0) { $0 + $1.count }
-        let rank = Int64((fraction * Double(total - 1)).rounded(.down))
+        let rank = QuantileSketch.rank(fraction, of: total)
         var seen: Int64 = 0
         for bin in bins {
             seen += bin.count
