@@ -5,6 +5,7 @@
 #endif
 import SluiceCore
 import SluiceFormats
+import Synchronization
 
 /// Reads one split of an NDJSON file: large reads into one buffer, whole lines to the
 /// decoder, the unfinished last line carried over to the next read.
@@ -216,7 +217,7 @@ final class NDJSONFileReader: SourceReader {
     /// Moves the unread bytes to the front of the buffer: of a block no batch holds.
     private func compact() {
         guard lo > 0 else { return }
-        if isKnownUniquelyReferenced(&block) {
+        if Self.isUnheld(&block) {
             if hi > lo { (buffer + 0).copyMemory(from: buffer + lo, byteCount: hi - lo) }
         } else {
             moveUnread(to: unheldBlock(capacity: capacity))
@@ -254,11 +255,21 @@ final class NDJSONFileReader: SourceReader {
     /// are gone, else a new one.
     private func unheldBlock(capacity: Int) -> RecordBlock {
         for i in retiredBlocks.indices
-        where retiredBlocks[i].capacity == capacity && isKnownUniquelyReferenced(&retiredBlocks[i]) {
+        where retiredBlocks[i].capacity == capacity && Self.isUnheld(&retiredBlocks[i]) {
             reusedBlocks += 1
             return retiredBlocks.remove(at: i)
         }
         return RecordBlock(capacity: capacity)
+    }
+
+    /// Whether no batch holds `block` any more, so this reader may write into it. The
+    /// reference count is read without ordering; the acquire fence orders the writes that
+    /// follow after everything the thread that dropped the last batch did with its bytes
+    /// (its release is a releasing decrement). x86 needs no instruction for it; arm64 does.
+    private static func isUnheld(_ block: inout RecordBlock) -> Bool {
+        guard isKnownUniquelyReferenced(&block) else { return false }
+        atomicMemoryFence(ordering: .acquiring)
+        return true
     }
 
     /// Reads more of the split after `hi`.
@@ -284,7 +295,7 @@ final class NDJSONFileReader: SourceReader {
         var lastByte = buffer.load(fromByteOffset: hi - 1, as: UInt8.self)
         var endsWithNewline = false
         // The rest of the line is read over the buffer's front: not over a batch's records.
-        if !isKnownUniquelyReferenced(&block) { switchBlock(to: unheldBlock(capacity: capacity)) }
+        if !Self.isUnheld(&block) { switchBlock(to: unheldBlock(capacity: capacity)) }
         hi = 0
         while readOffset < splitEnd {
             try fill()
