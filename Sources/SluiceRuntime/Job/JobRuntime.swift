@@ -158,6 +158,25 @@ final class JobRuntime: @unchecked Sendable {
         if let progress { book.withLock { $0.progress[split] = progress } }
     }
 
+    /// Tells the partitions the share of bounded input read when it first passes 1 %, 2 %,
+    /// 4 %, 8 % and 16 % (ticks tell them every 250 ms): operators that size their state
+    /// for the rest of the input (de-duplication's table) hear it within the first chunks,
+    /// not a fifth into a W2 job, after growing step by step to a fifth of the size. Called
+    /// by a split after it sent a chunk's batches, so the message comes after them.
+    func noteInputRead() {
+        guard let progress else { return }
+        let due = earlyProgressNotice.withLock { next in
+            guard next <= Self.lastEarlyProgressNotice, progress >= next else { return false }
+            while next <= progress { next *= 2 }
+            return true
+        }
+        if due { for partition in partitions { partition.send(.inputRead(fraction: progress)) } }
+    }
+
+    /// The share of input read at which `noteInputRead` tells the partitions next.
+    private let earlyProgressNotice = Mutex<Double>(0.01)
+    private static let lastEarlyProgressNotice = 0.16
+
     /// Fraction of all bounded input read, when every split knows it.
     var progress: Double? {
         book.withLock { book in

@@ -3,12 +3,15 @@ import SluiceCore
 import SluiceOperators
 import Synchronization
 
-/// A message for one partition: a payload on one channel of one vertex, or a tick.
+/// A message for one partition: a payload on one channel of one vertex, a tick, or the
+/// share of bounded input read.
 enum PartitionMessage: Sendable {
     /// `credit` is true for source batches: a slot of the sending split's credits, given
     /// back once the operator has handled the batch (not when an alignment holds it).
     case deliver(vertex: Int, channel: Int, payload: ChannelPayload, credit: Bool)
     case tick(nowMillis: Int64)
+    /// Between ticks, early in a bounded input (`JobRuntime.noteInputRead`).
+    case inputRead(fraction: Double)
 }
 
 /// Runs partition `index` of every vertex: one operator instance per vertex, fed by the
@@ -126,6 +129,8 @@ final class PartitionExecutor: @unchecked Sendable {
                 switch message {
                 case .deliver(let vertex, let channel, let payload, _):
                     deliver(vertex: vertex, channel: channel, payload)
+                case .inputRead(let fraction):
+                    for v in vertices.indices { vertices[v].op.inputRead(fraction: fraction) }
                 case .tick(let now):
                     let read = job.progress
                     for v in vertices.indices {

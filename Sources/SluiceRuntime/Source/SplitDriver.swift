@@ -118,6 +118,7 @@ final class SplitDriver: @unchecked Sendable {
                     job.deadLetter.send(channel: globalSplit, .rejections(rejections, source: plan.source.name))
                 }
                 if !batch.isEmpty { scatter(batch) }
+                job.noteInputRead()
                 if let position = batch.position { lastPosition = position }
                 batchesSinceEpoch += 1
                 if reader.awaitsAcknowledgement { job.requestEpoch(afterCompleting: injectedEpoch) }
