@@ -96,9 +96,10 @@ public protocol StreamOperator: AnyObject {
     func advanceWatermark(to watermark: EventTime, into out: inout OperatorOutput)
     /// Processing time has reached `nowMillis` (partial results of open windows).
     func tick(nowMillis: Int64, into out: inout OperatorOutput)
-    /// A bounded job has read `fraction` (0…1) of its input, told at each tick (never for
-    /// unbounded input): an operator whose state grows with its input may size it for the
-    /// rest at once instead of growing it step by step.
+    /// A bounded job has read `fraction` (0…1) of its input, told at each tick and as the
+    /// share first passes 1, 2, 4, 8 and 16 % (never for unbounded input; never less than
+    /// a share told before): an operator whose state grows with its input may size it for
+    /// the rest at once instead of growing it step by step.
     func inputRead(fraction: Double)
     /// Writes the operator's state.
     func snapshot(into writer: inout SnapshotWriter)

@@ -65,19 +65,18 @@ import Testing
     }
 
     @Test func operatorsHearTheFirstSharesBeforeAnyTick() throws {
-        // No tick comes in the run: what is heard comes as the first percents are read
-        // (each split's batch is 1/40 of it, so some of 1, 2, 4, 8, 16 % are passed at once).
+        // No tick comes in the run: whatever is heard comes from the notices as the first
+        // percents are read. The share is known once both splits have read a batch, and a
+        // split can run ahead of the other, so some or all of 1, 2, 4, 8 and 16 % may be
+        // passed at once: at least one notice, at most five.
         let heard = try Self.run(reportsProgress: true, tickIntervalMillis: 3_600_000)
         let shares = heard.shares.withLock { $0 }
         let rows = heard.rowsAtShare.withLock { $0 }
         #expect(!shares.isEmpty && shares.count <= 5, "\(shares)")
-        // The share is known once both splits reported; a split runs at most its 8 inbox
-        // slots ahead of the other before it waits, so the first share is below 16 %.
-        #expect(shares.first.map { $0 < 0.16 } == true, "\(shares)")
-        #expect(shares == shares.sorted() && Set(shares).count == shares.count, "\(shares)")
-        #expect(shares.allSatisfy { $0 < 0.32 }, "nothing after 16 % but ticks: \(shares)")
-        // Each share comes after the batches of the split that read it; the other split's
-        // last batch may still be on its way.
+        #expect(shares.allSatisfy { $0 > 0 && $0 <= 1 }, "\(shares)")
+        #expect(shares == shares.sorted(), "never less than a share heard before: \(shares)")
+        // A share comes after the batches of the split that sent it; the other split's
+        // batch counted in it may still be on its way.
         let total = 2 * JobTests.input.reduce(0) { $0 + $1.count }
         for (share, seen) in zip(shares, rows) {
             #expect(seen >= Int(share * Double(total)) - JobTests.input[0].count, "\(seen) rows at \(share)")

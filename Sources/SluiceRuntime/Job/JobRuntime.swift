@@ -162,19 +162,24 @@ final class JobRuntime: @unchecked Sendable {
     /// 4 %, 8 % and 16 % (ticks tell them every 250 ms): operators that size their state
     /// for the rest of the input (de-duplication's table) hear it within the first chunks,
     /// not a fifth into a W2 job, after growing step by step to a fifth of the size. Called
-    /// by a split after it sent a chunk's batches, so the message comes after them.
+    /// by a split after it sent a chunk's batches, so the message comes after those; other
+    /// splits' batches counted in the share may still be on their way (the operator then
+    /// sees fewer rows than the share says, and sizes for less).
     func noteInputRead() {
-        guard let progress else { return }
+        guard !earlyProgressNoticesDone.load(ordering: .relaxed), let progress else { return }
         let due = earlyProgressNotice.withLock { next in
             guard next <= Self.lastEarlyProgressNotice, progress >= next else { return false }
             while next <= progress { next *= 2 }
+            if next > Self.lastEarlyProgressNotice { earlyProgressNoticesDone.store(true, ordering: .relaxed) }
             return true
         }
         if due { for partition in partitions { partition.send(.inputRead(fraction: progress)) } }
     }
 
-    /// The share of input read at which `noteInputRead` tells the partitions next.
+    /// The share of input read at which `noteInputRead` tells the partitions next, and
+    /// whether it is past the last (so later chunks skip computing the share).
     private let earlyProgressNotice = Mutex<Double>(0.01)
+    private let earlyProgressNoticesDone = Atomic<Bool>(false)
     private static let lastEarlyProgressNotice = 0.16
 
     /// Fraction of all bounded input read, when every split knows it.

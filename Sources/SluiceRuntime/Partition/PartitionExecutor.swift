@@ -41,6 +41,8 @@ final class PartitionExecutor: @unchecked Sendable {
     private unowned let job: JobRuntime
     private var vertices: [VertexInstance] = []
     private var events: [AlignedEvent] = []
+    /// The largest share of input read told to this partition's operators (`heardShare`).
+    private var largestShareHeard = 0.0
     /// Used only on the executor's queue, by its exchanges.
     private var dictionaryHashes = DictionaryHashes<String>()
     private var deadLetterProgress = DeadLetterProgress(vertexCount: 0)
@@ -130,9 +132,10 @@ final class PartitionExecutor: @unchecked Sendable {
                 case .deliver(let vertex, let channel, let payload, _):
                     deliver(vertex: vertex, channel: channel, payload)
                 case .inputRead(let fraction):
-                    for v in vertices.indices { vertices[v].op.inputRead(fraction: fraction) }
+                    let share = heardShare(fraction)
+                    for v in vertices.indices { vertices[v].op.inputRead(fraction: share) }
                 case .tick(let now):
-                    let read = job.progress
+                    let read = job.progress.map(heardShare)
                     for v in vertices.indices {
                         if let read { vertices[v].op.inputRead(fraction: read) }
                         var out = OperatorOutput()
@@ -142,6 +145,15 @@ final class PartitionExecutor: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// The share of input read to tell operators: never less than one told before. A tick
+    /// reads the share when it runs, a notice carries it from when it was sent, and two
+    /// splits' notices may arrive in either order; a smaller share after a larger one
+    /// would make an operator size its state for more input than there is.
+    private func heardShare(_ fraction: Double) -> Double {
+        largestShareHeard = max(largestShareHeard, fraction)
+        return largestShareHeard
     }
 
     /// Hands a payload to a vertex's aligner and runs what it releases.

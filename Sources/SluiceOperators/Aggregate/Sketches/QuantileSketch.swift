@@ -285,7 +285,7 @@ struct QuantileSketch: Sendable, Equatable {
                     next = ordinals[i]
                     count = counts[i]
                 }
-                precondition(count > 0, "inline bins hold fewer values than their counts add up to")
+                precondition(count > 0, "the inline bins' counts add up to less than the rank sought")
                 seen &+= count
                 if seen > rank { return Int32(truncatingIfNeeded: next) }
                 below = next
@@ -300,7 +300,7 @@ struct QuantileSketch: Sendable, Equatable {
                 next = ordinals[i]
                 count = counts[i]
             }
-            precondition(count > 0, "inline bins hold fewer values than their counts add up to")
+            precondition(count > 0, "the inline bins' counts add up to less than the rank sought")
             seen &+= count
             if seen > rankFromTop { return Int32(truncatingIfNeeded: next) }
             above = next
