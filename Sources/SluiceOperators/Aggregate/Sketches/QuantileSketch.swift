@@ -263,47 +263,36 @@ struct QuantileSketch: Sendable, Equatable {
     /// (`sortedInline`) cost a dozen moves with unpredictable branches, and its nested
     /// function over captured arrays an exclusivity check at run time, per group read.
     private func inlineOrdinal(ofRank rank: Int64, total: Int64) -> Int32 {
+        // From the top it is the same walk over the ordinals negated, for the rank counted
+        // from the top.
+        let fromTop = rank > total - 1 - rank
+        let sign: Int64 = fromTop ? -1 : 1
+        let target = fromTop ? total - 1 - rank : rank
         var ordinals = InlineArray<13, Int64>(repeating: 0)
         var counts = InlineArray<13, Int64>(repeating: 0)
         var n = Int(inlineUsed)
         for lane in 0..<n {
-            ordinals[lane] = Int64(QuantileSketch.ordinal(ofKey: inlineOffsets[lane], base: base))
+            ordinals[lane] = sign * Int64(QuantileSketch.ordinal(ofKey: inlineOffsets[lane], base: base))
             counts[lane] = Int64(inlineCounts[lane])
         }
         if zeroCount > 0 {
             counts[n] = Int64(zeroCount)  // ordinal 0
             n += 1
         }
-        // Ordinals are distinct Int32s, so the Int64 bounds are never one of them.
+        // Ordinals are distinct and within ±2³¹, so the Int64 bounds are never one of them.
         var seen: Int64 = 0
-        if rank <= total - 1 - rank {
-            var below = Int64.min
-            while true {
-                var next = Int64.max
-                var count: Int64 = 0
-                for i in 0..<n where ordinals[i] > below && ordinals[i] < next {
-                    next = ordinals[i]
-                    count = counts[i]
-                }
-                precondition(count > 0, "the inline bins' counts add up to less than the rank sought")
-                seen &+= count
-                if seen > rank { return Int32(truncatingIfNeeded: next) }
-                below = next
-            }
-        }
-        let rankFromTop = total - 1 - rank
-        var above = Int64.max
+        var below = Int64.min
         while true {
-            var next = Int64.min
+            var next = Int64.max
             var count: Int64 = 0
-            for i in 0..<n where ordinals[i] < above && ordinals[i] > next {
+            for i in 0..<n where ordinals[i] > below && ordinals[i] < next {
                 next = ordinals[i]
                 count = counts[i]
             }
             precondition(count > 0, "the inline bins' counts add up to less than the rank sought")
             seen &+= count
-            if seen > rankFromTop { return Int32(truncatingIfNeeded: next) }
-            above = next
+            if seen > target { return Int32(truncatingIfNeeded: sign * next) }
+            below = next
         }
     }
 
