@@ -72,7 +72,8 @@ public struct OperatorCounters: Sendable, Equatable {
 ///   the partition's combined watermark (the minimum over every upstream input), which
 ///   never decreases. Event-time decisions (lateness, firing) use the watermark as it was
 ///   *before* the batch, so results do not depend on how rows are split into batches
-///   across partitions.
+///   across partitions; lateness also takes the batch's `origin` into account, so that it
+///   does not depend on the progress of other splits or partitions either.
 /// - `snapshot` writes the complete state deterministically; `restore` into a fresh
 ///   instance built from the same spec, followed by the same inputs, produces exactly the
 ///   outputs the original instance would have produced.
@@ -92,6 +93,13 @@ public protocol StreamOperator: AnyObject {
     /// partition the same batch and its own rows of it. By default the rows are gathered
     /// and passed to `process(_:input:into:)`; keyed operators read them in place.
     func process(_ batch: Batch, rows: [Int32], input: Int, into out: inout OperatorOutput)
+    /// Handles `batch` (only its rows `rows` unless nil) whose rows came behind `origin`:
+    /// the watermark their source split had sent before them. The runtime calls this one.
+    /// An operator that judges rows late judges them against the larger of `origin`, which
+    /// depends only on the split's input, and its own watermark, which depends on how far
+    /// other splits and partitions happen to be (it is the smaller one unless the split
+    /// was idle). By default `origin` is ignored and the call goes to the two above.
+    func process(_ batch: Batch, rows: [Int32]?, input: Int, origin: EventTime, into out: inout OperatorOutput)
     /// The watermark has advanced to `watermark` (`EventTime.endOfTime` at end of input).
     func advanceWatermark(to watermark: EventTime, into out: inout OperatorOutput)
     /// Processing time has reached `nowMillis` (partial results of open windows).
@@ -112,6 +120,13 @@ public protocol StreamOperator: AnyObject {
 extension StreamOperator {
     public func process(_ batch: Batch, rows: [Int32], input: Int, into out: inout OperatorOutput) {
         process(batch.gather(rows), input: input, into: &out)
+    }
+    public func process(_ batch: Batch, rows: [Int32]?, input: Int, origin: EventTime, into out: inout OperatorOutput) {
+        if let rows {
+            process(batch, rows: rows, input: input, into: &out)
+        } else {
+            process(batch, input: input, into: &out)
+        }
     }
     public func advanceWatermark(to watermark: EventTime, into out: inout OperatorOutput) {}
     public func tick(nowMillis: Int64, into out: inout OperatorOutput) {}

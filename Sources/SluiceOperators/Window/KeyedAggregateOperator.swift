@@ -153,6 +153,13 @@ public final class KeyedAggregateOperator: StreamOperator {
         engine.process(batch, selection: rows, into: &out)
     }
 
+    public func process(_ batch: Batch, rows: [Int32]?, input: Int, origin: EventTime, into out: inout OperatorOutput) {
+        guard !batch.isRetraction else { return }
+        engine.context.origin = origin
+        defer { engine.context.origin = .beginningOfTime }
+        engine.process(batch, selection: rows, into: &out)
+    }
+
     public func advanceWatermark(to watermark: EventTime, into out: inout OperatorOutput) {
         engine.advanceWatermark(to: watermark, into: &out)
     }

@@ -116,7 +116,7 @@ struct SessionEngine: AggregationEngine {
         let target: Int32
         var updatesFired: Bool
         if first < 0 {
-            if WindowMath.saturatingAdd(rowEnd, context.allowedLateness) <= watermark { return nil }
+            if WindowMath.saturatingAdd(rowEnd, context.allowedLateness) <= context.lateBound { return nil }
             let (created, reused) = sessions.create(keySlot: keySlot, start: t, end: rowEnd, after: previous)
             if reused { for accumulator in accumulators where Int(created) < accumulator.slotCount { accumulator.reset(Int(created)) } }
             target = created

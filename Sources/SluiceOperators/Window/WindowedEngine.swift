@@ -104,7 +104,7 @@ struct WindowedEngine: AggregationEngine {
         let (start, overflow) = newest.subtractingReportingOverflow(shift)
         guard !overflow else { return (-1, newest, high) }
         let end = WindowMath.saturatingAdd(start, size)
-        if WindowMath.saturatingAdd(end, context.allowedLateness) <= context.watermark { return (-1, newest, high) }
+        if WindowMath.saturatingAdd(end, context.allowedLateness) <= context.lateBound { return (-1, newest, high) }
         if let index = windowByStart[start] { return (index, newest, high) }
         windows.append(newTable(start: start, end: end))
         windowByStart[start] = windows.count - 1

@@ -50,11 +50,12 @@ struct ChannelAligner {
             return
         }
         switch payload {
-        case .batch(let batch, let rows):
+        case .batch(let batch, let rows, let origin):
             if channels[c].idle {
                 channels[c].idle = false
             }
-            out.append(.batch(input: channels[c].input, channel: c, batch, rows: rows))
+            let origin = origin ?? channels[c].watermark
+            out.append(.batch(input: channels[c].input, channel: c, batch, rows: rows, origin: origin))
         case .rejections(let rejections, let source):
             out.append(.rejections(rejections, source: source))
         case .watermark(let w):

@@ -140,7 +140,7 @@ final class PartitionExecutor: @unchecked Sendable {
                         if let read { vertices[v].op.inputRead(fraction: read) }
                         var out = OperatorOutput()
                         vertices[v].op.tick(nowMillis: now, into: &out)
-                        route(out, from: v)
+                        route(out, from: v, origin: vertices[v].sentWatermark)
                     }
                 }
             }
@@ -167,7 +167,7 @@ final class PartitionExecutor: @unchecked Sendable {
         let op = vertices[v].op
         var out = OperatorOutput()
         switch event {
-        case .batch(let input, let channel, let batch, var rows):
+        case .batch(let input, let channel, let batch, var rows, let origin):
             // The slot goes back to the split once the batch is handled.
             defer { if let split = creditSplit[v][channel] { credits[split].release() } }
             if let guardian = vertices[v].guards[input], let screened = guardian.screen(batch, rows: rows) {
@@ -176,18 +176,16 @@ final class PartitionExecutor: @unchecked Sendable {
                 guard !screened.kept.isEmpty else { return }
                 rows = screened.kept
             }
-            if let rows {
-                op.process(batch, rows: rows, input: input, into: &out)
-            } else {
-                op.process(batch, input: input, into: &out)
-            }
-            route(out, from: v)
+            op.process(batch, rows: rows, input: input, origin: origin, into: &out)
+            route(out, from: v, origin: origin)
         case .rejections:
             break
         case .watermark(let w):
+            // Rows that firing makes leave before the watermark that fired them.
+            let sent = vertices[v].sentWatermark
             vertices[v].watermark = w
             op.advanceWatermark(to: w, into: &out)
-            route(out, from: v)
+            route(out, from: v, origin: sent)
             broadcast(.watermark(w), from: v)
         case .barrier(let epoch):
             if job.snapshotsEnabled {
@@ -200,9 +198,10 @@ final class PartitionExecutor: @unchecked Sendable {
             broadcast(.barrier(epoch), from: v)
             sendToDeadLetter(deadLetterProgress.passedBarrier(epoch, vertex: v))
         case .end:
+            let sent = vertices[v].sentWatermark
             vertices[v].watermark = .endOfTime
             op.advanceWatermark(to: .endOfTime, into: &out)
-            route(out, from: v)
+            route(out, from: v, origin: sent)
             reportFinished(v)
             broadcast(.end, from: v)
             sendToDeadLetter(deadLetterProgress.finished(vertex: v, stopped: false))
@@ -221,8 +220,9 @@ final class PartitionExecutor: @unchecked Sendable {
         job.reportFinished(vertex: v, partition: index, snapshot: writer.bytes)
     }
 
-    /// Sends operator output along the routes of its ports.
-    private func route(_ out: OperatorOutput, from v: Int) {
+    /// Sends operator output along the routes of its ports, behind `origin` (see
+    /// `AlignedEvent.batch`).
+    private func route(_ out: OperatorOutput, from v: Int, origin: EventTime) {
         for emission in out.emissions {
             // A selection is gathered once, and only if some route needs a batch of its own.
             var gathered: Batch?
@@ -238,13 +238,13 @@ final class PartitionExecutor: @unchecked Sendable {
                 case .forward(let target, let input):
                     deliver(
                         vertex: target, channel: vertices[target].plan.channelOffsets[input],
-                        .batch(emission.batch, rows: emission.rows))
+                        .batch(emission.batch, rows: emission.rows, origin: origin))
                 case .exchange(let target, let input, let keys):
                     let batch = whole()
                     let parts = Scatter.split(batch, keys: keys, count: job.partitionCount, cache: &dictionaryHashes)
                     let channel = job.plan.vertices[target].channelOffsets[input] + index
                     for (q, part) in parts.enumerated() where !part.isEmpty {
-                        job.partitions[q].send(.deliver(vertex: target, channel: channel, payload: .batch(part, rows: nil), credit: false))
+                        job.partitions[q].send(.deliver(vertex: target, channel: channel, payload: .batch(part, rows: nil, origin: origin), credit: false))
                     }
                 case .sink(let s):
                     job.sinks[s].send(channel: index, .batch(whole(), rows: nil))
@@ -339,6 +339,8 @@ struct VertexInstance {
     var aligner: ChannelAligner
     /// The last watermark the vertex was given (nil: none yet).
     var watermark: EventTime?
+    /// The watermark the vertex has sent downstream: every one it was given.
+    var sentWatermark: EventTime { watermark ?? .beginningOfTime }
     /// Per input: the check that keeps rows without a complete key out (keyed inputs).
     let guards: [NullKeyGuard?]
     /// The last snapshot's bytes, shared with its checkpoint. Once that checkpoint is saved

@@ -90,7 +90,7 @@ final class SinkExecutor: @unchecked Sendable {
         // held back by a barrier alignment still occupies memory.
         if case .batch = event { backlog.subtract(1, ordering: .relaxed) }
         switch event {
-        case .batch(_, _, let whole, let rows):
+        case .batch(_, _, let whole, let rows, _):
             if case .rows(let sink, _) = target {
                 let batch = rows.map { whole.gather($0) } ?? whole
                 // Retractions reach the sink in arrival order with the writes (`Sink.delete`).
