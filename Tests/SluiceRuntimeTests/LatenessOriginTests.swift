@@ -1,6 +1,7 @@
 import Dispatch
 import SluiceConnectors
 import SluiceCore
+import SluiceExpr
 import SluiceOperators
 import SluiceRuntime
 import Testing
@@ -88,6 +89,59 @@ import Testing
             counted["\(row["pattern"]!.asString!)@\(minute)"] = row["n"]!.asInt!
         }
         #expect(counted == expected)
+    }
+}
+
+/// The same for a window join: a row later than its own split's watermark joins nothing,
+/// whichever split runs ahead.
+@Suite struct WindowJoinLatenessOriginTests {
+    static let schema = Schema([
+        Field("id", .string, nullable: false), Field("side", .string, nullable: false),
+        Field("key", .string, nullable: false), Field("ts", .timestamp, nullable: false),
+    ])
+    static let start = LatenessOriginTests.start
+    static let minute = LatenessOriginTests.minute
+
+    static func batch(_ rows: [(id: String, side: String, minutes: Double)]) -> Batch {
+        var builder = BatchBuilder(schema: schema)
+        for row in rows {
+            builder.append(values: [
+                .string(row.id), .string(row.side), .string("k"), .timestamp(start + Int64(row.minutes * Double(minute))),
+            ])
+        }
+        return builder.finish()
+    }
+
+    /// A left and a right row in every minute: split 0 minutes 0–10, split 1 minutes
+    /// 11–20. Then each split brings a left row for a window its own watermark has passed
+    /// (`late-…`) and a right row for its newest window, which joins.
+    static let splits: [[Batch]] = [
+        [
+            batch((0...10).flatMap { [("L\($0)", "L", Double($0) + 0.2), ("R\($0)", "R", Double($0) + 0.5)] }),
+            batch([("late-0", "L", 3.1), ("R10b", "R", 10.7)]),
+        ],
+        [
+            batch((11...20).flatMap { [("L\($0)", "L", Double($0) + 0.2), ("R\($0)", "R", Double($0) + 0.5)] }),
+            batch([("late-1", "L", 12.3), ("R20b", "R", 20.8)]),
+        ],
+    ]
+
+    @Test(arguments: [(0, 1), (1, 1), (0, 3), (1, 3)])
+    func pairsAreTheSameWhicheverSplitRunsAhead(first: Int, partitions: Int) throws {
+        let flow = Dataflow(name: "join-lateness-origin")
+        let source = SplitsInTurnSource(name: "events", schema: Self.schema, splits: Self.splits, first: first)
+        let events = flow.stream(source, eventTime: EventTimeSpec(maxOutOfOrdernessMillis: 0))
+        let left = events.filter(try Expr.compile("side = 'L'", schema: Self.schema), name: "left")
+        let right = events.filter(try Expr.compile("side = 'R'", schema: Self.schema), name: "right")
+        let pairs = left.keyBy(["key"]).windowJoin(right.keyBy(["key"]), sizeMillis: Self.minute, name: "pairs")
+        let sink = MemorySink(name: "pairs")
+        pairs.sink("out", sink, mode: .append)
+        let summary = try Job(flow, options: RunOptions(workers: 2, partitions: partitions)).run()
+        #expect(summary.outcome == .completed)
+
+        let got = sink.rows.map { "\($0["left_id"]!.asString!)+\($0["right_id"]!.asString!)" }.sorted()
+        let expected = ((0...20).map { "L\($0)+R\($0)" } + ["L10+R10b", "L20+R20b"]).sorted()
+        #expect(got == expected)
     }
 }
 

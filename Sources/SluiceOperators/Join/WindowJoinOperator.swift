@@ -17,7 +17,9 @@ public import SluiceCore
 ///   prefix keeps the name), `window_start`, `window_end`, and `outputTimeField`
 ///   = `window_end − 1` (the last instant of the window, as Flink stamps window results).
 /// - 1: late left rows, 2: late right rows (their input schemas): rows arriving when every
-///   window they belong to has already fired. They are counted in `counters.late`.
+///   window they belong to has already fired, by the watermark or by the batch's origin
+///   if that is larger (the watermark the rows' own split had sent before them). They are
+///   counted in `counters.late`.
 ///   A row whose earlier windows have fired but later ones are open joins in the open ones.
 ///
 /// Rows with a null key or time belong to no window and produce no output (inner join).
@@ -37,6 +39,9 @@ public final class WindowJoinOperator: StreamOperator {
     var panes: [WindowJoinPane] = []
     var paneIndex: [Int64: Int] = [:]
     var watermark: EventTime = .beginningOfTime
+    /// The batch in hand's origin (`process(_:rows:input:origin:into:)`; the start of time
+    /// otherwise): rows are late against the larger of it and `watermark`.
+    private var origin: EventTime = .beginningOfTime
     var words: [UInt64] = []
     /// Per key slot: the first right entry of that key while a window fires, else -1.
     private var slotHeads: [Int32] = []
@@ -137,11 +142,20 @@ public final class WindowJoinOperator: StreamOperator {
         }
     }
 
+    public func process(_ batch: Batch, rows: [Int32]?, input: Int, origin: EventTime, into out: inout OperatorOutput) {
+        self.origin = origin
+        defer { self.origin = .beginningOfTime }
+        process(rows.map { batch.gather($0) } ?? batch, input: input, into: &out)
+    }
+
     /// Buffers the rows of `batch` into their open windows; returns the late rows.
     private func insert(_ batch: Batch, side: Int) -> [Int32] {
         codec.encode(batch, side: side, into: &words)
         let (times, joinable) = codec.times(batch, side: side)
-        let firstOpen = firstOpenWindow(at: watermark)
+        // Late by the rows' own split, so that it does not depend on other splits' progress
+        // (ENGINE.md, Time); the origin is never below `watermark` but behind an idle split,
+        // so a row never joins a window that has fired.
+        let firstOpen = firstOpenWindow(at: max(watermark, origin))
         let width = codec.width
         var late: [Int32] = []
         var rows: [Int32] = []
