@@ -81,6 +81,94 @@ struct DedupeMemoryTests {
         #expect(memory.storedCount == 0)
     }
 
+    /// A batch may forget more than the memory has (`liveFrom`: its rows' own watermark is
+    /// ahead of the operator's). Ids of the buckets between count as absent for it and are
+    /// remembered anew under their new bucket; the counts and a snapshot's segments stay
+    /// exactly the model's.
+    @Test("a batch that forgets ahead of the memory matches the model, counts and snapshot", arguments: [
+        (seed: UInt64(11), maxTags: 65_535), (seed: 12, maxTags: 65_535),
+    ])
+    func forgettingAheadForOneBatch(seed: UInt64, maxTags: Int) throws {
+        var rng = JoinTestRandom(seed: seed)
+        var memory = DedupeMemory(maxTags: maxTags)
+        var model = Model()
+        var published: [DedupeKey] = []
+        var firstLive: Int64 = 0
+        var rememberedAnew = 0
+        for step in 0..<300 {
+            let liveFrom = firstLive + Int64.random(in: 0...2, using: &rng)
+            var probes: [DedupeProbe] = []
+            for _ in 0..<Int.random(in: 0...200, using: &rng) {
+                let key: DedupeKey
+                if !published.isEmpty, Int.random(in: 0..<3, using: &rng) == 0 {
+                    key = published[Int.random(in: max(0, published.count - 2000)..<published.count, using: &rng)]
+                } else {
+                    key = DedupeKey(w0: UInt64.random(in: 0...UInt64.max, using: &rng),
+                                    w1: UInt64.random(in: 0...UInt64.max, using: &rng) & ~0xFFFF)
+                    published.append(key)
+                }
+                probes.append(DedupeProbe(w0: key.w0, w1: key.w1, bucket: firstLive + Int64.random(in: -1...5, using: &rng), passes: false))
+            }
+            let got = memory.checkAndRemember(probes, liveFrom: liveFrom)
+            for (j, probe) in probes.enumerated() {
+                let key = DedupeKey(w0: probe.w0, w1: probe.w1)
+                // The model, forgetting from `liveFrom` for this batch only.
+                let seen = model.bucketOf[key]
+                let expected = seen.map { $0 >= liveFrom } ?? false
+                if !expected, probe.bucket >= liveFrom {
+                    if let seen, seen >= firstLive { rememberedAnew += 1 }
+                    model.bucketOf[key] = probe.bucket
+                }
+                #expect(got[j] == expected, "step \(step), row \(j)")
+            }
+            if Bool.random(using: &rng) {
+                firstLive += Int64.random(in: 0...2, using: &rng)
+                memory.forget(before: firstLive)
+                model.forget(before: firstLive)
+            }
+            #expect(memory.liveCount == model.liveCount, "step \(step)")
+            if step % 50 == 49 {
+                // Every live id once, under its bucket: what a snapshot lists.
+                var writer = SnapshotWriter()
+                memory.writeSegments(into: &writer)
+                var reader = SnapshotReader(writer.bytes)
+                var listed: [DedupeKey: Int64] = [:]
+                for _ in 0..<(try reader.readInt()) {
+                    let bucket = try reader.readInt64()
+                    for _ in 0..<(try reader.readInt()) {
+                        let key = DedupeKey(w0: try reader.readUInt64(), w1: try reader.readUInt64())
+                        #expect(listed.updateValue(bucket, forKey: key) == nil, "an id listed twice")
+                    }
+                }
+                #expect(listed == model.bucketOf, "step \(step)")
+            }
+        }
+        #expect(rememberedAnew > 50, "ids found under a bucket the batch forgot")
+    }
+
+    /// The same when every tag is taken: an id kept outside the table moves to the batch's
+    /// bucket; one in the table under a bucket the batch forgot stays there (no tag is free
+    /// for it to move to) and is forgotten with that bucket.
+    @Test("with every tag taken, an id forgotten for one batch is remembered anew or kept")
+    func forgettingAheadWithoutFreeTags() {
+        var memory = DedupeMemory(maxTags: 1)
+        let a = DedupeKey(w0: 0x1111, w1: 0x2222_0000)
+        let b = DedupeKey(w0: 0x3333, w1: 0x4444_0000)
+        let probe = { (key: DedupeKey, bucket: Int64) in DedupeProbe(w0: key.w0, w1: key.w1, bucket: bucket, passes: false) }
+        // a takes the only tag (bucket 0); b goes outside the table (bucket 1).
+        #expect(memory.checkAndRemember([probe(a, 0), probe(b, 1)]) == [false, false])
+        #expect(memory.overflowCount == 1)
+        // Forgetting before 1 for this batch only: a is absent for it, b is not.
+        #expect(memory.checkAndRemember([probe(a, 2), probe(b, 2)], liveFrom: 1) == [false, true])
+        // Before 2: b is absent too and moves to bucket 2.
+        #expect(memory.checkAndRemember([probe(b, 2)], liveFrom: 2) == [false])
+        #expect(memory.liveCount == 2)
+        // The memory forgets bucket 0 and 1: a (kept under 0) goes, b (now under 2) stays.
+        memory.forget(before: 2)
+        #expect(memory.liveCount == 1)
+        #expect(memory.checkAndRemember([probe(a, 2), probe(b, 2)]) == [false, true])
+    }
+
     @Test("a remembered id costs at most 32 bytes, with no forgetting and while ids come and go")
     func bytesPerId() {
         var memory = DedupeMemory()

@@ -145,6 +145,51 @@ import Testing
     }
 }
 
+/// And for de-duplication's horizon: an id is forgotten for a row when the row's own
+/// split's watermark has passed it, whichever split runs ahead.
+@Suite struct DedupeHorizonOriginTests {
+    static let schema = LatenessOriginTests.schema
+    static let minute = LatenessOriginTests.minute
+
+    static func batch(_ rows: [(id: String, minutes: Double)]) -> Batch {
+        LatenessOriginTests.batch(rows.map { ($0.id, "agent-1", "p", $0.minutes) })
+    }
+
+    /// A two-minute horizon. Split 0 brings `x` and `z` (minutes 0 and 9.2), reaches minute
+    /// 10, then brings both again: `x` is forgotten by then (its own split's watermark is
+    /// 10), `z` is not. Split 1 does the same with `y` at 11 and again at 19.5 (watermark 20).
+    static let splits: [[Batch]] = [
+        [
+            batch([("x", 0), ("z", 9.2)] + (1...10).map { ("a\($0)", Double($0)) }),
+            batch([("x", 9.5), ("z", 9.6)]),
+        ],
+        [
+            batch([("y", 11)] + (12...20).map { ("b\($0)", Double($0)) }),
+            batch([("y", 19.5)]),
+        ],
+    ]
+
+    @Test(arguments: [(0, 1), (1, 1), (0, 3), (1, 3)])
+    func forgottenIdsAreTheSameWhicheverSplitRunsAhead(first: Int, partitions: Int) throws {
+        let flow = Dataflow(name: "dedupe-origin")
+        let source = SplitsInTurnSource(name: "events", schema: Self.schema, splits: Self.splits, first: first)
+        let (unique, duplicates) = flow.stream(source, eventTime: EventTimeSpec(maxOutOfOrdernessMillis: 0))
+            .dedupe(horizonMillis: 2 * Self.minute, name: "unique")
+        let firsts = MemorySink(name: "firsts")
+        let repeats = MemorySink(name: "repeats")
+        unique.sink("firsts", firsts, mode: .append)
+        duplicates.sink("repeats", repeats, mode: .append)
+        let summary = try Job(flow, options: RunOptions(workers: 2, partitions: partitions)).run()
+        #expect(summary.outcome == .completed)
+
+        #expect(repeats.rows.compactMap { $0["id"]?.asString } == ["z"])
+        let passed = firsts.rows.compactMap { $0["id"]?.asString }
+        #expect(passed.filter { $0 == "x" }.count == 2)
+        #expect(passed.filter { $0 == "y" }.count == 2)
+        #expect(passed.count == 24)
+    }
+}
+
 /// Splits read one after the other: split `first` whole, then the others, each starting
 /// once the one before has handed over its last batch and watermark (its reader is asked
 /// for more after them).

@@ -96,10 +96,11 @@ struct DedupeGenerations {
         liveEntries &+= 1
     }
 
-    /// An entry of the dead `tag` moved to a live tag (its id came again).
-    mutating func revived(from tag: UInt16) {
+    /// An entry of `tag` moved to another live tag (its id came again after `tag` was
+    /// forgotten, or after it was forgotten for that row: `DedupeMemory.checkAndRemember`).
+    mutating func moved(from tag: UInt16) {
         entriesOfTag[Int(tag)] -= 1
-        deadEntries -= 1
+        if isDead[Int(tag)] { deadEntries -= 1 } else { liveEntries -= 1 }
     }
 
     /// Kills the tags of every bucket before `bucket`.

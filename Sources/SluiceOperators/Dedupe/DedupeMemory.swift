@@ -56,14 +56,17 @@ struct DedupeMemory: ~Copyable {
 
     /// `checkAndRemember` for rows in arrival order (rows that `passes` are not looked
     /// up): whether each is a duplicate. Each row's table line is prefetched a few rows
-    /// early, so cache misses overlap instead of queueing.
-    mutating func checkAndRemember(_ probes: [DedupeProbe]) -> [Bool] {
+    /// early, so cache misses overlap instead of queueing. For these rows, buckets before
+    /// `liveFrom` (nil: `firstLiveBucket`) count as forgotten already.
+    mutating func checkAndRemember(_ probes: [DedupeProbe], liveFrom: Int64? = nil) -> [Bool] {
         let count = probes.count
+        let liveFrom = max(liveFrom ?? firstLiveBucket, firstLiveBucket)
         return [Bool](unsafeUninitializedCapacity: count) { isDuplicate, initialized in
             for j in 0..<count {
                 if j + Self.lookahead < count { table.prefetch(probes[j + Self.lookahead].w0) }
                 let probe = probes[j]
-                isDuplicate[j] = !probe.passes && checkAndRemember(probe.w0, probe.w1, bucket: probe.bucket)
+                isDuplicate[j] =
+                    !probe.passes && checkAndRemember(probe.w0, probe.w1, bucket: probe.bucket, liveFrom: liveFrom)
             }
             initialized = count
         }
@@ -75,24 +78,46 @@ struct DedupeMemory: ~Copyable {
     }
 
     /// True when the id is remembered (a duplicate); otherwise remembers it under
-    /// `bucket`, unless that bucket is already forgotten.
+    /// `bucket`, unless that bucket is already forgotten. Buckets before `liveFrom` (at
+    /// least `firstLiveBucket`) count as forgotten: the row's own watermark may have
+    /// passed them while the operator's has not (`DedupeOperator`), and the row must be
+    /// judged the same either way. An id found under such a bucket is remembered anew
+    /// under `bucket` (where it is), except when no tag is free for `bucket`: then it keeps
+    /// its older bucket until that is forgotten (the tags run out only when input spreads
+    /// over 65,535 buckets at once).
     @inline(__always)
-    mutating func checkAndRemember(_ w0: UInt64, _ w1: UInt64, bucket: Int64) -> Bool {
+    mutating func checkAndRemember(_ w0: UInt64, _ w1: UInt64, bucket: Int64, liveFrom: Int64) -> Bool {
         let key = FingerprintTable.key(w1)
         let (segment, slot, found) = table.find(w0, key)
-        if found != 0 && generations.isLive(found) { return true }
-        if !overflow.isEmpty, overflow[DedupeKey(w0: w0, w1: key)] != nil { return true }
-        guard bucket >= firstLiveBucket else { return false }
+        // Remembered, but under a bucket these rows have forgotten.
+        var stale = false
+        if found != 0 && generations.isLive(found) {
+            if generations.bucket(of: found) >= liveFrom { return true }
+            stale = true
+        }
+        if !overflow.isEmpty, let known = overflow[DedupeKey(w0: w0, w1: key)] {
+            if known >= liveFrom { return true }
+            if bucket >= liveFrom { overflow[DedupeKey(w0: w0, w1: key)] = bucket }
+            return false
+        }
+        guard bucket >= liveFrom else { return false }
         let tag = generations.tag(for: bucket)
-        guard tag != 0 else { return rememberWithoutTag(w0, key, bucket: bucket) }
+        guard tag != 0 else {
+            return rememberWithoutTag(w0, key, bucket: bucket, liveFrom: liveFrom, keepingStale: stale)
+        }
         if found != 0 {
-            generations.revived(from: UInt16(found))
+            generations.moved(from: UInt16(found))
             table.retag(segment: segment, slot: slot, tag: UInt64(tag))
         } else if table.insert(segment: segment, slot: slot, w0, key, tag: UInt64(tag)) {
             makeRoom(segment)
         }
         generations.added(tag)
         return false
+    }
+
+    /// The same, for ids of buckets from `firstLiveBucket` on (restoring, tests).
+    mutating func checkAndRemember(_ w0: UInt64, _ w1: UInt64, bucket: Int64) -> Bool {
+        checkAndRemember(w0, w1, bucket: bucket, liveFrom: firstLiveBucket)
     }
 
     /// Whether the id is remembered, without remembering it.
@@ -104,11 +129,16 @@ struct DedupeMemory: ~Copyable {
     }
 
     /// Every tag is taken: a purge may free some, else the id goes to `overflow`.
-    private mutating func rememberWithoutTag(_ w0: UInt64, _ key: UInt64, bucket: Int64) -> Bool {
+    /// With `keepingStale`, the id is in the table under a live bucket before `liveFrom`:
+    /// unless a purge frees a tag, it stays there.
+    private mutating func rememberWithoutTag(
+        _ w0: UInt64, _ key: UInt64, bucket: Int64, liveFrom: Int64, keepingStale: Bool
+    ) -> Bool {
         if !generations.deadTags.isEmpty {
             purge()
-            if generations.tag(for: bucket) != 0 { return checkAndRemember(w0, key, bucket: bucket) }
+            if generations.tag(for: bucket) != 0 { return checkAndRemember(w0, key, bucket: bucket, liveFrom: liveFrom) }
         }
+        if keepingStale { return false }
         overflow[DedupeKey(w0: w0, w1: key)] = bucket
         return false
     }

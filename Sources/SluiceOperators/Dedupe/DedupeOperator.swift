@@ -11,7 +11,9 @@ public import SluiceCore
 /// once its whole range is older than `watermark − horizon`. So an id is recognised for
 /// at least `horizon` — at most `horizon` plus one bucket — of event time behind the
 /// watermark, a definition that depends only on the input order and the watermarks, not
-/// on batch boundaries. An event whose own time is already beyond that is passed and not
+/// on batch boundaries. For a row, the watermark is the later of the operator's and the
+/// one its own split had sent before it (`process(_:rows:input:origin:into:)`), so that
+/// whether it is a duplicate does not depend on how far other splits or partitions were. An event whose own time is already beyond that is passed and not
 /// remembered (it cannot be told apart from a forgotten id). Rows with a null id or time
 /// are passed and not remembered. Retraction batches (`Batch.isRetraction`) name view
 /// rows, not events: they pass to port 0 unchanged and nothing is remembered of them.
@@ -42,6 +44,9 @@ public final class DedupeOperator: StreamOperator {
     /// Rows also looked up byte-wise (tests: a fresh operator never does).
     private(set) var byteWiseLookups = 0
     private var watermark: EventTime = .beginningOfTime
+    /// For the batch in hand: buckets before this one count as forgotten (its origin's
+    /// first live bucket when that is later than the memory's; nil otherwise).
+    private var liveFrom: Int64?
     /// The earliest and latest typical event time of the batches processed since the
     /// operator was made or restored (`typicalTime`; `Int64.max`/`.min`: none yet).
     private var earliestTypicalTime = Int64.max
@@ -94,6 +99,19 @@ public final class DedupeOperator: StreamOperator {
     public func process(_ batch: Batch, input: Int, into out: inout OperatorOutput) {
         if batch.isRetraction { return out.emit(batch) }
         process(batch, rows: nil, into: &out)
+    }
+
+    /// Forgets for these rows what their own split's watermark (`origin`) forgets, even
+    /// where the operator's watermark, held back by other splits or partitions, has not
+    /// yet: whether a row is a duplicate then does not depend on how far those were.
+    public func process(_ batch: Batch, rows: [Int32]?, input: Int, origin: EventTime, into out: inout OperatorOutput) {
+        if batch.isRetraction {
+            if let rows { out.emit(batch, rows: rows) } else { out.emit(batch) }
+            return
+        }
+        if origin > watermark { liveFrom = firstLiveBucket(at: origin) }
+        defer { liveFrom = nil }
+        process(batch, rows: rows, into: &out)
     }
 
     /// Reads the partition's rows in place and passes the survivors on as a selection of
@@ -150,7 +168,9 @@ public final class DedupeOperator: StreamOperator {
             earliestTypicalTime = min(earliestTypicalTime, time)
             latestTypicalTime = max(latestTypicalTime, time)
         }
-        guard byteWise else { return emit(batch, indices, isDuplicate: memory.checkAndRemember(probes), into: &out) }
+        guard byteWise else {
+            return emit(batch, indices, isDuplicate: memory.checkAndRemember(probes, liveFrom: liveFrom), into: &out)
+        }
         // An id known from before version 4 is a duplicate without being remembered anew.
         var rest = probes
         var knownByteWise = [Bool](repeating: false, count: count)
@@ -162,7 +182,7 @@ public final class DedupeOperator: StreamOperator {
                 rest[j].passes = true
             }
         }
-        let isDuplicate = memory.checkAndRemember(rest)
+        let isDuplicate = memory.checkAndRemember(rest, liveFrom: liveFrom)
         emit(batch, indices, isDuplicate: (0..<count).map { isDuplicate[$0] || knownByteWise[$0] }, into: &out)
     }
 
