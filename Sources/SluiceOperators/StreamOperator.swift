@@ -72,8 +72,9 @@ public struct OperatorCounters: Sendable, Equatable {
 ///   the partition's combined watermark (the minimum over every upstream input), which
 ///   never decreases. Event-time decisions (lateness, firing) use the watermark as it was
 ///   *before* the batch, so results do not depend on how rows are split into batches
-///   across partitions; lateness also takes the batch's `origin` into account, so that it
-///   does not depend on the progress of other splits or partitions either.
+///   across partitions; tumbling windows, window joins and de-duplication also take the
+///   batch's `origin` into account, so that theirs do not depend on the progress of other
+///   splits or partitions either.
 /// - `snapshot` writes the complete state deterministically; `restore` into a fresh
 ///   instance built from the same spec, followed by the same inputs, produces exactly the
 ///   outputs the original instance would have produced.
@@ -98,7 +99,8 @@ public protocol StreamOperator: AnyObject {
     /// An operator that judges rows late judges them against the larger of `origin`, which
     /// depends only on the split's input, and its own watermark, which depends on how far
     /// other splits and partitions happen to be (it is the smaller one unless the split
-    /// was idle). By default `origin` is ignored and the call goes to the two above.
+    /// was idle or the job was just restored). By default `origin` is ignored and the call
+    /// goes to the two above.
     func process(_ batch: Batch, rows: [Int32]?, input: Int, origin: EventTime, into out: inout OperatorOutput)
     /// The watermark has advanced to `watermark` (`EventTime.endOfTime` at end of input).
     func advanceWatermark(to watermark: EventTime, into out: inout OperatorOutput)

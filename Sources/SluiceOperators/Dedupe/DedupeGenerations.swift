@@ -9,7 +9,8 @@
 /// A bucket may have several tags, one per *segment*: `seal()` (at each snapshot) closes
 /// the open tag of every bucket, so ids remembered later get a new tag. A snapshot written
 /// segment by segment then repeats the previous snapshot's bytes for every segment except
-/// the new ones, which is what lets a checkpoint store write only what changed.
+/// the new ones (and the rare one an id moved out of: `moved(from:)`), which is what lets
+/// a checkpoint store write only what changed.
 ///
 /// Normally a few hundred tags are live (the horizon is four buckets, plus events ahead
 /// of the watermark, times the snapshots taken while they are open); the 65,535 tags run

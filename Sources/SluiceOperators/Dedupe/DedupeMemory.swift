@@ -183,7 +183,9 @@ struct DedupeMemory: ~Copyable {
     /// each) in `DedupeIdOrder`. Segments come with their buckets ascending, a bucket's in
     /// the order they were opened (ids kept outside the table last). The same ids remembered
     /// between the same `seal()`s give the same bytes whatever order they came in, and a
-    /// sealed segment's bytes never change until its bucket is forgotten.
+    /// sealed segment's bytes do not change until its bucket is forgotten (unless a row
+    /// whose own watermark had forgotten that bucket brought one of its ids again: the id
+    /// then moves to the row's bucket, `checkAndRemember`).
     ///
     /// Each id is written once, straight into its segment's place: one pass over the table
     /// in nearly that order, then a sort of each segment that has little left to do.

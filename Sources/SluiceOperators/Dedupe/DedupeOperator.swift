@@ -25,7 +25,8 @@ public import SluiceCore
 /// Forgetting a bucket costs nothing per id. One look-up per row, prefetched a few rows
 /// ahead; each distinct string of a batch is hashed once. Snapshots hold 16 bytes per
 /// remembered id, plus 16 per segment (the ids one bucket gained between two snapshots):
-/// consecutive snapshots share every segment but the new ones.
+/// consecutive snapshots share every segment but the new ones (and one an id moved out
+/// of, when a row forgot its bucket ahead of the operator: below).
 ///
 /// - Important: construct only from arguments `validate` accepted.
 public final class DedupeOperator: StreamOperator {
@@ -171,7 +172,8 @@ public final class DedupeOperator: StreamOperator {
         guard byteWise else {
             return emit(batch, indices, isDuplicate: memory.checkAndRemember(probes, liveFrom: liveFrom), into: &out)
         }
-        // An id known from before version 4 is a duplicate without being remembered anew.
+        // An id known from before version 4 is a duplicate without being remembered anew
+        // (judged by the operator's watermark alone, not the batch's origin).
         var rest = probes
         var knownByteWise = [Bool](repeating: false, count: count)
         byteWiseLookups += count
@@ -268,7 +270,7 @@ public final class DedupeOperator: StreamOperator {
     /// (the ids remembered in one bucket between two snapshots; buckets ascending), its
     /// bucket, its id count and its ids' two words (`DedupeIdOrder`), 16 bytes per id. Then
     /// closes the segments, so the next snapshot repeats these bytes for every segment
-    /// still live and only appends the new ones (and drops forgotten ones from the
+    /// still live (but one an id moved out of) and only appends the new ones (and drops forgotten ones from the
     /// front): a checkpoint store that keeps content-defined parts (`CheckpointManifest`)
     /// writes only the change. Equal histories (ids and snapshot points) give equal bytes.
     public func snapshot(into writer: inout SnapshotWriter) {

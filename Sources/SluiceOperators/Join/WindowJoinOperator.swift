@@ -153,8 +153,8 @@ public final class WindowJoinOperator: StreamOperator {
         codec.encode(batch, side: side, into: &words)
         let (times, joinable) = codec.times(batch, side: side)
         // Late by the rows' own split, so that it does not depend on other splits' progress
-        // (ENGINE.md, Time); the origin is never below `watermark` but behind an idle split,
-        // so a row never joins a window that has fired.
+        // (ENGINE.md, Time). The origin may be below `watermark` (behind an idle split, or
+        // after a restore), hence the larger: a row never joins a window that has fired.
         let firstOpen = firstOpenWindow(at: max(watermark, origin))
         let width = codec.width
         var late: [Int32] = []

@@ -36,10 +36,12 @@ struct AggregationContext {
     /// The watermark the batch in hand came behind from its source split (`StreamOperator`'s
     /// `process(_:rows:input:origin:into:)`; the start of time otherwise).
     var origin: EventTime = .beginningOfTime
-    /// What the batch in hand's rows are judged late against: the watermark their own split
-    /// had sent before them, so that whether a row is late does not depend on how far
-    /// other splits or partitions were when it arrived. It is never below `watermark`,
-    /// so a row that is not late always finds its window's state still kept.
+    /// What tumbling windows judge the batch in hand's rows late against: the watermark
+    /// their own split had sent before them, so that whether a row is late does not depend
+    /// on how far other splits or partitions were when it arrived. It is never below
+    /// `watermark`, so a row that is not late always finds its window's state still kept.
+    /// (Sliding windows and sessions judge against `watermark`: see `PaneEngine.isExpired`
+    /// and `SessionEngine.place`.)
     var lateBound: EventTime { Swift.max(watermark, origin) }
     /// Processing time of the last partial emission.
     var lastPartialTick: Int64?

@@ -93,7 +93,7 @@ struct PaneEngine: AggregationEngine {
     private mutating func bind(time t: Int64) -> (pane: Int, low: Int64, high: Int64, fired: Bool) {
         guard let start = WindowMath.alignDown(t, to: slide) else { return (-1, t, t, false) }
         let high = WindowMath.saturatingAdd(start, slide)
-        if isExpired(paneStart: start, at: context.lateBound) { return (-1, start, high, false) }
+        if isExpired(paneStart: start) { return (-1, start, high, false) }
         let fired = hasLiveFiredWindow(paneStart: start)
         if let index = paneByStart[start] { return (index, start, high, fired) }
         let accumulators = context.plan.makeAccumulators()
@@ -117,11 +117,14 @@ struct PaneEngine: AggregationEngine {
         return overflow ? nil : (start, WindowMath.saturatingAdd(start, size))
     }
 
-    /// Whether every window of the pane is past `end + allowedLateness` at `watermark`
-    /// (the window starting at the pane ends last).
-    func isExpired(paneStart: Int64, at watermark: EventTime) -> Bool {
+    /// Whether every window of the pane is past `end + allowedLateness` (the window
+    /// starting at the pane ends last). Against the combined watermark, not the batch's
+    /// origin (`AggregationContext.lateBound`): a pane's row counts in all its windows, so
+    /// a row late by its origin for the pane's older windows only would still count in
+    /// them, where the windows computed one by one (`WindowedEngine`) leave it out.
+    func isExpired(paneStart: Int64) -> Bool {
         let end = WindowMath.saturatingAdd(paneStart, size)
-        return WindowMath.saturatingAdd(end, context.allowedLateness) <= watermark
+        return WindowMath.saturatingAdd(end, context.allowedLateness) <= context.watermark
     }
 
     /// Whether a window of the pane has fired and is still within lateness (an update to

@@ -116,7 +116,10 @@ struct SessionEngine: AggregationEngine {
         let target: Int32
         var updatesFired: Bool
         if first < 0 {
-            if WindowMath.saturatingAdd(rowEnd, context.allowedLateness) <= context.lateBound { return nil }
+            // Against the combined watermark, not the batch's origin: a row that merges into a
+            // kept session is not judged at all, so judging only new ones by origin would
+            // mix the two.
+            if WindowMath.saturatingAdd(rowEnd, context.allowedLateness) <= watermark { return nil }
             let (created, reused) = sessions.create(keySlot: keySlot, start: t, end: rowEnd, after: previous)
             if reused { for accumulator in accumulators where Int(created) < accumulator.slotCount { accumulator.reset(Int(created)) } }
             target = created

@@ -104,7 +104,10 @@ struct WindowedEngine: AggregationEngine {
         let (start, overflow) = newest.subtractingReportingOverflow(shift)
         guard !overflow else { return (-1, newest, high) }
         let end = WindowMath.saturatingAdd(start, size)
-        if WindowMath.saturatingAdd(end, context.allowedLateness) <= context.lateBound { return (-1, newest, high) }
+        // Tumbling windows judge rows against their origin too (`AggregationContext.lateBound`);
+        // sliding ones, as `PaneEngine` does in production, against the combined watermark.
+        let lateAgainst = offsets == 1 ? context.lateBound : context.watermark
+        if WindowMath.saturatingAdd(end, context.allowedLateness) <= lateAgainst { return (-1, newest, high) }
         if let index = windowByStart[start] { return (index, newest, high) }
         windows.append(newTable(start: start, end: end))
         windowByStart[start] = windows.count - 1
