@@ -136,7 +136,9 @@ struct DedupeMemory: ~Copyable {
     ) -> Bool {
         if !generations.deadTags.isEmpty {
             purge()
-            if generations.tag(for: bucket) != 0 { return checkAndRemember(w0, key, bucket: bucket, liveFrom: liveFrom) }
+            if generations.tag(for: bucket) != 0 {
+                return checkAndRemember(w0, key, bucket: bucket, liveFrom: liveFrom)
+            }
         }
         if keepingStale { return false }
         overflow[DedupeKey(w0: w0, w1: key)] = bucket

@@ -13,8 +13,9 @@ public import SluiceCore
 /// watermark, a definition that depends only on the input order and the watermarks, not
 /// on batch boundaries. For a row, the watermark is the later of the operator's and the
 /// one its own split had sent before it (`process(_:rows:input:origin:into:)`), so that
-/// whether it is a duplicate does not depend on how far other splits or partitions were. An event whose own time is already beyond that is passed and not
-/// remembered (it cannot be told apart from a forgotten id). Rows with a null id or time
+/// whether it is a duplicate does not depend on how far other splits or partitions were.
+/// An event whose own time is already beyond that is passed and not remembered (it
+/// cannot be told apart from a forgotten id). Rows with a null id or time
 /// are passed and not remembered. Retraction batches (`Batch.isRetraction`) name view
 /// rows, not events: they pass to port 0 unchanged and nothing is remembered of them.
 ///
@@ -270,8 +271,8 @@ public final class DedupeOperator: StreamOperator {
     /// (the ids remembered in one bucket between two snapshots; buckets ascending), its
     /// bucket, its id count and its ids' two words (`DedupeIdOrder`), 16 bytes per id. Then
     /// closes the segments, so the next snapshot repeats these bytes for every segment
-    /// still live (but one an id moved out of) and only appends the new ones (and drops forgotten ones from the
-    /// front): a checkpoint store that keeps content-defined parts (`CheckpointManifest`)
+    /// still live (but one an id moved out of) and only appends the new ones (and drops
+    /// forgotten ones from the front): a checkpoint store that keeps content-defined parts (`CheckpointManifest`)
     /// writes only the change. Equal histories (ids and snapshot points) give equal bytes.
     public func snapshot(into writer: inout SnapshotWriter) {
         writer.beginSection("dedupe", version: 4)

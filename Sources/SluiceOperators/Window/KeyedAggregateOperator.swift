@@ -19,8 +19,8 @@ public import SluiceCore
 /// the batch; tumbling windows judge it against the batch's origin when that is larger
 /// (the watermark the rows' own split had sent before them:
 /// `process(_:rows:input:origin:into:)`). A row for a fired window whose
-/// `end + allowedLateness` is still above that updates it, and the updated row is re-emitted with `is_final = true` at the
-/// end of the batch (`counters.lateUpdates`); the window's state is dropped once the
+/// `end + allowedLateness` is still above that updates it, and the updated row is
+/// re-emitted with `is_final = true` at the end of the batch (`counters.lateUpdates`); the window's state is dropped once the
 /// watermark reaches `end + allowedLateness`. With `partialEveryMillis`, `tick` emits
 /// rows (`is_final = false`) of open windows that changed since their last emission, at
 /// most once per interval of processing time.
