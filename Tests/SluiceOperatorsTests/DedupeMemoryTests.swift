@@ -24,6 +24,21 @@ struct DedupeMemoryTests {
         var liveCount: Int { bucketOf.count }
     }
 
+    /// One in `repeatOneIn` ids repeats one of the last `amongLast` published (once there
+    /// are any); the others are new, published, with word 1's tag bits clear, as the
+    /// memory keeps it.
+    static func nextKey(
+        _ published: inout [DedupeKey], repeatOneIn: Int, amongLast: Int, _ rng: inout JoinTestRandom
+    ) -> DedupeKey {
+        if !published.isEmpty, Int.random(in: 0..<repeatOneIn, using: &rng) == 0 {
+            return published[Int.random(in: max(0, published.count - amongLast)..<published.count, using: &rng)]
+        }
+        let key = DedupeKey(w0: UInt64.random(in: 0...UInt64.max, using: &rng),
+                            w1: UInt64.random(in: 0...UInt64.max, using: &rng) & ~0xFFFF)
+        published.append(key)
+        return key
+    }
+
     /// Random ids (some repeated), buckets spread ahead of a moving forgetting point, and
     /// few tags, so that growth, purges, shrinking and the overflow all happen.
     @Test("matches the model through growth, purges, shrinking and tag exhaustion", arguments: [
@@ -44,15 +59,7 @@ struct DedupeMemoryTests {
             var w1: [UInt64] = []
             var buckets: [Int64] = []
             for _ in 0..<burst {
-                let key: DedupeKey
-                if !published.isEmpty, Int.random(in: 0..<4, using: &rng) == 0 {
-                    key = published[Int.random(in: max(0, published.count - 3000)..<published.count, using: &rng)]
-                } else {
-                    // Word 1 with its tag bits clear, as the memory keeps it.
-                    key = DedupeKey(w0: UInt64.random(in: 0...UInt64.max, using: &rng),
-                                    w1: UInt64.random(in: 0...UInt64.max, using: &rng) & ~0xFFFF)
-                    published.append(key)
-                }
+                let key = Self.nextKey(&published, repeatOneIn: 4, amongLast: 3000, &rng)
                 w0.append(key.w0)
                 w1.append(key.w1)
                 // Mostly near the forgetting point, some behind it, some far ahead.
@@ -99,14 +106,7 @@ struct DedupeMemoryTests {
             let liveFrom = firstLive + Int64.random(in: 0...2, using: &rng)
             var probes: [DedupeProbe] = []
             for _ in 0..<Int.random(in: 0...200, using: &rng) {
-                let key: DedupeKey
-                if !published.isEmpty, Int.random(in: 0..<3, using: &rng) == 0 {
-                    key = published[Int.random(in: max(0, published.count - 2000)..<published.count, using: &rng)]
-                } else {
-                    key = DedupeKey(w0: UInt64.random(in: 0...UInt64.max, using: &rng),
-                                    w1: UInt64.random(in: 0...UInt64.max, using: &rng) & ~0xFFFF)
-                    published.append(key)
-                }
+                let key = Self.nextKey(&published, repeatOneIn: 3, amongLast: 2000, &rng)
                 probes.append(DedupeProbe(w0: key.w0, w1: key.w1, bucket: firstLive + Int64.random(in: -1...5, using: &rng), passes: false))
             }
             let got = memory.checkAndRemember(probes, liveFrom: liveFrom)
