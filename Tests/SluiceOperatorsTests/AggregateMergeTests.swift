@@ -102,6 +102,31 @@ import Testing
         #expect(AggregateReference.matches(results[2], expected, kind: spec.kind), "\(output): \(results[2]) vs \(expected)")
     }
 
+    /// -0.0 and 0.0 compare equal: min is -0.0 and max 0.0 whichever came first, whether
+    /// added to one state or merged from two in either order.
+    @Test func minAndMaxOfSignedZerosDoNotDependOnArrivalOrder() {
+        for kind in [AggregateKind.min, .max] {
+            let spec = AggregateSpec("extreme", kind, TestInput.column("value"))
+            for order in [[0.0, -0.0], [-0.0, 0.0]] {
+                let batch = TestInput.batch(order.map { Event(agent: "a", ts: 10, value: $0) })
+                var context = context(spec)
+                let added = accumulators(&context, batch, parts: [[0, 1], []])
+                let merged = accumulators(&context, batch, parts: [[0], [1]])
+                merge(merged, into: 0, from: 1, context)
+                let mergedBack = accumulators(&context, batch, parts: [[1], [0]])
+                merge(mergedBack, into: 0, from: 1, context)
+                for state in [added, merged, mergedBack] {
+                    let value = result(state, slot: 0, context)
+                    guard case .double(let v) = value else {
+                        Issue.record("\(kind) of \(order): \(value)")
+                        continue
+                    }
+                    #expect(v == 0 && v.sign == (kind == .min ? .minus : .plus), "\(kind) of \(order): \(v)")
+                }
+            }
+        }
+    }
+
     @Test func resetReturnsASlotToEmpty() {
         for (spec, _) in AggregateReference.specs {
             var rng = SplitMix64(seed: 5)

@@ -2,6 +2,10 @@ import SluiceCore
 
 /// min or max of a double argument. Empty slots hold ±infinity; whether a value was seen
 /// comes from the argument's `CountAccumulator`.
+///
+/// -0.0 ranks below 0.0 (`ranksAbove`/`ranksBelow`): they compare equal, so otherwise the
+/// one that came first would stay, and rows reach an aggregation in an order that varies
+/// from run to run behind an exchange.
 final class DoubleExtremeAccumulator: Accumulator {
     let isMax: Bool
     private(set) var values: [Double] = []
@@ -31,13 +35,13 @@ final class DoubleExtremeAccumulator: Accumulator {
                             for j in 0..<slots.count {
                                 let s = Int(slots[j])
                                 let v = values[Int(rows[j])]
-                                if v > state[s] { state[s] = v }
+                                if Self.ranksAbove(v, state[s]) { state[s] = v }
                             }
                         } else {
                             for j in 0..<slots.count {
                                 let s = Int(slots[j])
                                 let v = values[Int(rows[j])]
-                                if v < state[s] { state[s] = v }
+                                if Self.ranksBelow(v, state[s]) { state[s] = v }
                             }
                         }
                     }
@@ -48,15 +52,33 @@ final class DoubleExtremeAccumulator: Accumulator {
 
     func merge(into slot: Int, from other: any Accumulator, slot otherSlot: Int, strings: [String]) {
         let v = (other as! DoubleExtremeAccumulator).values[otherSlot]
-        if isMax ? v > values[slot] : v < values[slot] { values[slot] = v }
+        if replaces(v, values[slot]) { values[slot] = v }
     }
 
     func merge(into slots: [Int32], from other: any Accumulator, slots otherSlots: [Int32], strings: [String]) {
         let source = (other as! DoubleExtremeAccumulator).values
         for (slot, otherSlot) in zip(slots, otherSlots) {
             let v = source[Int(otherSlot)]
-            if isMax ? v > values[Int(slot)] : v < values[Int(slot)] { values[Int(slot)] = v }
+            if replaces(v, values[Int(slot)]) { values[Int(slot)] = v }
         }
+    }
+
+    @inline(__always)
+    private func replaces(_ v: Double, _ current: Double) -> Bool {
+        isMax ? Self.ranksAbove(v, current) : Self.ranksBelow(v, current)
+    }
+
+    /// `v` is larger, or is 0.0 where `current` is -0.0 (the only equal pair of other signs).
+    /// A NaN never ranks above anything.
+    @inline(__always)
+    static func ranksAbove(_ v: Double, _ current: Double) -> Bool {
+        v > current || (v == current && v.sign == .plus && current.sign == .minus)
+    }
+
+    /// `v` is smaller, or is -0.0 where `current` is 0.0.
+    @inline(__always)
+    static func ranksBelow(_ v: Double, _ current: Double) -> Bool {
+        v < current || (v == current && v.sign == .minus && current.sign == .plus)
     }
 
     func write(slots: [Int32], into writer: inout SnapshotWriter, strings: [String]) {
