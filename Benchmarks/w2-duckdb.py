@@ -9,7 +9,8 @@ from PyPI into .data/duckdb-venv on first use, derives each job's pipeline from 
 shipped one (pipelines/NAME.yaml with a file sink in append mode in place of SQLite; see
 README.md), and runs `sluice batch` and DuckDB's query one after the other, in
 alternating order per round. Each run is a child process: wall time, CPU seconds
-(user + system) and peak RSS come from wait4(2). Prints one Markdown table of medians
+(user + system) and peak RSS come from wait4(2). Prints one Markdown table of medians, with
+each ratio also taken within each round (median [min … max]), which a drifting machine moves less,
 and checks once per job that both computed the same view (rows, sum of counts, sums).
 With `--baseline PATH` (another sluice binary, e.g. the build before a change) it runs that
 too, in the same rounds and rotation, and adds a before/after table: the only fair way to
@@ -220,16 +221,26 @@ def main() -> None:
                                         results[(job, "sluice")][-1]["output"]))
             load.append(os.getloadavg()[0])
     med = lambda job, engine, key: statistics.median(r[key] for r in results[(job, engine)])
+
+    def per_round(pairs, digits: int = 2) -> str:
+        """Median [min … max] of one ratio taken within each round: the two runs it divides ran
+        minutes apart at most, so a machine whose speed drifts moves both."""
+        values = sorted(pairs)
+        return f"{statistics.median(values):.{digits}f} [{values[0]:.{digits}f} … {values[-1]:.{digits}f}]"
+
+    def rounds(job: str, engine: str, key: str) -> list[float]:
+        return [r[key] for r in results[(job, engine)]]
     print(f"W2 ({INPUT.name}), {args.rounds} alternating rounds, medians; Sluice {args.threads} workers, "
           f"DuckDB {DUCKDB_VERSION} {args.threads} threads; views written under {args.outputs or tempfile.gettempdir()}; "
           f"1-min load average {min(load):.1f}–{max(load):.1f}\n")
-    print("| job | Sluice wall | Sluice CPU | Sluice peak RSS | DuckDB wall | DuckDB CPU | DuckDB peak RSS | Sluice rate / DuckDB rate |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| job | Sluice wall | Sluice CPU | Sluice peak RSS | DuckDB wall | DuckDB CPU | DuckDB peak RSS | Sluice rate / DuckDB rate | the same per round |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for job in jobs:
         s = {k: med(job, "sluice", k) for k in ("wall", "cpu", "rss")}
         d = {k: med(job, "duckdb", k) for k in ("wall", "cpu", "rss")}
+        paired = per_round(dw / sw for sw, dw in zip(rounds(job, "sluice", "wall"), rounds(job, "duckdb", "wall")))
         print(f"| {job} | {s['wall']:.2f} s | {s['cpu']:.1f} s | {s['rss']:.0f} MB | {d['wall']:.2f} s | {d['cpu']:.1f} s | "
-              f"{d['rss']:.0f} MB | **{d['wall'] / s['wall']:.2f}×** |")
+              f"{d['rss']:.0f} MB | **{d['wall'] / s['wall']:.2f}×** | {paired} |")
     if args.baseline:
         print(f"\nThe same rounds, `--baseline {args.baseline}` (before) beside `--sluice {args.sluice}` (after):\n")
         print("| job | before wall | after wall | before CPU | after CPU | before peak RSS | after peak RSS | after rate / before rate |")
@@ -249,14 +260,17 @@ def main() -> None:
         for engine in engines:
             wall = (med(with_job, engine, "wall"), med(without_job, engine, "wall"))
             cpu = (med(with_job, engine, "cpu"), med(without_job, engine, "cpu"))
-            print(f"- {engine}: {describe(wall, cpu)}")
+            walls = list(zip(rounds(with_job, engine, "wall"), rounds(without_job, engine, "wall")))
+            print(f"- {engine}: {describe(wall, cpu, walls)}")
 
     compare("agent-metrics", "agent-metrics-no-dedupe",
-            lambda wall, cpu: f"agent-metrics with de-duplication at {wall[1] / wall[0]:.0%} of the rate without it "
-                              f"by wall, {cpu[1] / cpu[0]:.0%} by CPU seconds")
+            lambda wall, cpu, walls: f"agent-metrics with de-duplication at {wall[1] / wall[0]:.0%} of the rate without it "
+                                     f"by wall, {cpu[1] / cpu[0]:.0%} by CPU seconds; per round (wall) "
+                                     f"{per_round((100 * b / a for a, b in walls), digits=0)} %")
     compare("agent-metrics-no-dedupe", "agent-metrics-no-p95",
-            lambda wall, cpu: f"p95 adds {wall[0] / wall[1] - 1:+.0%} to agent-metrics-no-dedupe's wall time, "
-                              f"{cpu[0] / cpu[1] - 1:+.0%} to its CPU seconds")
+            lambda wall, cpu, walls: f"p95 adds {wall[0] / wall[1] - 1:+.0%} to agent-metrics-no-dedupe's wall time, "
+                                     f"{cpu[0] / cpu[1] - 1:+.0%} to its CPU seconds; per round (wall) "
+                                     f"{per_round((100 * (a / b - 1) for a, b in walls), digits=0)} %")
     print()
     for line in checks:
         print(f"- {line}")
