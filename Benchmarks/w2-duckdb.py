@@ -117,12 +117,13 @@ def measured(argv: list[str], env: dict[str, str]) -> dict[str, float]:
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss / 1024, "output": output}
 
 
-def run_sluice(sluice: Path, pipeline: Path, out: Path, workers: int) -> dict[str, float]:
+def run_sluice(sluice: Path, pipeline: Path, out: Path, workers: int | None) -> dict[str, float]:
     env = dict(os.environ)
     env.update(DAA_VIEWS=f"file:{out}?max_bytes=0", DAA_LATE=f"file:{out.parent / 'late.ndjson'}?max_bytes=0",
                DAA_DEAD_LETTER=f"file:{out.parent / 'dead-letter.ndjson'}?max_bytes=0",
                DAA_WORKFLOW_ALERTS=f"file:{out.parent / 'alerts.ndjson'}?max_bytes=0")
-    return measured([str(sluice), "batch", str(pipeline), "--input", str(INPUT), "--workers", str(workers)], env)
+    argv = [str(sluice), "batch", str(pipeline), "--input", str(INPUT)]
+    return measured(argv + (["--workers", str(workers)] if workers else []), env)
 
 
 def run_duckdb(python: Path, job: str, out: Path, threads: int) -> dict[str, float]:
@@ -177,7 +178,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", default="agent-metrics,agent-metrics-no-dedupe")
     parser.add_argument("--sluice", type=Path, default=ROOT / ".build" / "release" / "sluice")
-    parser.add_argument("--threads", type=int, default=2, help="Sluice workers and DuckDB threads")
+    parser.add_argument("--threads", type=int, default=2, help="DuckDB's threads")
+    parser.add_argument("--workers", type=int,
+                        help="Sluice's workers (default: its own, half the cores; it reads and decodes the file on "
+                             "threads of its own, so it uses every core either way)")
     parser.add_argument("--input", type=Path, help="another DAA NDJSON file (a quick try of the script)")
     parser.add_argument("--baseline", type=Path, help="another sluice binary to run in the same rounds (before/after)")
     parser.add_argument("--outputs", type=Path,
@@ -209,7 +213,7 @@ def main() -> None:
                         old.unlink()
                     if engine in ("sluice", "baseline"):
                         binary = args.sluice if engine == "sluice" else args.baseline
-                        result = run_sluice(binary, pipelines[job], out_dir / "view.ndjson", args.threads)
+                        result = run_sluice(binary, pipelines[job], out_dir / "view.ndjson", args.workers)
                     else:
                         result = run_duckdb(python, job, out_dir / "view.parquet", args.threads)
                     results.setdefault((job, engine), []).append(result)
@@ -230,7 +234,8 @@ def main() -> None:
 
     def rounds(job: str, engine: str, key: str) -> list[float]:
         return [r[key] for r in results[(job, engine)]]
-    print(f"W2 ({INPUT.name}), {args.rounds} alternating rounds, medians; Sluice {args.threads} workers, "
+    workers = f"{args.workers} workers" if args.workers else "its default workers (half the cores)"
+    print(f"W2 ({INPUT.name}), {args.rounds} alternating rounds, medians; Sluice {workers}, "
           f"DuckDB {DUCKDB_VERSION} {args.threads} threads; views written under {args.outputs or tempfile.gettempdir()}; "
           f"1-min load average {min(load):.1f}–{max(load):.1f}\n")
     print("| job | Sluice wall | Sluice CPU | Sluice peak RSS | DuckDB wall | DuckDB CPU | DuckDB peak RSS | Sluice rate / DuckDB rate | the same per round |")

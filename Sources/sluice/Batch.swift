@@ -41,7 +41,7 @@ struct Batch: ParsableCommand {
     @Option(help: ArgumentHelp("End of the time range (exclusive), ${RANGE_END} in the file.", valueName: "time"))
     var to: String?
 
-    @Option(help: "Worker threads (default: one per core).")
+    @Option(help: "Worker threads (default: half the cores, at least one: the input reads and decodes on its own threads).")
     var workers: Int?
 
     @Option(help: "Partitions of keyed state (default: the file's 'partitions', else the workers).")

@@ -24,7 +24,7 @@ struct Rebuild: ParsableCommand {
     @Option(help: ArgumentHelp("The input to recompute from: a source URI such as archive:.sluice/archive.", valueName: "uri"))
     var from: String
 
-    @Option(help: "Worker threads (default: one per core).")
+    @Option(help: "Worker threads (default: half the cores, at least one: the input reads and decodes on its own threads).")
     var workers: Int?
 
     func run() throws {
@@ -63,6 +63,7 @@ struct Rebuild: ParsableCommand {
             Terminal.printError("\(path): error: rebuild needs bounded input, but \(from) never ends")
             throw ExitCode(2)
         }
+        let workers = RunOptions.boundedJobWorkers(workers)
         var options = RunOptions(workers: workers, partitions: spec.partitions ?? workers)
         options.deadLetter = planned.deadLetter
         let summary: RunSummary

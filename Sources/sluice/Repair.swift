@@ -30,7 +30,7 @@ struct Repair: ParsableCommand {
     @Option(help: ArgumentHelp("The archive: archive:DIR.", valueName: "uri"))
     var from: String
 
-    @Option(help: "Worker threads (default: one per core).")
+    @Option(help: "Worker threads (default: half the cores, at least one: the input reads and decodes on its own threads).")
     var workers: Int?
 
     func run() throws {
@@ -69,6 +69,7 @@ struct Repair: ParsableCommand {
         spec.deadLetter.scheme = "memory"
         spec.deadLetter.path = "repair.dead"
         let planned = try LoadedPipelines.plan([spec])[0]
+        let workers = RunOptions.boundedJobWorkers(workers)
         var options = RunOptions(workers: workers, partitions: spec.partitions ?? workers)
         options.deadLetter = planned.deadLetter
         let summary = try Job(planned.dataflow, options: options).run()

@@ -28,7 +28,7 @@ struct Replay: ParsableCommand {
     @Flag(help: "Take the records every pipeline rejected, not only this one's.")
     var allPipelines = false
 
-    @Option(help: "Worker threads (default: one per core).")
+    @Option(help: "Worker threads (default: half the cores, at least one: the input reads and decodes on its own threads).")
     var workers: Int?
 
     func run() throws {

@@ -47,6 +47,17 @@ public struct RunOptions: Sendable {
         self.partitions = max(1, partitions ?? self.workers)
     }
 
+    /// The workers of a bounded job (`sluice batch`, `replay`, `rebuild`, `repair`):
+    /// `requested`, else half the cores, at least one. Its sources read and decode on
+    /// threads of their own (a reader and decode-ahead helpers per file split, a generator's
+    /// thread), about half of such a job's CPU, so one worker per core oversubscribes the
+    /// machine and adds an exchange for nothing. On 2 cores, one worker ran W2's jobs in
+    /// 0.87–0.96 of two workers' time and W1-file at 1.17× the rate (Benchmarks/README.md,
+    /// session 23).
+    public static func boundedJobWorkers(_ requested: Int?) -> Int {
+        max(1, requested ?? coreCount / 2)
+    }
+
     static var coreCount: Int {
         #if canImport(Glibc)
             return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
