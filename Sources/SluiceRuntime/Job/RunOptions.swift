@@ -51,9 +51,10 @@ public struct RunOptions: Sendable {
     /// `requested`, else half the cores, at least one. Its sources read and decode on
     /// threads of their own (a reader and decode-ahead helpers per file split, a generator's
     /// thread), about half of such a job's CPU, so one worker per core oversubscribes the
-    /// machine and adds an exchange for nothing. On 2 cores, one worker ran W2's jobs in
-    /// 0.87–0.96 of two workers' time and W1-file at 1.17× the rate (Benchmarks/README.md,
-    /// session 23).
+    /// machine: each extra worker adds a split, an exchange hop and an executor that compete
+    /// with the decoding. (Measured only on 2 cores, where one worker ran W2's jobs in
+    /// 0.87–0.96 of two workers' time and W1-file at 1.16× the rate: Benchmarks/README.md,
+    /// session 23.)
     public static func boundedJobWorkers(_ requested: Int?) -> Int {
         max(1, requested ?? coreCount / 2)
     }
