@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """W2 (the DAA pipelines as batch jobs) with Sluice and DuckDB, alternately, on one file.
 
-    ./w2-duckdb.py [--rounds 3] [--jobs agent-metrics,agent-metrics-no-dedupe,agent-metrics-no-p95,...] [--sluice PATH] [--baseline PATH] [--outputs DIR]
+    ./w2-duckdb.py [--rounds 3] [--jobs agent-metrics,agent-metrics-no-dedupe,agent-metrics-no-p95,...] [--sluice PATH] [--baseline PATH] [--workers N] [--threads N] [--outputs DIR]
 
 Generates the W2 input on first use (`sluice generate --count 5000000 --seed 42`, checked
 against the sha256 of ../docs or shared workloads.md) into .data/, installs DuckDB 2.0.0
@@ -123,7 +123,7 @@ def run_sluice(sluice: Path, pipeline: Path, out: Path, workers: int | None) -> 
                DAA_DEAD_LETTER=f"file:{out.parent / 'dead-letter.ndjson'}?max_bytes=0",
                DAA_WORKFLOW_ALERTS=f"file:{out.parent / 'alerts.ndjson'}?max_bytes=0")
     argv = [str(sluice), "batch", str(pipeline), "--input", str(INPUT)]
-    return measured(argv + (["--workers", str(workers)] if workers else []), env)
+    return measured(argv + (["--workers", str(workers)] if workers is not None else []), env)
 
 
 def run_duckdb(python: Path, job: str, out: Path, threads: int) -> dict[str, float]:
@@ -180,8 +180,8 @@ def main() -> None:
     parser.add_argument("--sluice", type=Path, default=ROOT / ".build" / "release" / "sluice")
     parser.add_argument("--threads", type=int, default=2, help="DuckDB's threads")
     parser.add_argument("--workers", type=int,
-                        help="Sluice's workers (default: its own, half the cores; it reads and decodes the file on "
-                             "threads of its own, so it uses every core either way)")
+                        help="Sluice's workers (default: none given, so each build uses its own default: half the "
+                             "cores since session 23, one per core before; give it when --baseline is an older build)")
     parser.add_argument("--input", type=Path, help="another DAA NDJSON file (a quick try of the script)")
     parser.add_argument("--baseline", type=Path, help="another sluice binary to run in the same rounds (before/after)")
     parser.add_argument("--outputs", type=Path,
@@ -234,7 +234,7 @@ def main() -> None:
 
     def rounds(job: str, engine: str, key: str) -> list[float]:
         return [r[key] for r in results[(job, engine)]]
-    workers = f"{args.workers} workers" if args.workers else "its default workers (half the cores)"
+    workers = f"{args.workers} workers" if args.workers is not None else "its default workers"
     print(f"W2 ({INPUT.name}), {args.rounds} alternating rounds, medians; Sluice {workers}, "
           f"DuckDB {DUCKDB_VERSION} {args.threads} threads; views written under {args.outputs or tempfile.gettempdir()}; "
           f"1-min load average {min(load):.1f}–{max(load):.1f}\n")

@@ -22,7 +22,7 @@ struct Explain: ParsableCommand {
     @Option(help: ArgumentHelp("Output format: text, mermaid or dot.", valueName: "format"))
     var format = "text"
 
-    @Option(help: "Partitions to show (default: the file's 'partitions', else one per core).")
+    @Option(help: "Partitions to show (default: the file's 'partitions', else one per core, as sluice run uses).")
     var partitions: Int?
 
     func validate() throws {

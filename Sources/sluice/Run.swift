@@ -59,7 +59,7 @@ struct Run: ParsableCommand {
     @Argument(help: ArgumentHelp("Pipeline files, or directories of them.", valueName: "file-or-dir"))
     var paths: [String]
 
-    @Option(help: "Worker threads per pipeline (default: one per core).")
+    @Option(help: "Worker threads per pipeline (default: one per core; a scheduled batch job: half the cores).")
     var workers: Int?
 
     @Option(help: "Partitions of keyed state (default: the file's 'partitions', else the workers).")

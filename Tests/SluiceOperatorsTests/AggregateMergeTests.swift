@@ -103,7 +103,7 @@ import Testing
     }
 
     /// -0.0 and 0.0 compare equal: min is -0.0 and max 0.0 whichever came first, whether
-    /// added to one state or merged from two in either order.
+    /// added to one state or merged from two in either order, slot by slot or as a list.
     @Test func minAndMaxOfSignedZerosDoNotDependOnArrivalOrder() {
         for kind in [AggregateKind.min, .max] {
             let spec = AggregateSpec("extreme", kind, TestInput.column("value"))
@@ -115,7 +115,12 @@ import Testing
                 merge(merged, into: 0, from: 1, context)
                 let mergedBack = accumulators(&context, batch, parts: [[1], [0]])
                 merge(mergedBack, into: 0, from: 1, context)
-                for state in [added, merged, mergedBack] {
+                // The slot-list merge (sliding windows' panes).
+                let mergedAsList = accumulators(&context, batch, parts: [[0], [1]])
+                for accumulator in mergedAsList {
+                    accumulator.merge(into: [0], from: accumulator, slots: [1], strings: context.interner.strings)
+                }
+                for state in [added, merged, mergedBack, mergedAsList] {
                     let value = result(state, slot: 0, context)
                     guard case .double(let v) = value else {
                         Issue.record("\(kind) of \(order): \(value)")

@@ -2,7 +2,8 @@ public import SluiceCore
 
 /// How a job runs: parallelism, batching, epochs, clocks and where dead letters go.
 public struct RunOptions: Sendable {
-    /// Serial worker queues executing partitions (default: one per core).
+    /// Serial worker queues executing partitions (default: one per core; bounded jobs
+    /// pass `boundedJobWorkers`).
     public var workers: Int
     /// Partitions of keyed state; results are identical for any value (default: workers).
     public var partitions: Int
@@ -47,14 +48,14 @@ public struct RunOptions: Sendable {
         self.partitions = max(1, partitions ?? self.workers)
     }
 
-    /// The workers of a bounded job (`sluice batch`, `replay`, `rebuild`, `repair`):
-    /// `requested`, else half the cores, at least one. Its sources read and decode on
-    /// threads of their own (a reader and decode-ahead helpers per file split, a generator's
-    /// thread), about half of such a job's CPU, so one worker per core oversubscribes the
-    /// machine: each extra worker adds a split, an exchange hop and an executor that compete
-    /// with the decoding. (Measured only on 2 cores, where one worker ran W2's jobs in
-    /// 0.87–0.96 of two workers' time and W1-file at 1.16× the rate: Benchmarks/README.md,
-    /// session 23.)
+    /// The workers of a bounded job (`sluice batch`, `replay`, `rebuild`, `repair`, and the
+    /// scheduled batch jobs of `sluice run`): `requested`, else half the cores, at least one.
+    /// Its sources read and decode on threads of their own (a reader and up to three
+    /// decode-ahead helpers per file split, a generator's thread), which do about half of a
+    /// W2 job's work, so one worker per core oversubscribes the machine: each extra worker
+    /// adds a partition, behind an exchange, whose executor competes with the decoding.
+    /// Measured only on 2 cores (Benchmarks/README.md, session 23): one worker ran
+    /// workflow-runs 1.15× and W1-file 1.16× as fast as two, the other W2 jobs within noise.
     public static func boundedJobWorkers(_ requested: Int?) -> Int {
         max(1, requested ?? coreCount / 2)
     }
