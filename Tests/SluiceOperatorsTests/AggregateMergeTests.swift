@@ -132,6 +132,48 @@ import Testing
         }
     }
 
+    /// "é" as one scalar and as "e" plus a combining accent are equal to `String`: min and
+    /// max pick one of them by bytes, whichever came first, added or merged. (Each comes in
+    /// a batch of its own: a batch builder keeps one dictionary entry for equal strings.)
+    @Test func minAndMaxOfEquivalentStringsDoNotDependOnArrivalOrder() {
+        let composed = "caf\u{E9}"
+        let decomposed = "cafe\u{301}"
+        #expect(composed == decomposed && Array(composed.utf8) != Array(decomposed.utf8))
+        // The composed form's bytes (C3 A9) sort after the decomposed form's (65 CC 81).
+        for (kind, expected) in [(AggregateKind.min, decomposed), (.max, composed)] {
+            let spec = AggregateSpec("extreme", kind, TestInput.column("label"))
+            for order in [[composed, decomposed], [decomposed, composed]] {
+                let batches = order.map { TestInput.batch([Event(agent: "a", ts: 10, label: $0)]) }
+                var context = context(spec)
+                // Both batches added to one state, in this order.
+                let added = context.plan.makeAccumulators()
+                for accumulator in added { accumulator.ensureSlots(1) }
+                for batch in batches {
+                    context.accumulate(
+                        added, rows: [0], slots: [0], arguments: context.prepareArguments(batch),
+                        times: batch.columns[2].ints)
+                }
+                // One state per batch, merged into the first's slot and the other way.
+                let first = accumulators(&context, batches[0], parts: [[0]])
+                let second = accumulators(&context, batches[1], parts: [[0]])
+                for (a, b) in zip(first, second) { a.merge(into: 0, from: b, slot: 0, strings: context.interner.strings) }
+                let firstAgain = accumulators(&context, batches[0], parts: [[0]])
+                let secondAgain = accumulators(&context, batches[1], parts: [[0]])
+                for (a, b) in zip(secondAgain, firstAgain) {
+                    a.merge(into: 0, from: b, slot: 0, strings: context.interner.strings)
+                }
+                for state in [added, first, secondAgain] {
+                    let value = result(state, slot: 0, context)
+                    guard case .string(let s) = value else {
+                        Issue.record("\(kind) of \(order): \(value)")
+                        continue
+                    }
+                    #expect(Array(s.utf8) == Array(expected.utf8), "\(kind) of \(order): \(Array(s.utf8))")
+                }
+            }
+        }
+    }
+
     @Test func resetReturnsASlotToEmpty() {
         for (spec, _) in AggregateReference.specs {
             var rng = SplitMix64(seed: 5)

@@ -157,9 +157,11 @@ final class IntExtremeAccumulator: Accumulator {
     }
 }
 
-/// min or max of a string argument (Swift `String` order: Unicode canonical ordering).
-/// State is the interned code of the current extreme, `StringExtremeAccumulator.none`
-/// when empty; snapshots store the strings themselves.
+/// min or max of a string argument (Swift `String` order: Unicode canonical ordering;
+/// canonically equivalent strings of different bytes, such as "é" and "e\u{301}", by their
+/// UTF-8 bytes, so which one wins does not depend on which came first). State is the
+/// interned code of the current extreme, `StringExtremeAccumulator.none` when empty;
+/// snapshots store the strings themselves.
 final class StringExtremeAccumulator: Accumulator {
     static let none = UInt32.max
     let isMax: Bool
@@ -196,7 +198,15 @@ final class StringExtremeAccumulator: Accumulator {
     }
 
     private func replaces(_ candidate: String, _ current: String) -> Bool {
-        isMax ? candidate > current : candidate < current
+        isMax ? Self.ranksAbove(candidate, current) : Self.ranksAbove(current, candidate)
+    }
+
+    /// `a` orders after `b`: by `String`'s order, and between strings it calls equal, by
+    /// their UTF-8 bytes (interned codes already tell identical bytes apart).
+    static func ranksAbove(_ a: String, _ b: String) -> Bool {
+        if a > b { return true }
+        if a < b { return false }
+        return b.utf8.lexicographicallyPrecedes(a.utf8)
     }
 
     func merge(into slot: Int, from other: any Accumulator, slot otherSlot: Int, strings: [String]) {
