@@ -159,7 +159,8 @@ final class IntExtremeAccumulator: Accumulator {
 
 /// min or max of a string argument (Swift `String` order: Unicode canonical ordering;
 /// canonically equivalent strings of different bytes, such as "é" and "e\u{301}", by their
-/// UTF-8 bytes, so which one wins does not depend on which came first). State is the
+/// UTF-8 bytes, so which one wins across batches does not depend on which came first; a
+/// batch whose dictionary was built by `String` equality keeps only the first seen). State is the
 /// interned code of the current extreme, `StringExtremeAccumulator.none` when empty;
 /// snapshots store the strings themselves.
 final class StringExtremeAccumulator: Accumulator {
@@ -202,10 +203,12 @@ final class StringExtremeAccumulator: Accumulator {
     }
 
     /// `a` orders after `b`: by `String`'s order, and between strings it calls equal, by
-    /// their UTF-8 bytes (interned codes already tell identical bytes apart).
+    /// their UTF-8 bytes (different interned codes mean different bytes, barring a hash
+    /// collision in the interner). The first comparison settles a row that does not
+    /// replace the extreme, for min and max alike.
     static func ranksAbove(_ a: String, _ b: String) -> Bool {
-        if a > b { return true }
         if a < b { return false }
+        if b < a { return true }
         return b.utf8.lexicographicallyPrecedes(a.utf8)
     }
 
