@@ -30,8 +30,7 @@ struct BatchExecution {
                 "\(path): error: batch needs bounded input, but \(sources) never ends: give --input FILE, or a generator with count= or duration=")
             throw ExitCode(2)
         }
-        let workers = RunOptions.boundedJobWorkers(workers)
-        var options = RunOptions(workers: workers, partitions: partitions ?? planned.spec.partitions ?? workers)
+        var options = RunOptions.boundedJob(workers: workers, partitions: partitions ?? planned.spec.partitions)
         options.deadLetter = planned.deadLetter
         let job: Job
         do {

@@ -63,8 +63,7 @@ struct Rebuild: ParsableCommand {
             Terminal.printError("\(path): error: rebuild needs bounded input, but \(from) never ends")
             throw ExitCode(2)
         }
-        let workers = RunOptions.boundedJobWorkers(workers)
-        var options = RunOptions(workers: workers, partitions: spec.partitions ?? workers)
+        var options = RunOptions.boundedJob(workers: workers, partitions: spec.partitions)
         options.deadLetter = planned.deadLetter
         let summary: RunSummary
         do {

@@ -69,8 +69,7 @@ struct Repair: ParsableCommand {
         spec.deadLetter.scheme = "memory"
         spec.deadLetter.path = "repair.dead"
         let planned = try LoadedPipelines.plan([spec])[0]
-        let workers = RunOptions.boundedJobWorkers(workers)
-        var options = RunOptions(workers: workers, partitions: spec.partitions ?? workers)
+        var options = RunOptions.boundedJob(workers: workers, partitions: spec.partitions)
         options.deadLetter = planned.deadLetter
         let summary = try Job(planned.dataflow, options: options).run()
         let format = ISO8601DateFormatter()

@@ -9,5 +9,8 @@ import Testing
         #expect(RunOptions.boundedJobWorkers(nil) <= RunOptions.coreCount)
         #expect(RunOptions.boundedJobWorkers(3) == 3)
         #expect(RunOptions.boundedJobWorkers(0) == 1)
+        let options = RunOptions.boundedJob(workers: 3, partitions: nil)
+        #expect(options.workers == 3 && options.partitions == 3)
+        #expect(RunOptions.boundedJob(workers: nil, partitions: 5).partitions == 5)
     }
 }

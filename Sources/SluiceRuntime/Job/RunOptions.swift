@@ -60,6 +60,13 @@ public struct RunOptions: Sendable {
         max(1, requested ?? coreCount / 2)
     }
 
+    /// The options of a bounded job: `boundedJobWorkers(workers)`, and partitions as given,
+    /// else as many as the workers.
+    public static func boundedJob(workers: Int?, partitions: Int?) -> RunOptions {
+        let workers = boundedJobWorkers(workers)
+        return RunOptions(workers: workers, partitions: partitions ?? workers)
+    }
+
     static var coreCount: Int {
         #if canImport(Glibc)
             return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))

@@ -3,7 +3,7 @@ import SluiceCore
 /// min or max of a double argument. Empty slots hold ±infinity; whether a value was seen
 /// comes from the argument's `CountAccumulator`.
 ///
-/// -0.0 ranks below 0.0 (`ranksAbove`/`ranksBelow`): they compare equal, so otherwise the
+/// -0.0 ranks below 0.0 (`ranksAbove`): they compare equal, so otherwise the
 /// one that came first would stay, and rows reach an aggregation in an order that varies
 /// from run to run behind an exchange.
 final class DoubleExtremeAccumulator: Accumulator {
@@ -41,7 +41,7 @@ final class DoubleExtremeAccumulator: Accumulator {
                             for j in 0..<slots.count {
                                 let s = Int(slots[j])
                                 let v = values[Int(rows[j])]
-                                if Self.ranksBelow(v, state[s]) { state[s] = v }
+                                if Self.ranksAbove(state[s], v) { state[s] = v }
                             }
                         }
                     }
@@ -65,20 +65,14 @@ final class DoubleExtremeAccumulator: Accumulator {
 
     @inline(__always)
     private func replaces(_ v: Double, _ current: Double) -> Bool {
-        isMax ? Self.ranksAbove(v, current) : Self.ranksBelow(v, current)
+        isMax ? Self.ranksAbove(v, current) : Self.ranksAbove(current, v)
     }
 
-    /// `v` is larger, or is 0.0 where `current` is -0.0 (the only equal pair of other signs).
-    /// A NaN never ranks above anything.
+    /// `a` is larger, or is 0.0 where `b` is -0.0 (the only equal pair of other signs).
+    /// Nothing ranks above or below a NaN, and a NaN ranks above nothing.
     @inline(__always)
-    static func ranksAbove(_ v: Double, _ current: Double) -> Bool {
-        v > current || (v == current && v.sign == .plus && current.sign == .minus)
-    }
-
-    /// `v` is smaller, or is -0.0 where `current` is 0.0.
-    @inline(__always)
-    static func ranksBelow(_ v: Double, _ current: Double) -> Bool {
-        v < current || (v == current && v.sign == .minus && current.sign == .plus)
+    static func ranksAbove(_ a: Double, _ b: Double) -> Bool {
+        a > b || (a == b && a.sign == .plus && b.sign == .minus)
     }
 
     func write(slots: [Int32], into writer: inout SnapshotWriter, strings: [String]) {
