@@ -43,9 +43,13 @@ final class DecodeAhead: @unchecked Sendable {
     /// 16 per column (`KeyWordEncoder`, `DictionaryHashes`): four splits of four decoders
     /// still hit them, and more threads per split would mostly add memory.
     static let maxPerSplit = 3
-    /// Two: the helper has the next chunk in hand when it finishes one. More would only
-    /// hold more batches (`DecodeAheadQueue` cuts this many per helper ahead of the reader).
-    static let jobsInFlight = 2
+    /// Four: while the reader waits for the oldest chunk, the other helpers still have
+    /// chunks to decode instead of sitting idle (`DecodeAheadQueue` cuts this many per
+    /// helper ahead of the reader). Two left one worker's W2 jobs 1–3 % slower, CPU the
+    /// same, so the cores were idle more (`w2-ab.py`, 10–12 paired rounds; W1-file, which
+    /// keeps no records, within noise); the two more batches per helper cost ~15 MB of a
+    /// W2 job's ~260 MB.
+    static let jobsInFlight = 4
     private var decoder: JSONBatchDecoder
     /// `decoder.options.keepsRecords`, for the reader's thread.
     private let keepsRecords: Bool
