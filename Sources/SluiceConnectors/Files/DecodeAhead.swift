@@ -43,12 +43,14 @@ final class DecodeAhead: @unchecked Sendable {
     /// 16 per column (`KeyWordEncoder`, `DictionaryHashes`): four splits of four decoders
     /// still hit them, and more threads per split would mostly add memory.
     static let maxPerSplit = 3
-    /// Four: while the reader waits for the oldest chunk, the other helpers still have
-    /// chunks to decode instead of sitting idle (`DecodeAheadQueue` cuts this many per
-    /// helper ahead of the reader). Two left one worker's W2 jobs 1–3 % slower, CPU the
-    /// same, so the cores were idle more (`w2-ab.py`, 10–12 paired rounds; W1-file, which
-    /// keeps no records, within noise); the two more batches per helper cost ~15 MB of a
-    /// W2 job's ~260 MB.
+    /// Four, so that while the reader waits for the oldest chunk the other helpers still
+    /// have chunks in hand (`DecodeAheadQueue` cuts this many per helper ahead of the
+    /// reader). With one worker, four against two ran W2 jobs 1–3 % faster in all seven
+    /// paired comparisons (`w2-ab.py`, 8–12 rounds each), each within this machine's
+    /// spread of a build against itself (1.02–1.04), at up to ~15 MB more of a W2 job's
+    /// ~260 MB; the cores' idle time (`perf sched timehist`) did not measurably change, so
+    /// why it helps is not shown. W1-file, which keeps no records: within noise. (With two
+    /// workers, three against two had shown no gain in session 16.)
     static let jobsInFlight = 4
     private var decoder: JSONBatchDecoder
     /// `decoder.options.keepsRecords`, for the reader's thread.
