@@ -45,12 +45,9 @@ final class DecodeAhead: @unchecked Sendable {
     static let maxPerSplit = 3
     /// Four, so that while the reader waits for the oldest chunk the other helpers still
     /// have chunks in hand (`DecodeAheadQueue` cuts this many per helper ahead of the
-    /// reader). Four against two ran W2 jobs 1–3 % faster in all seven paired comparisons
-    /// (`w2-ab.py`, 8–12 rounds each; five with one worker, two with two), each within
-    /// this machine's spread of a build against itself (1.02–1.04), at ~13–19 MB more of a
-    /// W2 job's ~260 MB; the cores' idle time (`perf sched timehist`) did not measurably
-    /// change, so why it helps is not shown. W1-file, which keeps no records: within noise.
-    /// (With two workers, three against two had shown no gain in session 16.)
+    /// reader). Against two: W2 jobs 1–3 % faster in seven of seven paired comparisons,
+    /// each within this machine's noise, for ~13–19 MB; idle time unchanged, so why is not
+    /// shown (Benchmarks/README.md, session 24).
     static let jobsInFlight = 4
     private var decoder: JSONBatchDecoder
     /// `decoder.options.keepsRecords`, for the reader's thread.

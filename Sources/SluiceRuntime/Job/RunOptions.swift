@@ -61,10 +61,9 @@ public struct RunOptions: Sendable {
     }
 
     /// The options of a bounded job: `boundedJobWorkers(workers)`, and partitions as given,
-    /// else as many as the workers.
+    /// else as many as the workers (`init`'s default).
     public static func boundedJob(workers: Int?, partitions: Int?) -> RunOptions {
-        let workers = boundedJobWorkers(workers)
-        return RunOptions(workers: workers, partitions: partitions ?? workers)
+        RunOptions(workers: boundedJobWorkers(workers), partitions: partitions)
     }
 
     static var coreCount: Int {
