@@ -43,7 +43,9 @@ let package = Package(
         .target(name: "SluiceCore", dependencies: ["CSluiceIntrinsics"], swiftSettings: strictSettings),
         .target(name: "SluiceExpr", dependencies: ["SluiceCore"], swiftSettings: strictSettings),
         .target(name: "SluiceFormats", dependencies: ["SluiceCore"], swiftSettings: strictSettings),
-        .target(name: "SluiceOperators", dependencies: ["CSluiceIntrinsics", "SluiceCore", "SluiceExpr"], swiftSettings: strictSettings),
+        .target(
+            name: "SluiceOperators", dependencies: ["CSluiceIntrinsics", "SluiceCore", "SluiceExpr", "SluiceFormats"],
+            swiftSettings: strictSettings),
         .target(
             name: "SluiceRuntime",
             dependencies: ["SluiceCore", "SluiceExpr", "SluiceOperators", "SluiceFormats"],
@@ -117,7 +119,7 @@ let package = Package(
         .testTarget(
             name: "SluiceOperatorsTests",
             dependencies: [
-                "SluiceOperators", "SluiceConnectors", "SluiceTestSupport",
+                "SluiceOperators", "SluiceConnectors", "SluiceFormats", "SluiceTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictSettings

@@ -14,8 +14,9 @@ public struct PipelineLoader: Sendable {
     /// --input`); they are checked like URIs written in the file, and reported at the
     /// source's place.
     public var sourceOverrides: [String: String]
-    /// Decode only the fields the pipeline reads (`SourceNarrowing`); off, sources decode
-    /// every declared field. Every output is the same either way.
+    /// Decode only the fields the pipeline reads (`SourceNarrowing`), and an id only
+    /// de-duplication reads as its fingerprint (`IdFingerprinting`); off, sources decode
+    /// every declared field as its type. Every output is the same either way.
     public var narrowsSources = true
 
     /// A loader reading `environment` (nil: the process environment).
@@ -64,6 +65,7 @@ public struct PipelineLoader: Sendable {
             spec = narrowed
         }
         if spec != nil { SourceNarrowing.keepRecordsForEventOutputs(&spec!) }
+        if narrowsSources, spec != nil, !diagnostics.hasErrors { IdFingerprinting.apply(&spec!) }
         for name in sourceOverrides.keys.sorted() where !document.sources.contains(where: { $0.name.value == name }) {
             let names = document.sources.map(\.name.value).joined(separator: ", ")
             diagnostics.error(at: nil, "no source '\(name)' to replace (the pipeline's sources: \(names))")

@@ -5,7 +5,8 @@ import SluicePipeline
 import SluiceTestSupport
 import Testing
 
-/// A source narrowed to the fields its pipeline reads (`SourceNarrowing`) changes no
+/// A source narrowed to the fields its pipeline reads (`SourceNarrowing`), with its
+/// de-duplication id decoded as fingerprints only (`IdFingerprinting`), changes no
 /// output: every shipped pipeline writes the same views, late events, alerts and dead
 /// letters with narrowing on and off, over input with redeliveries, late events, lines
 /// spelled unusually, and bad values in fields no step reads. Dead letters and late
@@ -87,6 +88,9 @@ import Testing
             let narrowed = try Self.run(name, input: input, narrowed: true, in: directory)
             #expect(whole.spec.sources.allSatisfy { $0.narrowedFrom == nil })
             #expect(narrowed.spec.sources.contains { $0.narrowedFrom != nil } == Self.narrowing.contains(name), "\(name)")
+            // Each of them also de-duplicates by an id nothing else reads: decoded as fingerprints only.
+            #expect(whole.spec.sources.allSatisfy { $0.fingerprintedIds.isEmpty })
+            #expect(narrowed.spec.sources.contains { $0.fingerprintedIds == ["id"] } == Self.narrowing.contains(name), "\(name)")
             #expect(narrowed.outputs.keys.sorted() == whole.outputs.keys.sorted())
             for (output, rows) in whole.outputs {
                 let other = narrowed.outputs[output] ?? []

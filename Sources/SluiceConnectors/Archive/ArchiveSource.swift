@@ -33,7 +33,7 @@ public struct ArchiveSource: Source {
     public init(
         name: String, directory: String, schema: Schema, required: Set<String>, from: Int64? = nil, to: Int64? = nil,
         timeField: String = "ts", batchRows: Int = 4096, keepsRecords: Bool = false, splits: Int? = nil,
-        checkedFields: [Field] = []
+        checkedFields: [Field] = [], fingerprintedFields: Set<String> = []
     ) throws {
         var isDirectory = false
         guard ArchiveSource.exists(directory, isDirectory: &isDirectory), isDirectory else {
@@ -53,6 +53,7 @@ public struct ArchiveSource: Source {
         var options = DecoderOptions()
         options.keepsRecords = keepsRecords
         options.checkedFields = checkedFields
+        options.fingerprintedFields = fingerprintedFields
         decoder = JSONBatchDecoder(schema: schema, required: required, options: options)
     }
 

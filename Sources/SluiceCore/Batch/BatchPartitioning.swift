@@ -85,6 +85,8 @@ extension Column {
         case .int64, .timestamp: (first.ints, second.ints) = Self.split(ints, owners, firstCount)
         case .double: (first.doubles, second.doubles) = Self.split(doubles, owners, firstCount)
         case .bool: (first.bools, second.bools) = Self.split(bools, owners, firstCount)
+        case .string where isFingerprinted:
+            (first.fingerprints, second.fingerprints) = Self.split(fingerprints, owners, firstCount)
         case .string:
             (first.codes, second.codes) = Self.split(codes, owners, firstCount)
             first.dictionary = dictionary
@@ -131,6 +133,7 @@ extension Column {
         case .int64, .timestamp: out.ints = Self.gather(ints, rows)
         case .double: out.doubles = Self.gather(doubles, rows)
         case .bool: out.bools = Self.gather(bools, rows)
+        case .string where isFingerprinted: out.fingerprints = Self.gather(fingerprints, rows)
         case .string:
             out.codes = Self.gather(codes, rows)
             out.dictionary = dictionary

@@ -5,6 +5,12 @@
 /// split by partition shares its parent's dictionary (copy-on-write), so string work such
 /// as hashing `agent_id` or `lower(x)` is done once per distinct value, not once per row.
 ///
+/// A string column only de-duplication reads may come in fingerprint form instead
+/// (`isFingerprinted`): the decoder never makes its strings, `fingerprints[i]` holds
+/// row `i`'s `DedupeFingerprint` words, and `codes` and `dictionary` stay empty. The
+/// planner proves nothing else reads such a column, and row-moving operations (slice,
+/// gather, split, append) carry it; reading it as strings traps.
+///
 /// - Important: `validity` is nil when every row is valid; otherwise it has `count`
 ///   entries and `false` marks a null. The value slot of a null row holds a default.
 public struct Column: Sendable {
@@ -14,6 +20,8 @@ public struct Column: Sendable {
     public var bools: [Bool] = []
     public var codes: [UInt32] = []
     public var dictionary: [String] = []
+    /// The fingerprint form's rows (empty otherwise).
+    public var fingerprints: [StringFingerprint] = []
     public var validity: [Bool]? = nil
 
     public init(type: DataType) { self.type = type }
@@ -43,6 +51,17 @@ public struct Column: Sendable {
         self.dictionary = dictionary
         self.validity = validity
     }
+
+    /// A string column in fingerprint form.
+    public init(fingerprints: [StringFingerprint], validity: [Bool]? = nil) {
+        self.type = .string
+        self.fingerprints = fingerprints
+        self.validity = validity
+    }
+
+    /// A string column whose rows are fingerprints, not strings (see the type's notes).
+    @inlinable
+    public var isFingerprinted: Bool { !fingerprints.isEmpty }
 
     /// Builds a string column from plain strings, dictionary-encoding them.
     public init(strings: [String?]) {
@@ -78,7 +97,7 @@ public struct Column: Sendable {
         case .int64, .timestamp: ints.count
         case .double: doubles.count
         case .bool: bools.count
-        case .string: codes.count
+        case .string: fingerprints.isEmpty ? codes.count : fingerprints.count
         }
     }
 
@@ -89,6 +108,7 @@ public struct Column: Sendable {
 
     public func string(at row: Int) -> String? {
         guard type == .string, isValid(row) else { return nil }
+        precondition(!isFingerprinted, "reading a fingerprinted column's strings")
         return dictionary[Int(codes[row])]
     }
 
@@ -100,7 +120,9 @@ public struct Column: Sendable {
         case .timestamp: return .timestamp(ints[row])
         case .double: return .double(doubles[row])
         case .bool: return .bool(bools[row])
-        case .string: return .string(dictionary[Int(codes[row])])
+        case .string:
+            precondition(!isFingerprinted, "reading a fingerprinted column's strings")
+            return .string(dictionary[Int(codes[row])])
         }
     }
 
@@ -140,6 +162,7 @@ public struct Column: Sendable {
         case .int64, .timestamp: out.ints = Array(ints[range])
         case .double: out.doubles = Array(doubles[range])
         case .bool: out.bools = Array(bools[range])
+        case .string where isFingerprinted: out.fingerprints = Array(fingerprints[range])
         case .string:
             out.codes = Array(codes[range])
             out.dictionary = dictionary
@@ -166,6 +189,7 @@ public struct Column: Sendable {
         case .int64, .timestamp: out.ints.reserveCapacity(total)
         case .double: out.doubles.reserveCapacity(total)
         case .bool: out.bools.reserveCapacity(total)
+        case .string where out.isFingerprinted: out.fingerprints.reserveCapacity(total)
         case .string: out.codes.reserveCapacity(total)
         }
         for column in columns.dropFirst() { out.append(column) }
@@ -180,6 +204,12 @@ public struct Column: Sendable {
         case .int64, .timestamp: ints.append(contentsOf: other.ints)
         case .double: doubles.append(contentsOf: other.doubles)
         case .bool: bools.append(contentsOf: other.bools)
+        case .string where isFingerprinted || other.isFingerprinted:
+            // An empty column has no form yet; otherwise both must be fingerprints.
+            precondition(
+                (oldCount == 0 || isFingerprinted) && (other.count == 0 || other.isFingerprinted),
+                "appending strings and fingerprints in one column")
+            fingerprints.append(contentsOf: other.fingerprints)
         case .string:
             if dictionary == other.dictionary {
                 codes.append(contentsOf: other.codes)

@@ -1,7 +1,8 @@
 import SluiceCore
 
 /// One output column under construction, as 64-bit words (Int64, Double bits, Bool as
-/// 0/1, dictionary code) indexed by row.
+/// 0/1, dictionary code) indexed by row; a column in fingerprint form keeps each row's
+/// second word in `secondWords`.
 ///
 /// Rows a record leaves out are not written at all: the next value written (or
 /// `finish`) fills the gap with nulls in bulk, so a wide schema with mostly absent
@@ -9,15 +10,32 @@ import SluiceCore
 /// array appears only with the first null.
 struct ColumnBuffer {
     let type: DataType
+    let isFingerprinted: Bool
     private var words = GrowableBuffer<UInt64>(capacity: 4096)
+    private var secondWords: GrowableBuffer<UInt64>
     private var validity = GrowableBuffer<Bool>(capacity: 16)
     private var hasNulls = false
 
-    init(type: DataType) { self.type = type }
+    init(type: DataType, fingerprinted: Bool = false) {
+        self.type = type
+        isFingerprinted = fingerprinted
+        secondWords = GrowableBuffer(capacity: fingerprinted ? 4096 : 1)
+    }
 
     func deallocate() {
         words.deallocate()
+        secondWords.deallocate()
         validity.deallocate()
+    }
+
+    /// Writes row `row` of a column in fingerprint form: the `DedupeFingerprint` of the
+    /// string's UTF-8 bytes (valid, unescaped), the words `DedupeFingerprint.of` gives
+    /// for the same `String`.
+    @inline(__always)
+    mutating func setFingerprint(row: Int, _ bytes: UnsafeRawBufferPointer) {
+        let (w0, w1) = DedupeFingerprint.wordWise(bytes)
+        set(row: row, w0)
+        secondWords.append(w1)
     }
 
     /// Writes the value of row `row`; rows before it that have none become null.
@@ -34,6 +52,7 @@ struct ColumnBuffer {
     mutating func truncate(to row: Int) {
         if words.count > row {
             words.truncate(to: row)
+            if isFingerprinted { secondWords.truncate(to: row) }
             if hasNulls { validity.truncate(to: row) }
         }
     }
@@ -46,6 +65,7 @@ struct ColumnBuffer {
             validity.append(repeating: true, count: words.count)
         }
         validity.append(repeating: false, count: row - words.count)
+        if isFingerprinted { secondWords.append(repeating: 0, count: row - words.count) }
         words.append(repeating: 0, count: row - words.count)
     }
 
@@ -64,6 +84,14 @@ struct ColumnBuffer {
             column = Column(doubles: Self.converted(source, as: Double.self) { Double(bitPattern: $0) }, validity: valid)
         case .bool:
             column = Column(bools: Self.converted(source, as: Bool.self) { $0 != 0 }, validity: valid)
+        case .string where isFingerprinted:
+            let second = UnsafeBufferPointer(start: secondWords.base, count: rows)
+            let fingerprints = [StringFingerprint](unsafeUninitializedCapacity: rows) { out, initialized in
+                for i in 0..<rows { (out.baseAddress! + i).initialize(to: StringFingerprint(source[i], second[i])) }
+                initialized = rows
+            }
+            column = Column(fingerprints: fingerprints, validity: valid)
+            secondWords.removeAll()
         case .string:
             let codes = Self.converted(source, as: UInt32.self) { UInt32(truncatingIfNeeded: $0) }
             column = Column(codes: codes, dictionary: dictionary, validity: valid)

@@ -25,6 +25,10 @@ public struct DecoderOptions: Sendable {
     /// required fields is rejected naming the first kept one before any checked one (the
     /// whole schema's decoder names them in schema order).
     public var checkedFields: [Field] = []
+    /// String fields of the schema decoded into fingerprint form (`Column.fingerprints`):
+    /// each value's `DedupeFingerprint` words, never a `String`. For an id column that only
+    /// de-duplication reads (the planner proves that). Values are checked as before.
+    public var fingerprintedFields: Set<String> = []
 
     public init(
         maxRecordBytes: Int = 1 << 20,

@@ -3,6 +3,8 @@ import SluiceCore
 /// How the decoder stores one extracted field while a record is being read.
 enum SlotKind: UInt8 {
     case int64, double, bool, string, timestamp
+    /// A string kept as its fingerprint words (`DecoderOptions.fingerprintedFields`).
+    case fingerprint
     /// A field only checked for presence (required but not in the schema).
     case presence
     /// A field checked like a schema field of that type but not kept
@@ -39,6 +41,7 @@ enum SlotKind: UInt8 {
         case .checkedBool: .bool
         case .checkedString: .string
         case .checkedTimestamp: .timestamp
+        case .fingerprint: .string
         default: self
         }
     }
@@ -89,7 +92,12 @@ final class DecoderPlan: @unchecked Sendable {
         maxRecordBytes = options.maxRecordBytes
         timeRange = options.validTimeRange
         var names = schema.names
-        var kinds = schema.fields.map { SlotKind($0.type) }
+        var kinds = schema.fields.map { field in
+            // The event-type check needs the type's strings.
+            field.type == .string && options.fingerprintedFields.contains(field.name)
+                && !(field.name == "type" && options.allowedTypes != nil)
+                ? SlotKind.fingerprint : SlotKind(field.type)
+        }
         columnCount = schema.count
         func slot(named name: String) -> Int? { names.firstIndex(of: name) }
         var types = schema.fields.map(\.type)

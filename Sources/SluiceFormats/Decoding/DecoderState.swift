@@ -53,7 +53,10 @@ final class DecoderState: @unchecked Sendable {
         follow.initialize(repeating: -1, count: slotCount + 1)
         containerStack = .allocate(capacity: JSONScanner.maxDepth)
         columns = .allocate(capacity: max(columnCount, 1))
-        for slot in 0..<columnCount { (columns + slot).initialize(to: ColumnBuffer(type: plan.schema[slot].type)) }
+        for slot in 0..<columnCount {
+            (columns + slot).initialize(
+                to: ColumnBuffer(type: plan.schema[slot].type, fingerprinted: plan.kinds[slot] == .fingerprint))
+        }
         tables = .allocate(capacity: max(tableCount, 1))
         for slot in 0..<plan.slotCount where plan.tableOfSlot[slot] >= 0 {
             (tables + plan.tableOfSlot[slot]).initialize(

@@ -127,6 +127,13 @@ struct FastPath {
                             }
                             columns[slot].set(row: row, UInt64(code))
                             p = span.next
+                        case .fingerprint:
+                            guard c == 0x22, let span = try? s.scanString(p), !span.hasEscapes else {
+                                failed = true
+                                break keys
+                            }
+                            columns[slot].setFingerprint(row: row, UnsafeRawBufferPointer(start: span.start, count: span.count))
+                            p = span.next
                         case .double, .int64, .timestamp:
                             let column = columns + slot
                             guard let next = decodeNumber(kinds[slot], slot: slot, at: p, end: end, row: row, into: column)

@@ -302,6 +302,9 @@ public struct JSONBatchDecoder: Sendable {
                 let table = plan.tablePointer[slot]
                 let code = tables[table].code(text(of: value, recordStart), value.length, readable: value.length)
                 columns[slot].set(row: rows, UInt64(code))
+            } else if kinds[slot] == .fingerprint {
+                let text = UnsafeRawBufferPointer(start: text(of: value, recordStart), count: value.length)
+                columns[slot].setFingerprint(row: rows, text)
             } else {
                 columns[slot].set(row: rows, value.bits)
             }

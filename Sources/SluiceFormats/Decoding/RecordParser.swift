@@ -343,8 +343,8 @@ struct RecordParser {
                 return try s.literal("false", at: p, else: .invalidFalse)
             }
             return try mismatch(slot: slot, at: p)
-        case .presence, .checkedInt64, .checkedDouble, .checkedBool, .checkedString, .checkedTimestamp:
-            // `valueKind` never returns a checked kind.
+        case .presence, .fingerprint, .checkedInt64, .checkedDouble, .checkedBool, .checkedString, .checkedTimestamp:
+            // `valueKind` never returns these (a fingerprint reads as a string).
             return try s.skipValue(p, depth: 1)
         }
     }

@@ -1,4 +1,5 @@
 public import SluiceCore
+import SluiceFormats
 
 /// Passes the first occurrence of each event id and diverts repeats (RabbitMQ redelivers).
 ///
@@ -24,7 +25,8 @@ public import SluiceCore
 /// open-addressing table whose entries are tagged with their bucket (`DedupeMemory`): 20–30
 /// bytes per remembered id, plus at most a quarter more for forgotten ids not yet purged.
 /// Forgetting a bucket costs nothing per id. One look-up per row, prefetched a few rows
-/// ahead; each distinct string of a batch is hashed once. Snapshots hold 16 bytes per
+/// ahead; each distinct string of a batch is hashed once, and an id column in fingerprint
+/// form (`Column.fingerprints`) is not hashed here at all. Snapshots hold 16 bytes per
 /// remembered id, plus 16 per segment (the ids one bucket gained between two snapshots):
 /// consecutive snapshots share every segment but the new ones (and one an id moved out
 /// of, when a row forgot its bucket ahead of the operator: below).
@@ -35,6 +37,8 @@ public final class DedupeOperator: StreamOperator {
     public private(set) var counters = OperatorCounters()
 
     private let idColumn: Int
+    /// Reads ids from records for the byte-wise look-up when the column holds fingerprints.
+    private var idReader: RecordFieldReader
     private let timeColumn: Int
     private let horizon: Int64
     private let bucketWidth: Int64
@@ -71,6 +75,7 @@ public final class DedupeOperator: StreamOperator {
         precondition(errors.isEmpty, "DedupeOperator built from an unvalidated spec: \(errors)")
         outputSchemas = [schema, schema]
         idColumn = schema.index(of: idField)!
+        idReader = RecordFieldReader(field: idField)
         timeColumn = schema.index(of: timeField)!
         horizon = horizonMillis
         bucketWidth = max(1, horizonMillis / 4)
@@ -132,10 +137,11 @@ public final class DedupeOperator: StreamOperator {
         let times = batch.columns[timeColumn]
         let width = bucketWidth
         let isString = ids.type == .string
+        let fingerprinted = ids.isFingerprinted
         // Ids are unique per event, so each row's string is hashed where it stands; only a
         // dictionary much smaller than the rows (ids repeating within the batch) is worth
         // a per-entry cache.
-        let cached = isString && ids.dictionary.count * 2 <= count
+        let cached = isString && !fingerprinted && ids.dictionary.count * 2 <= count
         var hashes = cached ? [(UInt64, UInt64)?](repeating: nil, count: ids.dictionary.count) : []
         let byteWise = isString && byteWiseUntil != .min && byteWiseUntil >= memory.firstLiveBucket
         let probes = [DedupeProbe](unsafeUninitializedCapacity: count) { probe, initialized in
@@ -146,7 +152,10 @@ public final class DedupeOperator: StreamOperator {
                     continue
                 }
                 let words: (UInt64, UInt64)
-                if isString {
+                if fingerprinted {
+                    let fingerprint = ids.fingerprints[row]
+                    words = (fingerprint.w0, fingerprint.w1)
+                } else if isString {
                     let code = Int(ids.codes[row])
                     if cached {
                         if let known = hashes[code] {
@@ -178,8 +187,16 @@ public final class DedupeOperator: StreamOperator {
         var rest = probes
         var knownByteWise = [Bool](repeating: false, count: count)
         byteWiseLookups += count
+        var strings: [String?] = []
+        if fingerprinted {
+            guard let records = batch.records else {
+                preconditionFailure("an id column in fingerprint form without the records it came from")
+            }
+            strings = idReader.strings(of: records, rows: indices)
+        }
         for j in 0..<count where !probes[j].passes {
-            let (w0, w1) = DedupeFingerprint.byteWise(ids.dictionary[Int(ids.codes[Int(indices[j])])])
+            guard let id = fingerprinted ? strings[j] : ids.dictionary[Int(ids.codes[Int(indices[j])])] else { continue }
+            let (w0, w1) = DedupeFingerprint.byteWise(id)
             if memory.isRemembered(w0, w1) {
                 knownByteWise[j] = true
                 rest[j].passes = true

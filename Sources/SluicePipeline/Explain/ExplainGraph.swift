@@ -71,6 +71,9 @@ public struct ExplainGraph: Sendable {
             if source.narrowedFrom != nil {
                 schemaLine += "; decodes \(source.schema.fieldNames.joined(separator: ", ")), checks the rest"
             }
+            if !source.fingerprintedIds.isEmpty {
+                schemaLine += "; \(source.fingerprintedIds.sorted().joined(separator: ", ")) as fingerprints only"
+            }
             var details = [source.uri.redacted + Self.availability(source.uri), schemaLine]
             if let time = source.eventTime {
                 var line = "event time \(time.field), out of order ≤ \(Self.format(time.maxOutOfOrderness))"

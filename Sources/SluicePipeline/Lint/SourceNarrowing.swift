@@ -70,8 +70,9 @@ enum SourceNarrowing {
     }
 
     /// Every field name an operator, key or expression of `spec` reads; nil when an
-    /// expression does not say which fields it reads.
-    static func fieldsRead(by spec: PipelineSpec) -> Set<String>? {
+    /// expression does not say which fields it reads. `countingDedupeIds: false` leaves
+    /// out de-duplication's id fields, in its operation and its keys (`IdFingerprinting`).
+    static func fieldsRead(by spec: PipelineSpec, countingDedupeIds: Bool = true) -> Set<String>? {
         var read: Set<String> = []
         func add(_ expression: ExpressionSpec) -> Bool {
             guard let compiled = expression.compiled as? CompiledExpression else { return false }
@@ -79,7 +80,13 @@ enum SourceNarrowing {
             return true
         }
         for node in spec.nodes {
-            for keys in node.partitionKeys ?? [] { read.formUnion(keys) }
+            for keys in node.partitionKeys ?? [] {
+                if !countingDedupeIds, case .dedupe(let field, _, _) = node.operation {
+                    read.formUnion(keys.filter { $0 != field })
+                } else {
+                    read.formUnion(keys)
+                }
+            }
             switch node.operation {
             case .filter(let condition):
                 guard add(condition) else { return nil }
@@ -91,7 +98,8 @@ enum SourceNarrowing {
             case .select(let fields):
                 read.formUnion(fields)
             case .dedupe(let field, _, let timeField):
-                read.formUnion([field, timeField])
+                read.insert(timeField)
+                if countingDedupeIds { read.insert(field) }
             case .aggregate(let aggregation):
                 read.formUnion(aggregation.keys)
                 read.insert(aggregation.timeField)

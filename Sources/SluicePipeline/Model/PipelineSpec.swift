@@ -111,6 +111,9 @@ public struct SourceSpec: Sendable {
     /// Batches carry each row's bytes as received (`Batch.records`): the dead letters and
     /// late events of a narrowed source are written from them, whole.
     public var keepsRecords = false
+    /// String fields decoded as fingerprints, never as strings (`IdFingerprinting`): ids
+    /// that only de-duplication reads.
+    public var fingerprintedIds: Set<String> = []
 
     /// The schema the file declares (what records must satisfy).
     public var declaredSchema: Schema { narrowedFrom ?? schema }

@@ -79,6 +79,7 @@ extension Catalog {
         var decoding = DecoderOptions(allowedTypes: spec.schemaName == "daa" ? DAA.eventTypes : nil)
         decoding.keepsRecords = keepingRecords || spec.keepsRecords
         decoding.checkedFields = spec.checkedFields
+        decoding.fingerprintedFields = spec.fingerprintedIds
         return try AMQPSource(
             name: spec.name, schema: spec.schema, required: requiredFields(of: spec), options: options, decoderOptions: decoding)
     }

@@ -56,6 +56,7 @@ public struct Catalog: Sendable {
         var decoding = DecoderOptions()
         decoding.keepsRecords = keepingRecords || spec.keepsRecords
         decoding.checkedFields = spec.checkedFields
+        decoding.fingerprintedFields = spec.fingerprintedIds
         switch uri.scheme {
         case "generator" where uri.path == "daa":
             let options = try daaOptions(uri)
@@ -95,7 +96,7 @@ public struct Catalog: Sendable {
                     name: spec.name, directory: uri.path, schema: spec.schema, required: Self.requiredFields(of: spec),
                     from: from, to: to, timeField: uri.parameter("time_field") ?? spec.eventTime?.field ?? "ts",
                     keepsRecords: keepingRecords || spec.keepsRecords, splits: int(uri, "splits"),
-                    checkedFields: spec.checkedFields)
+                    checkedFields: spec.checkedFields, fingerprintedFields: spec.fingerprintedIds)
             }
         case "amqp", "amqps":
             return try wrap(uri) { try Self.amqpSource(spec, pipeline: nil, keepingRecords: keepingRecords) }

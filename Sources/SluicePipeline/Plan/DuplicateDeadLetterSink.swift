@@ -11,6 +11,7 @@ public final class DuplicateDeadLetterSink: Sink, @unchecked Sendable {
     private let target: (any RejectionSink)?
     private let source: String
     private let idField: String
+    private var idReader: RecordFieldReader
     private var pending: [Rejection] = []
 
     public init(name: String, target: (any RejectionSink)?, source: String, idField: String) {
@@ -18,6 +19,7 @@ public final class DuplicateDeadLetterSink: Sink, @unchecked Sendable {
         self.target = target
         self.source = source
         self.idField = idField
+        idReader = RecordFieldReader(field: idField)
     }
 
     public func open(schema: Schema, mode: SinkMode) throws {}
@@ -25,9 +27,15 @@ public final class DuplicateDeadLetterSink: Sink, @unchecked Sendable {
     public func write(_ batch: Batch) throws {
         guard target != nil else { return }
         let ids = batch.column(named: idField)
+        // An id column in fingerprint form has no strings: the ids come from the records.
+        let fromRecords: [String?]? =
+            ids?.isFingerprinted == true
+            ? batch.records.map { idReader.strings(of: $0, rows: (0..<Int32(batch.count)).map { $0 }) } : nil
         for row in 0..<batch.count {
             let line = ReceivedEvents.line(of: batch, row: row)
-            let id = ids?.value(at: row).description ?? "?"
+            let id =
+                fromRecords.map { strings in strings[row].map { Value.string($0) } ?? .null }?.description
+                ?? ids?.value(at: row).description ?? "?"
             pending.append(
                 Rejection(reason: "duplicate \(idField) \(id) already seen within the de-duplication horizon", raw: line))
         }

@@ -1,5 +1,3 @@
-import SluiceCore
-
 /// The fingerprint under which de-duplication remembers a string id.
 ///
 /// Two independent stable 64-bit hashes of the id's UTF-8 bytes, the same in every process,
@@ -9,6 +7,8 @@ import SluiceCore
 ///   time; the first folds each word in with a 64×64→128-bit multiply, the second with
 ///   `secondary`'s multiply-rotate step. An id's last word is read overlapping the one
 ///   before, not gathered byte by byte.
+///   The decoder makes these words itself for an id column only de-duplication reads
+///   (`Column.fingerprints`), from the same bytes the `String` would hold.
 /// - `byteWise` (snapshots up to version 3): `StableHash` (FNV-1a, a byte at a time,
 ///   finished with MurmurHash3's mixer) and `secondary`. Ids restored from such a
 ///   snapshot are also looked up this way until they are forgotten (`DedupeOperator`).
@@ -20,16 +20,16 @@ import SluiceCore
 /// 10-minute horizon at 100,000 events/s, below 10⁻¹⁶ for a billion. A collision would
 /// make a new id look like a duplicate. (64 bits would give about 10⁻⁴ per horizon at
 /// 60 million ids, which is why the memory pays for a second word.)
-enum DedupeFingerprint {
+public enum DedupeFingerprint {
     /// Both words of the id's fingerprint.
-    @inline(__always)
-    static func of(_ string: String) -> (UInt64, UInt64) {
+    @inlinable
+    public static func of(_ string: String) -> (UInt64, UInt64) {
         var s = string
         return s.withUTF8 { wordWise(UnsafeRawBufferPointer($0)) }
     }
 
     /// Both words as snapshots before version 4 made them.
-    static func byteWise(_ string: String) -> (UInt64, UInt64) {
+    public static func byteWise(_ string: String) -> (UInt64, UInt64) {
         var s = string
         return s.withUTF8 { utf8 in
             let bytes = UnsafeRawBufferPointer(utf8)
@@ -39,8 +39,8 @@ enum DedupeFingerprint {
 
     /// Both words in one pass: each 8-byte word (the last read overlapping, or a short id
     /// gathered into one) goes into both lanes, and the length into their seeds.
-    @inline(__always)
-    static func wordWise(_ bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+    @inlinable
+    public static func wordWise(_ bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
         let count = bytes.count
         var a: UInt64 = 0x1319_8a2e_0370_7344 ^ (UInt64(count) &* 0x9e37_79b9_7f4a_7c15)
         var b: UInt64 = 0x243f_6a88_85a3_08d3 ^ (UInt64(count) &* 0xc2b2_ae3d_27d4_eb4f)
@@ -70,13 +70,13 @@ enum DedupeFingerprint {
     }
 
     /// The high and low halves of `x · k` combined: every bit of `x` reaches most of both.
-    @inline(__always)
-    private static func fold(_ x: UInt64, _ k: UInt64) -> UInt64 {
+    @inlinable
+    static func fold(_ x: UInt64, _ k: UInt64) -> UInt64 {
         let product = x.multipliedFullWidth(by: k)
         return product.high ^ product.low
     }
 
-    static func secondary(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    public static func secondary(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var h: UInt64 = 0x243f_6a88_85a3_08d3 ^ (UInt64(bytes.count) &* 0xc2b2_ae3d_27d4_eb4f)
         var offset = 0
         while offset + 8 <= bytes.count {
@@ -96,16 +96,16 @@ enum DedupeFingerprint {
         return splitMixFinish(h)
     }
 
-    static func secondary(_ string: String) -> UInt64 {
+    public static func secondary(_ string: String) -> UInt64 {
         var s = string
         return s.withUTF8 { secondary(UnsafeRawBufferPointer($0)) }
     }
 
-    @inline(__always)
-    private static func rotate(_ x: UInt64, _ r: UInt64) -> UInt64 { (x << r) | (x >> (64 - r)) }
+    @inlinable
+    static func rotate(_ x: UInt64, _ r: UInt64) -> UInt64 { (x << r) | (x >> (64 - r)) }
 
-    @inline(__always)
-    private static func splitMixFinish(_ value: UInt64) -> UInt64 {
+    @inlinable
+    static func splitMixFinish(_ value: UInt64) -> UInt64 {
         var z = value
         z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
         z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
