@@ -80,6 +80,23 @@ import Testing
         #expect(try Self.fingerprinted(spec) == [])
     }
 
+    /// A dataflow the runtime refuses (a sink named like a step) loads, unfingerprinted,
+    /// for `run` to report: deciding must not trap on it.
+    @Test func aDataflowTheRuntimeRefusesLoadsUnfingerprinted() throws {
+        let spec = """
+            pipeline: p
+            sources:
+              events: { uri: "file:events.ndjson", schema: daa, event_time: { field: ts, max_out_of_orderness: 1s } }
+            nodes:
+              unique: { from: events, dedupe: { field: id, horizon: 10m } }
+              counted: { from: unique, key_by: [agent_id], window: { tumbling: 1m }, aggregate: { n: count() } }
+            sinks:
+              counted: { from: counted, uri: "memory:v", key: [agent_id, window_start] }
+            dead_letter: { uri: "file:dead.ndjson" }
+            """
+        #expect(try Self.fingerprinted(spec) == [])
+    }
+
     /// Late events written to memory would be the rows themselves.
     @Test func lateRowsKeptAsRowsKeepTheStrings() throws {
         let inMemory = Self.pipeline(steps: Self.counted, late: #"late: { uri: "memory:late" }"#)

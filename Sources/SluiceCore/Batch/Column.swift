@@ -9,7 +9,8 @@
 /// (`isFingerprinted`): the decoder never makes its strings, `fingerprints[i]` holds
 /// row `i`'s `DedupeFingerprint` words, and `codes` and `dictionary` stay empty. The
 /// planner proves nothing else reads such a column, and row-moving operations (slice,
-/// gather, split, append) carry it; reading it as strings traps.
+/// gather, split, append) carry it; `string(at:)`, `value(at:)` and key hashing
+/// (`KeyWordEncoder`, the runtime's scatter) trap on it.
 ///
 /// - Important: `validity` is nil when every row is valid; otherwise it has `count`
 ///   entries and `false` marks a null. The value slot of a null row holds a default.

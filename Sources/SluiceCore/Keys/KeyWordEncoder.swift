@@ -43,6 +43,7 @@ public struct KeyWordEncoder: Sendable {
         words.append(contentsOf: repeatElement(0, count: (rows?.count ?? n) * width))
         for (k, columnIndex) in encoder.keyColumns.enumerated() {
             let column = batch.columns[columnIndex]
+            precondition(!column.isFingerprinted, "a key column of fingerprints")
             if column.type == .string { prepareTranslation(k, column.dictionary) }
             words.withUnsafeMutableBufferPointer { out in
                 switch column.type {

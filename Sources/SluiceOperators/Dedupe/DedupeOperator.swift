@@ -37,8 +37,9 @@ public final class DedupeOperator: StreamOperator {
     public private(set) var counters = OperatorCounters()
 
     private let idColumn: Int
+    private let idField: String
     /// Reads ids from records for the byte-wise look-up when the column holds fingerprints.
-    private var idReader: RecordFieldReader
+    private lazy var idReader = RecordFieldReader(field: idField)
     private let timeColumn: Int
     private let horizon: Int64
     private let bucketWidth: Int64
@@ -75,7 +76,7 @@ public final class DedupeOperator: StreamOperator {
         precondition(errors.isEmpty, "DedupeOperator built from an unvalidated spec: \(errors)")
         outputSchemas = [schema, schema]
         idColumn = schema.index(of: idField)!
-        idReader = RecordFieldReader(field: idField)
+        self.idField = idField
         timeColumn = schema.index(of: timeField)!
         horizon = horizonMillis
         bucketWidth = max(1, horizonMillis / 4)
@@ -192,7 +193,11 @@ public final class DedupeOperator: StreamOperator {
             guard let records = batch.records else {
                 preconditionFailure("an id column in fingerprint form without the records it came from")
             }
-            strings = idReader.strings(of: records, rows: indices)
+            // Only rows with an id are looked up: nulls pass.
+            let looked = (0..<count).filter { !probes[$0].passes }
+            let found = idReader.strings(of: records, rows: looked.map { indices[$0] })
+            strings = [String?](repeating: nil, count: count)
+            for (k, j) in looked.enumerated() { strings[j] = found[k] }
         }
         for j in 0..<count where !probes[j].passes {
             guard let id = fingerprinted ? strings[j] : ids.dictionary[Int(ids.codes[Int(indices[j])])] else { continue }

@@ -29,8 +29,10 @@ enum IdFingerprinting {
         }
         var fingerprinted = ids.subtracting(readElsewhere).filter { onlyDedupeSees($0, in: spec) }
         guard !fingerprinted.isEmpty else { return }
-        // The edges of a job of several partitions: which keys rows are hashed by.
-        for edges in PipelinePlanner.inputEdges(of: spec, partitions: 2).values {
+        // The edges of a job of several partitions: which keys rows are hashed by. A
+        // dataflow the runtime refuses is left as it is, for `run` to report.
+        guard let planned = try? PipelinePlanner.plannedInputEdges(of: spec, partitions: 2) else { return }
+        for edges in planned.values {
             for edge in edges {
                 switch edge {
                 case .scatter(let keys?), .exchange(let keys): fingerprinted.subtract(keys)
@@ -42,7 +44,10 @@ enum IdFingerprinting {
         for index in spec.sources.indices {
             let source = spec.sources[index]
             guard SourceNarrowing.decodingSchemes.contains(source.uri.scheme), source.keepsRecords else { continue }
-            spec.sources[index].fingerprintedIds = fingerprinted.filter { source.schema.field(named: $0)?.type == .string }
+            // A DAA event type is checked against the known types, which needs its strings.
+            spec.sources[index].fingerprintedIds = fingerprinted.filter { field in
+                source.schema.field(named: field)?.type == .string && !(field == "type" && source.schemaName == "daa")
+            }
         }
     }
 

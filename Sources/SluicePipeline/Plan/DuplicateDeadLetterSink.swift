@@ -11,7 +11,7 @@ public final class DuplicateDeadLetterSink: Sink, @unchecked Sendable {
     private let target: (any RejectionSink)?
     private let source: String
     private let idField: String
-    private var idReader: RecordFieldReader
+    private lazy var idReader = RecordFieldReader(field: idField)
     private var pending: [Rejection] = []
 
     public init(name: String, target: (any RejectionSink)?, source: String, idField: String) {
@@ -19,7 +19,6 @@ public final class DuplicateDeadLetterSink: Sink, @unchecked Sendable {
         self.target = target
         self.source = source
         self.idField = idField
-        idReader = RecordFieldReader(field: idField)
     }
 
     public func open(schema: Schema, mode: SinkMode) throws {}

@@ -36,12 +36,18 @@ public struct PipelinePlanner: Sendable {
     /// name — asked of the runtime's own physical plan; no connector is opened.
     public static func inputEdges(of spec: PipelineSpec, partitions: Int) -> [String: [InputEdge]] {
         do {
-            let layout = try PipelinePlanner().build(spec, connectors: .layout)
-            return try layout.dataflow.inputEdges(partitions: partitions)
+            return try plannedInputEdges(of: spec, partitions: partitions)
         } catch {
             // A spec that passed the checker always plans; anything else is a bug here.
             preconditionFailure("pipeline '\(spec.name)' passed checking but does not plan: \(error)")
         }
+    }
+
+    /// `inputEdges`, or the error of a dataflow the runtime would refuse (a sink named
+    /// like a step: `run` reports it when it starts the pipeline).
+    static func plannedInputEdges(of spec: PipelineSpec, partitions: Int) throws -> [String: [InputEdge]] {
+        let layout = try PipelinePlanner().build(spec, connectors: .layout)
+        return try layout.dataflow.inputEdges(partitions: partitions)
     }
 
     /// Where the planned graph's connectors come from.

@@ -14,6 +14,7 @@ enum Scatter {
             for (k, name) in keys.enumerated() {
                 guard let index = batch.schema.index(of: name) else { continue }
                 let column = batch.columns[index]
+                precondition(!column.isFingerprinted, "hashing rows by '\(name)', a column of fingerprints")
                 let dictionaryHashes = column.type == .string ? cache.of(column.dictionary, for: name) : []
                 fold(column, dictionaryHashes, into: h, first: k == 0)
             }
