@@ -22,6 +22,7 @@ struct ReferenceResolution {
         for source in document.sources { declare(source.name, in: &names) }
         for node in document.nodes { declare(node.name, in: &names) }
         let candidates = document.sources.map(\.name.value) + document.nodes.map(\.name.value)
+        declareSinks(document, after: names)
 
         inputs = document.nodes.map { node in
             node.inputs.map { resolve($0, in: document, candidates: candidates) }
@@ -37,6 +38,23 @@ struct ReferenceResolution {
                 "duplicate name '\(name.value)' (first declared at \(first)): sources and nodes share one namespace")
         } else {
             names[name.value] = name.location
+        }
+    }
+
+    /// A sink is a vertex of the running dataflow too, so its name must differ from every
+    /// source's, step's and other sink's (the runtime would refuse the dataflow only when
+    /// it starts it). The vertices the planner adds for duplicates and late events have a
+    /// '.' in their names, which no written name may have.
+    private mutating func declareSinks(_ document: PipelineDocument, after declared: [String: FileLocation]) {
+        var taken = declared
+        for sink in document.sinks {
+            if let first = taken[sink.name.value] {
+                diagnostics.error(
+                    at: sink.name.location, length: sink.name.length,
+                    "duplicate name '\(sink.name.value)' (first declared at \(first)): a sink needs a name of its own")
+            } else {
+                taken[sink.name.value] = sink.name.location
+            }
         }
     }
 
