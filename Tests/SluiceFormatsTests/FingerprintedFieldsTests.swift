@@ -77,9 +77,10 @@ import Testing
         }
     }
 
-    @Test func messagesGiveThePlainDecodersStringsFingerprints() {
-        var plain = Self.decoder(fingerprinted: false, fastPath: true)
-        var fingerprinted = Self.decoder(fingerprinted: true, fastPath: true)
+    @Test(arguments: [true, false])
+    func messagesGiveThePlainDecodersStringsFingerprints(fastPath: Bool) {
+        var plain = Self.decoder(fingerprinted: false, fastPath: fastPath)
+        var fingerprinted = Self.decoder(fingerprinted: true, fastPath: fastPath)
         let messages = Self.lines.map { Array($0.utf8) }
         let positions = messages.indices.map { SourcePosition(source: "q", split: 0, offset: Int64($0)) }
         let a = plain.decodeMessages(messages, positions: positions)

@@ -45,6 +45,15 @@ import Testing
         #expect(try Self.fingerprinted(Self.pipeline(steps: Self.counted), narrowing: false) == [])
     }
 
+    /// A DAA event type is checked against the known types (on a broker), which needs its
+    /// strings: de-duplicating by it keeps them.
+    @Test func aDAAEventTypeKeepsItsStrings() throws {
+        let byType = Self.pipeline(steps: Self.counted.replacingOccurrences(of: "  - filter: \"type = 'metric'\"\n", with: ""))
+            .replacingOccurrences(of: "dedupe: { field: id", with: "dedupe: { field: type")
+        #expect(byType.contains("field: type") && !byType.contains("filter"))
+        #expect(try Self.fingerprinted(byType) == [])
+    }
+
     @Test func aGeneratedSourceHasNoBytesToFingerprint() throws {
         #expect(try Self.fingerprinted(Self.pipeline(source: "generator:daa?rate=10", steps: Self.counted)) == [])
     }

@@ -42,9 +42,10 @@ struct ReferenceResolution {
     }
 
     /// A sink is a vertex of the running dataflow too, so its name must differ from every
-    /// source's, step's and other sink's (the runtime would refuse the dataflow only when
-    /// it starts it). The vertices the planner adds for duplicates and late events have a
-    /// '.' in their names, which no written name may have.
+    /// source's and step's (the runtime would refuse the dataflow only when it starts it;
+    /// two sinks of one name are already a duplicate key). The vertices the planner adds
+    /// for duplicates and late events have a '.' in their names, which no written name may
+    /// have.
     private mutating func declareSinks(_ document: PipelineDocument, after declared: [String: FileLocation]) {
         var taken = declared
         for sink in document.sinks {
