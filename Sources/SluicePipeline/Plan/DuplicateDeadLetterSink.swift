@@ -26,15 +26,17 @@ public final class DuplicateDeadLetterSink: Sink, @unchecked Sendable {
     public func write(_ batch: Batch) throws {
         guard target != nil else { return }
         let ids = batch.column(named: idField)
-        // An id column in fingerprint form has no strings: the ids come from the records.
-        let fromRecords: [String?]? =
-            ids?.isFingerprinted == true
-            ? batch.records.map { idReader.strings(of: $0, rows: (0..<Int32(batch.count)).map { $0 }) } : nil
+        // An id column in fingerprint form has no strings: the ids come from the records
+        // (the planner fingerprints only ids whose batches keep them).
+        var fromRecords: [String?] = []
+        if ids?.isFingerprinted == true, let records = batch.records {
+            fromRecords = idReader.strings(of: records, rows: (0..<Int32(batch.count)).map { $0 })
+        }
         for row in 0..<batch.count {
             let line = ReceivedEvents.line(of: batch, row: row)
             let id =
-                fromRecords.map { strings in strings[row].map { Value.string($0) } ?? .null }?.description
-                ?? ids?.value(at: row).description ?? "?"
+                fromRecords.isEmpty
+                ? ids?.value(at: row).description ?? "?" : (fromRecords[row].map(Value.string) ?? .null).description
             pending.append(
                 Rejection(reason: "duplicate \(idField) \(id) already seen within the de-duplication horizon", raw: line))
         }
