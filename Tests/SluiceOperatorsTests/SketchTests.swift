@@ -183,6 +183,89 @@ import Testing
         }
     }
 
+    @Test func theLiteralConstantsAreTheComputedOnes() {
+        let gamma = (1 + QuantileSketch.relativeAccuracy) / (1 - QuantileSketch.relativeAccuracy)
+        #expect(QuantileSketch.gamma.bitPattern == gamma.bitPattern)
+        #expect(QuantileSketch.logGamma.bitPattern == SketchMath.ln(gamma).bitPattern)
+    }
+
+    @Test func theInlineLogarithmGivesTheBucketsOfLog() {
+        // Every bucket boundary γⁱ of normal doubles, the doubles next to it and halfway to
+        // the next, and a million random magnitudes: the inline path and `log` agree.
+        var checked = 0
+        func check(_ magnitude: Double) {
+            guard magnitude.isFinite, magnitude > 0 else { return }
+            checked += 1
+            let fast = QuantileSketch.bucketIndex(of: magnitude)
+            let exact = QuantileSketch.exactBucketIndex(of: magnitude)
+            if fast != exact { Issue.record("\(magnitude) (\(magnitude.bitPattern)): \(fast) != \(exact)") }
+        }
+        for i in -35_500...35_500 {
+            let boundary = SketchMath.exponential(Double(i) * QuantileSketch.logGamma)
+            var near = boundary
+            for _ in 0..<4 { near = near.nextDown }
+            for _ in 0..<9 {
+                check(near)
+                near = near.nextUp
+            }
+            check(boundary * (1 + QuantileSketch.relativeAccuracy))
+        }
+        var rng = SplitMix64(seed: 2_026)
+        for _ in 0..<1_000_000 {
+            let bits = rng.next() & 0x7fff_ffff_ffff_ffff
+            check(Double(bitPattern: bits))
+        }
+        for value in [Double.leastNormalMagnitude, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 1, 2, 0.5, 1e-300] {
+            check(value)
+        }
+        #expect(checked > 1_500_000)
+    }
+
+    @Test func everyInlineLaneIsFoundAgain() {
+        // Twelve buckets fill the twelve lanes; each is then hit again in an order that
+        // visits every lane first, last and in between, and the counts must follow.
+        let values = (0..<12).map { SketchMath.exponential(Double($0) * SketchMath.ln(1.05)) * (($0 % 2 == 0) ? 1 : -1) }
+        var sketch = QuantileSketch()
+        var reference: [Int32: Int64] = [:]
+        for v in values {
+            sketch.add(v)
+            reference[QuantileSketch.ordinal(of: v), default: 0] += 1
+        }
+        var rng = SplitMix64(seed: 7)
+        for _ in 0..<500 {
+            let v = values[Int(rng.next() % 12)]
+            sketch.add(v)
+            reference[QuantileSketch.ordinal(of: v), default: 0] += 1
+        }
+        #expect(sketch.memoryBytes == 0, "twelve buckets must stay inline")
+        #expect(sketch.bins == reference.keys.sorted().map { QuantileSketch.Bin(ordinal: $0, count: reference[$0]!) })
+        sketch.add(1e6)
+        #expect(sketch.memoryBytes > 0, "a thirteenth bucket moves the bins to the heap")
+    }
+
+    @Test func heapBinsCountEveryOrdinalWhereverItFalls() {
+        // Values over eight decades in random order: bins are inserted before, between and
+        // after the ones there, and found again at every position of arrays of every length.
+        var rng = SplitMix64(seed: 99)
+        for trial in 0..<40 {
+            var sketch = QuantileSketch()
+            var reference: [Int32: Int64] = [:]
+            for _ in 0..<(50 + trial * 20) {
+                let magnitude = SketchMath.exponential((Double(rng.next() % 8_000) / 1_000 - 3) * SketchMath.ln(10))
+                let v = rng.next() % 5 == 0 ? -magnitude : magnitude
+                sketch.add(v)
+                reference[QuantileSketch.ordinal(of: v), default: 0] += 1
+                if rng.next() % 3 == 0 {
+                    let again = reference.keys.randomElement(using: &rng)!
+                    sketch.add(QuantileSketch.value(of: again))
+                    reference[again, default: 0] += 1
+                }
+            }
+            let expected = reference.keys.sorted().map { QuantileSketch.Bin(ordinal: $0, count: reference[$0]!) }
+            #expect(sketch.bins == expected, "trial \(trial)")
+        }
+    }
+
     @Test func inlineQuantilesPickTheBinOfTheirRankFromEitherEnd() {
         // The inline selection walks bins from the nearer end: every rank, from both
         // ends and the middle, must land on the bin that the ascending bins give it.

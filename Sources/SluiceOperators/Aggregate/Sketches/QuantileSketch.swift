@@ -1,3 +1,4 @@
+import CSluiceIntrinsics
 import SluiceCore
 
 /// A DDSketch (Masson, Rim & Lee, VLDB 2019) with 1% relative accuracy: the state of
@@ -30,8 +31,11 @@ import SluiceCore
 /// the bins' counts, not stored, which keeps the sketch in one 64-byte stride.
 struct QuantileSketch: Sendable, Equatable {
     static let relativeAccuracy = 0.01
-    static let gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy)
-    static let logGamma = SketchMath.ln(gamma)
+    /// (1 + α) / (1 − α) and its natural logarithm, as literals: computed constants are
+    /// globals initialised on first use, a `swift_once` call on every `add`. A test checks
+    /// they equal the computed values bit for bit.
+    static let gamma = 1.02020202020202
+    static let logGamma = 0.020000666706669435
 
     /// One non-empty bucket. `ordinal` orders all buckets by value: 0 is zero, positive
     /// values are `bias + i`, negative values `-(bias + i)` of their magnitude.
@@ -48,7 +52,10 @@ struct QuantileSketch: Sendable, Equatable {
     /// Non-zero bins kept inside the sketch before it moves them to `spilled`.
     static let inlineCapacity = 12
     /// The room a sketch's heap bins start with: one allocation for most spilled groups.
-    static let spilledCapacity = 24
+    /// W2's spilled groups of 10 s windows mostly hold 24 to 40 bins: with room for 24,
+    /// most grew once (an allocation, a copy and a free) and, being larger than what
+    /// `clear` keeps, were freed with their window.
+    static let spilledCapacity = 48
     /// An unused inline lane: no ordinal has this offset.
     private static let noOffset = Int16.min
 
@@ -128,8 +135,7 @@ struct QuantileSketch: Sendable, Equatable {
         if inlineUsed == 0 { base = QuantileSketch.index(of: ordinal) }
         guard let offset = QuantileSketch.inlineKey(ordinal, base: base) else { return false }
         // Unused lanes hold `noOffset`, so at most one lane matches: its number + 1, or 0.
-        var match = 0
-        for lane in 0..<QuantileSketch.inlineCapacity { match |= inlineOffsets[lane] == offset ? lane &+ 1 : 0 }
+        let match = Int(withUnsafeBytes(of: &inlineOffsets) { sluice_lane_of_key12($0.baseAddress!, offset) })
         if match != 0 {
             let lane = match &- 1
             guard inlineCounts[lane] < UInt16.max else { return false }
@@ -372,11 +378,29 @@ struct QuantileSketch: Sendable, Equatable {
 
     static func ordinal(of x: Double) -> Int32 {
         if x == 0 { return 0 }
-        let index: Int32 =
-            x.isInfinite
-            ? infinityIndex
-            : ceiling(SketchMath.ln(Swift.max(x.magnitude, .leastNormalMagnitude)) / logGamma)
+        let index: Int32 = x.isInfinite ? infinityIndex : bucketIndex(of: x.magnitude)
         return x > 0 ? bias + index : -(bias + index)
+    }
+
+    /// 1 / `logGamma`, for the inline logarithm, which only needs it to within 1e-12.
+    private static let inverseLogGamma = 49.99833328888678
+
+    /// `exactBucketIndex(of:)`, computed inline for a normal magnitude clear of a bucket
+    /// boundary (all but about one in five million), with `log` otherwise
+    /// (`sluice_log_bucket`): the same index either way.
+    @inline(__always)
+    static func bucketIndex(of magnitude: Double) -> Int32 {
+        var index: Int32 = 0
+        if magnitude >= .leastNormalMagnitude && sluice_log_bucket(magnitude, inverseLogGamma, &index) != 0 {
+            return index
+        }
+        return exactBucketIndex(of: magnitude)
+    }
+
+    /// ⌈ln(magnitude) / ln γ⌉ by `log` and a division, subnormal magnitudes taken as the
+    /// smallest normal one: what defines a bucket.
+    static func exactBucketIndex(of magnitude: Double) -> Int32 {
+        ceiling(SketchMath.ln(Swift.max(magnitude, .leastNormalMagnitude)) / logGamma)
     }
 
     /// ⌈v⌉ for |v| < 2³¹ without a call: `rounded(.up)` is a libm call on baseline
@@ -400,13 +424,12 @@ struct QuantileSketch: Sendable, Equatable {
         return ordinal > 0 ? magnitude : -magnitude
     }
 
+    /// The first spilled bin whose ordinal is not below `ordinal` (`spilled.count` when
+    /// none), by branch-free halving (`sluice_lower_bound_i32`).
     private func lowerBound(_ ordinal: Int32) -> Int {
-        var low = 0
-        var high = spilled.count
-        while low < high {
-            let mid = (low + high) >> 1
-            if spilled[mid].ordinal < ordinal { low = mid + 1 } else { high = mid }
+        spilled.withUnsafeBufferPointer { bins in
+            guard let base = bins.baseAddress else { return 0 }
+            return sluice_lower_bound_i32(base, bins.count, MemoryLayout<Bin>.stride, ordinal)
         }
-        return low
     }
 }
