@@ -70,13 +70,18 @@ struct QuantileSketch: Sendable, Equatable {
     private var base: Int32 = 0
     /// While not spilled: the values equal to zero (ordinal 0).
     private var zeroCount: UInt16 = 0
+    /// While not spilled: the lanes in use, 0...12; `spilledMarker` once spilled. Asking the
+    /// sketch itself, not whether `spilled` is empty, keeps an unspilled sketch from reading
+    /// its array's header: another cache line when `clear` kept a buffer there.
     private var inlineUsed: UInt8 = 0
+    private static let spilledMarker = UInt8.max
+    private var isSpilled: Bool { inlineUsed == QuantileSketch.spilledMarker }
 
     init() {}
 
     /// The number of values added.
     var count: Int64 {
-        if !spilled.isEmpty { return spilled.reduce(0) { $0 + $1.count } }
+        if isSpilled { return spilled.reduce(0) { $0 + $1.count } }
         var total = Int64(zeroCount)
         for lane in 0..<QuantileSketch.inlineCapacity { total &+= Int64(inlineCounts[lane]) }
         return total
@@ -84,7 +89,7 @@ struct QuantileSketch: Sendable, Equatable {
 
     /// Non-empty buckets in ascending ordinal (= value) order.
     var bins: [Bin] {
-        if !spilled.isEmpty { return spilled }
+        if isSpilled { return spilled }
         return sortedInlineBins()
     }
 
@@ -96,7 +101,7 @@ struct QuantileSketch: Sendable, Equatable {
     mutating func add(_ x: Double) {
         guard !x.isNaN else { return }
         let ordinal = QuantileSketch.ordinal(of: x)
-        if spilled.isEmpty {
+        if !isSpilled {
             if addInline(ordinal) { return }
             spillInlineBins()
         }
@@ -110,10 +115,10 @@ struct QuantileSketch: Sendable, Equatable {
 
     /// Starts loading the first lines of a spilled sketch's bins: `add` reads their count
     /// and searches them, a second cache miss after the sketch's own that prefetching the
-    /// sketch alone does not cover. (An unspilled sketch's array is empty: the shared empty
-    /// array, or a small buffer kept by `clear`; prefetching it costs a wasted load.)
+    /// sketch alone does not cover. An unspilled sketch's `add` does not read its array.
     @inline(__always)
     mutating func prefetchSpilledBins() {
+        guard isSpilled else { return }
         spilled.withUnsafeBufferPointer { bins in
             guard let base = bins.baseAddress else { return }
             let raw = UnsafeRawPointer(base)
@@ -190,6 +195,7 @@ struct QuantileSketch: Sendable, Equatable {
         if bins.capacity < QuantileSketch.spilledCapacity { bins.reserveCapacity(QuantileSketch.spilledCapacity) }
         appendSortedInlineBins(to: &bins)
         spilled = bins
+        inlineUsed = QuantileSketch.spilledMarker
     }
 
     /// Back to the empty state, keeping a heap bins' buffer of up to `spilledCapacity`
@@ -244,13 +250,13 @@ struct QuantileSketch: Sendable, Equatable {
     }
 
     /// True when nothing was added.
-    var isEmpty: Bool { spilled.isEmpty && inlineUsed == 0 && zeroCount == 0 }
+    var isEmpty: Bool { inlineUsed == 0 && zeroCount == 0 }
 
     /// The estimate of the element of rank ⌊q·(n−1)⌋, or nil when nothing was added.
     func quantile(_ q: Double) -> Double? {
         guard !isEmpty else { return nil }
         let fraction = Swift.min(Swift.max(q, 0), 1)
-        if !spilled.isEmpty { return QuantileSketch.quantile(fraction, ofAscending: spilled) }
+        if isSpilled { return QuantileSketch.quantile(fraction, ofAscending: spilled) }
         var total = Int64(zeroCount)
         for lane in 0..<QuantileSketch.inlineCapacity { total &+= Int64(inlineCounts[lane]) }
         return QuantileSketch.value(of: inlineOrdinal(ofRank: QuantileSketch.rank(fraction, of: total), total: total))
@@ -334,6 +340,7 @@ struct QuantileSketch: Sendable, Equatable {
             && lanes.allSatisfy({ QuantileSketch.inlineKey($0.ordinal, base: first) != nil })
         guard fits else {
             spilled = bins
+            inlineUsed = QuantileSketch.spilledMarker
             return
         }
         base = first
