@@ -203,16 +203,20 @@ struct QuantileSketch: Sendable, Equatable {
     /// (`QuantileAccumulator`). A larger buffer is released, so what a slot keeps is
     /// bounded whatever groups it held before.
     mutating func clear() {
+        // An unspilled sketch's array is already empty, with at most the buffer an earlier
+        // `clear` kept: leaving it alone spares a read of its header, a cache miss per slot.
+        if isSpilled {
+            if spilled.capacity > QuantileSketch.spilledCapacity {
+                spilled = []
+            } else {
+                spilled.removeAll(keepingCapacity: true)
+            }
+        }
         inlineOffsets = InlineArray(repeating: QuantileSketch.noOffset)
         inlineCounts = InlineArray(repeating: 0)
         inlineUsed = 0
         zeroCount = 0
         base = 0
-        if spilled.capacity > QuantileSketch.spilledCapacity {
-            spilled = []
-        } else {
-            spilled.removeAll(keepingCapacity: true)
-        }
     }
 
     private func appendSortedInlineBins(to bins: inout [Bin]) {
