@@ -46,6 +46,10 @@ struct ColumnBuffer {
         if hasNulls { validity.append(true) }
     }
 
+    /// Replaces the value of row `row`, already written (a deferred look-up's code).
+    @inline(__always)
+    mutating func overwrite(row: Int, _ word: UInt64) { words[row] = word }
+
     /// Drops the values of rows `row...` (a record that turned out bad after its values
     /// were written). Nulls filled in before `row` stay: they are correct either way.
     @inline(__always)

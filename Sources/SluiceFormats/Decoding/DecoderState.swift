@@ -34,6 +34,8 @@ final class DecoderState: @unchecked Sendable {
     let containerStack: UnsafeMutablePointer<UInt8>
     let columns: UnsafeMutablePointer<ColumnBuffer>
     let tables: UnsafeMutablePointer<StringTable>
+    /// Look-ups the fast path left for the end of the chunk (`DeferredLookup`).
+    let deferred: UnsafeMutablePointer<GrowableBuffer<DeferredLookup>>
     /// The last record stamp handed out (the parser carries it while it runs).
     var stamp: UInt32 = 0
     /// Unescaped string bytes of the current record.
@@ -64,6 +66,8 @@ final class DecoderState: @unchecked Sendable {
         }
         unescapedCapacity = 256
         unescaped = .allocate(capacity: unescapedCapacity)
+        deferred = .allocate(capacity: 1)
+        deferred.initialize(to: GrowableBuffer(capacity: 1024))
     }
 
     deinit {
@@ -78,6 +82,9 @@ final class DecoderState: @unchecked Sendable {
         follow.deallocate()
         containerStack.deallocate()
         unescaped.deallocate()
+        deferred.pointee.deallocate()
+        deferred.deinitialize(count: 1)
+        deferred.deallocate()
     }
 
     /// Makes the unescape buffer hold at least `needed` bytes, keeping the first `used`.

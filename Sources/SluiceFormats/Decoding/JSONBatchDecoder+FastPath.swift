@@ -6,6 +6,9 @@ struct FastPath {
     let follow: UnsafeMutablePointer<Int32>
     let columns: UnsafeMutablePointer<ColumnBuffer>
     let tables: UnsafeMutablePointer<StringTable>
+    /// Where short strings of tables that defer look-ups go (`DeferredLookup`); nil when
+    /// the caller resolves none (the bytes must stay readable until it does).
+    let deferred: UnsafeMutablePointer<GrowableBuffer<DeferredLookup>>?
     let containerStack: UnsafeMutablePointer<UInt8>
     let kinds: UnsafeMutablePointer<SlotKind>
     let tableOfSlot: UnsafeMutablePointer<Int>
@@ -122,6 +125,13 @@ struct FastPath {
                                     break keys
                                 }
                                 code = tables[table].code(ofSlot: found)
+                            } else if let deferred, span.count <= 16, tables[table].defersLookups {
+                                let (low, high) = ShortBytes.words(span.start, span.count, readable: end - span.start)
+                                deferred.pointee.append(
+                                    DeferredLookup(
+                                        low: low, high: high, bytes: span.start, row: Int32(truncatingIfNeeded: row),
+                                        slot: UInt16(truncatingIfNeeded: slot), length: UInt16(truncatingIfNeeded: span.count)))
+                                code = 0  // replaced by the look-up's code at the end of the chunk
                             } else {
                                 code = tables[table].code(span.start, span.count, readable: end - span.start)
                             }
@@ -211,6 +221,7 @@ struct FastPath {
         // Too long records are rejected by the general path, which names the size.
         if failed || seen & requiredMask != requiredMask || contentEnd - start > maxRecordBytes {
             // Take back what this record wrote.
+            if let deferred { deferred.pointee.dropRows(from: row) }
             var written = seen & columnMask
             while written != 0 {
                 columns[written.trailingZeroBitCount].truncate(to: row)
@@ -288,9 +299,13 @@ extension JSONBatchDecoder {
     ///
     /// Not an optional: unwrapping a `FastPath?` per record copied its 168 bytes with a
     /// `memmove` call each time (14 % of a W2 job's samples).
-    func fastPath() -> FastPath {
+    /// With `defersLookups`, short strings of large tables are left in `state.deferred`
+    /// for `resolveDeferredLookups`, which the caller must run while their bytes are
+    /// readable and before `finishBatch`.
+    func fastPath(defersLookups: Bool = false) -> FastPath {
         FastPath(
-            follow: state.follow, columns: state.columns, tables: state.tables, containerStack: state.containerStack,
+            follow: state.follow, columns: state.columns, tables: state.tables,
+            deferred: defersLookups ? state.deferred : nil, containerStack: state.containerStack,
             kinds: plan.kindPointer, tableOfSlot: plan.tablePointer, lookup: plan.lookup.probe,
             checkedEnd: plan.checkedEnd,
             columnMask: plan.columnCount >= 64 ? ~0 : (UInt64(1) << UInt64(plan.columnCount)) &- 1,

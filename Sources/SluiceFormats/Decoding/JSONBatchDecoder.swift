@@ -119,7 +119,8 @@ public struct JSONBatchDecoder: Sendable {
             var line = firstLine
             var parser = RecordParser(plan: plan, state: state)
             defer { parser.finish() }
-            let fast = fastPath()
+            // The lines stay readable until this returns: look-ups may wait for the chunk's end.
+            let fast = fastPath(defersLookups: true)
             while p < end {
                 let rowsBefore = rows
                 if fast.isOn, !keepsRecords, let recordEnd = fast.decode(start: p, end: end, lineMode: true, row: rows) {
@@ -149,6 +150,7 @@ public struct JSONBatchDecoder: Sendable {
                 p = recordEnd < end ? recordEnd + 1 : end
                 line += 1
             }
+            resolveDeferredLookups()
         }
         let position = SourcePosition(source: source, split: split, offset: baseOffset + Int64(bytes.count))
         var batch = finishBatch(position: position)
@@ -324,6 +326,32 @@ public struct JSONBatchDecoder: Sendable {
         if !isKnownUniquelyReferenced(&state) { state = DecoderState(plan: plan) }
         for t in 0..<plan.tableCount { state.tables[t].beginBatch() }
         rows = 0
+    }
+
+    /// Looks up the strings the fast path deferred (`DeferredLookup`), in row order (new
+    /// strings get their codes in the order they were read), prefetching the table slot of
+    /// the one `distance` ahead, and writes the codes into their rows.
+    private mutating func resolveDeferredLookups() {
+        let deferred = state.deferred
+        let count = deferred.pointee.count
+        guard count > 0 else { return }
+        let entries = deferred.pointee.base
+        let tableOfSlot = plan.tablePointer
+        let tables = state.tables
+        let columns = state.columns
+        let distance = 8
+        for i in 0..<count {
+            if i &+ distance < count {
+                let ahead = entries[i &+ distance]
+                tables[tableOfSlot[Int(ahead.slot)]].prefetchShortSlot(Int(ahead.length), low: ahead.low, high: ahead.high)
+            }
+            let entry = entries[i]
+            let slot = Int(entry.slot)
+            let table = tables + tableOfSlot[slot]
+            let found = table.pointee.shortSlot(entry.bytes, Int(entry.length), low: entry.low, high: entry.high)
+            columns[slot].overwrite(row: Int(entry.row), UInt64(table.pointee.code(ofSlot: found)))
+        }
+        deferred.pointee.removeAll()
     }
 
     private mutating func finishBatch(position: SourcePosition?) -> Batch {

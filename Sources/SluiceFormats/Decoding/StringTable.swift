@@ -1,3 +1,5 @@
+import SluiceCore
+
 /// Turns the bytes of one string column into dictionary codes, keeping the `String`s
 /// across batches so recurring values (agent ids, metric names) are hashed and compared
 /// as bytes but allocated only once.
@@ -73,6 +75,15 @@ struct StringTable {
     private(set) var isStable = false
     /// Batches left passing strings through (see the type's notes); 0 when hashing.
     private(set) var passThroughLeft = 0
+    /// This batch's short strings may be looked up at the end of the chunk
+    /// (`DeferredLookup`): the table is hashing, has no allowed set to check, and is larger
+    /// than `deferredFromSlots`.
+    private(set) var defersLookups = false
+    /// Tables of at least this many slots (512 KB) defer look-ups: a quarter of this
+    /// machine's L2, which each decoding thread's tables and the partitions' state share.
+    /// Smaller ones (DAA's 1,000 agent ids: 2,048 slots) stay in the caches, where looking
+    /// up at once costs less than keeping the string for later.
+    static let deferredFromSlots = 1 << 14
 
     init(allowedValues: Set<String>? = nil) {
         self.allowedValues = allowedValues
@@ -121,6 +132,7 @@ struct StringTable {
             batchStamp = 0
         }
         batchStamp &+= 1
+        defersLookups = passThroughLeft == 0 && allowedValues == nil && mask &+ 1 >= StringTable.deferredFromSlots
     }
 
     /// Empties the table, with room for `lookups` strings without growing.
@@ -149,22 +161,36 @@ struct StringTable {
     /// `readable` bytes (at least `n`) may be read at `p`.
     @inline(__always)
     mutating func slot(_ p: UnsafePointer<UInt8>, _ n: Int, readable: Int) -> Int {
-        lookups &+= 1
         if n <= 16 {
             let (low, high) = ShortBytes.words(p, n, readable: readable)
-            var i = Int(truncatingIfNeeded: ByteHash.short(low, high, n)) & mask
-            while true {
-                let slot = slots + i
-                if slot.pointee.low == low && slot.pointee.high == high && Int(slot.pointee.length) == n
-                    && slot.pointee.entry >= 0
-                {
-                    return i
-                }
-                if slot.pointee.entry < 0 { return insert(p, n, low: low, high: high, at: i) }
-                i = (i &+ 1) & mask
-            }
+            return shortSlot(p, n, low: low, high: high)
         }
+        lookups &+= 1
         return longSlot(p, n)
+    }
+
+    /// `slot` of a string of `n` ≤ 16 bytes at `p` whose `ShortBytes` words are given.
+    @inline(__always)
+    mutating func shortSlot(_ p: UnsafePointer<UInt8>, _ n: Int, low: UInt64, high: UInt64) -> Int {
+        lookups &+= 1
+        var i = Int(truncatingIfNeeded: ByteHash.short(low, high, n)) & mask
+        while true {
+            let slot = slots + i
+            if slot.pointee.low == low && slot.pointee.high == high && Int(slot.pointee.length) == n
+                && slot.pointee.entry >= 0
+            {
+                return i
+            }
+            if slot.pointee.entry < 0 { return insert(p, n, low: low, high: high, at: i) }
+            i = (i &+ 1) & mask
+        }
+    }
+
+    /// Starts loading the slot where `shortSlot` of these words begins its search.
+    @inline(__always)
+    func prefetchShortSlot(_ n: Int, low: UInt64, high: UInt64) {
+        let i = Int(truncatingIfNeeded: ByteHash.short(low, high, n)) & mask
+        prefetchForRead(UnsafeRawPointer(slots + i))
     }
 
     private mutating func longSlot(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
