@@ -330,7 +330,8 @@ public struct JSONBatchDecoder: Sendable {
 
     /// Looks up the strings the fast path deferred (`DeferredLookup`), in row order (new
     /// strings get their codes in the order they were read), prefetching the table slot of
-    /// the one `distance` ahead, and writes the codes into their rows.
+    /// the one `distance` ahead (8 left some of the misses in the way: 9.3 % of W1Run's samples
+    /// here against 8.4 % with 16), and writes the codes into their rows.
     private mutating func resolveDeferredLookups() {
         let deferred = state.deferred
         let count = deferred.pointee.count
@@ -339,7 +340,7 @@ public struct JSONBatchDecoder: Sendable {
         let tableOfSlot = plan.tablePointer
         let tables = state.tables
         let columns = state.columns
-        let distance = 8
+        let distance = 16
         for i in 0..<count {
             if i &+ distance < count {
                 let ahead = entries[i &+ distance]
