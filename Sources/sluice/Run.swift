@@ -27,7 +27,9 @@ struct Run: ParsableCommand {
             state, source positions) in that file, committed in the same transaction as \
             the views: a run killed at any moment and started again resumes where the last \
             commit left off, and the views end as if it had never stopped. --fresh ignores \
-            the stored state.
+            the stored state. A checkpoint saved with other sources (a source of the same \
+            name now reading another file, queue or topic) is not restored: the run exits 1 \
+            saying so, and --fresh starts afresh.
 
             As a daemon: --http ADDRESS serves /healthz (liveness: every partition queue \
             answers), /readyz (readiness: not draining, jobs running, connectors ready and \
@@ -273,6 +275,11 @@ struct JobSettings: Sendable {
         do {
             var checkpoints = try Checkpointing.plan(planned, fresh: fresh && !reloadedFresh)
             resuming = checkpoints?.restore != nil
+            if !reloadedFresh, let stored = checkpoints?.restore,
+                let mismatch = CheckpointSources.mismatch(stored, spec: planned.spec)
+            {
+                throw SluiceError(.invalidArgument, mismatch)
+            }
             // A restored pipeline keeps the partition count its state was cut into, unless
             // the user names another (which the job then refuses, saying why).
             let restoredPartitions = reloadedFresh ? nil : checkpoints?.restore?.partitions
@@ -288,6 +295,7 @@ struct JobSettings: Sendable {
             if let epochIntervalMillis { options.epochIntervalMillis = epochIntervalMillis }
             options.checkpointStore = checkpoints?.store
             options.restoreFrom = checkpoints?.restore
+            options.checkpointAnnotations = CheckpointSources.annotation(of: planned.spec)
             if let restored = checkpoints?.restore, !reloadedFresh {
                 logger.notice(
                     "resuming from \(restored.epoch)",

@@ -64,6 +64,16 @@ public struct ConnectorURI: Sendable, Hashable, CustomStringConvertible {
     /// The redacted form: printing a URI never shows a secret.
     public var description: String { redacted }
 
+    /// `scheme:path?query`, redacted, without user, password, host or port: what names the
+    /// data rather than where it is served from (a moved broker serves the same queue).
+    public var withoutAuthority: String {
+        var text = scheme + ":" + path
+        if !parameters.isEmpty {
+            text += "?" + parameters.map { "\($0.name)=" + (Self.isSecretName($0.name) ? "***" : $0.value) }.joined(separator: "&")
+        }
+        return text
+    }
+
     /// Query parameters that carry secrets by convention.
     static func isSecretName(_ name: String) -> Bool {
         let lower = name.lowercased()

@@ -245,6 +245,7 @@ final class JobRuntime: @unchecked Sendable {
                 snapshots[v * partitionCount + p] ?? finals[v * partitionCount + p] ?? []
             }
         }
+        for (key, value) in options.checkpointAnnotations { states[key] = [value] }
         return states
     }
 

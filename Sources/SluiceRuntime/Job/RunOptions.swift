@@ -35,6 +35,11 @@ public struct RunOptions: Sendable {
     public var checkpointStore: (any CheckpointStore)? = nil
     /// Resume from this checkpoint (its partition count must match).
     public var restoreFrom: Checkpoint? = nil
+    /// Saved with every checkpoint beside the operators' states, each as
+    /// `states[key] == [value]`: what the caller needs to tell later whether a stored
+    /// checkpoint is its own (`sluice run` keeps its sources' identity there). Keys start
+    /// with "@", which no operator's name can.
+    public var checkpointAnnotations: [String: [UInt8]] = [:]
     /// Called after each epoch is durable everywhere, on the job's completion queue: it must
     /// not block (every later epoch waits for it).
     public var onEpochComplete: (@Sendable (Epoch) -> Void)? = nil

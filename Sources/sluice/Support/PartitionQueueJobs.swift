@@ -218,6 +218,9 @@ final class PartitionQueueJobs: Sendable {
         // Claimed before the checkpoint is read (`Checkpointing.plan`), so it is the last
         // one the queue's previous owner could save.
         let checkpoints = try Checkpointing.plan(queueJob.planned, fresh: settings.fresh)
+        if let stored = checkpoints?.restore, let mismatch = CheckpointSources.mismatch(stored, spec: queueJob.planned.spec) {
+            throw SluiceError(.invalidArgument, mismatch)
+        }
         let resuming = checkpoints?.restore.map { ", resuming from \($0.epoch)" } ?? ""
         logger.notice(
             "active on queue \(queueJob.queue)\(resuming)",
@@ -230,6 +233,7 @@ final class PartitionQueueJobs: Sendable {
         if let interval = settings.epochIntervalMillis { options.epochIntervalMillis = interval }
         options.checkpointStore = checkpoints?.store
         options.restoreFrom = checkpoints?.restore
+        options.checkpointAnnotations = CheckpointSources.annotation(of: queueJob.planned.spec)
         let report = settings.onCheckpointSaved
         options.onCheckpointSaved = { report(name, $0) }
         queueJob.source.adopt(lease)
