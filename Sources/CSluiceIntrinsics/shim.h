@@ -228,7 +228,7 @@ static const double sluice_ln_table[128][2] = {
 };
 
 /* ⌈ln(x) / ln γ⌉ for a normal, finite x > 0, given 1 / ln γ, stored in `*index`; returns
- * 0 instead when x / ln γ's logarithm comes within 1e-7 of an integer, where the caller
+ * 0 instead when ln(x) / ln γ comes within 1e-7 of an integer, where the caller
  * must compute it with `log` (the fast value's error is below 1e-10 there, `log`'s below
  * 2e-11: away from an integer both round up to the same one). Inline arithmetic and a
  * 2 KB table instead of a call to `log` and a division, a third of a percentile's cost:

@@ -9,9 +9,10 @@ import Testing
 @Suite struct DeferredLookupTests {
     static let schema = Schema([Field("agent_id", .string), Field("metric", .string), Field("value", .double)])
 
-    /// A record the fast path reads to its end, or one it abandons after `agent_id`: an
-    /// exponent, an escaped string, a duplicate field, a nested value, or a bad value the
-    /// general parser rejects.
+    /// A record the fast path reads to its end (also with a field outside the schema holding
+    /// a nested value, which it skips, or with its keys in another order), or one it abandons
+    /// after `agent_id`: an exponent, an escaped string, a duplicate field, a value of the
+    /// wrong type (which the general parser rejects), or an id too long to defer.
     static func line(agent: Int, variant: Int) -> String {
         let id = "a-\(agent)"
         switch variant {
@@ -26,22 +27,12 @@ import Testing
         }
     }
 
-    @Test func largeTablesGiveTheGeneralParsersValues() {
-        var fast = JSONBatchDecoder(schema: Self.schema, required: [])
+    /// Decodes `chunks` with and without the fast path and expects the same rows and
+    /// rejections; returns how many look-ups the fast decoder deferred.
+    static func compare(_ chunks: [[String]], options: DecoderOptions = DecoderOptions()) -> Int {
+        var fast = JSONBatchDecoder(schema: schema, required: [], options: options)
         var general = fast
         general.usesFastPath = false
-        var rng = SplitMix64(seed: 26)
-        // The first chunk fills the table with 20,000 ids (32,768 slots, past
-        // `deferredFromSlots`); later chunks defer, and bring some new ids too.
-        let warmUp = (0..<20_000).map { Self.line(agent: $0, variant: 0) }
-        var chunks = [warmUp]
-        for _ in 0..<4 {
-            chunks.append(
-                (0..<5_000).map { _ in
-                    let variant = Int(rng.next() % 16)
-                    return Self.line(agent: Int(rng.next() % 24_000), variant: variant < 8 ? variant : 0)
-                })
-        }
         for (index, lines) in chunks.enumerated() {
             let bytes = Array(lines.joined(separator: "\n").utf8)
             let a = decodeLines(bytes, with: &fast)
@@ -49,9 +40,44 @@ import Testing
             #expect(a.0.count + a.1.count == lines.count)
             #expect(rowTexts(a.0) == rowTexts(b.0), "chunk \(index)")
             #expect(a.1.map(\.reason) == b.1.map(\.reason), "chunk \(index)")
+            if options.keepsRecords {
+                let kept = { (batch: Batch) in (0..<(batch.records?.count ?? 0)).map { batch.records!.record($0) } }
+                #expect(kept(a.0).count == a.0.count && kept(a.0) == kept(b.0), "chunk \(index)")
+            }
             // Codes index the dictionary, whatever order the look-ups gave them.
             let agents = a.0.columns[0]
             #expect(agents.codes.allSatisfy { Int($0) < agents.dictionary.count })
         }
+        #expect(general.deferredLookupsResolved == 0)
+        return fast.deferredLookupsResolved
+    }
+
+    /// A chunk of `count` lines of agents below `agents`, a sixteenth of each abandoned variant.
+    static func chunk(_ count: Int, agents: Int, _ rng: inout SplitMix64) -> [String] {
+        (0..<count).map { _ in
+            let variant = Int(rng.next() % 16)
+            return line(agent: Int(rng.next() % UInt64(agents)), variant: variant < 8 ? variant : 0)
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func largeTablesGiveTheGeneralParsersValues(keepsRecords: Bool) {
+        var rng = SplitMix64(seed: 26)
+        // The first chunk fills the table with 20,000 ids (32,768 slots, past
+        // `deferredFromSlots`); later chunks defer and bring some new ids too. The last two
+        // look up more than a quarter of the table each with few new ids, so the table
+        // settles and the last chunk's codes are its entry numbers.
+        var chunks = [(0..<20_000).map { Self.line(agent: $0, variant: 0) }]
+        for _ in 0..<3 { chunks.append(Self.chunk(5_000, agents: 24_000, &rng)) }
+        for _ in 0..<2 { chunks.append(Self.chunk(30_000, agents: 24_000, &rng)) }
+        var options = DecoderOptions()
+        options.keepsRecords = keepsRecords
+        #expect(Self.compare(chunks, options: options) > 50_000, "the look-ups must have been deferred")
+    }
+
+    @Test func smallTablesLookUpAtOnce() {
+        var rng = SplitMix64(seed: 7)
+        let chunks = (0..<3).map { _ in Self.chunk(5_000, agents: 1_000, &rng) }
+        #expect(Self.compare(chunks) == 0)
     }
 }

@@ -53,6 +53,8 @@ public struct JSONBatchDecoder: Sendable {
     var rows = 0
     /// Off only in tests, to check the fast path against the general parser.
     var usesFastPath = true
+    /// Look-ups the fast path deferred and `resolveDeferredLookups` made, so far (for tests).
+    private(set) var deferredLookupsResolved = 0
 
     /// - Parameters:
     ///   - schema: the fields to extract, in column order.
@@ -352,10 +354,12 @@ public struct JSONBatchDecoder: Sendable {
             let found = table.pointee.shortSlot(entry.bytes, Int(entry.length), low: entry.low, high: entry.high)
             columns[slot].overwrite(row: Int(entry.row), UInt64(table.pointee.code(ofSlot: found)))
         }
+        deferredLookupsResolved &+= count
         deferred.pointee.removeAll()
     }
 
     private mutating func finishBatch(position: SourcePosition?) -> Batch {
+        assert(state.deferred.pointee.count == 0, "deferred look-ups left unresolved: their rows would keep code 0")
         var built: [Column] = []
         built.reserveCapacity(plan.columnCount)
         for slot in 0..<plan.columnCount {

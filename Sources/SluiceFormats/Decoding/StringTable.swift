@@ -76,8 +76,8 @@ struct StringTable {
     /// Batches left passing strings through (see the type's notes); 0 when hashing.
     private(set) var passThroughLeft = 0
     /// This batch's short strings may be looked up at the end of the chunk
-    /// (`DeferredLookup`): the table is hashing, has no allowed set to check, and is larger
-    /// than `deferredFromSlots`.
+    /// (`DeferredLookup`): the table is hashing, has no allowed set to check, and has at
+    /// least `deferredFromSlots` slots.
     private(set) var defersLookups = false
     /// Tables of at least this many slots (512 KB) defer look-ups: a quarter of this
     /// machine's L2, which each decoding thread's tables and the partitions' state share.
