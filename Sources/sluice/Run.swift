@@ -275,11 +275,7 @@ struct JobSettings: Sendable {
         do {
             var checkpoints = try Checkpointing.plan(planned, fresh: fresh && !reloadedFresh)
             resuming = checkpoints?.restore != nil
-            if !reloadedFresh, let stored = checkpoints?.restore,
-                let mismatch = CheckpointSources.mismatch(stored, spec: planned.spec)
-            {
-                throw SluiceError(.invalidArgument, mismatch)
-            }
+            if !reloadedFresh { try CheckpointSources.verify(checkpoints?.restore, for: planned.spec) }
             // A restored pipeline keeps the partition count its state was cut into, unless
             // the user names another (which the job then refuses, saying why).
             let restoredPartitions = reloadedFresh ? nil : checkpoints?.restore?.partitions

@@ -17,3 +17,11 @@ struct DeferredLookup: BitwiseCopyable {
     var slot: UInt16
     var length: UInt16
 }
+
+extension GrowableBuffer where Element == DeferredLookup {
+    /// Drops the look-ups of rows `row...` (they are the last ones: rows are read in order).
+    @inline(__always)
+    mutating func dropRows(from row: Int) {
+        while count > 0 && Int(base[count &- 1].row) >= row { truncate(to: count &- 1) }
+    }
+}

@@ -90,11 +90,3 @@ func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) 
     }
     return true
 }
-
-extension GrowableBuffer where Element == DeferredLookup {
-    /// Drops the look-ups of rows `row...` (they are the last ones: rows are read in order).
-    @inline(__always)
-    mutating func dropRows(from row: Int) {
-        while count > 0 && Int(base[count &- 1].row) >= row { count &-= 1 }
-    }
-}

@@ -55,10 +55,13 @@ public struct ConnectorURI: Sendable, Hashable, CustomStringConvertible {
         } else {
             text += path
         }
-        if !parameters.isEmpty {
-            text += "?" + parameters.map { "\($0.name)=" + (Self.isSecretName($0.name) ? "***" : $0.value) }.joined(separator: "&")
-        }
-        return text
+        return text + redactedQuery
+    }
+
+    /// `?name=value&…` with secret values as `***`, or "" without parameters.
+    private var redactedQuery: String {
+        guard !parameters.isEmpty else { return "" }
+        return "?" + parameters.map { "\($0.name)=" + (Self.isSecretName($0.name) ? "***" : $0.value) }.joined(separator: "&")
     }
 
     /// The redacted form: printing a URI never shows a secret.
@@ -66,13 +69,7 @@ public struct ConnectorURI: Sendable, Hashable, CustomStringConvertible {
 
     /// `scheme:path?query`, redacted, without user, password, host or port: what names the
     /// data rather than where it is served from (a moved broker serves the same queue).
-    public var withoutAuthority: String {
-        var text = scheme + ":" + path
-        if !parameters.isEmpty {
-            text += "?" + parameters.map { "\($0.name)=" + (Self.isSecretName($0.name) ? "***" : $0.value) }.joined(separator: "&")
-        }
-        return text
-    }
+    public var withoutAuthority: String { scheme + ":" + path + redactedQuery }
 
     /// Query parameters that carry secrets by convention.
     static func isSecretName(_ name: String) -> Bool {

@@ -32,6 +32,12 @@ enum CheckpointSources {
         return "the stored checkpoint (\(checkpoint.epoch)) was saved with other sources (\(listed(storedText)); now \(listed(current))): its positions and state belong to them"
     }
 
+    /// Throws `mismatch`'s reason when `checkpoint` (the one about to be restored, if any)
+    /// was saved with other sources than `spec`'s.
+    static func verify(_ checkpoint: Checkpoint?, for spec: PipelineSpec) throws {
+        if let checkpoint, let reason = mismatch(checkpoint, spec: spec) { throw SluiceError(.invalidArgument, reason) }
+    }
+
     /// The annotation to save with each checkpoint of `spec`.
     static func annotation(of spec: PipelineSpec) -> [String: [UInt8]] { [key: Array(identity(of: spec).utf8)] }
 }

@@ -218,9 +218,7 @@ final class PartitionQueueJobs: Sendable {
         // Claimed before the checkpoint is read (`Checkpointing.plan`), so it is the last
         // one the queue's previous owner could save.
         let checkpoints = try Checkpointing.plan(queueJob.planned, fresh: settings.fresh)
-        if let stored = checkpoints?.restore, let mismatch = CheckpointSources.mismatch(stored, spec: queueJob.planned.spec) {
-            throw SluiceError(.invalidArgument, mismatch)
-        }
+        try CheckpointSources.verify(checkpoints?.restore, for: queueJob.planned.spec)
         let resuming = checkpoints?.restore.map { ", resuming from \($0.epoch)" } ?? ""
         logger.notice(
             "active on queue \(queueJob.queue)\(resuming)",
